@@ -1,0 +1,246 @@
+//! Paragon User Tokens: the project's RSA key and RS256 verification of a caller's token.
+
+use crate::error::ApiError;
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde_json::{Map, Value};
+use std::fmt;
+use std::time::Duration;
+
+/// The project's key: always the public half (to verify user tokens), and the private half
+/// when it was given or generated (to mint tokens in tests and development). `Debug` never
+/// shows the private key.
+#[derive(Clone)]
+pub struct ProjectKey {
+    decoding: DecodingKey,
+    private_pem: Option<String>,
+}
+
+impl fmt::Debug for ProjectKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProjectKey")
+            .field("private", &self.private_pem.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys kept in environment variables often carry literal `\n` sequences.
+fn unescape_pem(text: &str) -> String {
+    text.trim().replace("\\r\\n", "\n").replace("\\n", "\n")
+}
+
+impl ProjectKey {
+    /// The project's signing key as PEM (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1
+    /// `BEGIN RSA PRIVATE KEY`; literal `\n` sequences are unescaped).
+    pub fn from_private_pem(text: &str) -> Result<Self, String> {
+        let text = unescape_pem(text);
+        let pem = pem::parse(&text).map_err(|e| format!("not a PEM private key: {e}"))?;
+        let pair = match pem.tag() {
+            "PRIVATE KEY" => KeyPair::from_pkcs8(pem.contents()),
+            "RSA PRIVATE KEY" => KeyPair::from_der(pem.contents()),
+            other => {
+                return Err(format!(
+                    "expected `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY`, found `BEGIN {other}`"
+                ));
+            }
+        }
+        .map_err(|e| format!("not an RSA private key: {e}"))?;
+        // Check now that the signing side accepts it too, so minting never fails later.
+        EncodingKey::from_rsa_pem(text.as_bytes())
+            .map_err(|e| format!("RSA private key rejected: {e}"))?;
+        Ok(Self::from_pair(&pair, text))
+    }
+
+    fn from_pair(pair: &KeyPair, private_pem: String) -> Self {
+        use aws_lc_rs::signature::KeyPair as _;
+        let public = pair.public_key();
+        let decoding = DecodingKey::from_rsa_raw_components(
+            public.modulus().big_endian_without_leading_zero(),
+            public.exponent().big_endian_without_leading_zero(),
+        );
+        Self {
+            decoding,
+            private_pem: Some(private_pem),
+        }
+    }
+
+    /// Only the public half (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`): the server
+    /// verifies tokens but cannot mint them.
+    pub fn from_public_pem(text: &str) -> Result<Self, String> {
+        let text = unescape_pem(text);
+        let decoding = DecodingKey::from_rsa_pem(text.as_bytes())
+            .map_err(|e| format!("not an RSA public key in PEM: {e}"))?;
+        Ok(Self {
+            decoding,
+            private_pem: None,
+        })
+    }
+
+    /// A fresh 2048-bit key (development mode and tests). Generated in-process with
+    /// `aws-lc-rs`, which `jsonwebtoken` already links, so no `openssl` binary is needed.
+    pub fn generate() -> Self {
+        // Key generation only fails if the system RNG is broken: nothing sensible to do then.
+        #[allow(clippy::expect_used)]
+        let pair = KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation");
+        #[allow(clippy::expect_used)]
+        let der = pair.as_der().expect("PKCS#8 encoding");
+        let pem = pem::encode(&pem::Pem::new("PRIVATE KEY", der.as_ref()));
+        Self::from_pair(&pair, pem)
+    }
+
+    /// The private key as PKCS#8 PEM, if this key has it.
+    pub fn private_pem(&self) -> Option<&str> {
+        self.private_pem.as_deref()
+    }
+
+    /// Mints a user token for `user_id` valid for `ttl`, with `aud = useparagon.com/{project}`.
+    /// Fails if only the public half is known.
+    pub fn mint(&self, project_id: &str, user_id: &str, ttl: Duration) -> Result<String, String> {
+        let pem = self
+            .private_pem
+            .as_deref()
+            .ok_or("only the public key is configured; cannot mint tokens")?;
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+        let now = crate::store::now_ms() / 1000;
+        let claims = serde_json::json!({
+            "sub": user_id,
+            "iat": now,
+            "exp": now + ttl.as_secs() as i64,
+            "aud": format!("useparagon.com/{project_id}"),
+        });
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Verifies a bearer token for `project_id`: RS256 signature, `exp`, `aud` when present.
+    pub(crate) fn verify(&self, token: &str, project_id: &str) -> Result<User, ApiError> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 5;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &validation)
+            .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let why = match e.kind() {
+                ErrorKind::ExpiredSignature => "the user token has expired".to_string(),
+                ErrorKind::InvalidSignature => {
+                    "the user token's signature does not match the project's key".to_string()
+                }
+                ErrorKind::InvalidAlgorithm => "the user token must be signed with RS256".into(),
+                ErrorKind::MissingRequiredClaim(c) => format!("the user token has no `{c}` claim"),
+                _ => format!("invalid user token: {e}"),
+            };
+            ApiError::unauthorized(why)
+        })?;
+        let claims = data.claims;
+        let expected = format!("useparagon.com/{project_id}");
+        match claims.get("aud") {
+            None => {}
+            Some(Value::String(a)) if *a == expected => {}
+            Some(Value::Array(list)) if list.iter().any(|a| a.as_str() == Some(&expected)) => {}
+            Some(_) => {
+                return Err(ApiError::unauthorized(format!(
+                    "the user token's audience is not {expected}"
+                )));
+            }
+        }
+        let user_id = match claims.get("sub") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "the user token's `sub` must be a non-empty string",
+                ));
+            }
+        };
+        let permissions = match claims.get("urn:useparagon:connect:permissions") {
+            Some(Value::Object(map)) => Some(map.clone()),
+            _ => None,
+        };
+        Ok(User {
+            project_id: project_id.to_string(),
+            user_id,
+            permissions,
+        })
+    }
+}
+
+/// The caller, from a verified token.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub project_id: String,
+    pub user_id: String,
+    permissions: Option<Map<String, Value>>,
+}
+
+/// What a call does, for the token's permissions claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    Read,
+    Write,
+}
+
+impl User {
+    /// Checks the optional permissions claim for an integration (and credential): the most
+    /// specific key wins (`credential:<id>` over `integration:<name>` over `integration:*`).
+    /// A value `true` allows everything; a list allows reads, and writes if it holds
+    /// `credential:write`.
+    pub(crate) fn check(
+        &self,
+        integration: &str,
+        credential: Option<&str>,
+        access: Access,
+    ) -> Result<(), ApiError> {
+        let Some(perms) = &self.permissions else {
+            return Ok(());
+        };
+        let short = integration.strip_prefix("custom.").unwrap_or(integration);
+        let keys = [
+            credential.map(|c| format!("credential:{c}")),
+            Some(format!("integration:{integration}")),
+            Some(format!("integration:{short}")),
+            Some("integration:*".to_string()),
+        ];
+        let found = keys.iter().flatten().find_map(|k| perms.get(k));
+        let allowed = match found {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Array(list)) => {
+                access == Access::Read
+                    || list.iter().any(|p| p.as_str() == Some("credential:write"))
+            }
+            _ => false,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "the user token's permissions do not allow this call on {integration}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mint_verify_and_reject() {
+        let key = ProjectKey::generate();
+        let t = key.mint("p1", "alice", Duration::from_secs(60)).unwrap();
+        let u = key.verify(&t, "p1").unwrap();
+        assert_eq!(u.user_id, "alice");
+        // Wrong project in the path: audience mismatch.
+        assert_eq!(key.verify(&t, "p2").unwrap_err().status().as_u16(), 401);
+        // Another key's signature.
+        let other = ProjectKey::generate();
+        let forged = other.mint("p1", "alice", Duration::from_secs(60)).unwrap();
+        let e = key.verify(&forged, "p1").unwrap_err();
+        assert!(e.message().contains("signature"), "{}", e.message());
+        // Public-only key verifies but cannot mint.
+        let pem = key.private_pem().unwrap();
+        let reloaded = ProjectKey::from_private_pem(&pem.replace('\n', "\\n")).unwrap();
+        assert!(reloaded.verify(&t, "p1").is_ok());
+        assert!(!format!("{key:?}").contains("PRIVATE"));
+    }
+}

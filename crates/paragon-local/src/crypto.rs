@@ -1,0 +1,197 @@
+//! Encryption of secrets at rest: AES-256-GCM with a random 96-bit nonce per value.
+//!
+//! Each stored value is `nonce || ciphertext+tag`, bound by associated data to the row it
+//! belongs to (a credential id or an OAuth state), so a ciphertext copied into another row
+//! fails to decrypt. The key's id (a fingerprint, never the key) is stored beside each value so
+//! a wrong or rotated key is reported clearly instead of as a generic decryption failure.
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Key, Nonce};
+use base64::Engine as _;
+use std::fmt;
+
+const NONCE_LEN: usize = 12;
+
+/// A 256-bit key for encrypting credentials at rest. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct EncryptionKey([u8; 32]);
+
+impl EncryptionKey {
+    /// Parses a key given as 64 hex digits or as base64 (standard or URL-safe, padded or
+    /// not) of exactly 32 bytes: what `openssl rand -base64 32` prints.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            (0..32)
+                .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|e| format!("invalid hex: {e}"))?
+        } else {
+            let cleaned = text.trim_end_matches('=');
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(cleaned)
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cleaned))
+                .map_err(|_| {
+                    "expected 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)"
+                        .to_string()
+                })?
+        };
+        let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+            format!("the key must be 32 bytes (256 bits), got {} bytes", b.len())
+        })?;
+        Ok(Self(key))
+    }
+
+    /// A fresh random key (development mode).
+    pub fn generate() -> Self {
+        let mut key = [0u8; 32];
+        rand::fill(&mut key);
+        Self(key)
+    }
+
+    /// The key as standard base64, for printing a generated development key once.
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
+
+    /// A short public fingerprint of the key, stored beside every encrypted value.
+    pub fn id(&self) -> String {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(b"paragon-local encryption key id v1\0");
+        ctx.update(&self.0);
+        let digest = ctx.finish();
+        digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+impl fmt::Debug for EncryptionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EncryptionKey(id={}, <redacted>)", self.id())
+    }
+}
+
+/// Why a stored value could not be decrypted.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// The value was written with another key.
+    #[error(
+        "value was encrypted with key id {stored}, but the configured key has id {configured} \
+         (PARAGON_LOCAL_ENCRYPTION_KEY changed?)"
+    )]
+    WrongKey {
+        /// The key id stored with the value.
+        stored: String,
+        /// The configured key's id.
+        configured: String,
+    },
+    /// Authentication failed: the value was tampered with or moved to another row.
+    #[error("stored value failed authentication (corrupted, or moved to another row)")]
+    Corrupt,
+}
+
+/// Encrypts and decrypts values with one key.
+#[derive(Clone)]
+pub(crate) struct Cipher {
+    aead: Aes256Gcm,
+    key_id: String,
+}
+
+impl Cipher {
+    pub(crate) fn new(key: &EncryptionKey) -> Self {
+        Self {
+            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0)),
+            key_id: key.id(),
+        }
+    }
+
+    pub(crate) fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// `nonce || ciphertext`, authenticated with `aad`.
+    pub(crate) fn seal(&self, aad: &str, plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::fill(&mut nonce);
+        let payload = Payload {
+            msg: plaintext,
+            aad: aad.as_bytes(),
+        };
+        // Encryption only fails for inputs larger than GCM's 64 GiB limit.
+        let ct = self
+            .aead
+            .encrypt(&Nonce::from(nonce), payload)
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub(crate) fn open(
+        &self,
+        key_id: &str,
+        aad: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        if key_id != self.key_id {
+            return Err(CryptoError::WrongKey {
+                stored: key_id.to_string(),
+                configured: self.key_id.clone(),
+            });
+        }
+        if sealed.len() < NONCE_LEN {
+            return Err(CryptoError::Corrupt);
+        }
+        let (nonce, ct) = sealed.split_at(NONCE_LEN);
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Corrupt)?;
+        self.aead
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: ct,
+                    aad: aad.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Corrupt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_binding() {
+        let key = EncryptionKey::generate();
+        let c = Cipher::new(&key);
+        let sealed = c.seal("cred-1", b"secret");
+        assert_ne!(&sealed[NONCE_LEN..], b"secret");
+        assert_eq!(c.open(c.key_id(), "cred-1", &sealed).unwrap(), b"secret");
+        assert!(matches!(
+            c.open(c.key_id(), "cred-2", &sealed),
+            Err(CryptoError::Corrupt)
+        ));
+        // Fresh nonce each time.
+        assert_ne!(c.seal("cred-1", b"secret"), sealed);
+        let other = Cipher::new(&EncryptionKey::generate());
+        assert!(matches!(
+            other.open(c.key_id(), "cred-1", &sealed),
+            Err(CryptoError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn parse_forms() {
+        let k = EncryptionKey::generate();
+        let b64 = k.to_base64();
+        assert_eq!(EncryptionKey::parse(&b64).unwrap().id(), k.id());
+        let hex: String = k.0.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(EncryptionKey::parse(&hex).unwrap().id(), k.id());
+        let err = EncryptionKey::parse("c2hvcnQ=").unwrap_err();
+        assert!(err.contains("32 bytes"), "{err}");
+        assert!(!format!("{k:?}").contains(&b64));
+    }
+}
