@@ -1,1 +1,378 @@
-//! Placeholder.
+//! "Task Lab": a small fake third-party API that tests and examples start in-process.
+//!
+//! It stands in for a real provider (GitHub, Salesforce, …) behind Paragon's
+//! Connect proxy, with everything a custom integration needs to be exercised
+//! end to end:
+//!
+//! - **OAuth 2.0** at `/oauth/authorize` (an HTML consent page whose form posts
+//!   back and redirects with `?code=…&state=…`) and `/oauth/token`
+//!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
+//!   `client_credentials`; client authentication by Basic header or body).
+//!   Token answers carry `instance_url`, the provider's root URL.
+//! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
+//!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
+//!   received) and `GET /bytes?size=N` (binary, byte `i` is `i % 256`).
+//!   Callers authenticate with `Authorization: Bearer <access token>`,
+//!   `X-Api-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the
+//!   username. Tasks are kept in memory, per caller. Errors are
+//!   `{"error": {"code": "not_found", "message": "…"}}`.
+//! - **Failure injection**: the request headers `X-Fake-Fail: 401|429|500|503`
+//!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
+//!   or programmatically [`RunningProvider::fail_next`],
+//!   [`RunningProvider::delay_next`], [`RunningProvider::revoke_access_tokens`].
+//! - **Stats** for assertions: [`RunningProvider::stats`].
+//!
+//! The API is described by `specs/tasklab/openapi.yaml` in this repository.
+//!
+//! # Example
+//!
+//! ```
+//! use paragon_fake_provider::{DEFAULT_API_KEY, FakeProvider};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let provider = FakeProvider::builder().start().await?;
+//!
+//! let me: serde_json::Value = reqwest::Client::new()
+//!     .get(format!("{}/me", provider.api_url()))
+//!     .header("X-Api-Key", DEFAULT_API_KEY)
+//!     .send()
+//!     .await?
+//!     .json()
+//!     .await?;
+//! assert_eq!(me["auth"], "api_key");
+//! assert_eq!(provider.stats().api_calls, 1);
+//!
+//! provider.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod api;
+mod failure;
+mod oauth;
+mod state;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use axum::http;
+pub use axum::http::StatusCode;
+pub use state::{RecordedRequest, Stats, TokenRequests};
+
+use state::{AppState, Config, Secret, Shared};
+
+/// The OAuth client id accepted unless [`FakeProviderBuilder::client_id`] says otherwise.
+pub const DEFAULT_CLIENT_ID: &str = "tasklab-client";
+/// The OAuth client secret accepted unless [`FakeProviderBuilder::client_secret`] says otherwise.
+pub const DEFAULT_CLIENT_SECRET: &str = "tasklab-test-secret";
+/// The API key accepted unless [`FakeProviderBuilder::api_keys`] says otherwise.
+pub const DEFAULT_API_KEY: &str = "tasklab-test-key";
+/// The scopes the provider knows unless [`FakeProviderBuilder::scopes`] says otherwise.
+pub const DEFAULT_SCOPES: [&str; 2] = ["tasks:read", "tasks:write"];
+/// The user who approves the consent page when no other name is given.
+pub const DEFAULT_USERNAME: &str = "ada";
+
+/// A configured, not yet running, Task Lab provider.
+///
+/// `FakeProvider::default()` is the same as `FakeProvider::builder().build()`.
+#[derive(Clone, Debug)]
+pub struct FakeProvider {
+    config: Config,
+}
+
+impl Default for FakeProvider {
+    fn default() -> Self {
+        FakeProvider::builder().build()
+    }
+}
+
+impl FakeProvider {
+    /// Starts configuring a provider; every option has a default.
+    pub fn builder() -> FakeProviderBuilder {
+        FakeProviderBuilder {
+            config: Config {
+                client_id: DEFAULT_CLIENT_ID.to_owned(),
+                client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
+                api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
+                scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+                access_token_ttl: Duration::from_secs(3600),
+                code_ttl: Duration::from_secs(60),
+                rotate_refresh_tokens: true,
+                auto_approve: false,
+            },
+        }
+    }
+
+    /// Binds `127.0.0.1:0` and serves in a background task.
+    pub async fn start(self) -> std::io::Result<RunningProvider> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        self.start_on(listener).await
+    }
+
+    /// Serves on an already bound listener (e.g. a fixed port for an example).
+    ///
+    /// The provider's URL uses the listener's local address; a listener bound
+    /// to an unspecified address (`0.0.0.0`) is advertised as `127.0.0.1`.
+    pub async fn start_on(self, listener: TcpListener) -> std::io::Result<RunningProvider> {
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let url = format!("http://{addr}");
+        let state: AppState = Arc::new(Shared::new(self.config, url.clone()));
+        let app = router(state.clone());
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            // The provider lives as long as the test; an accept error ends it,
+            // and callers then see connection errors.
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = signal.await;
+                })
+                .await;
+        });
+        Ok(RunningProvider {
+            addr,
+            url,
+            state,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let api = api::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        failure::inject,
+    ));
+    oauth::router().nest("/v1", api).with_state(state)
+}
+
+/// Options for a [`FakeProvider`]; get one from [`FakeProvider::builder`].
+///
+/// `Debug` redacts the client secret and API keys.
+#[derive(Clone, Debug)]
+pub struct FakeProviderBuilder {
+    config: Config,
+}
+
+impl FakeProviderBuilder {
+    /// The OAuth client id the token and authorization endpoints accept
+    /// (default [`DEFAULT_CLIENT_ID`]).
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.config.client_id = client_id.into();
+        self
+    }
+
+    /// The OAuth client secret (default [`DEFAULT_CLIENT_SECRET`]).
+    pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.config.client_secret = Secret(client_secret.into());
+        self
+    }
+
+    /// The API keys the REST API accepts, replacing the default
+    /// [`DEFAULT_API_KEY`]. The `n`-th key (from 1) authenticates as user `key-n`.
+    pub fn api_keys<I, S>(mut self, keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.api_keys = keys.into_iter().map(|k| Secret(k.into())).collect();
+        self
+    }
+
+    /// The scopes the provider knows (default [`DEFAULT_SCOPES`]); asking for
+    /// any other is `invalid_scope`. When the provider knows `tasks:read` /
+    /// `tasks:write`, task reads / writes require them (403 otherwise).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long access tokens stay valid (default one hour). A short lifetime
+    /// lets tests exercise refresh; `Duration::ZERO` issues tokens that are
+    /// already expired.
+    pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
+        self.config.access_token_ttl = ttl;
+        self
+    }
+
+    /// How long an authorization code may wait before its exchange (default 60 s).
+    pub fn code_ttl(mut self, ttl: Duration) -> Self {
+        self.config.code_ttl = ttl;
+        self
+    }
+
+    /// Whether a refresh returns a new refresh token and retires the old one
+    /// (default `true`). When `false`, the refresh token stays valid and token
+    /// answers to a refresh carry no `refresh_token`.
+    pub fn rotate_refresh_tokens(mut self, rotate: bool) -> Self {
+        self.config.rotate_refresh_tokens = rotate;
+        self
+    }
+
+    /// Skip the consent page (default `false`): `GET /oauth/authorize`
+    /// redirects straight back with a code, as a provider does for an app the
+    /// user already approved. The user is `login_hint`, or [`DEFAULT_USERNAME`].
+    pub fn auto_approve(mut self, auto_approve: bool) -> Self {
+        self.config.auto_approve = auto_approve;
+        self
+    }
+
+    /// Finishes configuring.
+    pub fn build(self) -> FakeProvider {
+        FakeProvider {
+            config: self.config,
+        }
+    }
+
+    /// Shorthand for `.build().start()`.
+    pub async fn start(self) -> std::io::Result<RunningProvider> {
+        self.build().start().await
+    }
+}
+
+/// A provider serving in a background task; dropping it stops the server.
+pub struct RunningProvider {
+    addr: SocketAddr,
+    url: String,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for RunningProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningProvider")
+            .field("url", &self.url)
+            .field("config", &self.state.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningProvider {
+    /// The root URL, without a trailing slash: `http://127.0.0.1:<port>`.
+    ///
+    /// This is the `TASKLAB_URL` secret of the demo integrations and the
+    /// `instance_url` of token answers.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The REST API base URL: `{url}/v1`.
+    pub fn api_url(&self) -> String {
+        format!("{}/v1", self.url)
+    }
+
+    /// The authorization endpoint: `{url}/oauth/authorize`.
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth/authorize", self.url)
+    }
+
+    /// The token endpoint: `{url}/oauth/token`.
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth/token", self.url)
+    }
+
+    /// The socket address the provider listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The OAuth client id it accepts.
+    pub fn client_id(&self) -> &str {
+        &self.state.config.client_id
+    }
+
+    /// The OAuth client secret it accepts (a test value, handed out so tests can configure clients).
+    pub fn client_secret(&self) -> &str {
+        &self.state.config.client_secret.0
+    }
+
+    /// The API keys it accepts, in order (the first is user `key-1`).
+    pub fn api_keys(&self) -> Vec<&str> {
+        self.state
+            .config
+            .api_keys
+            .iter()
+            .map(|k| k.0.as_str())
+            .collect()
+    }
+
+    /// A snapshot of the counters and last requests.
+    pub fn stats(&self) -> Stats {
+        self.state.lock().stats.clone()
+    }
+
+    /// Makes the next `n` API calls (under `/v1`, whatever their headers) fail
+    /// with `status`, for tests where the client cannot set `X-Fake-Fail`.
+    /// Failures queue up behind those already planned.
+    pub fn fail_next(&self, n: usize, status: StatusCode) {
+        self.state
+            .lock()
+            .planned_failures
+            .extend(std::iter::repeat_n(status, n));
+    }
+
+    /// Delays the next `n` API calls by `delay` before they are answered.
+    pub fn delay_next(&self, n: usize, delay: Duration) {
+        self.state
+            .lock()
+            .planned_delays
+            .extend(std::iter::repeat_n(delay, n));
+    }
+
+    /// Revokes every access token: the next bearer call gets 401 with
+    /// `WWW-Authenticate: Bearer error="invalid_token"`; refresh tokens still work.
+    pub fn revoke_access_tokens(&self) {
+        self.state.lock().access_tokens.clear();
+    }
+
+    /// Revokes every refresh token: the next refresh gets `invalid_grant`.
+    pub fn revoke_refresh_tokens(&self) {
+        self.state.lock().refresh_tokens.clear();
+    }
+
+    /// Stops the server and waits for it to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Open keep-alive connections may hold a graceful shutdown; don't wait forever.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(1), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for RunningProvider {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! OAuth 2.0 (RFC 6749 + PKCE, RFC 7636): the consent page and the token endpoint.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::DEFAULT_USERNAME;
+use crate::state::{
+    AccessGrant, AppState, CodeGrant, Inner, PendingAuthorization, Principal, RecordedRequest,
+    RefreshGrant, Shared, new_token,
+};
+
+/// How long a consent page stays answerable.
+const PENDING_TTL: Duration = Duration::from_secs(600);
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/oauth/authorize",
+            get(authorize_page).post(authorize_decision),
+        )
+        .route("/oauth/token", post(token))
+}
+
+/// Form or query parameters; a repeated name is an error (RFC 6749 §3.1), reported by name.
+fn parse_params(raw: &[u8]) -> Result<HashMap<String, String>, String> {
+    let mut params = HashMap::new();
+    for (name, value) in url::form_urlencoded::parse(raw) {
+        if params
+            .insert(name.to_string(), value.into_owned())
+            .is_some()
+        {
+            return Err(format!("parameter `{name}` is repeated"));
+        }
+    }
+    Ok(params)
+}
+
+// ---- authorization endpoint ----------------------------------------------
+
+async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let params = match parse_params(query.unwrap_or_default().as_bytes()) {
+        Ok(params) => params,
+        Err(message) => return error_page(&message),
+    };
+    let config = &state.config;
+    // Without a trusted client and redirect URI, errors are shown, never redirected (§4.1.2.1).
+    match params.get("client_id") {
+        None => return error_page("the authorization request has no `client_id`"),
+        Some(id) if *id != config.client_id => {
+            return error_page(&format!("unknown client_id `{id}`"));
+        }
+        Some(_) => {}
+    }
+    let Some(redirect_uri) = params.get("redirect_uri") else {
+        return error_page("the authorization request has no `redirect_uri`");
+    };
+    if let Err(message) = check_redirect_uri(redirect_uri) {
+        return error_page(&message);
+    }
+    let state_param = params.get("state").cloned();
+    let back = |error: &str, description: &str| {
+        let mut pairs = vec![("error", error), ("error_description", description)];
+        if let Some(s) = &state_param {
+            pairs.push(("state", s));
+        }
+        redirect(redirect_uri, &pairs, StatusCode::FOUND)
+    };
+
+    if params.get("response_type").map(String::as_str) != Some("code") {
+        return back("unsupported_response_type", "response_type must be `code`");
+    }
+    let scopes = match requested_scopes(params.get("scope"), &config.scopes) {
+        Ok(scopes) => scopes,
+        Err(message) => return back("invalid_scope", &message),
+    };
+    let challenge = params.get("code_challenge");
+    let method = params.get("code_challenge_method").map(String::as_str);
+    let code_challenge = match (challenge, method) {
+        (None, None) => None,
+        (Some(c), Some("S256")) if c.len() == 43 && is_pkce_text(c) => Some(c.clone()),
+        (Some(_), Some("S256")) => {
+            return back(
+                "invalid_request",
+                "code_challenge must be the 43-character base64url SHA-256 of the code_verifier",
+            );
+        }
+        (Some(_), _) => {
+            return back(
+                "invalid_request",
+                "only code_challenge_method=S256 is supported",
+            );
+        }
+        (None, Some(_)) => {
+            return back(
+                "invalid_request",
+                "code_challenge_method was sent without code_challenge",
+            );
+        }
+    };
+    let pending = PendingAuthorization {
+        redirect_uri: redirect_uri.clone(),
+        scopes,
+        state: state_param.clone(),
+        code_challenge,
+        expires_at: Instant::now() + PENDING_TTL,
+    };
+    let username = params
+        .get("login_hint")
+        .map(String::as_str)
+        .unwrap_or(DEFAULT_USERNAME);
+    if config.auto_approve {
+        return match check_username(username) {
+            Ok(()) => approve(&state, pending, username, StatusCode::FOUND),
+            Err(message) => back("invalid_request", &message),
+        };
+    }
+
+    let request_id = new_token("tl_req_");
+    {
+        let mut inner = state.lock();
+        let now = Instant::now();
+        inner.pending.retain(|_, p| p.expires_at > now);
+        inner.pending.insert(request_id.clone(), pending.clone());
+    }
+    Html(consent_page(&state, &pending, &request_id, username)).into_response()
+}
+
+fn check_redirect_uri(uri: &str) -> Result<(), String> {
+    let url = Url::parse(uri).map_err(|e| format!("redirect_uri `{uri}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
+        return Err(format!(
+            "redirect_uri `{uri}` must be an http(s) URL without a fragment"
+        ));
+    }
+    Ok(())
+}
+
+/// The requested scopes (all known scopes when none are requested), or a message naming unknown ones.
+fn requested_scopes(requested: Option<&String>, allowed: &[String]) -> Result<Vec<String>, String> {
+    let Some(requested) = requested.filter(|s| !s.trim().is_empty()) else {
+        return Ok(allowed.to_vec());
+    };
+    let mut scopes = Vec::new();
+    for scope in requested.split_whitespace() {
+        if !allowed.iter().any(|a| a == scope) {
+            return Err(format!(
+                "unknown scope `{scope}`; this provider knows: {}",
+                allowed.join(" ")
+            ));
+        }
+        if !scopes.iter().any(|s| s == scope) {
+            scopes.push(scope.to_owned());
+        }
+    }
+    Ok(scopes)
+}
+
+/// RFC 7636 §4.1 characters: ALPHA / DIGIT / "-" / "." / "_" / "~".
+fn is_pkce_text(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+fn check_username(username: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&username.len())
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "username `{username}` must be 1 to 64 letters, digits, `-`, `.` or `_`"
+        ))
+    }
+}
+
+async fn authorize_decision(State(state): State<AppState>, body: Bytes) -> Response {
+    let params = match parse_params(&body) {
+        Ok(params) => params,
+        Err(message) => return error_page(&message),
+    };
+    let pending = params.get("request").and_then(|id| {
+        let now = Instant::now();
+        state
+            .lock()
+            .pending
+            .remove(id)
+            .filter(|p| p.expires_at > now)
+    });
+    let Some(pending) = pending else {
+        return error_page(
+            "this authorization request is unknown, already answered or expired; start again from the application",
+        );
+    };
+    match params.get("decision").map(String::as_str) {
+        Some("allow") => {
+            let username = params
+                .get("username")
+                .map(|u| u.trim())
+                .filter(|u| !u.is_empty())
+                .unwrap_or(DEFAULT_USERNAME);
+            match check_username(username) {
+                Ok(()) => approve(&state, pending, username, StatusCode::SEE_OTHER),
+                Err(message) => error_page(&message),
+            }
+        }
+        Some("deny") => {
+            let mut pairs = vec![
+                ("error", "access_denied"),
+                ("error_description", "the user denied access"),
+            ];
+            if let Some(s) = &pending.state {
+                pairs.push(("state", s));
+            }
+            redirect(&pending.redirect_uri, &pairs, StatusCode::SEE_OTHER)
+        }
+        _ => error_page("the form must send `decision=allow` or `decision=deny`"),
+    }
+}
+
+/// Issues a code for `username` and redirects back to the client with it.
+fn approve(
+    state: &Shared,
+    pending: PendingAuthorization,
+    username: &str,
+    status: StatusCode,
+) -> Response {
+    let code = new_token("tl_code_");
+    {
+        let mut inner = state.lock();
+        let now = Instant::now();
+        inner.codes.retain(|_, c| c.expires_at > now);
+        inner.codes.insert(
+            code.clone(),
+            CodeGrant {
+                subject: username.to_owned(),
+                redirect_uri: pending.redirect_uri.clone(),
+                scopes: pending.scopes,
+                code_challenge: pending.code_challenge,
+                expires_at: now + state.config.code_ttl,
+            },
+        );
+    }
+    let mut pairs = vec![("code", code.as_str())];
+    if let Some(s) = &pending.state {
+        pairs.push(("state", s));
+    }
+    redirect(&pending.redirect_uri, &pairs, status)
+}
+
+fn redirect(uri: &str, pairs: &[(&str, &str)], status: StatusCode) -> Response {
+    let Ok(mut url) = Url::parse(uri) else {
+        return error_page(&format!("redirect_uri `{uri}` is not a URL"));
+    };
+    url.query_pairs_mut().extend_pairs(pairs);
+    match HeaderValue::from_str(url.as_str()) {
+        Ok(location) => (status, [(LOCATION, location)]).into_response(),
+        Err(_) => error_page("the redirect URL is not a valid header value"),
+    }
+}
+
+fn error_page(message: &str) -> Response {
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Task Lab: authorization error</title></head>\
+         <body><h1>Authorization error</h1><p id=\"error\">{}</p></body></html>",
+        escape(message)
+    );
+    (StatusCode::BAD_REQUEST, Html(body)).into_response()
+}
+
+fn consent_page(
+    state: &Shared,
+    pending: &PendingAuthorization,
+    request_id: &str,
+    username: &str,
+) -> String {
+    let scopes: String = pending
+        .scopes
+        .iter()
+        .map(|s| format!("<li><code>{}</code></li>", escape(s)))
+        .collect();
+    format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Task Lab: authorize {client}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto}}button{{margin-right:.5rem}}</style></head>
+<body>
+<h1>Task Lab</h1>
+<p>The application <strong>{client}</strong> asks to access your Task Lab account with these permissions:</p>
+<ul>{scopes}</ul>
+<p>You will be sent back to <code>{redirect}</code>.</p>
+<form method="post" action="/oauth/authorize">
+<input type="hidden" name="request" value="{request}">
+<label>Signed in as <input name="username" value="{username}" pattern="[A-Za-z0-9._-]{{1,64}}"></label>
+<p><button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny">Deny</button></p>
+</form>
+</body></html>
+"#,
+        client = escape(&state.config.client_id),
+        redirect = escape(&pending.redirect_uri),
+        request = escape(request_id),
+        username = escape(username),
+    )
+}
+
+/// HTML-escapes text and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---- token endpoint --------------------------------------------------------
+
+/// An RFC 6749 §5.2 error.
+struct OAuthError {
+    error: &'static str,
+    description: String,
+}
+
+fn oauth_error(error: &'static str, description: impl Into<String>) -> OAuthError {
+    OAuthError {
+        error,
+        description: description.into(),
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({"error": self.error, "error_description": self.description}));
+        if self.error == "invalid_client" {
+            let challenge = HeaderValue::from_static("Basic realm=\"tasklab\"");
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(WWW_AUTHENTICATE, challenge)],
+                body,
+            )
+                .into_response();
+        }
+        (StatusCode::BAD_REQUEST, body).into_response()
+    }
+}
+
+async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let params = parse_params(&body);
+    {
+        let mut inner = state.lock();
+        let grant = params
+            .as_ref()
+            .ok()
+            .and_then(|p| p.get("grant_type"))
+            .map(String::as_str);
+        let counts = &mut inner.stats.token_requests;
+        match grant {
+            Some("authorization_code") => counts.authorization_code += 1,
+            Some("refresh_token") => counts.refresh_token += 1,
+            Some("client_credentials") => counts.client_credentials += 1,
+            _ => counts.other += 1,
+        }
+        inner.stats.last_token_request = Some(RecordedRequest {
+            method: Method::POST,
+            path: "/oauth/token".to_owned(),
+            query: None,
+            headers: headers.clone(),
+            body: body.to_vec(),
+        });
+    }
+    let result = params
+        .map_err(|message| oauth_error("invalid_request", message))
+        .and_then(|params| exchange(&state, &headers, &params));
+    match result {
+        Ok(response) => response,
+        Err(error) => {
+            state.lock().stats.token_errors += 1;
+            error.into_response()
+        }
+    }
+}
+
+fn exchange(
+    state: &Shared,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(oauth_error(
+            "invalid_request",
+            "the token request must be sent as application/x-www-form-urlencoded",
+        ));
+    }
+    let grant_type = required(params, "grant_type")?;
+    if !matches!(
+        grant_type,
+        "authorization_code" | "refresh_token" | "client_credentials"
+    ) {
+        return Err(oauth_error(
+            "unsupported_grant_type",
+            format!(
+                "grant_type `{grant_type}` is not supported; use authorization_code, refresh_token or client_credentials"
+            ),
+        ));
+    }
+    authenticate_client(state, headers, params)?;
+    match grant_type {
+        "authorization_code" => authorization_code(state, params),
+        "refresh_token" => refresh_token(state, params),
+        _ => client_credentials(state, params),
+    }
+}
+
+fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| oauth_error("invalid_request", format!("missing parameter `{name}`")))
+}
+
+/// Client authentication by `Authorization: Basic` (RFC 6749 §2.3.1) or by
+/// `client_id` + `client_secret` in the body.
+fn authenticate_client(
+    state: &Shared,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<(), OAuthError> {
+    let body_id = params.get("client_id").map(String::as_str);
+    let (id, secret) = match headers.get(AUTHORIZATION) {
+        Some(value) => {
+            let (id, secret) = basic_credentials(value).ok_or_else(|| {
+                oauth_error(
+                    "invalid_client",
+                    "the Authorization header must be `Basic base64(client_id:client_secret)`",
+                )
+            })?;
+            if body_id.is_some_and(|b| b != id) {
+                return Err(oauth_error(
+                    "invalid_request",
+                    "client_id in the body differs from the one in the Basic header",
+                ));
+            }
+            (id, secret)
+        }
+        None => {
+            let id = body_id.ok_or_else(|| {
+                oauth_error(
+                    "invalid_client",
+                    "no client authentication: send a Basic header or client_id and client_secret in the body",
+                )
+            })?;
+            let secret = params.get("client_secret").ok_or_else(|| {
+                oauth_error("invalid_client", "missing `client_secret` in the body")
+            })?;
+            (id.to_owned(), secret.clone())
+        }
+    };
+    if id != state.config.client_id {
+        return Err(oauth_error(
+            "invalid_client",
+            format!("unknown client_id `{id}`"),
+        ));
+    }
+    if secret != state.config.client_secret.0 {
+        return Err(oauth_error("invalid_client", "wrong client secret"));
+    }
+    Ok(())
+}
+
+/// Decodes `Basic base64(urlencoded id ":" urlencoded secret)`.
+fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
+    let (scheme, encoded) = value.to_str().ok()?.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .ok()
+            .map(|s| s.into_owned())
+    };
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+fn authorization_code(
+    state: &Shared,
+    params: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let code = required(params, "code")?;
+    let redirect_uri = required(params, "redirect_uri")?;
+    let mut inner = state.lock();
+    // Single use: the code is gone whatever happens next.
+    let grant = inner
+        .codes
+        .remove(code)
+        .filter(|g| g.expires_at > Instant::now())
+        .ok_or_else(|| {
+            oauth_error(
+                "invalid_grant",
+                "unknown, already used or expired authorization code",
+            )
+        })?;
+    if grant.redirect_uri != redirect_uri {
+        return Err(oauth_error(
+            "invalid_grant",
+            "redirect_uri differs from the one in the authorization request",
+        ));
+    }
+    match (&grant.code_challenge, params.get("code_verifier")) {
+        (None, None) => {}
+        (Some(challenge), Some(verifier)) => {
+            if !(43..=128).contains(&verifier.len()) || !is_pkce_text(verifier) {
+                return Err(oauth_error(
+                    "invalid_grant",
+                    "code_verifier must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+                ));
+            }
+            let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+            if computed != *challenge {
+                return Err(oauth_error(
+                    "invalid_grant",
+                    "code_verifier does not match the code_challenge",
+                ));
+            }
+        }
+        (Some(_), None) => {
+            return Err(oauth_error(
+                "invalid_grant",
+                "missing code_verifier: the authorization request had a code_challenge",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(oauth_error(
+                "invalid_grant",
+                "code_verifier sent, but the authorization request had no code_challenge",
+            ));
+        }
+    }
+    let principal = Principal::user(&grant.subject, grant.scopes.clone());
+    let refresh = new_token("tl_rt_");
+    inner.refresh_tokens.insert(
+        refresh.clone(),
+        RefreshGrant {
+            subject: grant.subject,
+            scopes: grant.scopes,
+        },
+    );
+    Ok(token_response(state, &mut inner, principal, Some(refresh)))
+}
+
+fn refresh_token(state: &Shared, params: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    let old = required(params, "refresh_token")?;
+    let mut inner = state.lock();
+    let (subject, granted) = inner
+        .refresh_tokens
+        .get(old)
+        .map(|g| (g.subject.clone(), g.scopes.clone()))
+        .ok_or_else(|| {
+            oauth_error(
+                "invalid_grant",
+                "unknown, revoked or already rotated refresh token",
+            )
+        })?;
+    let scopes = requested_scopes(params.get("scope"), &granted)
+        .map_err(|message| oauth_error("invalid_scope", message))?;
+    let new_refresh = if state.config.rotate_refresh_tokens {
+        inner.refresh_tokens.remove(old);
+        let new = new_token("tl_rt_");
+        inner.refresh_tokens.insert(
+            new.clone(),
+            RefreshGrant {
+                subject: subject.clone(),
+                scopes: granted,
+            },
+        );
+        Some(new)
+    } else {
+        None
+    };
+    let principal = Principal::user(&subject, scopes);
+    Ok(token_response(state, &mut inner, principal, new_refresh))
+}
+
+fn client_credentials(
+    state: &Shared,
+    params: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let scopes = requested_scopes(params.get("scope"), &state.config.scopes)
+        .map_err(|message| oauth_error("invalid_scope", message))?;
+    let principal = Principal::client(&state.config.client_id, scopes);
+    let mut inner = state.lock();
+    Ok(token_response(state, &mut inner, principal, None))
+}
+
+/// Stores a new access token for `principal` and builds the RFC 6749 §5.1 answer.
+fn token_response(
+    state: &Shared,
+    inner: &mut Inner,
+    principal: Principal,
+    refresh_token: Option<String>,
+) -> Response {
+    let ttl = state.config.access_token_ttl;
+    let access_token = new_token("tl_at_");
+    let scope = principal.scopes.join(" ");
+    inner.access_tokens.insert(
+        access_token.clone(),
+        AccessGrant {
+            principal,
+            expires_at: Instant::now() + ttl,
+        },
+    );
+    let mut body = json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0),
+        "scope": scope,
+        "instance_url": state.base_url,
+    });
+    if let Some(refresh_token) = refresh_token {
+        body["refresh_token"] = json!(refresh_token);
+    }
+    (
+        [
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                axum::http::header::PRAGMA,
+                HeaderValue::from_static("no-cache"),
+            ),
+        ],
+        Json(body),
+    )
+        .into_response()
+}
