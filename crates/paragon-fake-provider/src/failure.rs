@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -40,16 +40,22 @@ pub(crate) async fn inject(
             .into_response();
         }
     };
+    // Inside the `/v1` nest the URI lacks its prefix; record it as sent.
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0);
+    let recorded = RecordedRequest {
+        method: parts.method.clone(),
+        path: uri.path().to_owned(),
+        query: uri.query().map(str::to_owned),
+        headers: parts.headers.clone(),
+        body: body.to_vec(),
+    };
     let (planned_delay, planned_failure) = {
         let mut inner = state.lock();
         inner.stats.api_calls += 1;
-        inner.stats.last_api_request = Some(RecordedRequest {
-            method: parts.method.clone(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
-            headers: parts.headers.clone(),
-            body: body.to_vec(),
-        });
+        inner.stats.last_api_request = Some(recorded);
         (
             inner.planned_delays.pop_front(),
             inner.planned_failures.pop_front(),

@@ -163,7 +163,8 @@ async fn client_authentication_by_body_or_basic_header() {
     assert_eq!(response.status(), StatusCode::OK);
 
     // Wrong secrets, missing secrets and unknown clients are invalid_client (401).
-    let cases: [(&str, Option<(&str, &str)>, Vec<(&str, &str)>); 3] = [
+    type Case<'a> = (&'a str, Option<(&'a str, &'a str)>, Vec<(&'a str, &'a str)>);
+    let cases: [Case; 3] = [
         ("basic, wrong secret", Some(("my-app", "nope")), vec![]),
         ("body, no secret", None, vec![("client_id", "my-app")]),
         (
