@@ -1,1 +1,104 @@
-//! Placeholder.
+//! Call any third-party API on behalf of your users through Paragon's Connect API.
+//!
+//! [`Paragon`] sends proxy requests to an integration's API, mints Paragon User Tokens with the
+//! project's signing key (cached per user), and covers the rest of the Connect API: the current
+//! user, integrations, credentials, OAuth connections, workflows, app events and ActionKit.
+//! Every failure is one [`Error`]; requests are retried with backoff where that is safe, time
+//! limited, and traced (one `tracing` span per call).
+//!
+//! # With a user token
+//!
+//! ```no_run
+//! use paragon_sdk::{Method, Paragon};
+//!
+//! # async fn run(token: String) -> paragon_sdk::Result<()> {
+//! // The project id and service URLs come from the environment (PARAGON_PROJECT_ID, PARAGON_HOST,
+//! // PARAGON_*_URL) or from the token's audience.
+//! let paragon = Paragon::new(token);
+//! let user: serde_json::Value = paragon.request("custom.github", Method::GET, "/user").await?.json().await?;
+//! println!("{user}");
+//! # Ok(()) }
+//! ```
+//!
+//! # Acting for many users with the signing key
+//!
+//! ```no_run
+//! use paragon_sdk::{Method, Paragon, SigningKey};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Task { id: String, title: String }
+//!
+//! # async fn run(pem: &str) -> paragon_sdk::Result<()> {
+//! let paragon = Paragon::builder()
+//!     .project_id("6a1c1d3e-0000-0000-0000-000000000000")
+//!     .signing_key(SigningKey::from_pem(pem)?)
+//!     .build()?;
+//! let alice = paragon.user("alice"); // cheap: shares the connection pool and token cache
+//! let tasks: Vec<Task> = alice
+//!     .request("custom.tasklab", Method::GET, "/v1/tasks")
+//!     .query(&[("limit", "5")])
+//!     .await?
+//!     .json() // unwraps {"output": …}
+//!     .await?;
+//! # let _ = tasks; Ok(()) }
+//! ```
+//!
+//! # Handling errors
+//!
+//! ```no_run
+//! # use paragon_sdk::{Error, Method, Paragon};
+//! # async fn run(paragon: Paragon) {
+//! match paragon.request("salesforce", Method::GET, "/services/data").await {
+//!     Ok(res) => println!("{}", res.status()),
+//!     Err(Error::IntegrationNotEnabled(_)) => println!("ask the user to connect Salesforce"),
+//!     Err(Error::Provider { status, body, .. }) => println!("Salesforce said {status}: {body:?}"),
+//!     Err(e) => println!("{e}"),
+//! }
+//! # }
+//! ```
+//!
+//! # Configuration
+//!
+//! [`Paragon::new`], [`Paragon::from_env`] and [`Paragon::builder`] read: `PARAGON_PROJECT_ID`,
+//! `PARAGON_USER_TOKEN`, `PARAGON_SIGNING_KEY` (PEM text) or `PARAGON_SIGNING_KEY_FILE`,
+//! `PARAGON_USER_ID`, `PARAGON_HOST` (on-prem; see [`ServiceUrls::on_prem`]) and one URL per
+//! service: `PARAGON_API_URL`, `PARAGON_PROXY_URL`, `PARAGON_EVENTS_URL`,
+//! `PARAGON_ACTIONKIT_URL`, `PARAGON_PASSPORT_URL`. A missing or malformed setting is an
+//! [`Error::Config`] naming the variable.
+#![warn(missing_docs)]
+
+pub mod api;
+mod client;
+mod config;
+mod error;
+mod path;
+mod request;
+mod response;
+mod retry;
+mod secret;
+mod token;
+
+pub use client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Paragon, ParagonBuilder};
+pub use config::{
+    ENV_ACTIONKIT_URL, ENV_API_URL, ENV_EVENTS_URL, ENV_HOST, ENV_PASSPORT_URL, ENV_PROJECT_ID,
+    ENV_PROXY_URL, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, ENV_USER_ID, ENV_USER_TOKEN, ServiceUrls,
+};
+pub use error::{ApiError, Error, Result};
+pub use request::ProxyRequest;
+pub use response::Response;
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use token::{
+    DEFAULT_TOKEN_TTL, PERMISSIONS_CLAIM, Permissions, SigningKey, TokenOptions, UserToken,
+};
+
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+
+/// What generated code needs, so a user's `Cargo.toml` names only `paragon-sdk`.
+#[doc(hidden)]
+pub mod __private {
+    pub use bytes;
+    pub use futures_util;
+    pub use serde;
+    pub use serde_json;
+}
