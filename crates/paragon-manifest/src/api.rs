@@ -1,0 +1,151 @@
+//! Step 4 of a definition: the provider's API (base URL, authorization, headers, test endpoint).
+
+use base64::Engine as _;
+
+use crate::render::{RenderContext, RenderError};
+use crate::secret::Secret;
+use crate::template::Template;
+
+/// The `[api]` table.
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub(crate) base_url: Template,
+    pub(crate) test_endpoint: String,
+    pub(crate) authorization: ApiAuthorization,
+    pub(crate) headers: Vec<(String, Template)>,
+}
+
+/// How each API request is authorized (`api.authorization`, chosen by `type`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ApiAuthorization {
+    /// `type = "none"`.
+    None,
+    /// `type = "bearer"`: `Authorization: Bearer <token>`.
+    Bearer {
+        /// The token, e.g. `{credential.access_token}`.
+        token: Template,
+    },
+    /// `type = "basic"`: `Authorization: Basic base64(username:password)`.
+    Basic {
+        /// The username, e.g. `{input.api_key}`.
+        username: Template,
+        /// The password (default empty).
+        password: Template,
+    },
+    /// `type = "headers"`: named headers, e.g. `X-Api-Key = "{input.api_key}"`.
+    Headers(Vec<(String, Template)>),
+    /// `type = "query"`: named query parameters, e.g. `api_key = "{input.api_key}"`.
+    Query(Vec<(String, Template)>),
+}
+
+impl ApiAuthorization {
+    /// The manifest's `type`: `none`, `bearer`, `basic`, `headers` or `query`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ApiAuthorization::None => "none",
+            ApiAuthorization::Bearer { .. } => "bearer",
+            ApiAuthorization::Basic { .. } => "basic",
+            ApiAuthorization::Headers(_) => "headers",
+            ApiAuthorization::Query(_) => "query",
+        }
+    }
+}
+
+/// The authorization to add to one API request. Values are [`Secret`]s: `Debug` hides them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderedAuth {
+    /// Headers to set, e.g. `("Authorization", "Bearer …")`.
+    pub headers: Vec<(String, Secret)>,
+    /// Query parameters to append, e.g. `("api_key", "…")`.
+    pub query: Vec<(String, Secret)>,
+}
+
+impl Api {
+    /// The base URL template.
+    pub fn base_url_template(&self) -> &Template {
+        &self.base_url
+    }
+
+    /// The test endpoint: a path relative to the base URL answered by `GET`.
+    pub fn test_endpoint(&self) -> &str {
+        &self.test_endpoint
+    }
+
+    /// How requests are authorized.
+    pub fn authorization(&self) -> &ApiAuthorization {
+        &self.authorization
+    }
+
+    /// The default header templates, in file order.
+    pub fn headers(&self) -> &[(String, Template)] {
+        &self.headers
+    }
+
+    pub(crate) fn render_authorization(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<RenderedAuth, RenderError> {
+        let mut out = RenderedAuth::default();
+        match &self.authorization {
+            ApiAuthorization::None => {}
+            ApiAuthorization::Bearer { token } => {
+                let token = header_value(token, ctx, "api.authorization.token")?;
+                out.headers.push((
+                    "Authorization".into(),
+                    Secret::new(format!("Bearer {token}")),
+                ));
+            }
+            ApiAuthorization::Basic { username, password } => {
+                let user = username.render(ctx)?;
+                let pass = password.render(ctx)?;
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+                out.headers.push((
+                    "Authorization".into(),
+                    Secret::new(format!("Basic {encoded}")),
+                ));
+            }
+            ApiAuthorization::Headers(headers) => {
+                for (name, t) in headers {
+                    let field = format!("api.authorization.headers.{name}");
+                    out.headers
+                        .push((name.clone(), Secret::new(header_value(t, ctx, &field)?)));
+                }
+            }
+            ApiAuthorization::Query(params) => {
+                for (name, t) in params {
+                    out.query.push((name.clone(), Secret::new(t.render(ctx)?)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn render_headers(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        self.headers
+            .iter()
+            .map(|(name, t)| {
+                let field = format!("api.headers.{name}");
+                Ok((name.clone(), header_value(t, ctx, &field)?))
+            })
+            .collect()
+    }
+}
+
+fn header_value(
+    template: &Template,
+    ctx: &RenderContext<'_>,
+    field: &str,
+) -> Result<String, RenderError> {
+    let value = template.render(ctx)?;
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(RenderError::InvalidHeaderValue {
+            field: field.to_owned(),
+        });
+    }
+    Ok(value)
+}

@@ -1,0 +1,1394 @@
+//! Reading `integration.toml`: one pass over the spanned TOML tree that collects every problem.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::api::{Api, ApiAuthorization};
+use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::input::{InputField, InputKind};
+use crate::manifest::Manifest;
+use crate::template::{Part, Reference, Template};
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+const SPEC_DEFAULTS: [&str; 3] = ["openapi.json", "openapi.yaml", "openapi.yml"];
+
+/// A table being read, with its position and dotted path.
+struct Table<'a, 'i> {
+    map: &'a DeTable<'i>,
+    span: Range<usize>,
+    path: String,
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    fn get(&self, key: &str) -> Option<&'a Value<'i>> {
+        self.map.get(key)
+    }
+
+    fn field(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+}
+
+/// What templates may refer to, known once inputs and auth are read.
+struct Declared {
+    inputs: Vec<String>,
+    captures: Vec<String>,
+    auth_type: Option<&'static str>,
+}
+
+struct Reader<'s> {
+    src: &'s str,
+    file: &'s Path,
+    diags: Diagnostics,
+}
+
+impl Reader<'_> {
+    fn error(
+        &mut self,
+        span: Range<usize>,
+        field: &str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let help = help.into();
+        let mut d = Diagnostic::error(message)
+            .file(self.file)
+            .span(self.src, span)
+            .field(field);
+        if !help.is_empty() {
+            d = d.help(help);
+        }
+        self.diags.push(d);
+    }
+
+    /// Reports keys of `table` not in `allowed`. `others` are keys that exist for another
+    /// variant, with the note explaining why they do not apply here.
+    fn check_keys(&mut self, table: &Table<'_, '_>, allowed: &[&str], others: &[&str], note: &str) {
+        for (key, _) in table.map.iter() {
+            let k: &str = key.get_ref();
+            if allowed.contains(&k) {
+                continue;
+            }
+            let field = table.field(k);
+            if others.contains(&k) {
+                self.error(
+                    key.span(),
+                    &field,
+                    format!("field `{k}` does not apply {note}"),
+                    "remove it",
+                );
+                continue;
+            }
+            let help = match closest(k, allowed) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("expected one of: {}", quote_list(allowed)),
+            };
+            self.error(key.span(), &field, format!("unknown field `{k}`"), help);
+        }
+    }
+
+    fn missing(&mut self, table: &Table<'_, '_>, key: &str, help: impl Into<String>) {
+        let where_ = if table.path.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", table.path)
+        };
+        self.error(
+            table.span.clone(),
+            &table.field(key),
+            format!("missing field `{key}`{where_}"),
+            help,
+        );
+    }
+
+    fn wrong_type(&mut self, value: &Value<'_>, field: &str, expected: &str) {
+        self.error(
+            value.span(),
+            field,
+            format!(
+                "expected {expected}, found {}",
+                article(value.get_ref().type_str())
+            ),
+            "",
+        );
+    }
+
+    fn string(&mut self, value: &Value<'_>, field: &str) -> Option<(String, Range<usize>)> {
+        match value.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), value.span())),
+            _ => {
+                self.wrong_type(value, field, "a string");
+                None
+            }
+        }
+    }
+
+    fn req_string(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        help: &str,
+    ) -> Option<(String, Range<usize>)> {
+        match table.get(key) {
+            Some(v) => self.string(v, &table.field(key)),
+            None => {
+                self.missing(table, key, help);
+                None
+            }
+        }
+    }
+
+    fn opt_string(&mut self, table: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
+        table
+            .get(key)
+            .and_then(|v| self.string(v, &table.field(key)))
+    }
+
+    fn opt_bool(&mut self, table: &Table<'_, '_>, key: &str) -> Option<bool> {
+        let v = table.get(key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(v, &table.field(key), "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    fn opt_string_array(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+    ) -> Option<Vec<(String, Range<usize>)>> {
+        let v = table.get(key)?;
+        let field = table.field(key);
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(v, &field, "an array of strings");
+            return None;
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(s) = self.string(item, &format!("{field}[{i}]")) {
+                out.push(s);
+            }
+        }
+        Some(out)
+    }
+
+    fn opt_table<'a, 'i>(&mut self, table: &Table<'a, 'i>, key: &str) -> Option<Table<'a, 'i>> {
+        let v = table.get(key)?;
+        let field = table.field(key);
+        match v.get_ref() {
+            DeValue::Table(map) => Some(Table {
+                map,
+                span: v.span(),
+                path: field,
+            }),
+            _ => {
+                self.wrong_type(v, &field, "a table");
+                None
+            }
+        }
+    }
+
+    /// The span of bytes `offset..offset + len` of a string value, when the raw TOML maps
+    /// one to one (no escapes); else the whole value.
+    fn inner_span(&self, span: &Range<usize>, offset: usize, len: usize) -> Range<usize> {
+        let raw = self.src.get(span.clone()).unwrap_or("");
+        let simple = (raw.starts_with('"') && !raw.starts_with("\"\"\"") && !raw.contains('\\'))
+            || (raw.starts_with('\'') && !raw.starts_with("'''"));
+        if simple && span.start + 1 + offset + len < span.end {
+            let start = span.start + 1 + offset;
+            start..start + len.max(1)
+        } else {
+            span.clone()
+        }
+    }
+
+    /// Parses a template and checks its references against what is declared.
+    fn template(
+        &mut self,
+        text: &str,
+        span: &Range<usize>,
+        field: &str,
+        declared: &Declared,
+        credential_allowed: bool,
+    ) -> Option<Template> {
+        let template = match Template::parse(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = self.inner_span(span, e.offset, e.len);
+                self.error(at, field, e.message, e.help);
+                return None;
+            }
+        };
+        let mut ok = true;
+        for reference in template.references() {
+            if let Err((message, help)) = check_reference(reference, declared, credential_allowed) {
+                let at = self.reference_span(text, span, reference);
+                self.error(at, field, message, help);
+                ok = false;
+            }
+        }
+        ok.then_some(template)
+    }
+
+    fn reference_span(
+        &self,
+        text: &str,
+        span: &Range<usize>,
+        reference: &Reference,
+    ) -> Range<usize> {
+        let written = reference.to_string();
+        match text.find(&written) {
+            Some(offset) => self.inner_span(span, offset, written.len()),
+            None => span.clone(),
+        }
+    }
+
+    /// A URL template: parsed, references checked, and the URL rule applied when it can be.
+    fn url_template(
+        &mut self,
+        text: &str,
+        span: &Range<usize>,
+        field: &str,
+        declared: &Declared,
+        credential_allowed: bool,
+    ) -> Option<Template> {
+        let template = self.template(text, span, field, declared, credential_allowed)?;
+        if let Err(reason) = crate::url_rule::check_template(&template) {
+            self.error(
+                span.clone(),
+                field,
+                format!("`{field}` must be an absolute https URL: {reason}"),
+                "write e.g. \"https://api.example.com/v1\" (http only for 127.0.0.1, ::1 or localhost), or start with a secret such as \"{env.EXAMPLE_URL}/v1\"",
+            );
+            return None;
+        }
+        Some(template)
+    }
+
+    /// A table of names to templates (parameters, headers).
+    fn template_map(
+        &mut self,
+        table: &Table<'_, '_>,
+        declared: &Declared,
+        credential_allowed: bool,
+        header_names: bool,
+    ) -> Vec<(String, Template)> {
+        let mut out = Vec::new();
+        for (key, value) in table.map.iter() {
+            let name: &str = key.get_ref();
+            let field = table.field(name);
+            if header_names && !is_header_name(name) {
+                self.error(
+                    key.span(),
+                    &field,
+                    format!("`{name}` is not a valid HTTP header name"),
+                    "use letters, digits and `-`, e.g. \"X-Api-Key\"",
+                );
+                continue;
+            }
+            if name.is_empty() {
+                self.error(
+                    key.span(),
+                    &field,
+                    "empty parameter name",
+                    "give the parameter a name",
+                );
+                continue;
+            }
+            let Some((text, span)) = self.string(value, &field) else {
+                continue;
+            };
+            if header_names && text.chars().any(|c| c.is_control() && c != '\t') {
+                self.error(
+                    span,
+                    &field,
+                    "header values cannot contain line breaks or control characters",
+                    "remove them",
+                );
+                continue;
+            }
+            if let Some(t) = self.template(&text, &span, &field, declared, credential_allowed) {
+                out.push((name.to_owned(), t));
+            }
+        }
+        out
+    }
+}
+
+fn check_reference(
+    reference: &Reference,
+    declared: &Declared,
+    credential_allowed: bool,
+) -> Result<(), (String, String)> {
+    match reference {
+        Reference::Input(key) if !declared.inputs.iter().any(|k| k == key) => {
+            let help = match closest(key, &declared.inputs) {
+                Some(k) => format!("did you mean `{{input.{k}}}`?"),
+                None => format!("declare it: [[inputs]] key = \"{key}\""),
+            };
+            Err((format!("`{reference}` refers to an undeclared input"), help))
+        }
+        Reference::Credential(_) if !credential_allowed => Err((
+            format!("`{reference}` cannot be used here: there is no credential yet"),
+            "use inputs, environment secrets or user metadata".into(),
+        )),
+        Reference::Credential(name) if name == "access_token" => match declared.auth_type {
+            Some("oauth" | "client_credentials") | None => Ok(()),
+            Some(other) => Err((
+                format!("`{reference}` needs OAuth authentication, but `auth.type` is `{other}`"),
+                "refer to an input instead, e.g. `{input.api_key}`".into(),
+            )),
+        },
+        Reference::Credential(name) if !declared.captures.iter().any(|c| c == name) => Err((
+            format!("`{reference}` is not captured from the token response"),
+            format!("add \"{name}\" to `auth.capture`, or use `{{credential.access_token}}`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Parses and validates a manifest; see [`Manifest::parse`].
+pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics> {
+    let mut r = Reader {
+        src: source,
+        file: &file,
+        diags: Diagnostics::new(),
+    };
+    let (root, errors) = DeTable::parse_recoverable(source);
+    if !errors.is_empty() {
+        for e in errors {
+            r.error(
+                e.span().unwrap_or(0..0),
+                "",
+                format!("invalid TOML: {}", e.message()),
+                "",
+            );
+        }
+        r.diags.sort();
+        return Err(r.diags);
+    }
+    let root = Table {
+        map: root.get_ref(),
+        span: 0..0,
+        path: String::new(),
+    };
+    let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+    r.check_keys(
+        &root,
+        &[
+            "name",
+            "description",
+            "icon",
+            "color",
+            "spec",
+            "auth",
+            "inputs",
+            "api",
+        ],
+        &[],
+        "",
+    );
+
+    let name = basic_name(&mut r, &root);
+    let description = r
+        .req_string(
+            &root,
+            "description",
+            "describe the integration in one sentence",
+        )
+        .and_then(|(d, span)| non_empty(&mut r, d, span, "description"));
+    let icon = icon(&mut r, &root, &dir);
+    let color = color(&mut r, &root);
+    let spec = spec(&mut r, &root, &dir);
+
+    let inputs = inputs(&mut r, &root);
+    let auth_table = match root.get("auth") {
+        Some(_) => r.opt_table(&root, "auth"),
+        None => {
+            r.missing(
+                &root,
+                "auth",
+                "add an `[auth]` table with `type = \"oauth\"`, \"api_key\", \"client_credentials\" or \"none\"",
+            );
+            None
+        }
+    };
+    let auth_type = auth_table.as_ref().and_then(|t| auth_type(&mut r, t));
+    let captures = auth_table
+        .as_ref()
+        .filter(|_| matches!(auth_type, Some("oauth" | "client_credentials")))
+        .map(|t| capture(&mut r, t))
+        .unwrap_or_default();
+    let declared = Declared {
+        inputs: inputs.iter().map(|i| i.key.clone()).collect(),
+        captures,
+        auth_type,
+    };
+    let auth = match (&auth_table, auth_type) {
+        (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs),
+        _ => None,
+    };
+    let api = match root.get("api") {
+        Some(_) => r
+            .opt_table(&root, "api")
+            .and_then(|t| api(&mut r, &t, &declared)),
+        None => {
+            r.missing(
+                &root,
+                "api",
+                "add an `[api]` table with `base_url` and `test_endpoint`",
+            );
+            None
+        }
+    };
+
+    if r.diags.is_empty()
+        && let (Some(name), Some(description), Some((icon_path, icon_svg)), Some(color)) =
+            (name, description, icon, color)
+        && let (Some(auth), Some(api)) = (auth, api)
+    {
+        return Ok(Manifest {
+            file,
+            name,
+            description,
+            icon_path,
+            icon_svg,
+            color,
+            spec,
+            auth,
+            inputs,
+            api,
+        });
+    }
+    if r.diags.is_empty() {
+        // Every missing part reports a diagnostic; this guards against a gap in that rule.
+        r.diags
+            .push(Diagnostic::error("the manifest is incomplete").file(&file));
+    }
+    r.diags.sort();
+    Err(r.diags)
+}
+
+fn non_empty(r: &mut Reader<'_>, s: String, span: Range<usize>, field: &str) -> Option<String> {
+    if s.trim().is_empty() {
+        r.error(span, field, format!("`{field}` is empty"), "write a value");
+        None
+    } else {
+        Some(s)
+    }
+}
+
+fn basic_name(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<String> {
+    let (name, span) = r.req_string(
+        root,
+        "name",
+        "name the integration, e.g. name = \"Task Lab\"",
+    )?;
+    if !name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        r.error(
+            span,
+            "name",
+            "the name needs at least one ASCII letter or digit (the slug is made of them)",
+            "e.g. name = \"Task Lab\" (slug `custom.tasklab`)",
+        );
+        return None;
+    }
+    if name.chars().any(char::is_control) {
+        r.error(
+            span,
+            "name",
+            "the name contains control characters",
+            "remove them",
+        );
+        return None;
+    }
+    Some(name)
+}
+
+fn icon(r: &mut Reader<'_>, root: &Table<'_, '_>, dir: &Path) -> Option<(PathBuf, String)> {
+    let (rel, span) = r.req_string(
+        root,
+        "icon",
+        "name the SVG icon beside the manifest, e.g. icon = \"icon.svg\"",
+    )?;
+    let path = match crate::files::resolve_inside(dir, &rel) {
+        Ok(p) => p,
+        Err(reason) => {
+            r.error(
+                span,
+                "icon",
+                format!("bad icon path: {reason}"),
+                "e.g. icon = \"icon.svg\"",
+            );
+            return None;
+        }
+    };
+    let text = match crate::files::read_limited(&path, crate::icon::MAX_ICON_BYTES) {
+        Ok(t) => t,
+        Err(reason) => {
+            r.error(
+                span,
+                "icon",
+                format!("cannot read the icon `{}`: {reason}", path.display()),
+                "put an SVG file beside integration.toml",
+            );
+            return None;
+        }
+    };
+    if let Err(reason) = crate::icon::check_svg(&text) {
+        r.error(
+            span,
+            "icon",
+            format!("the icon is not an SVG document: {reason}"),
+            "use an SVG file whose root is <svg xmlns=\"http://www.w3.org/2000/svg\" …>",
+        );
+        return None;
+    }
+    Some((path, text))
+}
+
+fn color(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<String> {
+    let (color, span) = r.req_string(
+        root,
+        "color",
+        "give an accent color, e.g. color = \"#24292F\"",
+    )?;
+    let hex = color.strip_prefix('#').unwrap_or("");
+    if color.len() != 7 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        r.error(
+            span,
+            "color",
+            "accent color must be `#RRGGBB`",
+            "write six hex digits, e.g. \"#24292F\"",
+        );
+        return None;
+    }
+    Some(color)
+}
+
+fn spec(r: &mut Reader<'_>, root: &Table<'_, '_>, dir: &Path) -> Option<PathBuf> {
+    let Some((rel, span)) = r.opt_string(root, "spec") else {
+        return SPEC_DEFAULTS
+            .iter()
+            .map(|name| dir.join(name))
+            .find(|p| p.is_file());
+    };
+    let path = match crate::files::resolve_inside(dir, &rel) {
+        Ok(p) => p,
+        Err(reason) => {
+            r.error(
+                span,
+                "spec",
+                format!("bad spec path: {reason}"),
+                "e.g. spec = \"openapi.json\"",
+            );
+            return None;
+        }
+    };
+    let ext_ok = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| matches!(e, "json" | "yaml" | "yml"));
+    if !ext_ok {
+        r.error(
+            span,
+            "spec",
+            "the spec must be an OpenAPI document ending in .json, .yaml or .yml",
+            "e.g. spec = \"openapi.json\"",
+        );
+        return None;
+    }
+    if !path.is_file() {
+        r.error(
+            span,
+            "spec",
+            format!("the spec `{}` does not exist", path.display()),
+            "put the OpenAPI document beside integration.toml, or remove `spec`",
+        );
+        return None;
+    }
+    Some(path)
+}
+
+const INPUT_KEYS: &[&str] = &[
+    "key", "label", "kind", "required", "pattern", "default", "help", "secret", "options",
+];
+
+fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<InputField> {
+    let Some(value) = root.get("inputs") else {
+        return Vec::new();
+    };
+    let DeValue::Array(items) = value.get_ref() else {
+        r.wrong_type(value, "inputs", "an array of tables (`[[inputs]]`)");
+        return Vec::new();
+    };
+    let mut out: Vec<InputField> = Vec::new();
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("inputs[{i}]");
+        let DeValue::Table(map) = item.get_ref() else {
+            r.wrong_type(item, &path, "a table");
+            continue;
+        };
+        let t = Table {
+            map,
+            span: item.span(),
+            path,
+        };
+        r.check_keys(&t, INPUT_KEYS, &[], "");
+        let key = r.req_string(&t, "key", "e.g. key = \"api_key\"");
+        if let Some((k, span)) = &key {
+            if !is_identifier(k) {
+                r.error(
+                    span.clone(),
+                    &t.field("key"),
+                    format!("input key `{k}` is not a name templates can use"),
+                    "use letters, digits and `_`, starting with a letter, e.g. \"api_key\"",
+                );
+            } else if let Some((_, line)) = seen.iter().find(|(s, _)| s == k) {
+                r.error(
+                    span.clone(),
+                    &t.field("key"),
+                    format!("duplicate input key `{k}`"),
+                    format!("each input needs its own key; `{k}` is first declared on line {line}"),
+                );
+            } else {
+                let line = r.src[..span.start.min(r.src.len())].matches('\n').count() + 1;
+                seen.push((k.clone(), line));
+            }
+        }
+        let label = r
+            .req_string(&t, "label", "e.g. label = \"API key\"")
+            .and_then(|(l, span)| non_empty(r, l, span, &t.field("label")));
+        let kind = input_kind(r, &t);
+        let required = r.opt_bool(&t, "required").unwrap_or(true);
+        let secret = r
+            .opt_bool(&t, "secret")
+            .unwrap_or(matches!(kind, Some(InputKind::Password)));
+        let help = r.opt_string(&t, "help").map(|(h, _)| h);
+        let pattern = r.opt_string(&t, "pattern").and_then(|(p, span)| {
+            match regex::RegexBuilder::new(&format!("^(?:{p})$"))
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    let reason = match e {
+                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
+                        other => other.to_string(),
+                    };
+                    r.error(
+                        span,
+                        &t.field("pattern"),
+                        format!("invalid pattern: {}", reason.trim()),
+                        "write a regular expression the whole value must match, e.g. \"[a-z0-9-]+\"",
+                    );
+                    None
+                }
+            }
+        });
+        let default = r.opt_string(&t, "default");
+        let (Some((key, _)), Some(label), Some(kind)) = (key, label, kind) else {
+            continue;
+        };
+        let field = InputField {
+            key,
+            label,
+            kind,
+            required,
+            pattern,
+            default: None,
+            help,
+            secret,
+        };
+        let default = default.and_then(|(d, span)| match field.check(Some(&d)) {
+            Ok(()) => Some(d),
+            Err(e) => {
+                r.error(
+                    span,
+                    &t.field("default"),
+                    format!("the default value is not accepted: {e}"),
+                    "change the default or the rule",
+                );
+                None
+            }
+        });
+        out.push(InputField { default, ..field });
+    }
+    out
+}
+
+fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
+    let kind = r.opt_string(t, "kind");
+    let options = r.opt_string_array(t, "options");
+    let kind_name = kind.as_ref().map_or("text".to_owned(), |(k, _)| k.clone());
+    match kind_name.as_str() {
+        "select" => {
+            let Some(options) = options else {
+                r.missing(
+                    t,
+                    "options",
+                    "list the choices, e.g. options = [\"us\", \"eu\"]",
+                );
+                return None;
+            };
+            if options.is_empty() {
+                r.error(
+                    t.get("options").map_or(t.span.clone(), |v| v.span()),
+                    &t.field("options"),
+                    "a select input needs at least one option",
+                    "e.g. options = [\"us\", \"eu\"]",
+                );
+                return None;
+            }
+            let mut seen = BTreeSet::new();
+            for (o, span) in &options {
+                if !seen.insert(o.as_str()) {
+                    r.error(
+                        span.clone(),
+                        &t.field("options"),
+                        format!("duplicate option `{o}`"),
+                        "remove it",
+                    );
+                }
+            }
+            Some(InputKind::Select {
+                options: options.into_iter().map(|(o, _)| o).collect(),
+            })
+        }
+        "text" | "password" | "url" => {
+            if t.get("options").is_some()
+                && let Some((key, _)) = t.map.get_key_value("options")
+            {
+                r.error(
+                    key.span(),
+                    &t.field("options"),
+                    "`options` only apply to `kind = \"select\"`",
+                    "remove `options`, or set kind = \"select\"",
+                );
+            }
+            Some(match kind_name.as_str() {
+                "password" => InputKind::Password,
+                "url" => InputKind::Url,
+                _ => InputKind::Text,
+            })
+        }
+        other => {
+            let span = kind.map_or(t.span.clone(), |(_, s)| s);
+            r.error(
+                span,
+                &t.field("kind"),
+                format!("unknown input kind `{other}`"),
+                "expected one of: \"text\", \"password\", \"url\", \"select\"",
+            );
+            None
+        }
+    }
+}
+
+const OAUTH_KEYS: &[&str] = &[
+    "type",
+    "authorization_url",
+    "token_url",
+    "refresh_url",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "scope_separator",
+    "pkce",
+    "client_auth",
+    "authorization_params",
+    "token_params",
+    "capture",
+];
+const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
+    "type",
+    "token_url",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "scope_separator",
+    "client_auth",
+    "token_params",
+    "capture",
+];
+
+fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
+    let (ty, span) = r.req_string(
+        t,
+        "type",
+        "choose the method: type = \"oauth\", \"api_key\", \"client_credentials\" or \"none\"",
+    )?;
+    match ty.as_str() {
+        "oauth" => Some("oauth"),
+        "api_key" => Some("api_key"),
+        "client_credentials" => Some("client_credentials"),
+        "none" => Some("none"),
+        other => {
+            let help = match other {
+                "oauth2" | "oauth_code" | "authorization_code" => "write \"oauth\"".to_owned(),
+                "oauth_client_credential" | "oauth_client_credentials" => {
+                    "write \"client_credentials\"".to_owned()
+                }
+                "api_keys" | "apikey" | "api-key" => "write \"api_key\"".to_owned(),
+                _ => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"none\""
+                    .to_owned(),
+            };
+            r.error(
+                span,
+                "auth.type",
+                format!("unknown authentication type `{other}`"),
+                help,
+            );
+            None
+        }
+    }
+}
+
+fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (name, span) in r.opt_string_array(t, "capture").unwrap_or_default() {
+        if !is_identifier(&name) {
+            r.error(
+                span,
+                "auth.capture",
+                format!("`{name}` is not a name templates can use"),
+                "use letters, digits and `_`, e.g. \"instance_url\"",
+            );
+        } else if name == "access_token" {
+            r.error(
+                span,
+                "auth.capture",
+                "`access_token` is always kept; it need not be captured",
+                "remove it",
+            );
+        } else if out.contains(&name) {
+            r.error(
+                span,
+                "auth.capture",
+                format!("`{name}` is captured twice"),
+                "remove one",
+            );
+        } else {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn auth(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    ty: &'static str,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<Auth> {
+    let note = format!("to `type = \"{ty}\"` authentication");
+    match ty {
+        "none" | "api_key" => {
+            let all: Vec<&str> = OAUTH_KEYS
+                .iter()
+                .copied()
+                .filter(|k| *k != "type")
+                .collect();
+            r.check_keys(t, &["type"], &all, &note);
+            if ty == "api_key" && inputs.is_empty() {
+                r.error(
+                    t.span.clone(),
+                    "inputs",
+                    "`api_key` authentication needs at least one `[[inputs]]` field for the key",
+                    "add [[inputs]] key = \"api_key\", label = \"API key\", kind = \"password\"",
+                );
+                return None;
+            }
+            Some(if ty == "none" {
+                Auth::None
+            } else {
+                Auth::ApiKey
+            })
+        }
+        "client_credentials" => {
+            r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
+            let token_url = url_field(r, t, "token_url", declared, true);
+            let client_id = client_value(r, t, "client_id", ty, declared, inputs);
+            let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
+            let (scopes, scope_separator) = scopes(r, t);
+            let client_auth = client_auth(r, t);
+            let token_params = params(r, t, "token_params", declared);
+            Some(Auth::ClientCredentials(ClientCredentials {
+                token_url: token_url?,
+                client_id: client_id?,
+                client_secret: client_secret?,
+                scopes: scopes?,
+                scope_separator,
+                client_auth: client_auth?,
+                token_params: token_params?,
+                capture: declared.captures.clone(),
+            }))
+        }
+        _ => {
+            r.check_keys(t, OAUTH_KEYS, &[], "");
+            let authorization_url = url_field(r, t, "authorization_url", declared, true);
+            let token_url = url_field(r, t, "token_url", declared, true);
+            let refresh_url = match t.get("refresh_url") {
+                Some(_) => Some(url_field(r, t, "refresh_url", declared, false)?),
+                None => None,
+            };
+            let client_id = client_value(r, t, "client_id", ty, declared, inputs);
+            let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
+            let (scopes, scope_separator) = scopes(r, t);
+            let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
+            let client_auth = client_auth(r, t);
+            let authorization_params = params(r, t, "authorization_params", declared);
+            let token_params = params(r, t, "token_params", declared);
+            Some(Auth::OAuth(OAuth {
+                authorization_url: authorization_url?,
+                token_url: token_url?,
+                refresh_url,
+                client_id: client_id?,
+                client_secret: client_secret?,
+                scopes: scopes?,
+                scope_separator,
+                pkce,
+                client_auth: client_auth?,
+                authorization_params: authorization_params?,
+                token_params: token_params?,
+                capture: declared.captures.clone(),
+            }))
+        }
+    }
+}
+
+/// A required URL field of `[auth]` (`required == false`: present but optional).
+fn url_field(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    declared: &Declared,
+    required: bool,
+) -> Option<Template> {
+    let help = format!(
+        "e.g. {key} = \"https://example.com/oauth/{}\"",
+        if key == "authorization_url" {
+            "authorize"
+        } else {
+            "token"
+        }
+    );
+    let (text, span) = if required {
+        r.req_string(t, key, &help)?
+    } else {
+        r.opt_string(t, key)?
+    };
+    r.url_template(&text, &span, &t.field(key), declared, false)
+}
+
+/// `client_id` / `client_secret`: a single reference, never a literal. OAuth apps keep them in
+/// environment secrets; client credentials usually come from the end user's inputs.
+fn client_value(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    ty: &str,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<Template> {
+    let name = key.to_ascii_uppercase();
+    let help = if ty == "oauth" {
+        format!("reference an environment secret: `{{env.EXAMPLE_{name}}}`")
+    } else {
+        format!("reference an input or an environment secret: `{{input.{key}}}`")
+    };
+    let (text, span) = r.req_string(t, key, &help)?;
+    let field = t.field(key);
+    let template = r.template(&text, &span, &field, declared, false)?;
+    let what = key.replace('_', " ");
+    match template.parts() {
+        [Part::Ref(Reference::Env(_))] => Some(template),
+        [Part::Ref(Reference::Input(k))] if ty == "client_credentials" => {
+            let secret_input = inputs.iter().find(|i| &i.key == k);
+            if key == "client_secret" && secret_input.is_some_and(|i| !i.secret) {
+                r.error(
+                    span,
+                    &field,
+                    format!("the input `{k}` holds the client secret but is not marked secret"),
+                    format!("set `secret = true` (or kind = \"password\") on the input `{k}`"),
+                );
+                return None;
+            }
+            Some(template)
+        }
+        parts if parts.iter().all(|p| matches!(p, Part::Literal(_))) => {
+            r.error(
+                span,
+                &field,
+                format!("literal {what} in the manifest"),
+                help,
+            );
+            None
+        }
+        _ => {
+            r.error(
+                span,
+                &field,
+                format!("`{field}` must be a single reference, nothing else"),
+                help,
+            );
+            None
+        }
+    }
+}
+
+fn scopes(r: &mut Reader<'_>, t: &Table<'_, '_>) -> (Option<Vec<String>>, String) {
+    let separator = match r.opt_string(t, "scope_separator") {
+        Some((s, _)) if !s.is_empty() => s,
+        Some((_, span)) => {
+            r.error(
+                span,
+                "auth.scope_separator",
+                "the scope separator is empty",
+                "e.g. \" \" or \",\"",
+            );
+            " ".to_owned()
+        }
+        None => " ".to_owned(),
+    };
+    let Some(list) = r.opt_string_array(t, "scopes") else {
+        let ok = t.get("scopes").is_none();
+        return (ok.then(Vec::new), separator);
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, (scope, span)) in list.into_iter().enumerate() {
+        let field = format!("auth.scopes[{i}]");
+        if scope.is_empty() || scope.chars().any(char::is_whitespace) || scope.contains(&separator)
+        {
+            r.error(
+                span,
+                &field,
+                format!("scope `{scope}` is empty or contains a space or the separator"),
+                "write one scope per string, e.g. scopes = [\"read:user\", \"repo\"]",
+            );
+            ok = false;
+        } else {
+            out.push(scope);
+        }
+    }
+    (ok.then_some(out), separator)
+}
+
+fn client_auth(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<ClientAuth> {
+    if t.get("client_auth").is_none() {
+        return Some(ClientAuth::Body);
+    }
+    let (s, span) = r.opt_string(t, "client_auth")?;
+    match s.as_str() {
+        "body" => Some(ClientAuth::Body),
+        "basic" => Some(ClientAuth::Basic),
+        other => {
+            r.error(
+                span,
+                "auth.client_auth",
+                format!("unknown client authentication `{other}`"),
+                "expected \"body\" (form fields) or \"basic\" (an `Authorization: Basic` header)",
+            );
+            None
+        }
+    }
+}
+
+fn params(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    declared: &Declared,
+) -> Option<Vec<(String, Template)>> {
+    if t.get(key).is_none() {
+        return Some(Vec::new());
+    }
+    let table = r.opt_table(t, key)?;
+    let before = r.diags.len();
+    let out = r.template_map(&table, declared, false, false);
+    (r.diags.len() == before).then_some(out)
+}
+
+const API_KEYS: &[&str] = &["base_url", "test_endpoint", "authorization", "headers"];
+
+fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api> {
+    r.check_keys(t, API_KEYS, &[], "");
+    let base_url = r
+        .req_string(
+            t,
+            "base_url",
+            "e.g. base_url = \"https://api.example.com/v1\"",
+        )
+        .and_then(|(text, span)| r.url_template(&text, &span, "api.base_url", declared, true));
+    let test_endpoint = test_endpoint(r, t);
+    let authorization = match t.get("authorization") {
+        Some(_) => r
+            .opt_table(t, "authorization")
+            .and_then(|a| authorization(r, &a, declared)),
+        None if declared.auth_type == Some("none") => Some(ApiAuthorization::None),
+        None => {
+            let example = match declared.auth_type {
+                Some("api_key") => {
+                    "authorization = { type = \"headers\", headers = { \"X-Api-Key\" = \"{input.api_key}\" } }"
+                }
+                _ => "authorization = { type = \"bearer\", token = \"{credential.access_token}\" }",
+            };
+            r.missing(
+                t,
+                "authorization",
+                format!("say how requests are authorized, e.g. {example}"),
+            );
+            None
+        }
+    };
+    let headers = match t.get("headers") {
+        Some(_) => {
+            let before = r.diags.len();
+            let map = r.opt_table(t, "headers");
+            map.map(|h| r.template_map(&h, declared, true, true))
+                .filter(|_| r.diags.len() == before)
+        }
+        None => Some(Vec::new()),
+    };
+    Some(Api {
+        base_url: base_url?,
+        test_endpoint: test_endpoint?,
+        authorization: authorization?,
+        headers: headers?,
+    })
+}
+
+fn test_endpoint(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<String> {
+    let (path, span) = r.req_string(
+        t,
+        "test_endpoint",
+        "name a path that answers GET with the connected account, e.g. test_endpoint = \"/me\"",
+    )?;
+    let problem = if !path.starts_with('/') {
+        Some("must start with `/`")
+    } else if path.starts_with("//") {
+        Some("must not start with `//`")
+    } else if path.contains("://") {
+        Some("must not be an absolute URL")
+    } else if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("must not contain spaces or control characters")
+    } else if path.contains(['{', '}']) {
+        Some("cannot use templates")
+    } else if path.contains('#') {
+        Some("must not contain a fragment (`#`)")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        r.error(
+            span,
+            "api.test_endpoint",
+            format!("the test endpoint must be a path relative to the base URL: it {problem}"),
+            "e.g. test_endpoint = \"/users/me\"",
+        );
+        return None;
+    }
+    Some(path)
+}
+
+const AUTHORIZATION_KEYS: &[&str] = &["type", "token", "username", "password", "headers", "params"];
+
+fn authorization(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<ApiAuthorization> {
+    let (ty, span) = r.req_string(
+        t,
+        "type",
+        "choose: type = \"bearer\", \"basic\", \"headers\", \"query\" or \"none\"",
+    )?;
+    let allowed: &[&str] = match ty.as_str() {
+        "none" => &["type"],
+        "bearer" => &["type", "token"],
+        "basic" => &["type", "username", "password"],
+        "headers" => &["type", "headers"],
+        "query" => &["type", "params"],
+        other => {
+            r.check_keys(t, AUTHORIZATION_KEYS, &[], "");
+            r.error(
+                span,
+                "api.authorization.type",
+                format!("unknown API authorization `{other}`"),
+                "expected one of: \"none\", \"bearer\", \"basic\", \"headers\", \"query\"",
+            );
+            return None;
+        }
+    };
+    r.check_keys(
+        t,
+        allowed,
+        AUTHORIZATION_KEYS,
+        &format!("to `type = \"{ty}\"`"),
+    );
+    let secret_value =
+        |r: &mut Reader<'_>, key: &str, help: &str| -> Option<(Template, Range<usize>)> {
+            let (text, span) = r.req_string(t, key, help)?;
+            let template = r.template(&text, &span, &t.field(key), declared, true)?;
+            Some((template, span))
+        };
+    let literal_secret = |r: &mut Reader<'_>, span: Range<usize>, field: &str| {
+        r.error(
+            span,
+            field,
+            format!("literal secret in `{field}`"),
+            "refer to the credential, an input or an environment secret, e.g. \"{credential.access_token}\" or \"{input.api_key}\"",
+        );
+    };
+    match ty.as_str() {
+        "none" => Some(ApiAuthorization::None),
+        "bearer" => {
+            let (token, span) =
+                secret_value(r, "token", "e.g. token = \"{credential.access_token}\"")?;
+            if token.literal().is_some() {
+                literal_secret(r, span, "api.authorization.token");
+                return None;
+            }
+            Some(ApiAuthorization::Bearer { token })
+        }
+        "basic" => {
+            let username = secret_value(r, "username", "e.g. username = \"{input.api_key}\"");
+            let password = match t.get("password") {
+                Some(_) => secret_value(r, "password", "").map(Some),
+                None => Some(None),
+            };
+            let ((username, span), password) = (username?, password?);
+            let password = password.map(|(p, _)| p);
+            let all_literal = username.literal().is_some()
+                && password.as_ref().is_none_or(|p| p.literal().is_some());
+            if all_literal {
+                literal_secret(r, span, "api.authorization.username");
+                return None;
+            }
+            let empty = Template::parse("").ok()?;
+            Some(ApiAuthorization::Basic {
+                username,
+                password: password.unwrap_or(empty),
+            })
+        }
+        key @ ("headers" | "query") => {
+            let map_key = if key == "headers" {
+                "headers"
+            } else {
+                "params"
+            };
+            let Some(map) = t.get(map_key).and_then(|_| r.opt_table(t, map_key)) else {
+                if t.get(map_key).is_none() {
+                    let example = if key == "headers" {
+                        "headers = { \"X-Api-Key\" = \"{input.api_key}\" }"
+                    } else {
+                        "params = { api_key = \"{input.api_key}\" }"
+                    };
+                    r.missing(t, map_key, format!("e.g. {example}"));
+                }
+                return None;
+            };
+            let before = r.diags.len();
+            let pairs = r.template_map(&map, declared, true, key == "headers");
+            if r.diags.len() != before {
+                return None;
+            }
+            if pairs.is_empty() {
+                r.error(
+                    map.span.clone(),
+                    &map.path,
+                    format!("`{}` is empty", map.path),
+                    "name at least one",
+                );
+                return None;
+            }
+            let mut ok = true;
+            for (name, template) in &pairs {
+                if template.literal().is_some() {
+                    let field = map.field(name);
+                    let span = map.get(name).map_or(map.span.clone(), |v| v.span());
+                    literal_secret(r, span, &field);
+                    ok = false;
+                }
+            }
+            if !ok {
+                return None;
+            }
+            Some(if key == "headers" {
+                ApiAuthorization::Headers(pairs)
+            } else {
+                ApiAuthorization::Query(pairs)
+            })
+        }
+        _ => None,
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_header_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn article(type_str: &str) -> String {
+    match type_str {
+        "integer" | "array" => format!("an {type_str}"),
+        other => format!("a {other}"),
+    }
+}
+
+fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{}`", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The candidate closest to `word`, if close enough to be a likely typo.
+fn closest<'c, S: AsRef<str>>(word: &str, candidates: &'c [S]) -> Option<&'c str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

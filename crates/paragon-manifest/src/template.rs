@@ -1,0 +1,352 @@
+//! Templates such as `https://{input.subdomain}.zendesk.com/api/v2`, parsed once at load.
+
+use std::fmt;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::render::{RenderContext, RenderError};
+
+/// A string with `{namespace.name}` references; `{{` and `}}` stand for literal braces.
+///
+/// ```
+/// use paragon_manifest::{Reference, RenderContext, Template};
+///
+/// let t = Template::parse("https://{input.subdomain}.zendesk.com/api/v2").unwrap();
+/// assert_eq!(t.references().collect::<Vec<_>>(), [&Reference::Input("subdomain".into())]);
+/// let ctx = RenderContext::new().input("subdomain", "acme");
+/// assert_eq!(t.render(&ctx).unwrap(), "https://acme.zendesk.com/api/v2");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+}
+
+/// One piece of a [`Template`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// Text copied as is (escapes already resolved).
+    Literal(String),
+    /// A value looked up when rendering.
+    Ref(Reference),
+}
+
+/// What a template can refer to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reference {
+    /// `{input.<key>}`: a field the end user filled in (declared in `[[inputs]]`).
+    Input(String),
+    /// `{credential.access_token}` or `{credential.<captured>}`: the user's credential.
+    Credential(String),
+    /// `{env.<NAME>}`: an environment secret of the integration's owner.
+    Env(String),
+    /// `{user.<key>}`: the connected user's metadata.
+    User(String),
+}
+
+impl Reference {
+    /// The namespace: `input`, `credential`, `env` or `user`.
+    pub fn namespace(&self) -> &'static str {
+        match self {
+            Reference::Input(_) => "input",
+            Reference::Credential(_) => "credential",
+            Reference::Env(_) => "env",
+            Reference::User(_) => "user",
+        }
+    }
+
+    /// The name after the dot.
+    pub fn name(&self) -> &str {
+        match self {
+            Reference::Input(n)
+            | Reference::Credential(n)
+            | Reference::Env(n)
+            | Reference::User(n) => n,
+        }
+    }
+}
+
+/// Prints the reference as written in a template, e.g. `{input.subdomain}`.
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{}.{}}}", self.namespace(), self.name())
+    }
+}
+
+/// Why a template string is malformed; offsets are bytes into the template string.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct TemplateError {
+    /// Byte offset of the problem in the template string.
+    pub offset: usize,
+    /// Byte length of the offending part (at least 1 unless the string is empty).
+    pub len: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What would fix it.
+    pub help: String,
+}
+
+/// Characters of end-user values that are escaped inside URLs: everything but `A-Z a-z 0-9 - . _ ~`.
+const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl Template {
+    /// Parses a template.
+    pub fn parse(source: &str) -> Result<Template, TemplateError> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let bytes = source.as_bytes();
+        let mut i = 0;
+        while i < source.len() {
+            match bytes[i] {
+                b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                    literal.push('{');
+                    i += 2;
+                }
+                b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                    literal.push('}');
+                    i += 2;
+                }
+                b'}' => {
+                    return Err(TemplateError {
+                        offset: i,
+                        len: 1,
+                        message: "unmatched `}` in template".into(),
+                        help: "write `}}` for a literal brace".into(),
+                    });
+                }
+                b'{' => {
+                    let Some(close) = source[i + 1..].find(['}', '{']).map(|j| i + 1 + j) else {
+                        return Err(TemplateError {
+                            offset: i,
+                            len: source.len() - i,
+                            message: "unclosed `{` in template".into(),
+                            help: "close the reference with `}`, or write `{{` for a literal brace"
+                                .into(),
+                        });
+                    };
+                    if bytes[close] == b'{' {
+                        return Err(TemplateError {
+                            offset: i,
+                            len: close - i,
+                            message: "unclosed `{` in template".into(),
+                            help: "close the reference with `}`, or write `{{` for a literal brace"
+                                .into(),
+                        });
+                    }
+                    let reference =
+                        parse_reference(&source[i + 1..close]).map_err(|e| TemplateError {
+                            offset: i,
+                            len: close + 1 - i,
+                            ..e
+                        })?;
+                    if !literal.is_empty() {
+                        parts.push(Part::Literal(std::mem::take(&mut literal)));
+                    }
+                    parts.push(Part::Ref(reference));
+                    i = close + 1;
+                }
+                _ => {
+                    let next = source[i..].find(['{', '}']).map_or(source.len(), |j| i + j);
+                    literal.push_str(&source[i..next]);
+                    i = next;
+                }
+            }
+        }
+        if !literal.is_empty() {
+            parts.push(Part::Literal(literal));
+        }
+        Ok(Template {
+            source: source.to_owned(),
+            parts,
+        })
+    }
+
+    /// The template as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// The parsed pieces, in order.
+    pub fn parts(&self) -> &[Part] {
+        &self.parts
+    }
+
+    /// Every reference, in order of appearance.
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Ref(r) => Some(r),
+            Part::Literal(_) => None,
+        })
+    }
+
+    /// The text when the template has no reference (escapes resolved), else `None`.
+    pub fn literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Ref(_) => return None,
+            }
+        }
+        Some(out)
+    }
+
+    /// Renders the template, inserting every value as is.
+    pub fn render(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
+        self.render_with(ctx, false)
+    }
+
+    /// Renders for use as a URL: end-user values (`input`, `user`) are percent-encoded so they
+    /// cannot change the URL's structure (a subdomain of `evil.com/` cannot move the host).
+    /// Secrets and credential values (e.g. Salesforce's `instance_url`) go in as is.
+    pub fn render_url(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
+        self.render_with(ctx, true)
+    }
+
+    /// Renders with a placeholder for every reference (for static checks).
+    pub(crate) fn render_placeholder(&self, placeholder: &str) -> String {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Ref(_) => out.push_str(placeholder),
+            }
+        }
+        out
+    }
+
+    fn render_with(&self, ctx: &RenderContext<'_>, url: bool) -> Result<String, RenderError> {
+        let mut out = String::with_capacity(self.source.len());
+        for part in &self.parts {
+            match part {
+                Part::Literal(s) => out.push_str(s),
+                Part::Ref(r) => {
+                    let value = ctx.lookup(r)?;
+                    let encode = url && matches!(r, Reference::Input(_) | Reference::User(_));
+                    if encode {
+                        out.extend(utf8_percent_encode(&value, URL_COMPONENT));
+                    } else {
+                        out.push_str(&value);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+impl std::str::FromStr for Template {
+    type Err = TemplateError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Template::parse(s)
+    }
+}
+
+fn parse_reference(inner: &str) -> Result<Reference, TemplateError> {
+    let err = |message: String, help: &str| TemplateError {
+        offset: 0,
+        len: 0,
+        message,
+        help: help.to_owned(),
+    };
+    const KINDS: &str =
+        "write `{input.<key>}`, `{credential.<name>}`, `{env.<NAME>}` or `{user.<key>}`";
+    if inner.trim() != inner || inner.is_empty() {
+        return Err(err(
+            format!("malformed reference `{{{inner}}}`"),
+            "write the reference without spaces, e.g. `{input.subdomain}`",
+        ));
+    }
+    let Some((namespace, name)) = inner.split_once('.') else {
+        return Err(err(
+            format!("reference `{{{inner}}}` has no namespace"),
+            KINDS,
+        ));
+    };
+    let identifier = |s: &str| {
+        let mut chars = s.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let metadata_key = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let reference = match namespace {
+        "input" => Reference::Input(name.to_owned()),
+        "credential" => Reference::Credential(name.to_owned()),
+        "env" => Reference::Env(name.to_owned()),
+        "user" => Reference::User(name.to_owned()),
+        _ => {
+            return Err(err(
+                format!("unknown reference namespace `{namespace}` in `{{{inner}}}`"),
+                KINDS,
+            ));
+        }
+    };
+    let valid = match &reference {
+        Reference::User(n) => metadata_key(n),
+        other => identifier(other.name()),
+    };
+    if !valid {
+        return Err(err(
+            format!("malformed name `{name}` in reference `{{{inner}}}`"),
+            "names are letters, digits and `_` (user metadata keys may also use `-`), e.g. `{env.TASKLAB_URL}`",
+        ));
+    }
+    Ok(reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_parts() {
+        let t = Template::parse("a{{b}}{env.X}c").unwrap();
+        assert_eq!(
+            t.parts(),
+            [
+                Part::Literal("a{b}".into()),
+                Part::Ref(Reference::Env("X".into())),
+                Part::Literal("c".into())
+            ]
+        );
+        assert_eq!(Template::parse("{{x}}").unwrap().literal().unwrap(), "{x}");
+    }
+
+    #[test]
+    fn errors_point_at_the_problem() {
+        let e = Template::parse("ab{input.x").unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (2, "unclosed `{` in template")
+        );
+        let e = Template::parse("ab}").unwrap_err();
+        assert_eq!(e.offset, 2);
+        let e = Template::parse("x{secret.Y}").unwrap_err();
+        assert_eq!((e.offset, e.len), (1, 10));
+        assert!(e.message.contains("unknown reference namespace `secret`"));
+        let e = Template::parse("{ input.x }").unwrap_err();
+        assert!(e.message.contains("malformed"));
+        let e = Template::parse("{env.A-B}").unwrap_err();
+        assert!(e.message.contains("malformed name"));
+        let e = Template::parse("{a{input.x}").unwrap_err();
+        assert_eq!(e.offset, 0);
+    }
+}
