@@ -16,6 +16,16 @@ use crate::template::{Part, Reference, Template};
 
 type Value<'i> = Spanned<DeValue<'i>>;
 
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "icon",
+    "color",
+    "spec",
+    "auth",
+    "inputs",
+    "api",
+];
 const SPEC_DEFAULTS: [&str; 3] = ["openapi.json", "openapi.yaml", "openapi.yml"];
 
 /// A table being read, with its position and dotted path.
@@ -91,6 +101,9 @@ impl Reader<'_> {
             }
             let help = match closest(k, allowed) {
                 Some(s) => format!("did you mean `{s}`?"),
+                None if !table.path.is_empty() && TOP_LEVEL_KEYS.contains(&k) => format!(
+                    "keys after a `[table]` header belong to that table: move `{k}` above the first header"
+                ),
                 None => format!("expected one of: {}", quote_list(allowed)),
             };
             self.error(key.span(), &field, format!("unknown field `{k}`"), help);
@@ -98,15 +111,21 @@ impl Reader<'_> {
     }
 
     fn missing(&mut self, table: &Table<'_, '_>, key: &str, help: impl Into<String>) {
-        let where_ = if table.path.is_empty() {
-            String::new()
-        } else {
-            format!(" in `{}`", table.path)
-        };
+        let field = table.field(key);
+        if table.path.is_empty() {
+            // A missing top-level field has no place in the file: point at its start.
+            let d = Diagnostic::error(format!("missing field `{key}`"))
+                .file(self.file)
+                .at(1, 1)
+                .field(field)
+                .help(help);
+            self.diags.push(d);
+            return;
+        }
         self.error(
             table.span.clone(),
-            &table.field(key),
-            format!("missing field `{key}`{where_}"),
+            &field,
+            format!("missing field `{key}` in `{}`", table.path),
             help,
         );
     }
@@ -414,7 +433,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     let color = color(&mut r, &root);
     let spec = spec(&mut r, &root, &dir);
 
-    let inputs = inputs(&mut r, &root);
+    let (inputs, input_keys) = inputs(&mut r, &root);
     let auth_table = match root.get("auth") {
         Some(_) => r.opt_table(&root, "auth"),
         None => {
@@ -433,7 +452,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .map(|t| capture(&mut r, t))
         .unwrap_or_default();
     let declared = Declared {
-        inputs: inputs.iter().map(|i| i.key.clone()).collect(),
+        inputs: input_keys,
         captures,
         auth_type,
     };
@@ -627,13 +646,15 @@ const INPUT_KEYS: &[&str] = &[
     "key", "label", "kind", "required", "pattern", "default", "help", "secret", "options",
 ];
 
-fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<InputField> {
+/// The valid input fields, and every key declared (also by fields with other problems, so that
+/// their references do not pile up more errors).
+fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<String>) {
     let Some(value) = root.get("inputs") else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let DeValue::Array(items) = value.get_ref() else {
         r.wrong_type(value, "inputs", "an array of tables (`[[inputs]]`)");
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out: Vec<InputField> = Vec::new();
     let mut seen: Vec<(String, usize)> = Vec::new();
@@ -728,7 +749,7 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<InputField> {
         });
         out.push(InputField { default, ..field });
     }
-    out
+    (out, seen.into_iter().map(|(k, _)| k).collect())
 }
 
 fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
