@@ -19,7 +19,8 @@
 //! - **Failure injection**: the request headers `X-Fake-Fail: 401|429|500|503`
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
-//!   [`RunningProvider::delay_next`], [`RunningProvider::revoke_access_tokens`].
+//!   [`RunningProvider::delay_next`], [`RunningProvider::fail_next_token_requests`],
+//!   [`RunningProvider::revoke_access_tokens`], [`RunningProvider::revoke_refresh_tokens`].
 //! - **Stats** for assertions: [`RunningProvider::stats`].
 //!
 //! The API is described by `specs/tasklab/openapi.yaml` in this repository.
@@ -326,6 +327,17 @@ impl RunningProvider {
         self.state
             .lock()
             .planned_failures
+            .extend(std::iter::repeat_n(status, n));
+    }
+
+    /// Makes the next `n` requests to `POST /oauth/token` fail with `status`
+    /// (an OAuth error body: `invalid_grant` for 400, `invalid_client` for 401,
+    /// `temporarily_unavailable` with `Retry-After: 1` for 429 and 503,
+    /// `server_error` otherwise). They still count in [`Stats::token_requests`].
+    pub fn fail_next_token_requests(&self, n: usize, status: StatusCode) {
+        self.state
+            .lock()
+            .planned_token_failures
             .extend(std::iter::repeat_n(status, n));
     }
 

@@ -389,6 +389,11 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             body: body.to_vec(),
         });
     }
+    let planned_failure = state.lock().planned_token_failures.pop_front();
+    if let Some(status) = planned_failure {
+        state.lock().stats.token_errors += 1;
+        return injected_failure(status);
+    }
     let result = params
         .map_err(|message| oauth_error("invalid_request", message))
         .and_then(|params| exchange(&state, &headers, &params));
@@ -399,6 +404,30 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             error.into_response()
         }
     }
+}
+
+/// A planned token-endpoint failure (`RunningProvider::fail_next_token_requests`),
+/// shaped like what a provider sends for that status.
+fn injected_failure(status: StatusCode) -> Response {
+    let error = match status {
+        StatusCode::BAD_REQUEST => "invalid_grant",
+        StatusCode::UNAUTHORIZED => "invalid_client",
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+            "temporarily_unavailable"
+        }
+        _ => "server_error",
+    };
+    let body = Json(json!({
+        "error": error,
+        "error_description": format!("injected {} by fail_next_token_requests", status.as_u16()),
+    }));
+    let mut response = (status, body).into_response();
+    if error == "temporarily_unavailable" {
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from_static("1"));
+    }
+    response
 }
 
 fn exchange(

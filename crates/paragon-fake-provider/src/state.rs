@@ -73,6 +73,7 @@ pub(crate) struct Inner {
     pub(crate) tasks: HashMap<String, BTreeMap<u64, Task>>,
     pub(crate) next_task: u64,
     pub(crate) planned_failures: VecDeque<StatusCode>,
+    pub(crate) planned_token_failures: VecDeque<StatusCode>,
     pub(crate) planned_delays: VecDeque<Duration>,
     pub(crate) stats: Stats,
 }

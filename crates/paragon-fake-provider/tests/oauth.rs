@@ -589,3 +589,31 @@ async fn malformed_token_requests() {
             .contains("repeated")
     );
 }
+
+#[tokio::test]
+async fn planned_token_endpoint_failures() {
+    let provider = FakeProvider::builder().start().await.unwrap();
+    let first = tokens(&provider, "ada").await;
+    let refresh = first["refresh_token"].as_str().unwrap();
+    provider.fail_next_token_requests(1, StatusCode::SERVICE_UNAVAILABLE);
+    provider.fail_next_token_requests(1, StatusCode::INTERNAL_SERVER_ERROR);
+    let form = [("grant_type", "refresh_token"), ("refresh_token", refresh)];
+
+    let response = token_request(&provider, &form).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "temporarily_unavailable");
+
+    let response = token_request(&provider, &form).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "server_error");
+
+    // The refresh token was not consumed by the failed attempts.
+    let response = token_request(&provider, &form).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let stats = provider.stats();
+    assert_eq!(stats.token_requests.refresh_token, 3);
+    assert_eq!(stats.token_errors, 2);
+}
