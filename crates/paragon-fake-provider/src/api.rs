@@ -5,9 +5,8 @@
 //! Errors are `{"error": {"code": "...", "message": "..."}}`.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
-use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, OriginalUri, Path, RawQuery, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
@@ -15,11 +14,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::time::Instant;
 
 use crate::state::{AppState, Principal, Task, TaskStatus};
 

@@ -25,6 +25,18 @@
 //!
 //! The API is described by `specs/tasklab/openapi.yaml` in this repository.
 //!
+//! # Driving the consent page from a test
+//!
+//! `GET /oauth/authorize?response_type=code&client_id=…&redirect_uri=…&scope=…&state=…&code_challenge=…&code_challenge_method=S256`
+//! answers an HTML page whose form posts to `/oauth/authorize` with three fields:
+//! the hidden anti-forgery field `request` (single-use, copy it from
+//! `name="request" value="…"`), `decision` (`allow` or `deny`) and `username`
+//! (the account that approves; default [`DEFAULT_USERNAME`], or the request's
+//! `login_hint`). Different usernames are different accounts with their own
+//! tasks, so one test can connect several. The answer is a `303` to
+//! `redirect_uri?code=…&state=…` (or `?error=access_denied&state=…`).
+//! To skip the page, build the provider with [`FakeProviderBuilder::auto_approve`].
+//!
 //! # Example
 //!
 //! ```
