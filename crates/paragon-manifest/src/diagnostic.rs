@@ -61,6 +61,44 @@ pub struct Snippet {
     pub width: usize,
 }
 
+/// Longest source line shown; longer lines are cut around the underline.
+const SNIPPET_CHARS: usize = 100;
+
+impl Snippet {
+    /// The part of `line` around `column`, at most [`SNIPPET_CHARS`] characters, with `…` where
+    /// it was cut.
+    fn window(line: &str, column: usize, width: usize) -> Snippet {
+        let chars = line.chars().count();
+        if chars <= SNIPPET_CHARS {
+            return Snippet {
+                text: line.to_owned(),
+                column,
+                width,
+            };
+        }
+        let first = column.saturating_sub(1).saturating_sub(SNIPPET_CHARS / 4);
+        let end = (first + SNIPPET_CHARS).min(chars);
+        let mut text: String = if first > 0 {
+            "…".into()
+        } else {
+            String::new()
+        };
+        text.extend(line.chars().skip(first).take(end - first));
+        if end < chars {
+            text.push('…');
+        }
+        let column = column - first + usize::from(first > 0);
+        let width = width
+            .min(end + 1 - (column - usize::from(first > 0) + first))
+            .max(1);
+        Snippet {
+            text,
+            column,
+            width,
+        }
+    }
+}
+
 impl Diagnostic {
     /// A new error with `message` and no position yet.
     pub fn error(message: impl Into<String>) -> Self {
@@ -103,11 +141,7 @@ impl Diagnostic {
         let width = source[start..end.min(line_end)].chars().count().max(1);
         self.line = source[..start].matches('\n').count() + 1;
         self.column = column;
-        self.snippet = Some(Snippet {
-            text: text.to_owned(),
-            column,
-            width,
-        });
+        self.snippet = Some(Snippet::window(text, column, width));
         self
     }
 
@@ -269,3 +303,53 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters() {
+        let source = "name = \"Tâche\"\ncolor = \"日本\"\n";
+        let start = source.find("\"日").unwrap();
+        let d = Diagnostic::error("x").span(source, start..start + 8);
+        assert_eq!((d.line, d.column), (2, 9));
+        let snippet = d.snippet.unwrap();
+        assert_eq!(
+            (snippet.text.as_str(), snippet.width),
+            ("color = \"日本\"", 4)
+        );
+        // Offsets inside a character or past the end are clamped.
+        let d = Diagnostic::error("x").span(source, 10..1000);
+        assert_eq!((d.line, d.column), (1, 10));
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_problem() {
+        let source = format!("a = \"{}\" # {}", "x".repeat(300), "y".repeat(300));
+        let at = source.find(" #").unwrap();
+        let d = Diagnostic::error("x").span(&source, at..at + 2);
+        assert_eq!((d.line, d.column), (1, 307));
+        let snippet = d.snippet.unwrap();
+        assert_eq!(snippet.text.chars().count(), SNIPPET_CHARS + 2);
+        assert!(snippet.text.starts_with('…') && snippet.text.ends_with('…'));
+        let underlined: String = snippet
+            .text
+            .chars()
+            .skip(snippet.column - 1)
+            .take(snippet.width)
+            .collect();
+        assert_eq!(underlined, " #");
+    }
+
+    #[test]
+    fn without_a_position() {
+        let d = Diagnostic::error("cannot read the manifest: not found")
+            .file("specs/x/integration.toml")
+            .help("check the path");
+        assert_eq!(
+            d.to_string(),
+            "error: cannot read the manifest: not found\n  --> specs/x/integration.toml\n   = help: check the path\n"
+        );
+    }
+}
