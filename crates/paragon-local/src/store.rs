@@ -202,6 +202,12 @@ pub(crate) fn database_url(location: &str) -> Result<(String, Backend), StoreErr
     if location.starts_with("postgres://") || location.starts_with("postgresql://") {
         return Ok((location.to_string(), Backend::Postgres));
     }
+    if matches!(
+        location,
+        "sqlite::memory:" | ":memory:" | "sqlite://:memory:"
+    ) {
+        return Ok(("sqlite::memory:".to_string(), Backend::Sqlite));
+    }
     if let Some(rest) = location.strip_prefix("sqlite:") {
         let rest = rest.trim_start_matches("//");
         let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
@@ -231,15 +237,19 @@ impl Store {
     pub(crate) async fn open(location: &str, cipher: Cipher) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (url, backend) = database_url(location)?;
-        let max = match backend {
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
+        let memory = url == "sqlite::memory:";
+        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        options = match backend {
+            // Each connection to `:memory:` is its own database: keep exactly one, forever.
+            Backend::Sqlite if memory => options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None),
+            Backend::Sqlite => options.max_connections(8),
+            Backend::Postgres => options.max_connections(16),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect(&url)
-            .await?;
+        let pool = options.connect(&url).await?;
         if backend == Backend::Sqlite {
             // WAL: readers never wait for the writer; synchronous stays FULL (SQLite's default)
             // so a committed credential survives a killed process or a power cut.

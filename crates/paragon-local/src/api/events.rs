@@ -1,0 +1,141 @@
+//! App events (stored), workflow triggers and enable/disable (no workflow engine here),
+//! dynamic field options and ActionKit (no tools).
+
+use super::parse_body;
+use crate::error::ApiError;
+use crate::state::Shared;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+pub(crate) struct Event {
+    name: String,
+    #[serde(default)]
+    payload: Map<String, Value>,
+}
+
+/// `POST /sdk/events/trigger`: stored, answered 201.
+pub(crate) async fn event(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    let event: Event = parse_body(&body)?;
+    if event.name.trim().is_empty() {
+        return Err(ApiError::bad_request("the event `name` must not be empty"));
+    }
+    let id = app
+        .store
+        .insert_event(
+            &pid,
+            &user.user_id,
+            &event.name,
+            &Value::Object(event.payload),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": id, "name": event.name })),
+    )
+        .into_response())
+}
+
+/// `POST /sdk/triggers/{workflowId}`: there is no workflow engine, so every workflow is one
+/// without a response step: 202 Accepted, as the reference says.
+pub(crate) async fn trigger(
+    State(app): State<Shared>,
+    Path((pid, _workflow)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    app.user(&pid, &headers)?;
+    if !body.is_empty() {
+        let _: Value = parse_body(&body)?;
+    }
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+/// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored.
+pub(crate) async fn workflow_enable(
+    State(app): State<Shared>,
+    Path((pid, workflow)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    app.store
+        .set_workflow(&pid, &user.user_id, &workflow, true)
+        .await?;
+    Ok(Json(json!({ "workflowId": workflow, "enabled": true })))
+}
+
+pub(crate) async fn workflow_disable(
+    State(app): State<Shared>,
+    Path((pid, workflow)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    app.store
+        .set_workflow(&pid, &user.user_id, &workflow, false)
+        .await?;
+    Ok(Json(json!({ "workflowId": workflow, "enabled": false })))
+}
+
+/// `POST /sdk/actions`: custom integrations declare no dynamic fields: no options.
+pub(crate) async fn actions(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    app.user(&pid, &headers)?;
+    Ok(Json(json!({ "data": [], "nextPageCursor": null })))
+}
+
+/// `GET /tools`: no ActionKit tools for custom integrations here.
+pub(crate) async fn tools(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    app.user(&pid, &headers)?;
+    let mut tools = Map::new();
+    if let Some(list) = q.get("integrations") {
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            tools.insert(name.to_string(), json!([]));
+        }
+    }
+    Ok(Json(json!({ "tools": tools, "errors": [] })))
+}
+
+pub(crate) async fn run_tool(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    app.user(&pid, &headers)?;
+    let body: Value = parse_body(&body)?;
+    let tool = body.get("tool").and_then(Value::as_str).unwrap_or("");
+    Err(ApiError::new(
+        StatusCode::NOT_FOUND,
+        "tool_not_found",
+        format!("no ActionKit tool {tool:?}: the local server has no ActionKit tools"),
+    ))
+}
+
+pub(crate) async fn triggers(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    app.user(&pid, &headers)?;
+    Ok(Json(json!({ "triggers": [], "errors": [] })))
+}

@@ -1,0 +1,67 @@
+//! The Connect API's own endpoints (users, credentials, events, workflows, ActionKit) and the
+//! OAuth start/callback.
+
+pub(crate) mod connect;
+pub(crate) mod credentials;
+pub(crate) mod events;
+pub(crate) mod users;
+
+use crate::error::ApiError;
+use crate::integration::Integration;
+use crate::store::{Configuration, Credential};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use std::time::{Duration, UNIX_EPOCH};
+
+/// Parses a JSON body with an error that says what is wrong and where.
+pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request("expected a JSON body"));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "invalid JSON body at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))
+    })
+}
+
+/// RFC 3339 time of a millisecond timestamp.
+pub(crate) fn date(ms: i64) -> String {
+    let t = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+pub(crate) fn configuration_json(c: &Configuration) -> Value {
+    json!({
+        "id": c.id,
+        "credentialId": c.credential_id,
+        "externalId": c.external_id,
+        "meta": c.meta,
+        "dateCreated": date(c.created_at),
+    })
+}
+
+/// A credential as the Connect API shows it: never any secret.
+pub(crate) fn credential_json(
+    c: &Credential,
+    integration: Option<&Integration>,
+    configurations: &[Configuration],
+) -> Value {
+    json!({
+        "id": c.id,
+        "projectId": c.project_id,
+        "integrationId": integration.map(|i| i.id.clone()),
+        "integrationType": c.integration,
+        "personaId": c.user_id,
+        "status": c.status.as_str(),
+        "statusReason": c.status_reason,
+        "providerId": c.provider_id,
+        "config": c.config,
+        "dateCreated": date(c.created_at),
+        "dateRefreshed": c.refreshed_at.map(date),
+        "dateValidUntil": c.expires_at.map(date),
+        "configurations": configurations.iter().map(configuration_json).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,169 @@
+//! `GET`/`PATCH /sdk/me`, `GET /sdk/integrations`, `DELETE /sdk/integrations/{id}`.
+
+use super::{credential_json, parse_body};
+use crate::auth::Access;
+use crate::error::ApiError;
+use crate::state::Shared;
+use crate::store::Status;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+pub(crate) async fn me(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    let all = app
+        .store
+        .list_credentials(&pid, &user.user_id, None)
+        .await?;
+    let mut integrations = Map::new();
+    for integration in app.integrations.iter() {
+        let mine: Vec<_> = all
+            .iter()
+            .filter(|c| c.integration == integration.slug)
+            .collect();
+        let primary = mine
+            .iter()
+            .find(|c| c.status == Status::Valid)
+            .or_else(|| mine.first());
+        integrations.insert(
+            integration.slug.clone(),
+            json!({
+                "enabled": mine.iter().any(|c| c.status == Status::Valid),
+                "credentialId": primary.map(|c| c.id.clone()),
+                "credentialStatus": primary.map(|c| c.status.as_str()),
+                "providerId": primary.and_then(|c| c.provider_id.clone()),
+                "allCredentials": mine
+                    .iter()
+                    .map(|c| credential_json(c, Some(integration), &[]))
+                    .collect::<Vec<_>>(),
+            }),
+        );
+    }
+    let meta = app.store.user_meta(&pid, &user.user_id).await?;
+    Ok(Json(json!({
+        "authenticated": true,
+        "userId": user.user_id,
+        "integrations": integrations,
+        "meta": meta,
+    })))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MetaBody {
+    meta: Map<String, Value>,
+}
+
+pub(crate) async fn set_meta(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    let body: MetaBody = parse_body(&body)?;
+    let meta = app
+        .store
+        .merge_user_meta(&pid, &user.user_id, &body.meta)
+        .await?;
+    Ok(Json(json!({ "userId": user.user_id, "meta": meta })))
+}
+
+pub(crate) async fn integrations(
+    State(app): State<Shared>,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    let all = app
+        .store
+        .list_credentials(&pid, &user.user_id, None)
+        .await?;
+    let list: Vec<Value> = app
+        .integrations
+        .iter()
+        .map(|i| {
+            let m = &i.manifest;
+            json!({
+                "id": i.id,
+                "type": "custom",
+                "customIntegration": {
+                    "id": i.id,
+                    "slug": i.slug,
+                    "name": m.name(),
+                    "description": m.description(),
+                },
+                "isActive": true,
+                "name": m.name(),
+                "description": m.description(),
+                "brandColor": m.color(),
+                "authenticationType": m.auth().paragon_type(),
+                "inputs": m.inputs().iter().map(|f| json!({
+                    "key": f.key(),
+                    "label": f.label(),
+                    "type": f.kind().as_str(),
+                    "required": f.required(),
+                })).collect::<Vec<_>>(),
+                "hasCredential": all.iter().any(|c| c.integration == i.slug),
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(list)))
+}
+
+/// Disconnects: the account named by `X-Paragon-Credential`, or all of the user's accounts
+/// of the integration.
+pub(crate) async fn uninstall(
+    State(app): State<Shared>,
+    Path((pid, integration)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let user = app.user(&pid, &headers)?;
+    let integration = app.integration(&integration)?.clone();
+    let wanted = headers
+        .get("x-paragon-credential")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    user.check(&integration.slug, wanted, Access::Write)?;
+    let targets: Vec<String> = match wanted {
+        Some(id) => vec![id.to_string()],
+        None => app
+            .store
+            .list_credentials(&pid, &user.user_id, Some(&integration.slug))
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect(),
+    };
+    if targets.is_empty() {
+        return Err(ApiError::not_enabled(&integration.slug));
+    }
+    let mut removed = Vec::new();
+    for id in targets {
+        let owned = app
+            .store
+            .get_credential(&pid, &user.user_id, &id)
+            .await?
+            .is_some_and(|c| c.integration == integration.slug);
+        if !owned {
+            return Err(ApiError::not_found(format!(
+                "no credential {id:?} of this user for {}",
+                integration.slug
+            )));
+        }
+        app.store
+            .delete_credential(&pid, &user.user_id, &id)
+            .await?;
+        removed.push(id);
+    }
+    Ok(Json(
+        json!({ "success": true, "deletedCredentialIds": removed }),
+    ))
+}

@@ -1,0 +1,137 @@
+//! The integrations this server serves: one [`Manifest`] each, found by slug or by id.
+
+use paragon_manifest::{ApiAuthorization, Manifest, Reference, RenderContext, Secrets};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::store::Secret;
+
+/// One integration and what the server derives from its manifest once.
+#[derive(Debug)]
+pub(crate) struct Integration {
+    pub manifest: Manifest,
+    pub slug: String,
+    /// A stable id (UUID v5 of the slug), so the same integration has the same id on every
+    /// replica and across restarts.
+    pub id: String,
+    /// Whether rendering needs the user's metadata (`{user.*}`), which costs a store read.
+    pub needs_user_meta: bool,
+}
+
+/// The namespace for integration ids (a fixed random UUID).
+const ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2b0e_8a0d_4f5e_9a41_37d2_c1e5_90ab);
+
+impl Integration {
+    pub(crate) fn new(manifest: Manifest) -> Self {
+        let slug = manifest.slug();
+        let id = uuid::Uuid::new_v5(&ID_NAMESPACE, slug.as_bytes()).to_string();
+        let api = manifest.api();
+        let mut refs: Vec<&Reference> = api.base_url_template().references().collect();
+        match api.authorization() {
+            ApiAuthorization::Bearer { token } => refs.extend(token.references()),
+            ApiAuthorization::Basic { username, password } => {
+                refs.extend(username.references());
+                refs.extend(password.references());
+            }
+            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
+                for (_, t) in pairs {
+                    refs.extend(t.references());
+                }
+            }
+            _ => {}
+        }
+        for (_, t) in api.headers() {
+            refs.extend(t.references());
+        }
+        let needs_user_meta = refs.iter().any(|r| matches!(r, Reference::User(_)));
+        Self {
+            manifest,
+            slug,
+            id,
+            needs_user_meta,
+        }
+    }
+
+    /// The template context for one credential: its inputs (with declared defaults), tokens,
+    /// captured values, the user's metadata and the environment secrets.
+    pub(crate) fn context<'a>(
+        &self,
+        secrets: &'a dyn Secrets,
+        secret: &Secret,
+        meta: Option<&Value>,
+    ) -> RenderContext<'a> {
+        let mut ctx = RenderContext::new().with_secrets(secrets);
+        ctx = ctx.inputs(input_values(&self.manifest, &secret.inputs));
+        if let Some(token) = &secret.access_token {
+            ctx = ctx.access_token(token.clone());
+        }
+        for (k, v) in &secret.captured {
+            ctx = ctx.credential(k.clone(), v.clone());
+        }
+        if let Some(Value::Object(meta)) = meta {
+            for (k, v) in meta {
+                let v = match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                ctx = ctx.user(k.clone(), v);
+            }
+        }
+        ctx
+    }
+}
+
+/// The user's input values, with the manifest's defaults for the ones left out.
+pub(crate) fn input_values(
+    manifest: &Manifest,
+    inputs: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut out = inputs.clone();
+    for field in manifest.inputs() {
+        if let Some(default) = field.default_value()
+            && out.get(field.key()).is_none_or(|v| v.is_empty())
+        {
+            out.insert(field.key().to_string(), default.to_string());
+        }
+    }
+    out
+}
+
+/// All integrations, by slug and by id.
+#[derive(Debug, Default)]
+pub(crate) struct Integrations {
+    list: Vec<Arc<Integration>>,
+    index: HashMap<String, Arc<Integration>>,
+}
+
+impl Integrations {
+    pub(crate) fn new(manifests: Vec<Manifest>) -> Result<Self, String> {
+        let mut out = Integrations::default();
+        for m in manifests {
+            let i = Arc::new(Integration::new(m));
+            if out.index.contains_key(&i.slug) {
+                return Err(format!(
+                    "two integrations have the slug {} ({})",
+                    i.slug,
+                    i.manifest.file().display()
+                ));
+            }
+            out.index.insert(i.slug.clone(), i.clone());
+            out.index.insert(i.id.clone(), i.clone());
+            out.list.push(i);
+        }
+        Ok(out)
+    }
+
+    /// Finds an integration by slug (`custom.tasklab`), bare name (`tasklab`) or id.
+    pub(crate) fn get(&self, key: &str) -> Option<&Arc<Integration>> {
+        self.index
+            .get(key)
+            .or_else(|| self.index.get(&format!("custom.{key}")))
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<Integration>> {
+        self.list.iter()
+    }
+}

@@ -1,0 +1,468 @@
+//! The proxy: `ANY /projects/{pid}/sdk/proxy/{integration}/{apiPath}`.
+//!
+//! Picks the caller's credential, renders the integration's base URL and authorization from
+//! the manifest, sends the request with a timeout and size limits, renews the token once on a
+//! provider 401, and answers `{"output": …}` (or the raw answer when asked).
+
+use crate::error::ApiError;
+use crate::integration::Integration;
+use crate::state::{AppState, Shared};
+use crate::store::{Credential, Status};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+use url::Url;
+
+/// Headers that belong to one hop, or to Paragon, or that would leak the caller's context.
+fn is_dropped_request_header(name: &HeaderName) -> bool {
+    let n = name.as_str();
+    matches!(
+        n,
+        "host"
+            | "authorization"
+            | "content-length"
+            | "connection"
+            | "keep-alive"
+            | "proxy-authorization"
+            | "proxy-connection"
+            | "te"
+            | "trailer"
+            | "transfer-encoding"
+            | "upgrade"
+            | "cookie"
+            | "accept-encoding"
+    ) || n.starts_with("x-paragon-")
+}
+
+fn is_dropped_response_header(name: &HeaderName) -> bool {
+    matches!(
+        name.as_str(),
+        "content-length"
+            | "connection"
+            | "keep-alive"
+            | "transfer-encoding"
+            | "trailer"
+            | "upgrade"
+            | "set-cookie"
+            | "proxy-authenticate"
+    )
+}
+
+/// A reqwest error without its URL (which may carry credentials in the query).
+pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "failed reading the body"
+    } else {
+        "request failed"
+    };
+    let mut msg = kind.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+/// Refuses `..`/`.` segments (also percent-encoded), backslashes and control characters.
+pub(crate) fn check_path(path: &str) -> Result<(), ApiError> {
+    let decoded = percent_decode(path);
+    if decoded.chars().any(|c| c.is_control()) {
+        return Err(ApiError::bad_request(
+            "the API path contains a control character",
+        ));
+    }
+    if decoded.contains('\\') {
+        return Err(ApiError::bad_request("the API path contains a backslash"));
+    }
+    let path_only = decoded.split(['?', '#']).next().unwrap_or("");
+    if path_only.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Err(ApiError::bad_request(
+            "the API path contains a `.` or `..` segment (path traversal is refused)",
+        ));
+    }
+    Ok(())
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Picks the credential: the one named by `X-Paragon-Credential`, else the user's first VALID
+/// one for the integration (else its first one, to report why it is unusable).
+pub(crate) async fn pick_credential(
+    app: &AppState,
+    user: &crate::auth::User,
+    integration: &Integration,
+    wanted: Option<&str>,
+) -> Result<Credential, ApiError> {
+    if let Some(id) = wanted {
+        let c = app
+            .store
+            .get_credential(&user.project_id, &user.user_id, id)
+            .await?
+            .filter(|c| c.integration == integration.slug)
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "no credential {id:?} of this user for {}",
+                    integration.slug
+                ))
+            })?;
+        return Ok(c);
+    }
+    let all = app
+        .store
+        .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
+        .await?;
+    let first_valid = all.iter().position(|c| c.status == Status::Valid);
+    match first_valid {
+        Some(i) => Ok(all
+            .into_iter()
+            .nth(i)
+            .ok_or_else(|| ApiError::internal("gone"))?),
+        None => match all.into_iter().next() {
+            Some(c) => Err(crate::refresh::invalid_error(&c)),
+            None => Err(ApiError::not_enabled(&integration.slug)),
+        },
+    }
+}
+
+/// The request to send upstream, before authorization.
+pub(crate) struct Outgoing {
+    pub method: Method,
+    /// A path (with optional query) under the base URL, or a full URL.
+    pub target: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// The provider's answer.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+/// Sends `out` with `c`'s authorization; on a 401 renews the token once and retries.
+pub(crate) async fn send_authorized(
+    app: &AppState,
+    integration: &Integration,
+    c: Credential,
+    out: &Outgoing,
+) -> Result<Answer, ApiError> {
+    let c = app.fresh(integration, c, None).await?;
+    let answer = send_once(app, integration, &c, out).await?;
+    let renewable = integration.manifest.auth().has_access_token();
+    if answer.status == StatusCode::UNAUTHORIZED && renewable {
+        let failed = c.secret.access_token.clone();
+        let c2 = app.fresh(integration, c, failed.as_deref()).await?;
+        if c2.secret.access_token != failed {
+            return send_once(app, integration, &c2, out).await;
+        }
+    }
+    Ok(answer)
+}
+
+async fn send_once(
+    app: &AppState,
+    integration: &Integration,
+    c: &Credential,
+    out: &Outgoing,
+) -> Result<Answer, ApiError> {
+    let meta = if integration.needs_user_meta {
+        Some(app.store.user_meta(&c.project_id, &c.user_id).await?)
+    } else {
+        None
+    };
+    let (url, headers) = prepare(app, integration, c, meta.as_ref(), out)?;
+    let response = app
+        .http
+        .request(out.method.clone(), url)
+        .headers(headers)
+        .body(out.body.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            let status = if e.is_timeout() {
+                StatusCode::GATEWAY_TIMEOUT
+            } else {
+                StatusCode::BAD_GATEWAY
+            };
+            ApiError::integration(
+                status,
+                format!("{}: {}", integration.slug, describe_reqwest(&e)),
+            )
+        })?;
+    read_answer(response, app.limits.max_response_body).await
+}
+
+/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data).
+fn prepare(
+    app: &AppState,
+    integration: &Integration,
+    c: &Credential,
+    meta: Option<&Value>,
+    out: &Outgoing,
+) -> Result<(Url, HeaderMap), ApiError> {
+    let ctx = integration.context(&app.secrets, &c.secret, meta);
+    let manifest = &integration.manifest;
+    let render = |e: paragon_manifest::RenderError| {
+        ApiError::bad_request(format!("{}: {e}", integration.slug))
+    };
+    let base = manifest.base_url(&ctx).map_err(render)?;
+    let mut url = if is_full_url(&out.target) {
+        let url = Url::parse(&out.target)
+            .map_err(|e| ApiError::bad_request(format!("the proxy URL is not a valid URL: {e}")))?;
+        if url.scheme() != base.scheme()
+            || url.host_str() != base.host_str()
+            || url.port_or_known_default() != base.port_or_known_default()
+        {
+            return Err(ApiError::forbidden(format!(
+                "refusing to send {}'s credentials to {}: only the integration's own host {} is allowed",
+                integration.slug,
+                url.host_str().unwrap_or("?"),
+                base.host_str().unwrap_or("?")
+            )));
+        }
+        check_path(url.path())?;
+        url
+    } else {
+        check_path(&out.target)?;
+        manifest.endpoint_url(&ctx, &out.target).map_err(render)?
+    };
+    let auth = manifest.authorization(&ctx).map_err(render)?;
+    if !auth.query.is_empty() {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &auth.query {
+            q.append_pair(k, v.expose());
+        }
+    }
+    let mut headers = HeaderMap::with_capacity(out.headers.len() + 4);
+    for (name, value) in &out.headers {
+        if !is_dropped_request_header(name) {
+            headers.append(name.clone(), value.clone());
+        }
+    }
+    let defaults = manifest.default_headers(&ctx).map_err(render)?;
+    let auth_headers = auth.headers.iter().map(|(k, v)| (k.as_str(), v.expose()));
+    for (name, value) in defaults
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .chain(auth_headers)
+    {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            ApiError::bad_request(format!("invalid header name {name:?} in the manifest"))
+        })?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            ApiError::bad_request(format!(
+                "the manifest's header {name} rendered to an invalid value"
+            ))
+        })?;
+        headers.insert(name, value);
+    }
+    Ok((url, headers))
+}
+
+pub(crate) async fn read_answer(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Answer, ApiError> {
+    let status = response.status();
+    if response
+        .content_length()
+        .is_some_and(|n| n as usize > limit)
+    {
+        return Err(ApiError::integration(
+            StatusCode::BAD_GATEWAY,
+            format!("the provider's response is larger than the {limit}-byte limit"),
+        ));
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if body.len() + chunk.len() > limit {
+                    return Err(ApiError::integration(
+                        StatusCode::BAD_GATEWAY,
+                        format!("the provider's response is larger than the {limit}-byte limit"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let status = if e.is_timeout() {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                return Err(ApiError::integration(status, describe_reqwest(&e)));
+            }
+        }
+    }
+    Ok(Answer {
+        status,
+        headers,
+        body: body.freeze(),
+    })
+}
+
+fn is_full_url(target: &str) -> bool {
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Body of a provider answer as JSON: parsed if it is JSON, else a string, `null` if empty.
+pub(crate) fn body_value(body: &[u8]) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+}
+
+/// The axum handler for every proxy route.
+pub(crate) async fn handle(State(app): State<Shared>, request: Request) -> Response {
+    match proxy(&app, request).await {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    // /projects/{pid}/sdk/proxy/{integration}[/{apiPath}] — parsed by hand to keep the API
+    // path exactly as sent (percent-encoding included).
+    let original = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.clone());
+    let uri = original.as_ref().unwrap_or(&parts.uri);
+    let path = uri.path();
+    let rest = path
+        .strip_prefix("/projects/")
+        .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
+    let (pid, rest) = rest
+        .split_once('/')
+        .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
+    let rest = rest
+        .strip_prefix("sdk/proxy/")
+        .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
+    let user = app.user(pid, &parts.headers)?;
+    let (first, rest) = rest.split_once('/').unwrap_or((rest, ""));
+    // `/sdk/proxy/custom/{integrationUuid}/{apiPath}` is the docs' other form.
+    let (integration_key, api_path) = if first == "custom" {
+        rest.split_once('/').unwrap_or((rest, ""))
+    } else {
+        (first, rest)
+    };
+    let integration = app.integration(integration_key)?.clone();
+    let wanted = header_str(&parts.headers, "x-paragon-credential")?;
+    user.check(&integration.slug, wanted, crate::auth::Access::Read)?;
+    let raw = header_str(&parts.headers, "x-paragon-use-raw-response")?
+        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+    let target = match header_str(&parts.headers, "x-paragon-proxy-url")? {
+        Some(url) => url.to_string(),
+        None => {
+            let mut t = format!("/{api_path}");
+            if let Some(q) = uri.query() {
+                t.push('?');
+                t.push_str(q);
+            }
+            t
+        }
+    };
+    let credential = pick_credential(app, &user, &integration, wanted).await?;
+    let body = axum::body::to_bytes(body, app.limits.max_request_body)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!(
+                    "the request body is larger than {} bytes",
+                    app.limits.max_request_body
+                ),
+            )
+        })?;
+    let out = Outgoing {
+        method: parts.method,
+        target,
+        headers: parts.headers,
+        body,
+    };
+    let answer = send_authorized(app, &integration, credential, &out).await?;
+    if raw {
+        let mut response = Response::new(Body::from(answer.body));
+        *response.status_mut() = answer.status;
+        for (name, value) in &answer.headers {
+            if !is_dropped_response_header(name) {
+                response.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        return Ok(response);
+    }
+    let envelope = serde_json::json!({ "output": body_value(&answer.body) });
+    let mut response = axum::Json(envelope).into_response();
+    *response.status_mut() = answer.status;
+    if let Some(v) = answer.headers.get(header::RETRY_AFTER) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, v.clone());
+    }
+    Ok(response)
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|s| Some(s.trim()).filter(|s| !s.is_empty()))
+            .map_err(|_| ApiError::bad_request(format!("the header {name} is not ASCII"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_is_refused() {
+        assert!(check_path("/tasks/1").is_ok());
+        assert!(check_path("/tasks?q=a/../b").is_ok());
+        for bad in [
+            "/../admin",
+            "/a/%2e%2e/b",
+            "/a/%2E%2E",
+            "/a\\b",
+            "/a%0d%0aX: y",
+            "/./x",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,481 @@
+//! Building, starting and stopping the server.
+
+use crate::api::{connect, credentials, events, users};
+use crate::auth::ProjectKey;
+use crate::crypto::{Cipher, EncryptionKey};
+use crate::error::{ApiError, StartError};
+use crate::integration::Integrations;
+use crate::refresh::Refresher;
+use crate::state::{AppState, Limits, SecretsLookup, Shared};
+use crate::store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, get, post};
+use paragon_manifest::Manifest;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The local Connect server. Start one with [`LocalServer::builder`].
+#[derive(Debug, Clone, Copy)]
+pub struct LocalServer;
+
+impl LocalServer {
+    /// A builder with the defaults: listen on `127.0.0.1:0` (an ephemeral port), an in-memory
+    /// SQLite store, the process environment as the secrets lookup, 30 s upstream timeout,
+    /// 10 MiB body limits, and *not* development mode.
+    pub fn builder() -> LocalServerBuilder {
+        LocalServerBuilder {
+            specs: Vec::new(),
+            manifests: Vec::new(),
+            project_id: None,
+            project_key: None,
+            database_url: None,
+            encryption_key: None,
+            dev: false,
+            secrets: BTreeMap::new(),
+            process_env: true,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_url: None,
+            upstream_timeout: Duration::from_secs(30),
+            max_request_body: 10 * 1024 * 1024,
+            max_response_body: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// Configures a [`LocalServer`].
+pub struct LocalServerBuilder {
+    specs: Vec<PathBuf>,
+    manifests: Vec<Manifest>,
+    project_id: Option<String>,
+    project_key: Option<ProjectKey>,
+    database_url: Option<String>,
+    encryption_key: Option<EncryptionKey>,
+    dev: bool,
+    secrets: BTreeMap<String, String>,
+    process_env: bool,
+    listen: SocketAddr,
+    public_url: Option<String>,
+    upstream_timeout: Duration,
+    max_request_body: usize,
+    max_response_body: usize,
+}
+
+impl fmt::Debug for LocalServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalServerBuilder")
+            .field("specs", &self.specs)
+            .field(
+                "manifests",
+                &self.manifests.iter().map(|m| m.slug()).collect::<Vec<_>>(),
+            )
+            .field("project_id", &self.project_id)
+            .field("dev", &self.dev)
+            .field("secrets", &self.secrets.keys().collect::<Vec<_>>())
+            .field("listen", &self.listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocalServerBuilder {
+    /// Serves every integration under `dir`: `dir/<name>/integration.toml` (or `dir` itself
+    /// when it holds an `integration.toml`).
+    pub fn specs(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.specs.push(dir.into());
+        self
+    }
+
+    /// Serves one already-loaded integration (tests build them with `Manifest::parse`).
+    pub fn manifest(mut self, manifest: Manifest) -> Self {
+        self.manifests.push(manifest);
+        self
+    }
+
+    /// The project id (`PARAGON_PROJECT_ID`). Generated in development mode when unset.
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+
+    /// The project's key: the signing key (verifies and mints) or only its public half.
+    /// Generated in development mode when unset.
+    pub fn project_key(mut self, key: ProjectKey) -> Self {
+        self.project_key = Some(key);
+        self
+    }
+
+    /// Where credentials live: a SQLite file path, `sqlite:…`, or `postgres://…`.
+    /// Default: an in-memory SQLite database (gone when the server stops).
+    pub fn database_url(mut self, url: impl Into<String>) -> Self {
+        self.database_url = Some(url.into());
+        self
+    }
+
+    /// The key that encrypts secrets at rest. Required outside development mode.
+    pub fn encryption_key(mut self, key: EncryptionKey) -> Self {
+        self.encryption_key = Some(key);
+        self
+    }
+
+    /// Development mode: generate what is missing (project id, project key, encryption key).
+    pub fn dev(mut self, dev: bool) -> Self {
+        self.dev = dev;
+        self
+    }
+
+    /// An environment secret for manifest templates (`{env.NAME}`), taking precedence over
+    /// the process environment. Tests use this instead of `std::env::set_var`.
+    pub fn secret(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.secrets.insert(name.into(), value.into());
+        self
+    }
+
+    /// Whether `{env.NAME}` falls back to the process environment (default `true`).
+    pub fn process_env(mut self, enabled: bool) -> Self {
+        self.process_env = enabled;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1:0`).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The URL browsers and providers reach this server at (default `http://<bound address>`);
+    /// OAuth's `redirect_uri` is `<public url>/oauth`.
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into());
+        self
+    }
+
+    /// Timeout of every upstream call (provider API and token endpoint). Default 30 s.
+    pub fn upstream_timeout(mut self, timeout: Duration) -> Self {
+        self.upstream_timeout = timeout;
+        self
+    }
+
+    /// Largest request body accepted (default 10 MiB).
+    pub fn max_request_body(mut self, bytes: usize) -> Self {
+        self.max_request_body = bytes;
+        self
+    }
+
+    /// Largest provider response relayed (default 10 MiB).
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
+
+    /// Loads the manifests, opens and migrates the store, binds the address and serves.
+    pub async fn start(self) -> Result<RunningServer, StartError> {
+        let mut manifests = self.manifests;
+        for dir in &self.specs {
+            manifests.extend(load_specs(dir)?);
+        }
+        let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
+        let project_id = match (self.project_id, self.dev) {
+            (Some(id), _) if !id.trim().is_empty() => id.trim().to_string(),
+            (_, true) => uuid::Uuid::new_v4().to_string(),
+            _ => {
+                return Err(StartError::Config(
+                    "no project id: set PARAGON_PROJECT_ID (or --project-id), or use development mode"
+                        .into(),
+                ));
+            }
+        };
+        let key = match (self.project_key, self.dev) {
+            (Some(k), _) => k,
+            (None, true) => ProjectKey::generate(),
+            (None, false) => {
+                return Err(StartError::Config(
+                    "no project key: set PARAGON_SIGNING_KEY (PEM) or PARAGON_PUBLIC_KEY_FILE, \
+                     or use development mode"
+                        .into(),
+                ));
+            }
+        };
+        let encryption_key = match (self.encryption_key, self.dev) {
+            (Some(k), _) => k,
+            (None, true) => EncryptionKey::generate(),
+            (None, false) => {
+                return Err(StartError::Config(
+                    "no encryption key for credentials at rest: set PARAGON_LOCAL_ENCRYPTION_KEY \
+                     (32 bytes as base64, e.g. `openssl rand -base64 32`), or use development \
+                     mode (--dev / PARAGON_LOCAL_DEV=1)"
+                        .into(),
+                ));
+            }
+        };
+        let location = self
+            .database_url
+            .unwrap_or_else(|| "sqlite::memory:".to_string());
+        let store = Store::open(&location, Cipher::new(&encryption_key)).await?;
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.listen.to_string(),
+                source,
+            })?;
+        let mut addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.listen.to_string(),
+            source,
+        })?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let url = format!("http://{addr}");
+        let public_url = self
+            .public_url
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| url.clone());
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.upstream_timeout)
+            .connect_timeout(self.upstream_timeout.min(Duration::from_secs(10)))
+            .no_proxy()
+            .build()
+            .map_err(|e| StartError::Config(format!("HTTP client: {e}")))?;
+        let portal_key = {
+            let k = aws_lc_rs::hmac::Key::new(
+                aws_lc_rs::hmac::HMAC_SHA256,
+                encryption_key.to_base64().as_bytes(),
+            );
+            let tag = aws_lc_rs::hmac::sign(&k, b"paragon-local portal sessions v1");
+            let mut out = [0u8; 32];
+            out.copy_from_slice(&tag.as_ref()[..32]);
+            out
+        };
+        let state: Shared = Arc::new(AppState {
+            project_id: project_id.clone(),
+            key: key.clone(),
+            store: store.clone(),
+            integrations,
+            secrets: SecretsLookup {
+                explicit: self.secrets,
+                process_env: self.process_env,
+            },
+            http,
+            refresher: Refresher::default(),
+            public_url,
+            limits: Limits {
+                max_request_body: self.max_request_body,
+                max_response_body: self.max_response_body,
+                upstream_timeout: self.upstream_timeout,
+            },
+            portal_key,
+        });
+        let app = router(state.clone(), self.max_request_body);
+        let (shutdown, signal) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = signal.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "server stopped");
+            }
+        });
+        tracing::info!(%url, project_id = %project_id, backend = ?store.backend(), "paragon-local listening");
+        Ok(RunningServer {
+            addr,
+            url,
+            project_id,
+            key,
+            encryption_key,
+            store,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        })
+    }
+}
+
+fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {
+    let load = |path: &Path| {
+        Manifest::load(path).map_err(|d| StartError::Manifest {
+            path: path.display().to_string(),
+            message: d.to_string(),
+        })
+    };
+    if dir.join("integration.toml").is_file() {
+        return Ok(vec![load(dir)?]);
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        StartError::Config(format!(
+            "cannot read the specs folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut folders: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("integration.toml").is_file())
+        .collect();
+    folders.sort();
+    folders.iter().map(|p| load(p)).collect()
+}
+
+fn router(state: Shared, body_limit: usize) -> Router {
+    let project = Router::new()
+        .route("/sdk/proxy/{*rest}", any(crate::proxy::handle))
+        .route("/sdk/me", get(users::me).patch(users::set_meta))
+        .route("/sdk/integrations", get(users::integrations))
+        .route(
+            "/sdk/integrations/{integration}",
+            axum::routing::delete(users::uninstall),
+        )
+        .route(
+            "/sdk/credentials",
+            get(credentials::list).post(credentials::create),
+        )
+        .route(
+            "/sdk/credentials/{id}",
+            get(credentials::get)
+                .patch(credentials::update)
+                .delete(credentials::delete),
+        )
+        .route(
+            "/sdk/credentials/{id}/configurations",
+            post(credentials::create_configuration)
+                .patch(credentials::update_configuration)
+                .delete(credentials::delete_configuration),
+        )
+        .route(
+            "/sdk/workflows/{workflow}",
+            post(events::workflow_enable).delete(events::workflow_disable),
+        )
+        .route("/sdk/actions", post(events::actions))
+        .route("/sdk/events/trigger", post(events::event))
+        .route("/sdk/triggers/{workflow}", post(events::trigger))
+        .route("/tools", get(events::tools).post(events::run_tool))
+        .route("/triggers", get(events::triggers));
+    let v2 = Router::new()
+        .route("/sdk/events/trigger", post(events::event))
+        .route("/sdk/actions/build-oauth", get(connect::build_oauth));
+    Router::new()
+        .nest("/projects/{pid}", project)
+        .nest("/v2/projects/{pid}", v2)
+        .route("/oauth", get(connect::callback))
+        .merge(crate::portal::router())
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// A started server. Dropping it stops serving; [`RunningServer::shutdown`] also waits.
+pub struct RunningServer {
+    addr: SocketAddr,
+    url: String,
+    project_id: String,
+    key: ProjectKey,
+    encryption_key: EncryptionKey,
+    store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("url", &self.url)
+            .field("project_id", &self.project_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningServer {
+    /// The base URL of every service (`http://127.0.0.1:<port>`): point all the
+    /// `PARAGON_*_URL` variables (or the SDK's `api_url`, `proxy_url`, …) at it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The project id the server serves.
+    pub fn project_id(&self) -> &str {
+        &self.project_id
+    }
+
+    /// The project's key (to mint tokens in tests, when the private half is known).
+    pub fn project_key(&self) -> &ProjectKey {
+        &self.key
+    }
+
+    /// The project's signing key as PEM, if the server knows it (given or generated).
+    pub fn signing_key_pem(&self) -> Option<&str> {
+        self.key.private_pem()
+    }
+
+    /// The encryption key in use (to restart a development server over the same store).
+    pub fn encryption_key(&self) -> &EncryptionKey {
+        &self.encryption_key
+    }
+
+    /// Mints a one-hour user token for `user_id` (fails if only the public key is known).
+    pub fn token(&self, user_id: &str) -> Result<String, String> {
+        self.key
+            .mint(&self.project_id, user_id, Duration::from_secs(3600))
+    }
+
+    /// Stops accepting connections, waits for in-flight requests (up to 5 s) and closes the
+    /// store.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+        self.store.close().await;
+    }
+
+    /// Serves until Ctrl-C / SIGTERM, then shuts down gracefully.
+    pub async fn run_until_signal(self) {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        let _ = ctrl_c.await;
+                        return self.shutdown().await;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        self.shutdown().await;
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.shutdown.take() {
+            let _ = s.send(());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The shared state of a running server.
+
+use crate::auth::{ProjectKey, User};
+use crate::error::ApiError;
+use crate::integration::{Integration, Integrations};
+use crate::refresh::Refresher;
+use crate::store::Store;
+use axum::http::HeaderMap;
+use paragon_manifest::Secrets;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Environment secrets for manifest templates: explicit values first, then (optionally) the
+/// process environment.
+#[derive(Clone, Default)]
+pub(crate) struct SecretsLookup {
+    pub explicit: BTreeMap<String, String>,
+    pub process_env: bool,
+}
+
+impl Secrets for SecretsLookup {
+    fn secret(&self, name: &str) -> Option<String> {
+        self.explicit
+            .get(name)
+            .cloned()
+            .or_else(|| self.process_env.then(|| std::env::var(name).ok()).flatten())
+    }
+}
+
+/// Size and time limits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    pub max_request_body: usize,
+    pub max_response_body: usize,
+    pub upstream_timeout: Duration,
+}
+
+pub(crate) struct AppState {
+    pub project_id: String,
+    pub key: ProjectKey,
+    pub store: Store,
+    pub integrations: Integrations,
+    pub secrets: SecretsLookup,
+    pub http: reqwest::Client,
+    pub refresher: Refresher,
+    /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
+    pub public_url: String,
+    pub limits: Limits,
+    /// HMAC key for portal sessions and CSRF tokens (derived from the encryption key, so all
+    /// replicas sharing the store agree).
+    pub portal_key: [u8; 32],
+}
+
+pub(crate) type Shared = Arc<AppState>;
+
+impl AppState {
+    /// Verifies the bearer token of a call under `/projects/{pid}`.
+    pub(crate) fn user(&self, pid: &str, headers: &HeaderMap) -> Result<User, ApiError> {
+        if pid != self.project_id {
+            return Err(ApiError::not_found(format!(
+                "unknown project {pid:?} (this server serves project {})",
+                self.project_id
+            )));
+        }
+        let value = headers.get(http::header::AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized("missing `Authorization: Bearer <user token>`")
+        })?;
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::unauthorized("the Authorization header is not ASCII"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| {
+                ApiError::unauthorized("expected `Authorization: Bearer <user token>`")
+            })?;
+        self.key.verify(token.trim(), pid)
+    }
+
+    pub(crate) fn integration(&self, key: &str) -> Result<&Arc<Integration>, ApiError> {
+        self.integrations
+            .get(key)
+            .ok_or_else(|| ApiError::not_found(format!("no integration {key:?} on this server")))
+    }
+}
