@@ -157,9 +157,11 @@ impl ProjectKey {
             Some(Value::Object(map)) => Some(map.clone()),
             _ => None,
         };
+        let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
         Ok(User {
             project_id: project_id.to_string(),
             user_id,
+            exp,
             permissions,
         })
     }
@@ -170,6 +172,8 @@ impl ProjectKey {
 pub(crate) struct User {
     pub project_id: String,
     pub user_id: String,
+    /// The token's `exp` (seconds).
+    pub exp: i64,
     permissions: Option<Map<String, Value>>,
 }
 
@@ -181,6 +185,17 @@ pub(crate) enum Access {
 }
 
 impl User {
+    /// A user known from a portal session. A session is made for one integration, and only
+    /// from a verified token whose permissions allow writing to it, so none are kept.
+    pub(crate) fn from_session(project_id: String, user_id: String, exp: i64) -> Self {
+        Self {
+            project_id,
+            user_id,
+            exp,
+            permissions: None,
+        }
+    }
+
     /// Checks the optional permissions claim for an integration (and credential): the most
     /// specific key wins (`credential:<id>` over `integration:<name>` over `integration:*`).
     /// A value `true` allows everything; a list allows reads, and writes if it holds

@@ -1,6 +1,35 @@
 //! The Connect Portal: `GET /connect/{integration}?token=<user token>`.
+//!
+//! The page shows the integration (name, description, SVG icon, accent color), the user's
+//! accounts with "Send test request" and "Disconnect", and an "Enable" form (OAuth, or the
+//! manifest's input fields). The token is exchanged at once for a session cookie (HMAC-signed,
+//! `HttpOnly`, `SameSite=Lax`, scoped to this integration's path) and the browser is redirected
+//! to a URL without it. Every form carries a CSRF token bound to that session. No script runs
+//! on the page; everything shown is escaped; the CSP allows only the page's own style.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use crate::api::credentials::create_credential;
+use crate::auth::{Access, User};
+use crate::error::ApiError;
+use crate::integration::Integration;
+use crate::proxy::{Outgoing, pick_credential, send_authorized};
+use crate::state::{AppState, Shared};
+use crate::store::{Credential, Status, now_ms};
+use aws_lc_rs::hmac;
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use paragon_manifest::{Auth, InputKind};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+const COOKIE: &str = "paragon_portal";
+/// Longest a portal session lives (less if the user token expires sooner).
+const SESSION_SECS: i64 = 3600;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -49,6 +78,545 @@ pub(crate) fn security_headers(headers: &mut HeaderMap, nonce_and_form: Option<(
     );
 }
 
-pub(crate) fn router() -> axum::Router<crate::state::Shared> {
+pub(crate) fn router() -> axum::Router<Shared> {
+    use axum::routing::{get, post};
     axum::Router::new()
+        .route("/connect/{integration}", get(show))
+        .route("/connect/{integration}/enable", post(enable))
+        .route("/connect/{integration}/test", post(test))
+        .route("/connect/{integration}/disconnect", post(disconnect))
+}
+
+fn sign(app: &AppState, data: &[u8]) -> hmac::Tag {
+    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &app.portal_key), data)
+}
+
+fn verify_sig(app: &AppState, data: &[u8], sig: &[u8]) -> bool {
+    hmac::verify(
+        &hmac::Key::new(hmac::HMAC_SHA256, &app.portal_key),
+        data,
+        sig,
+    )
+    .is_ok()
+}
+
+/// `<payload>.<hmac>`, payload = base64url JSON `{p, u, i, exp}`.
+fn session_value(app: &AppState, user: &User, integration: &str) -> String {
+    let exp = user.exp.min(now_ms() / 1000 + SESSION_SECS);
+    let payload = serde_json::json!({ "p": user.project_id, "u": user.user_id, "i": integration, "exp": exp });
+    let payload = B64.encode(payload.to_string());
+    let sig = B64.encode(sign(app, payload.as_bytes()).as_ref());
+    format!("{payload}.{sig}")
+}
+
+fn csrf_token(app: &AppState, session: &str) -> String {
+    let mut data = b"csrf:".to_vec();
+    data.extend_from_slice(session.as_bytes());
+    B64.encode(sign(app, &data).as_ref())
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// The session's user, if the cookie is authentic, unexpired and for this integration.
+fn session_user(app: &AppState, headers: &HeaderMap, integration: &str) -> Option<(User, String)> {
+    let value = cookie_value(headers)?;
+    let (payload, sig) = value.split_once('.')?;
+    let sig = B64.decode(sig).ok()?;
+    if !verify_sig(app, payload.as_bytes(), &sig) {
+        return None;
+    }
+    let json: Value = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
+    let exp = json["exp"].as_i64()?;
+    if exp < now_ms() / 1000 || json["p"] != app.project_id.as_str() || json["i"] != integration {
+        return None;
+    }
+    let user = User::from_session(app.project_id.clone(), json["u"].as_str()?.to_string(), exp);
+    Some((user, value))
+}
+
+fn html_response(status: StatusCode, body: String, nonce: &str, form_extra: &str) -> Response {
+    let mut r = (status, Html(body)).into_response();
+    security_headers(r.headers_mut(), Some((nonce, form_extra)));
+    r
+}
+
+fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    let nonce = B64.encode(rand::random::<[u8; 16]>());
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
+         </head><body><h1>{t}</h1><p>{m}</p></body></html>",
+        t = escape(title),
+        m = escape(message)
+    );
+    html_response(status, body, &nonce, "")
+}
+
+fn see_other(to: &str) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn page_path(integration: &Integration) -> String {
+    format!("/connect/{}", integration.slug)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ShowQuery {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default, rename = "credentialId")]
+    credential_id: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// What to show above the accounts list.
+enum Notice {
+    None,
+    Error(String),
+    Test {
+        credential: String,
+        status: u16,
+        body: String,
+    },
+}
+
+async fn show(
+    State(app): State<Shared>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<ShowQuery>,
+) -> Response {
+    let Some(integration) = app.integrations.get(&slug).cloned() else {
+        return message_page(
+            StatusCode::NOT_FOUND,
+            "Unknown integration",
+            &format!("There is no integration {slug:?} here."),
+        );
+    };
+    if let Some(token) = q.token.as_deref() {
+        // Exchange the token for a session and drop it from the URL (history, Referer).
+        let user = match app.key.verify(token, &app.project_id) {
+            Ok(u) => u,
+            Err(e) => return message_page(StatusCode::UNAUTHORIZED, "Sign-in failed", e.message()),
+        };
+        if let Err(e) = user.check(&integration.slug, None, Access::Write) {
+            return message_page(StatusCode::FORBIDDEN, "Not allowed", e.message());
+        }
+        let session = session_value(&app, &user, &integration.slug);
+        let secure = if app.public_url.starts_with("https://") {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie = format!(
+            "{COOKIE}={session}; Path={}; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECS}{secure}",
+            page_path(&integration)
+        );
+        let mut r = see_other(&page_path(&integration));
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            r.headers_mut().insert(header::SET_COOKIE, v);
+        }
+        return r;
+    }
+    let Some((user, session)) = session_user(&app, &headers, &integration.slug) else {
+        return message_page(
+            StatusCode::UNAUTHORIZED,
+            "Sign-in needed",
+            "Open this page with ?token=<Paragon user token> (the session may have expired).",
+        );
+    };
+    // Just connected through OAuth: run the test endpoint right away.
+    let notice = if let Some(error) = q.error {
+        Notice::Error(error)
+    } else if let Some(id) = q.credential_id {
+        run_test(&app, &user, &integration, &id).await
+    } else {
+        Notice::None
+    };
+    render(&app, &user, &integration, &session, notice, StatusCode::OK).await
+}
+
+async fn run_test(app: &AppState, user: &User, integration: &Integration, id: &str) -> Notice {
+    let credential = match pick_credential(app, user, integration, Some(id)).await {
+        Ok(c) => c,
+        Err(e) => return Notice::Error(e.message().to_string()),
+    };
+    let out = Outgoing {
+        method: Method::GET,
+        target: integration.manifest.test_endpoint().to_string(),
+        headers: HeaderMap::new(),
+        body: Bytes::new(),
+    };
+    match send_authorized(app, integration, credential, &out).await {
+        Ok(answer) => {
+            let mut body = String::from_utf8_lossy(&answer.body).into_owned();
+            if body.len() > 2000 {
+                let mut cut = 2000;
+                while !body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                body.truncate(cut);
+                body.push_str(" …");
+            }
+            Notice::Test {
+                credential: id.to_string(),
+                status: answer.status.as_u16(),
+                body,
+            }
+        }
+        Err(e) => Notice::Error(format!("Test request failed: {}", e.message())),
+    }
+}
+
+/// A `#RRGGBB` color, or a neutral one.
+fn safe_color(c: &str) -> &str {
+    let ok = c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok { c } else { "#4B5563" }
+}
+
+async fn render(
+    app: &AppState,
+    user: &User,
+    integration: &Integration,
+    session: &str,
+    notice: Notice,
+    status: StatusCode,
+) -> Response {
+    let accounts = match app
+        .store
+        .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => {
+            return message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Store error",
+                &e.to_string(),
+            );
+        }
+    };
+    let m = &integration.manifest;
+    let csrf = csrf_token(app, session);
+    let nonce = B64.encode(rand::random::<[u8; 16]>());
+    let base = page_path(integration);
+    let icon = base64::engine::general_purpose::STANDARD.encode(m.icon_svg());
+    let mut html = String::with_capacity(8192);
+    html.push_str(&format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Connect {name}</title><style nonce=\"{nonce}\">\
+         :root{{--accent:{color}}}body{{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#111}}\
+         header{{display:flex;gap:1rem;align-items:center;border-bottom:4px solid var(--accent);padding-bottom:1rem}}\
+         button{{background:var(--accent);color:#fff;border:0;border-radius:.4rem;padding:.5rem 1rem;cursor:pointer}}\
+         button.secondary{{background:#e5e7eb;color:#111}}label{{display:block;margin:.6rem 0 .2rem}}\
+         input,select{{width:100%;padding:.4rem;box-sizing:border-box}}li{{margin:.8rem 0}}\
+         .error{{background:#fee2e2;padding:.8rem;border-radius:.4rem}}.result{{background:#f3f4f6;padding:.8rem;border-radius:.4rem}}\
+         pre{{white-space:pre-wrap;word-break:break-all}}form.inline{{display:inline}}\
+         </style></head><body><main><header><img alt=\"\" width=\"48\" height=\"48\" \
+         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>",
+        name = escape(m.name()),
+        description = escape(m.description()),
+        color = safe_color(m.color()),
+    ));
+    match &notice {
+        Notice::None => {}
+        Notice::Error(e) => html.push_str(&format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            escape(e)
+        )),
+        Notice::Test {
+            credential,
+            status,
+            body,
+        } => html.push_str(&format!(
+            "<section class=\"result\"><h2>Test request</h2><p>GET {} for account {} answered \
+             <strong>{}</strong>{}</p><pre>{}</pre></section>",
+            escape(m.test_endpoint()),
+            escape(credential),
+            status,
+            if (200..300).contains(status) {
+                " — the connection works."
+            } else {
+                ""
+            },
+            escape(body)
+        )),
+    }
+    html.push_str("<section><h2>Your accounts</h2>");
+    if accounts.is_empty() {
+        html.push_str("<p>No account connected yet.</p>");
+    } else {
+        html.push_str("<ul>");
+        for c in &accounts {
+            html.push_str(&account_item(&base, &csrf, c));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("</section><section><h2>Connect an account</h2>");
+    html.push_str(&format!(
+        "<form method=\"post\" action=\"{}/enable\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(&base),
+        escape(&csrf)
+    ));
+    for f in m.inputs() {
+        let id = format!("in-{}", f.key());
+        html.push_str(&format!(
+            "<label for=\"{}\">{}</label>",
+            escape(&id),
+            escape(f.label())
+        ));
+        let required = if f.required() { " required" } else { "" };
+        match f.kind() {
+            InputKind::Select { options } => {
+                html.push_str(&format!(
+                    "<select id=\"{}\" name=\"{}\"{required}>",
+                    escape(&id),
+                    escape(f.key())
+                ));
+                for o in options {
+                    let selected = if f.default_value() == Some(o.as_str()) {
+                        " selected"
+                    } else {
+                        ""
+                    };
+                    html.push_str(&format!("<option{selected}>{}</option>", escape(o)));
+                }
+                html.push_str("</select>");
+            }
+            kind => {
+                let ty = match kind {
+                    InputKind::Password => "password",
+                    InputKind::Url => "url",
+                    _ if f.secret() => "password",
+                    _ => "text",
+                };
+                html.push_str(&format!(
+                    "<input id=\"{}\" name=\"{}\" type=\"{ty}\" autocomplete=\"off\" value=\"{}\"{required}>",
+                    escape(&id),
+                    escape(f.key()),
+                    escape(f.default_value().unwrap_or(""))
+                ));
+            }
+        }
+        if let Some(help) = f.help() {
+            html.push_str(&format!("<small>{}</small>", escape(help)));
+        }
+    }
+    let action = match m.auth() {
+        Auth::OAuth(_) => "Enable (sign in with the provider)",
+        _ => "Enable",
+    };
+    html.push_str(&format!(
+        "<p><button type=\"submit\">{action}</button></p></form></section></main></body></html>"
+    ));
+    // The Enable form of an OAuth integration redirects to the provider's origin.
+    let form_extra = match m.auth() {
+        Auth::OAuth(o) => {
+            let secret = crate::store::Secret::default();
+            o.authorization_url(&integration.context(&app.secrets, &secret, None))
+                .map(|u| format!("https: {}", u.origin().ascii_serialization()))
+                .unwrap_or_else(|_| "https:".to_string())
+        }
+        _ => String::new(),
+    };
+    html_response(status, html, &nonce, &form_extra)
+}
+
+fn account_item(base: &str, csrf: &str, c: &Credential) -> String {
+    let status = match c.status {
+        Status::Valid => "Connected".to_string(),
+        Status::Invalid => format!(
+            "Needs reconnecting ({})",
+            c.status_reason.as_deref().unwrap_or("invalid")
+        ),
+    };
+    let hidden = format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"credential\" value=\"{}\">",
+        escape(csrf),
+        escape(&c.id)
+    );
+    format!(
+        "<li><strong>{}</strong> — account {} (since {}) \
+         <form class=\"inline\" method=\"post\" action=\"{b}/test\">{hidden}<button type=\"submit\">Send test request</button></form> \
+         <form class=\"inline\" method=\"post\" action=\"{b}/disconnect\">{hidden}<button class=\"secondary\" type=\"submit\">Disconnect</button></form></li>",
+        escape(&status),
+        escape(&c.id),
+        escape(&crate::api::date(c.created_at)),
+        b = escape(base),
+    )
+}
+
+/// The session user of a form post, with its CSRF token checked.
+fn form_user(
+    app: &AppState,
+    headers: &HeaderMap,
+    integration: &Integration,
+    form: &HashMap<String, String>,
+) -> Result<(User, String), Response> {
+    let Some((user, session)) = session_user(app, headers, &integration.slug) else {
+        return Err(message_page(
+            StatusCode::UNAUTHORIZED,
+            "Session expired",
+            "Open the page again with a fresh user token.",
+        ));
+    };
+    let expected = csrf_token(app, &session);
+    let given = form.get("csrf").map(String::as_str).unwrap_or("");
+    let ok = given.len() == expected.len()
+        && B64
+            .decode(given)
+            .map(|g| {
+                let mut data = b"csrf:".to_vec();
+                data.extend_from_slice(session.as_bytes());
+                verify_sig(app, &data, &g)
+            })
+            .unwrap_or(false);
+    if !ok {
+        return Err(message_page(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "The form's CSRF token is missing or wrong. Reload the page and try again.",
+        ));
+    }
+    Ok((user, session))
+}
+
+fn integration_or_404(app: &AppState, slug: &str) -> Result<std::sync::Arc<Integration>, Response> {
+    app.integrations.get(slug).cloned().ok_or_else(|| {
+        message_page(
+            StatusCode::NOT_FOUND,
+            "Unknown integration",
+            "No such integration.",
+        )
+    })
+}
+
+async fn enable(
+    State(app): State<Shared>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let integration = match integration_or_404(&app, &slug) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let (user, session) = match form_user(&app, &headers, &integration, &form) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let values: Map<String, Value> = integration
+        .manifest
+        .inputs()
+        .iter()
+        .filter_map(|f| {
+            form.get(f.key())
+                .map(|v| (f.key().to_string(), Value::String(v.clone())))
+        })
+        .collect();
+    let base = page_path(&integration);
+    let result: Result<String, ApiError> = match integration.manifest.auth() {
+        Auth::OAuth(_) => {
+            crate::api::connect::start_oauth(&app, &user, &integration, &values, Some(&base))
+                .await
+                .map(|u| u.to_string())
+        }
+        _ => create_credential(&app, &user, &integration, &values, Map::new())
+            .await
+            .map(|c| format!("{base}?credentialId={}", c.id)),
+    };
+    match result {
+        Ok(to) => see_other(&to),
+        Err(e) => {
+            render(
+                &app,
+                &user,
+                &integration,
+                &session,
+                Notice::Error(e.message().to_string()),
+                e.status(),
+            )
+            .await
+        }
+    }
+}
+
+async fn test(
+    State(app): State<Shared>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let integration = match integration_or_404(&app, &slug) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let (user, session) = match form_user(&app, &headers, &integration, &form) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let id = form.get("credential").cloned().unwrap_or_default();
+    let notice = run_test(&app, &user, &integration, &id).await;
+    render(&app, &user, &integration, &session, notice, StatusCode::OK).await
+}
+
+async fn disconnect(
+    State(app): State<Shared>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let integration = match integration_or_404(&app, &slug) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let (user, session) = match form_user(&app, &headers, &integration, &form) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let id = form.get("credential").cloned().unwrap_or_default();
+    let owned = matches!(
+        app.store.get_credential(&user.project_id, &user.user_id, &id).await,
+        Ok(Some(c)) if c.integration == integration.slug
+    );
+    if !owned {
+        let notice = Notice::Error(format!("No account {id:?} to disconnect."));
+        return render(
+            &app,
+            &user,
+            &integration,
+            &session,
+            notice,
+            StatusCode::NOT_FOUND,
+        )
+        .await;
+    }
+    if let Err(e) = app
+        .store
+        .delete_credential(&user.project_id, &user.user_id, &id)
+        .await
+    {
+        return message_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Store error",
+            &e.to_string(),
+        );
+    }
+    see_other(&page_path(&integration))
 }

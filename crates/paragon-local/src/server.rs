@@ -268,7 +268,6 @@ impl LocalServerBuilder {
             limits: Limits {
                 max_request_body: self.max_request_body,
                 max_response_body: self.max_response_body,
-                upstream_timeout: self.upstream_timeout,
             },
             portal_key,
         });

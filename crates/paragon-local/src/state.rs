@@ -9,7 +9,6 @@ use axum::http::HeaderMap;
 use paragon_manifest::Secrets;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Environment secrets for manifest templates: explicit values first, then (optionally) the
 /// process environment.
@@ -33,7 +32,6 @@ impl Secrets for SecretsLookup {
 pub(crate) struct Limits {
     pub max_request_body: usize,
     pub max_response_body: usize,
-    pub upstream_timeout: Duration,
 }
 
 pub(crate) struct AppState {

@@ -756,16 +756,6 @@ impl Store {
         Ok(id)
     }
 
-    pub(crate) async fn event_count(&self, project: &str, user: &str) -> Result<i64, StoreError> {
-        let row =
-            sqlx::query("SELECT COUNT(*) AS n FROM events WHERE project_id = $1 AND user_id = $2")
-                .bind(project)
-                .bind(user)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(row.try_get("n")?)
-    }
-
     pub(crate) async fn set_workflow(
         &self,
         project: &str,

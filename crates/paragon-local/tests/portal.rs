@@ -1,0 +1,263 @@
+//! The Connect Portal page, driven like a browser would (cookies and forms by hand).
+
+mod common;
+
+use common::*;
+use paragon_fake_provider::FakeProvider;
+use reqwest::header;
+
+struct Browser {
+    http: reqwest::Client,
+    cookie: String,
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+impl Browser {
+    async fn open(env: &Env, slug: &str, user: &str) -> Browser {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let res = http
+            .get(env.url(&format!("/connect/{slug}?token={}", env.token(user))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(
+            res.headers()[header::LOCATION],
+            format!("/connect/{slug}").as_str()
+        );
+        let set = res.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+        Browser { http, cookie }
+    }
+
+    async fn get(&self, url: &str) -> (u16, header::HeaderMap, String) {
+        let res = self
+            .http
+            .get(url)
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.headers().clone(),
+            res.text().await.unwrap(),
+        )
+    }
+
+    async fn post(&self, url: &str, pairs: &[(&str, &str)]) -> (u16, header::HeaderMap, String) {
+        let res = self
+            .http
+            .post(url)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form(pairs))
+            .send()
+            .await
+            .unwrap();
+        (
+            res.status().as_u16(),
+            res.headers().clone(),
+            res.text().await.unwrap(),
+        )
+    }
+}
+
+#[tokio::test]
+async fn api_key_portal_flow() {
+    let env = start().await;
+    let slug = "custom.tasklabkeys";
+    let browser = Browser::open(&env, slug, "dana").await;
+    let page_url = env.url(&format!("/connect/{slug}"));
+    let (status, headers, page) = browser.get(&page_url).await;
+    assert_eq!(status, 200);
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(
+        page.contains("Task Lab Keys") && page.contains("#0F766E"),
+        "{page}"
+    );
+    assert!(page.contains("data:image/svg+xml;base64,"));
+    assert!(page.contains("No account connected yet."));
+    assert!(page.contains("type=\"password\""), "{page}");
+    let token = csrf(&page);
+
+    // Without or with a wrong CSRF token: refused.
+    let key = env.provider.api_keys()[0].to_string();
+    let enable = format!("{page_url}/enable");
+    assert_eq!(browser.post(&enable, &[("api_key", &key)]).await.0, 403);
+    assert_eq!(
+        browser
+            .post(&enable, &[("csrf", "AAAA"), ("api_key", &key)])
+            .await
+            .0,
+        403
+    );
+    // Without the session cookie: refused.
+    let res = reqwest::Client::new()
+        .post(&enable)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", &token), ("api_key", &key)]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+
+    let (status, headers, _) = browser
+        .post(&enable, &[("csrf", &token), ("api_key", &key)])
+        .await;
+    assert_eq!(status, 303);
+    let to = headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(
+        to.starts_with(&format!("/connect/{slug}?credentialId=")),
+        "{to}"
+    );
+    // After connecting, the page runs the test endpoint and shows the result.
+    let (status, _, page) = browser.get(&env.url(&to)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Test request") && page.contains("<strong>200</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Send test request") && page.contains("Disconnect"));
+    assert!(!page.contains(&key), "the API key must never be shown");
+
+    let id = to.split('=').nth(1).unwrap().to_string();
+    let (status, _, page) = browser
+        .post(
+            &format!("{page_url}/test"),
+            &[("csrf", &token), ("credential", &id)],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<strong>200</strong>"), "{page}");
+
+    let (status, _, _) = browser
+        .post(
+            &format!("{page_url}/disconnect"),
+            &[("csrf", &token), ("credential", &id)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, _, page) = browser.get(&page_url).await;
+    assert!(page.contains("No account connected yet."));
+}
+
+#[tokio::test]
+async fn oauth_portal_flow_and_escaping() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.manifest(manifest(
+            r##"
+name = "Evil Lab"
+description = "<script>alert('x')</script> & friends"
+icon = "icon.svg"
+color = "#6D28D9"
+
+[auth]
+type = "oauth"
+authorization_url = "{env.TASKLAB_URL}/oauth/authorize"
+token_url = "{env.TASKLAB_URL}/oauth/token"
+client_id = "{env.TASKLAB_CLIENT_ID}"
+client_secret = "{env.TASKLAB_CLIENT_SECRET}"
+scopes = ["tasks:read"]
+pkce = false
+client_auth = "basic"
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##,
+        ))
+    })
+    .await;
+    let slug = "custom.evillab";
+    let browser = Browser::open(&env, slug, "erin").await;
+    let page_url = env.url(&format!("/connect/{slug}"));
+    let (_, headers, page) = browser.get(&page_url).await;
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends"));
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains(env.provider.url()),
+        "form-action allows the provider: {csp}"
+    );
+    let token = csrf(&page);
+    let (status, headers, _) = browser
+        .post(&format!("{page_url}/enable"), &[("csrf", &token)])
+        .await;
+    assert_eq!(status, 303);
+    let authorize = headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(
+        authorize.starts_with(&env.provider.authorize_url()),
+        "{authorize}"
+    );
+    // The provider auto-approves and redirects to /oauth, which redirects back to the page.
+    let res = browser.http.get(&authorize).send().await.unwrap();
+    assert_eq!(res.status(), 302);
+    let callback = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let res = browser.http.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        back.starts_with(&format!("/connect/{slug}?credentialId=")),
+        "{back}"
+    );
+    let (_, _, page) = browser.get(&env.url(&back)).await;
+    assert!(page.contains("<strong>200</strong>"), "{page}");
+    let sent = env.provider.stats().last_token_request.unwrap();
+    assert!(
+        sent.header("authorization")
+            .unwrap_or("")
+            .starts_with("Basic ")
+    );
+}
+
+#[tokio::test]
+async fn portal_refuses_bad_tokens() {
+    let env = start().await;
+    let other = paragon_local::ProjectKey::generate();
+    let forged = other
+        .mint("proj-test", "x", std::time::Duration::from_secs(60))
+        .unwrap();
+    let res = reqwest::Client::new()
+        .get(env.url(&format!("/connect/custom.tasklab?token={forged}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // A cookie for one integration does not open another's page.
+    let b = Browser::open(&env, "custom.tasklab", "fay").await;
+    assert_eq!(b.get(&env.url("/connect/custom.tasklabkeys")).await.0, 401);
+}
