@@ -71,6 +71,7 @@ pub mod api;
 mod client;
 mod config;
 mod error;
+mod integration;
 mod path;
 mod request;
 mod response;
@@ -84,6 +85,7 @@ pub use config::{
     ENV_PROXY_URL, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, ENV_USER_ID, ENV_USER_TOKEN, ServiceUrls,
 };
 pub use error::{ApiError, Error, Result};
+pub use integration::Integration;
 pub use request::ProxyRequest;
 pub use response::Response;
 pub use retry::RetryPolicy;
