@@ -1,1 +1,221 @@
-fn main() {}
+//! `paragon-local serve`: the local Paragon Connect server.
+
+use clap::{Parser, Subcommand};
+use paragon_local::{EncryptionKey, LocalServer, ProjectKey};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "paragon-local",
+    version,
+    about = "A local Paragon Connect server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Connect API, the proxy, OAuth and the Connect Portal on one address.
+    Serve(Serve),
+}
+
+#[derive(Parser)]
+struct Serve {
+    /// Folder of integrations (`<dir>/<name>/integration.toml`).
+    #[arg(long, env = "PARAGON_LOCAL_SPECS", default_value = "specs")]
+    specs: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "PARAGON_LOCAL_LISTEN", default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// URL browsers and providers reach this server at (default: http://<listen>);
+    /// OAuth redirects to <public-url>/oauth.
+    #[arg(long, env = "PARAGON_LOCAL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The project id.
+    #[arg(long, env = "PARAGON_PROJECT_ID")]
+    project_id: Option<String>,
+    /// The project's RSA signing key, PEM (literal `\n` sequences are accepted).
+    #[arg(long, env = "PARAGON_SIGNING_KEY", hide_env_values = true)]
+    signing_key: Option<String>,
+    /// A file holding the project's RSA signing key (PEM).
+    #[arg(long, env = "PARAGON_SIGNING_KEY_FILE")]
+    signing_key_file: Option<PathBuf>,
+    /// A file holding only the project's public key (PEM): verify tokens, never mint them.
+    #[arg(long, env = "PARAGON_PUBLIC_KEY_FILE")]
+    public_key_file: Option<PathBuf>,
+    /// Credential store: a SQLite file path, sqlite:…, or postgres://….
+    #[arg(
+        long,
+        env = "PARAGON_LOCAL_DATABASE_URL",
+        default_value = "paragon-local.db"
+    )]
+    database_url: String,
+    /// Key encrypting secrets at rest: 32 bytes as base64 (`openssl rand -base64 32`) or hex.
+    #[arg(long, env = "PARAGON_LOCAL_ENCRYPTION_KEY", hide_env_values = true)]
+    encryption_key: Option<String>,
+    /// Development mode: generate (and keep in .paragon-local-dev/) what is missing.
+    #[arg(long, env = "PARAGON_LOCAL_DEV", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    dev: bool,
+    /// Timeout of every call to a provider, in seconds.
+    #[arg(long, env = "PARAGON_LOCAL_UPSTREAM_TIMEOUT", default_value_t = 30)]
+    upstream_timeout: u64,
+}
+
+fn read(path: &Path, what: &str) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
+}
+
+/// Writes a generated development secret readable by the owner only.
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// In development mode, what was not configured is generated once and kept in
+/// `.paragon-local-dev/`, so tokens and stored credentials survive a restart.
+fn dev_value(
+    dir: &Path,
+    file: &'static str,
+    used: &mut Vec<&'static str>,
+    generate: impl FnOnce() -> String,
+) -> Result<String, String> {
+    let path = dir.join(file);
+    used.push(file);
+    if path.is_file() {
+        return read(&path, "development file");
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let value = generate();
+    write_private(&path, &value)?;
+    Ok(value)
+}
+
+async fn serve(args: Serve) -> Result<(), String> {
+    let dev_dir = PathBuf::from(".paragon-local-dev");
+    let mut builder = LocalServer::builder()
+        .specs(&args.specs)
+        .listen(args.listen)
+        .database_url(&args.database_url)
+        .dev(args.dev)
+        .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)));
+    if let Some(url) = &args.public_url {
+        builder = builder.public_url(url);
+    }
+    let mut generated = Vec::new();
+    let project_id = match (args.project_id, args.dev) {
+        (Some(id), _) => Some(id),
+        (None, true) => {
+            let id = dev_value(&dev_dir, "project-id", &mut generated, || {
+                uuid::Uuid::new_v4().to_string()
+            })?;
+            Some(id.trim().to_string())
+        }
+        (None, false) => None,
+    };
+    if let Some(id) = &project_id {
+        builder = builder.project_id(id);
+    }
+    let key = if let Some(pem) = args.signing_key {
+        Some(ProjectKey::from_private_pem(&pem).map_err(|e| format!("PARAGON_SIGNING_KEY: {e}"))?)
+    } else if let Some(file) = &args.signing_key_file {
+        let pem = read(file, "signing key file")?;
+        Some(ProjectKey::from_private_pem(&pem).map_err(|e| format!("{}: {e}", file.display()))?)
+    } else if let Some(file) = &args.public_key_file {
+        let pem = read(file, "public key file")?;
+        Some(ProjectKey::from_public_pem(&pem).map_err(|e| format!("{}: {e}", file.display()))?)
+    } else if args.dev {
+        let pem = dev_value(&dev_dir, "signing-key.pem", &mut generated, || {
+            ProjectKey::generate()
+                .private_pem()
+                .unwrap_or_default()
+                .to_string()
+        })?;
+        Some(
+            ProjectKey::from_private_pem(&pem)
+                .map_err(|e| format!("development signing key: {e}"))?,
+        )
+    } else {
+        None
+    };
+    if let Some(key) = key {
+        builder = builder.project_key(key);
+    }
+    let enc = match (args.encryption_key, args.dev) {
+        (Some(k), _) => Some(
+            EncryptionKey::parse(&k).map_err(|e| format!("PARAGON_LOCAL_ENCRYPTION_KEY: {e}"))?,
+        ),
+        (None, true) => {
+            let k = dev_value(&dev_dir, "encryption-key", &mut generated, || {
+                EncryptionKey::generate().to_base64()
+            })?;
+            Some(EncryptionKey::parse(&k).map_err(|e| format!("development encryption key: {e}"))?)
+        }
+        (None, false) => None,
+    };
+    if let Some(k) = enc {
+        builder = builder.encryption_key(k);
+    }
+    let server = builder.start().await.map_err(|e| e.to_string())?;
+    let url = server.url().to_string();
+    eprintln!(
+        "paragon-local listening on {url} (project {})",
+        server.project_id()
+    );
+    eprintln!(
+        "  every service is served here: set PARAGON_API_URL, PARAGON_PROXY_URL, PARAGON_EVENTS_URL,"
+    );
+    eprintln!("  PARAGON_ACTIONKIT_URL and PARAGON_PASSPORT_URL to {url}");
+    eprintln!("  Connect Portal: {url}/connect/<integration>?token=<user token>");
+    if !generated.is_empty() {
+        eprintln!(
+            "\ndevelopment mode: {} kept in {}/ (generated on first run; never use them in production).",
+            generated.join(", "),
+            dev_dir.display()
+        );
+        eprintln!("Mint a user token with:\n");
+        eprintln!("  export PARAGON_PROJECT_ID={}", server.project_id());
+        eprintln!(
+            "  export PARAGON_SIGNING_KEY_FILE={}/signing-key.pem",
+            dev_dir.display()
+        );
+        eprintln!("  paragon token <user id>\n");
+    }
+    server.run_until_signal().await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "paragon_local=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
