@@ -161,6 +161,16 @@ impl AppState {
                 .try_lease(&current.id, now_ms() + LEASE_MS)
                 .await?
             {
+                // Another replica may have finished between our read and the lease: re-check
+                // under the lease, so a consumed refresh token is never used twice.
+                let current = self.reread(c).await?;
+                if current.status == Status::Invalid || !needs_refresh(&current, failed_token) {
+                    self.store.release_lease(&current.id).await?;
+                    if current.status == Status::Invalid {
+                        return Err(invalid_error(&current));
+                    }
+                    return Ok(current);
+                }
                 break current;
             }
             // Another replica is refreshing; its result appears on a re-read.

@@ -91,12 +91,13 @@ async fn oauth_connect_and_proxy() {
 #[tokio::test]
 async fn refresh_race_is_single_flight() {
     let env = start_with(
-        FakeProvider::builder().access_token_ttl(Duration::from_secs(2)),
+        // The renewed token must not itself be due while the 50 calls run on a slow machine.
+        FakeProvider::builder().access_token_ttl(Duration::from_secs(4)),
         |b| b,
     )
     .await;
     env.connect_oauth("alice", "custom.tasklab").await;
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(4100)).await;
     let before = env.provider.stats().token_requests.refresh_token;
     let calls = (0..50).map(|_| env.proxy("alice", Method::GET, "custom.tasklab", "/me"));
     let results = futures_util::future::join_all(calls).await;

@@ -1,0 +1,137 @@
+//! The PostgreSQL backend, run when `PARAGON_TEST_DATABASE_URL=postgres://…` is set (CI starts
+//! a server); otherwise each test prints that it was skipped.
+
+mod common;
+
+use common::*;
+use paragon_fake_provider::FakeProvider;
+use paragon_local::{EncryptionKey, ProjectKey};
+use reqwest::Method;
+use std::time::Duration;
+
+fn database_url(test: &str) -> Option<String> {
+    match std::env::var("PARAGON_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => Some(url),
+        _ => {
+            println!("SKIPPED {test}: PARAGON_TEST_DATABASE_URL (postgres://…) is not set");
+            None
+        }
+    }
+}
+
+/// Two replicas behind one store: a connection made through one is usable through the other,
+/// and an expired token is refreshed exactly once for 50 calls spread over both.
+#[tokio::test]
+async fn two_replicas_share_credentials_and_refresh_once() {
+    let Some(db) = database_url("two_replicas_share_credentials_and_refresh_once") else {
+        return;
+    };
+    let provider = FakeProvider::builder()
+        .auto_approve(true)
+        // Long enough that the renewed token is not itself due while the 50 calls run (a
+        // debug build opening PostgreSQL connections is slow).
+        .access_token_ttl(Duration::from_secs(6))
+        .start()
+        .await
+        .unwrap();
+    let project = format!("pg-{}", uuid::Uuid::new_v4());
+    let key = ProjectKey::generate();
+    let enc = EncryptionKey::generate();
+    let replica = |provider: &paragon_fake_provider::RunningProvider| {
+        server_for(provider)
+            .dev(false)
+            .project_id(&project)
+            .project_key(key.clone())
+            .encryption_key(enc.clone())
+            .database_url(&db)
+    };
+    let a = replica(&provider).start().await.unwrap();
+    let b = replica(&provider).start().await.unwrap();
+    let b_url = b.url().to_string();
+    let env = Env {
+        provider,
+        server: a,
+        http: reqwest::Client::new(),
+    };
+    env.connect_oauth("alice", "custom.tasklab").await;
+    tokio::time::sleep(Duration::from_millis(6100)).await;
+    let before = env.provider.stats().token_requests.refresh_token;
+    let calls = (0..50).map(|i| {
+        let base = if i % 2 == 0 {
+            env.server.url().to_string()
+        } else {
+            b_url.clone()
+        };
+        let url = format!("{base}/projects/{project}/sdk/proxy/custom.tasklab/me");
+        let env = &env;
+        async move { env.call("alice", Method::GET, &url, None, &[]).await }
+    });
+    let started = std::time::Instant::now();
+    for (status, body) in futures_util::future::join_all(calls).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let refreshes = env.provider.stats().token_requests.refresh_token - before;
+    assert_eq!(refreshes, 1, "50 calls took {:?}", started.elapsed());
+    b.shutdown().await;
+}
+
+#[tokio::test]
+async fn postgres_restart_keeps_credentials() {
+    let Some(db) = database_url("postgres_restart_keeps_credentials") else {
+        return;
+    };
+    let provider = FakeProvider::builder()
+        .auto_approve(true)
+        .start()
+        .await
+        .unwrap();
+    let project = format!("pg-{}", uuid::Uuid::new_v4());
+    let key = ProjectKey::generate();
+    let enc = EncryptionKey::generate();
+    let build = |provider: &paragon_fake_provider::RunningProvider| {
+        server_for(provider)
+            .dev(false)
+            .project_id(&project)
+            .project_key(key.clone())
+            .encryption_key(enc.clone())
+            .database_url(&db)
+    };
+    let server = build(&provider).start().await.unwrap();
+    let env = Env {
+        provider,
+        server,
+        http: reqwest::Client::new(),
+    };
+    let key_url = env.project("/sdk/credentials");
+    let api_key = env.provider.api_keys()[0].to_string();
+    let (status, body) = env
+        .call(
+            "bob",
+            Method::POST,
+            &key_url,
+            Some(serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    env.connect_oauth("bob", "custom.tasklab").await;
+    let Env {
+        provider,
+        server,
+        http,
+    } = env;
+    server.shutdown().await;
+    let server = build(&provider).start().await.unwrap();
+    let env = Env {
+        provider,
+        server,
+        http,
+    };
+    for slug in ["custom.tasklab", "custom.tasklabkeys"] {
+        let (status, body) = env.proxy("bob", Method::GET, slug, "/me").await;
+        assert_eq!(status, 200, "{slug}: {body}");
+    }
+    // Isolation holds on this backend too.
+    let (status, _) = env.proxy("eve", Method::GET, "custom.tasklab", "/me").await;
+    assert_eq!(status, 404);
+}
