@@ -13,6 +13,7 @@ pub struct Api {
     pub(crate) test_endpoint: String,
     pub(crate) authorization: ApiAuthorization,
     pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) url_inputs: Vec<String>,
 }
 
 /// How each API request is authorized (`api.authorization`, chosen by `type`).
@@ -59,6 +60,28 @@ pub struct RenderedAuth {
     pub headers: Vec<(String, Secret)>,
     /// Query parameters to append, e.g. `("api_key", "…")`.
     pub query: Vec<(String, Secret)>,
+}
+
+impl RenderedAuth {
+    /// Appends the query parameters to `url`.
+    ///
+    /// ```
+    /// use paragon_manifest::{RenderedAuth, Secret, Url};
+    ///
+    /// let auth = RenderedAuth { headers: vec![], query: vec![("key".into(), Secret::new("k 1"))] };
+    /// let mut url = Url::parse("https://api.trello.com/1/members/me?fields=id").unwrap();
+    /// auth.append_query(&mut url);
+    /// assert_eq!(url.as_str(), "https://api.trello.com/1/members/me?fields=id&key=k+1");
+    /// ```
+    pub fn append_query(&self, url: &mut url::Url) {
+        if self.query.is_empty() {
+            return;
+        }
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &self.query {
+            pairs.append_pair(name, value.expose());
+        }
+    }
 }
 
 impl Api {

@@ -97,6 +97,7 @@ pub struct OAuth {
     pub(crate) authorization_params: Vec<(String, Template)>,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
 }
 
 /// OAuth 2.0 client credentials setup.
@@ -110,6 +111,7 @@ pub struct ClientCredentials {
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
 }
 
 /// What the provider's authorization URL needs besides the manifest.
@@ -171,18 +173,23 @@ impl OAuth {
 
     /// The rendered authorization URL (without the request's parameters).
     pub fn authorization_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.authorization_url, ctx, "auth.authorization_url")
+        render_url(
+            &self.authorization_url,
+            ctx,
+            "auth.authorization_url",
+            &self.url_inputs,
+        )
     }
 
     /// The rendered token URL.
     pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.token_url, ctx, "auth.token_url")
+        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
     }
 
     /// The rendered refresh URL: `refresh_url`, or the token URL when not set.
     pub fn refresh_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
         match &self.refresh_url {
-            Some(t) => render_url(t, ctx, "auth.refresh_url"),
+            Some(t) => render_url(t, ctx, "auth.refresh_url", &self.url_inputs),
             None => self.token_url(ctx),
         }
     }
@@ -281,7 +288,12 @@ impl ClientCredentials {
         &self.scopes
     }
 
-    /// The `scope` parameter: the scopes joined by the separator (default `" "`).
+    /// The separator between scopes in the `scope` parameter (default `" "`).
+    pub fn scope_separator(&self) -> &str {
+        &self.scope_separator
+    }
+
+    /// The `scope` parameter: the scopes joined by the separator.
     pub fn scope(&self) -> String {
         self.scopes.join(&self.scope_separator)
     }
@@ -298,7 +310,7 @@ impl ClientCredentials {
 
     /// The rendered token URL.
     pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.token_url, ctx, "auth.token_url")
+        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
     }
 
     /// The rendered client id (usually the end user's input).
@@ -324,8 +336,9 @@ pub(crate) fn render_url(
     template: &Template,
     ctx: &RenderContext<'_>,
     field: &str,
+    url_inputs: &[String],
 ) -> Result<Url, RenderError> {
-    let rendered = template.render_url(ctx)?;
+    let rendered = template.render_url(ctx, url_inputs)?;
     crate::url_rule::parse_checked(&rendered).map_err(|reason| RenderError::InvalidUrl {
         field: field.to_owned(),
         reason,

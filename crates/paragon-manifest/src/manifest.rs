@@ -130,7 +130,12 @@ impl Manifest {
 
     /// The rendered base URL (checked: absolute `https`, or `http` on a loopback host).
     pub fn base_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.api.base_url, ctx, "api.base_url")
+        render_url(
+            &self.api.base_url,
+            ctx,
+            "api.base_url",
+            &self.api.url_inputs,
+        )
     }
 
     /// The URL of `path` under the base URL: `https://api.example.com/v1` + `/me` →

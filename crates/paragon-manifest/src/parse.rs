@@ -52,6 +52,8 @@ impl<'a, 'i> Table<'a, 'i> {
 /// What templates may refer to, known once inputs and auth are read.
 struct Declared {
     inputs: Vec<String>,
+    /// Inputs of kind `url`: whole URLs, inserted into URL templates without escaping.
+    url_inputs: Vec<String>,
     captures: Vec<String>,
     auth_type: Option<&'static str>,
 }
@@ -453,6 +455,11 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .unwrap_or_default();
     let declared = Declared {
         inputs: input_keys,
+        url_inputs: inputs
+            .iter()
+            .filter(|i| i.kind == InputKind::Url)
+            .map(|i| i.key.clone())
+            .collect(),
         captures,
         auth_type,
     };
@@ -958,6 +965,7 @@ fn auth(
                 client_auth: client_auth?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
+                url_inputs: declared.url_inputs.clone(),
             }))
         }
         _ => {
@@ -988,6 +996,7 @@ fn auth(
                 authorization_params: authorization_params?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
+                url_inputs: declared.url_inputs.clone(),
             }))
         }
     }
@@ -1192,6 +1201,7 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         test_endpoint: test_endpoint?,
         authorization: authorization?,
         headers: headers?,
+        url_inputs: declared.url_inputs.clone(),
     })
 }
 

@@ -199,14 +199,20 @@ impl Template {
 
     /// Renders the template, inserting every value as is.
     pub fn render(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
-        self.render_with(ctx, false)
+        self.render_with(ctx, None)
     }
 
     /// Renders for use as a URL: end-user values (`input`, `user`) are percent-encoded so they
     /// cannot change the URL's structure (a subdomain of `evil.com/` cannot move the host).
-    /// Secrets and credential values (e.g. Salesforce's `instance_url`) go in as is.
-    pub fn render_url(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
-        self.render_with(ctx, true)
+    /// Secrets and credential values (e.g. Salesforce's `instance_url`) go in as is, and so do
+    /// the inputs named in `url_inputs` (inputs of kind `url`, e.g. a self-hosted server's
+    /// address, which are whole URLs checked on entry).
+    pub fn render_url(
+        &self,
+        ctx: &RenderContext<'_>,
+        url_inputs: &[String],
+    ) -> Result<String, RenderError> {
+        self.render_with(ctx, Some(url_inputs))
     }
 
     /// Renders with a placeholder for every reference (for static checks).
@@ -221,14 +227,22 @@ impl Template {
         out
     }
 
-    fn render_with(&self, ctx: &RenderContext<'_>, url: bool) -> Result<String, RenderError> {
+    fn render_with(
+        &self,
+        ctx: &RenderContext<'_>,
+        url_inputs: Option<&[String]>,
+    ) -> Result<String, RenderError> {
         let mut out = String::with_capacity(self.source.len());
         for part in &self.parts {
             match part {
                 Part::Literal(s) => out.push_str(s),
                 Part::Ref(r) => {
                     let value = ctx.lookup(r)?;
-                    let encode = url && matches!(r, Reference::Input(_) | Reference::User(_));
+                    let encode = match (url_inputs, r) {
+                        (Some(raw), Reference::Input(key)) => !raw.contains(key),
+                        (Some(_), Reference::User(_)) => true,
+                        _ => false,
+                    };
                     if encode {
                         out.extend(utf8_percent_encode(&value, URL_COMPONENT));
                     } else {

@@ -41,9 +41,7 @@ fn secrets_for(provider: &RunningProvider) -> HashMap<String, String> {
 async fn get(manifest: &Manifest, ctx: &RenderContext<'_>, path: &str) -> (u16, Value) {
     let mut url = manifest.endpoint_url(ctx, path).unwrap();
     let auth = manifest.authorization(ctx).unwrap();
-    for (name, value) in &auth.query {
-        url.query_pairs_mut().append_pair(name, value.expose());
-    }
+    auth.append_query(&mut url);
     let mut request = reqwest::Client::new().get(url);
     for (name, value) in manifest.default_headers(ctx).unwrap() {
         request = request.header(name, value);

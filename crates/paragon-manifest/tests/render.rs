@@ -177,6 +177,45 @@ fn an_input_in_the_host() {
 }
 
 #[test]
+fn a_url_input_goes_in_whole() {
+    let source = r##"name = "Self Hosted"
+description = "A server the customer runs."
+icon = "icon.svg"
+color = "#336699"
+[auth]
+type = "api_key"
+[[inputs]]
+key = "server"
+label = "Server URL"
+kind = "url"
+[[inputs]]
+key = "token"
+label = "Token"
+kind = "password"
+[api]
+base_url = "{input.server}/api/v4"
+test_endpoint = "/user"
+authorization = { type = "headers", headers = { "PRIVATE-TOKEN" = "{input.token}" } }
+"##;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/tasklab/integration.toml");
+    let m = Manifest::parse(source, file).unwrap();
+    let ctx = RenderContext::new().input("server", "https://git.acme.example");
+    assert_eq!(
+        m.test_url(&ctx).unwrap().as_str(),
+        "https://git.acme.example/api/v4/user"
+    );
+    // Whole, but still held to the URL rule.
+    let ctx = RenderContext::new().input("server", "http://git.acme.example");
+    assert!(matches!(
+        m.base_url(&ctx),
+        Err(RenderError::InvalidUrl { .. })
+    ));
+    let server = m.input("server").unwrap();
+    assert!(server.check(Some("http://git.acme.example")).is_err());
+    assert!(server.check(Some("https://git.acme.example")).is_ok());
+}
+
+#[test]
 fn a_url_starting_with_a_secret_is_checked_once_rendered() {
     let m = load("tasklab");
     let env = secrets(&[("TASKLAB_URL", "http://tasklab.example")]);
