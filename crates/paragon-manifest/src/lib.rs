@@ -34,6 +34,64 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! # The file
+//!
+//! ```toml
+//! # Step 1, basic info. The slug is `custom.` + the name's letters and digits, lowercased.
+//! name = "Zendesk"                      # → custom.zendesk
+//! description = "Read and update tickets."
+//! icon = "icon.svg"                     # beside this file; an SVG document
+//! color = "#03363D"                     # accent color, #RRGGBB
+//! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
+//!
+//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" | "none".
+//! [auth]
+//! type = "oauth"
+//! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
+//! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
+//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal
+//! client_secret = "{env.ZENDESK_CLIENT_SECRET}"
+//! scopes = ["read", "write"]
+//! scope_separator = " "                 # default " "
+//! pkce = false                          # default false (S256 when true)
+//! client_auth = "body"                  # "body" (default) | "basic"
+//! # refresh_url = "…"                   # default: token_url
+//! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates)
+//!
+//! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
+//! [[inputs]]
+//! key = "subdomain"                     # {input.subdomain}
+//! label = "Zendesk subdomain"
+//! kind = "text"                         # "text" (default) | "password" | "url" | "select"
+//! required = true                       # default true
+//! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
+//! secret = false                        # default: true for kind = "password"
+//! help = "The part before .zendesk.com"
+//! # default = "…"; options = ["…"] (select only)
+//!
+//! # Step 4, API setup.
+//! [api]
+//! base_url = "https://{input.subdomain}.zendesk.com/api/v2"
+//! test_endpoint = "/users/me"           # a path answered by GET
+//! authorization = { type = "bearer", token = "{credential.access_token}" }
+//! # { type = "basic", username = "{input.api_key}", password = "X" }
+//! # { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+//! # { type = "query", params = { api_key = "{input.api_key}" } }
+//! # { type = "none" }                   # the default only when auth.type = "none"
+//!
+//! [api.headers]                         # sent with every request (templates)
+//! "X-Api-Version" = "2024-01-01"
+//! ```
+//!
+//! URLs must be absolute `https` (`http` only for `127.0.0.0/8`, `::1` and `localhost`); a URL
+//! that starts with a reference (`{env.TASKLAB_URL}/v1`) is checked once rendered. In URLs,
+//! `input` and `user` values are percent-encoded (except inputs of kind `url`, which are whole
+//! URLs), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
+//!
+//! Client credentials: the end user's client id and secret are inputs, e.g.
+//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
+//!
 //! A manifest with problems:
 //!
 //! ```

@@ -1,5 +1,6 @@
 //! The validated integration definition and what can be rendered from it.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use url::Url;
@@ -7,7 +8,7 @@ use url::Url;
 use crate::api::{Api, RenderedAuth};
 use crate::auth::{Auth, render_url};
 use crate::diagnostic::Diagnostics;
-use crate::input::InputField;
+use crate::input::{InputError, InputField};
 use crate::render::{RenderContext, RenderError};
 
 /// The file name of a manifest inside its integration folder.
@@ -116,6 +117,48 @@ impl Manifest {
     /// The input field `key`.
     pub fn input(&self, key: &str) -> Option<&InputField> {
         self.inputs.iter().find(|i| i.key() == key)
+    }
+
+    /// Checks an end user's values against every input field and applies the defaults: the
+    /// values to store and render with (`RenderContext::inputs`), or every refused field with
+    /// its key. Keys that are not declared inputs are left out.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use paragon_manifest::Manifest;
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/salesforce")).unwrap();
+    /// let given: HashMap<&str, &str> = HashMap::new();
+    /// let values = m.resolve_inputs(|key| given.get(key).copied()).unwrap();
+    /// assert_eq!(values["environment"], "login"); // the default
+    ///
+    /// let given = HashMap::from([("environment", "staging")]);
+    /// let errors = m.resolve_inputs(|key| given.get(key).copied()).unwrap_err();
+    /// assert_eq!(errors[0].0, "environment");
+    /// assert_eq!(errors[0].1.to_string(), "`Environment` must be one of: login, test");
+    /// ```
+    pub fn resolve_inputs<'v>(
+        &self,
+        value: impl Fn(&str) -> Option<&'v str>,
+    ) -> Result<BTreeMap<String, String>, Vec<(String, InputError)>> {
+        let mut values = BTreeMap::new();
+        let mut errors = Vec::new();
+        for field in &self.inputs {
+            let given = value(field.key()).filter(|v| !v.is_empty());
+            match field.check(given) {
+                Err(e) => errors.push((field.key().to_owned(), e)),
+                Ok(()) => {
+                    if let Some(v) = given.or(field.default_value()) {
+                        values.insert(field.key().to_owned(), v.to_owned());
+                    }
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(values)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The API setup.

@@ -340,3 +340,26 @@ fn client_credentials_from_inputs() {
     let debug = format!("{ctx:?}");
     assert!(!debug.contains("app-secret"), "{debug}");
 }
+
+#[test]
+fn resolve_inputs_checks_every_field_then_renders() {
+    let m = load("freshdesk");
+    let given = HashMap::from([("domain", "Acme Corp"), ("extra", "ignored")]);
+    let errors = m.resolve_inputs(|k| given.get(k).copied()).unwrap_err();
+    let keys: Vec<&str> = errors.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["domain", "api_key"]);
+    assert_eq!(
+        errors[0].1.to_string(),
+        "`Freshdesk domain` must match `[a-z0-9][a-z0-9-]*`"
+    );
+    assert_eq!(errors[1].1.to_string(), "`API key` is required");
+
+    let given = HashMap::from([("domain", "acme"), ("api_key", "k"), ("extra", "x")]);
+    let values = m.resolve_inputs(|k| given.get(k).copied()).unwrap();
+    assert_eq!(values.keys().collect::<Vec<_>>(), ["api_key", "domain"]);
+    let ctx = RenderContext::new().inputs(values);
+    assert_eq!(
+        m.base_url(&ctx).unwrap().as_str(),
+        "https://acme.freshdesk.com/api/v2"
+    );
+}
