@@ -1,0 +1,261 @@
+//! The public entry point: [`Generator`], used by build scripts and the CLI.
+
+use crate::ir::TypeGen;
+use crate::load;
+use crate::names::snake;
+use crate::operations::{self, Filters};
+use crate::render::{self, Meta};
+use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
+use std::path::{Path, PathBuf};
+
+/// Generates a typed client from an integration manifest (or a bare spec).
+///
+/// See the [crate documentation](crate) for a build-script example.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    integration: Option<PathBuf>,
+    spec: Option<PathBuf>,
+    name: Option<String>,
+    module: Option<String>,
+    filters: Filters,
+    out_dir: Option<PathBuf>,
+}
+
+/// Generated source and what went into it.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The formatted Rust source.
+    pub source: String,
+    /// Every file read (manifest, spec and sibling files the spec refers to).
+    pub files: Vec<PathBuf>,
+    /// How many client methods were generated.
+    pub operations: usize,
+    /// How many named types the `types` module holds.
+    pub types: usize,
+}
+
+impl Generator {
+    /// A generator for the integration in `integration` (a folder holding `integration.toml`,
+    /// or the file itself); the spec is the one the manifest names or finds beside it.
+    pub fn new(integration: impl Into<PathBuf>) -> Self {
+        Generator {
+            integration: Some(integration.into()),
+            spec: None,
+            name: None,
+            module: None,
+            filters: Filters::default(),
+            out_dir: None,
+        }
+    }
+
+    /// A generator for a bare spec, without a manifest: `name` is the integration's display name
+    /// (`"Task Lab"` calls `custom.tasklab`); there is no test endpoint.
+    pub fn from_spec(spec: impl Into<PathBuf>, name: impl Into<String>) -> Self {
+        Generator {
+            integration: None,
+            spec: Some(spec.into()),
+            name: Some(name.into()),
+            module: None,
+            filters: Filters::default(),
+            out_dir: None,
+        }
+    }
+
+    /// Reads the spec from `path` instead of the manifest's folder.
+    pub fn spec(mut self, path: impl Into<PathBuf>) -> Self {
+        self.spec = Some(path.into());
+        self
+    }
+
+    /// The module (and file) name, by default the integration folder's (or the name's) snake case.
+    pub fn module_name(mut self, name: impl Into<String>) -> Self {
+        self.module = Some(name.into());
+        self
+    }
+
+    /// Keeps operations with this tag. Filters add up: an operation matching any is kept;
+    /// with no filter every operation is.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.filters.tags.push(tag.into());
+        self
+    }
+
+    /// Keeps the operation with this `operationId` (or generated method name).
+    pub fn operation(mut self, id: impl Into<String>) -> Self {
+        self.filters.operation_ids.push(id.into());
+        self
+    }
+
+    /// Keeps operations whose path starts with `prefix` (e.g. `/repos`).
+    pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.filters.path_prefixes.push(prefix.into());
+        self
+    }
+
+    /// Where [`generate`](Self::generate) writes, by default `$OUT_DIR`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// The module name [`generate`](Self::generate) uses.
+    pub fn module(&self) -> String {
+        if let Some(m) = &self.module {
+            return m.clone();
+        }
+        let from = match (&self.name, &self.integration) {
+            (Some(name), _) => name.clone(),
+            (None, Some(dir)) => {
+                let dir = if dir.extension().is_some_and(|e| e == "toml") {
+                    dir.parent().unwrap_or(dir)
+                } else {
+                    dir
+                };
+                dir.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            }
+            (None, None) => String::new(),
+        };
+        crate::names::unraw(&snake(&from, "client")).to_string()
+    }
+
+    /// Generates the client as the contents of a module file (for `mod github;`).
+    pub fn render(&self) -> Result<Generated, Diagnostics> {
+        self.run(None)
+    }
+
+    /// Build scripts: writes `$OUT_DIR/<module>.rs` holding `pub mod <module> { … }`, prints
+    /// `cargo:rerun-if-changed` for every file read and returns the written path. Include it with
+    /// `include!(concat!(env!("OUT_DIR"), "/<module>.rs"));`.
+    pub fn generate(&self) -> Result<PathBuf, Diagnostics> {
+        let module = self.module();
+        let generated = self.run(Some(&module))?;
+        for file in &generated.files {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
+        let dir = match &self.out_dir {
+            Some(d) => d.clone(),
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| {
+                    Diagnostics::from(
+                        Diagnostic::error("OUT_DIR is not set")
+                            .help("call `generate()` from a build script, or set `out_dir(...)`"),
+                    )
+                })?,
+        };
+        let path = dir.join(format!("{module}.rs"));
+        write_if_changed(&path, &generated.source)?;
+        Ok(path)
+    }
+
+    fn run(&self, module: Option<&str>) -> Result<Generated, Diagnostics> {
+        let mut files = Vec::new();
+        let manifest = match &self.integration {
+            Some(dir) => {
+                let m = Manifest::load(dir)?;
+                files.push(m.file().to_path_buf());
+                Some(m)
+            }
+            None => None,
+        };
+        let spec = match (&self.spec, &manifest) {
+            (Some(s), _) => s.clone(),
+            (None, Some(m)) => m.spec_path().ok_or_else(|| {
+                Diagnostics::from(
+                    Diagnostic::error("the integration has no OpenAPI spec")
+                        .file(m.file())
+                        .help("add `spec = \"openapi.json\"` to the manifest, put an openapi.json beside it, or pass the spec path"),
+                )
+            })?,
+            (None, None) => {
+                return Err(Diagnostic::error("no spec given").help("pass a spec path").into());
+            }
+        };
+        let loaded = load::load(&spec)?;
+        files.extend(loaded.files);
+        let (integration, test_endpoint, title) = match &manifest {
+            Some(m) => (
+                m.slug(),
+                Some(m.test_endpoint().to_string()),
+                m.name().to_string(),
+            ),
+            None => {
+                let name = self.name.clone().unwrap_or_default();
+                (paragon_manifest::slug(&name), None, name)
+            }
+        };
+        let meta = Meta {
+            integration,
+            test_endpoint,
+            title,
+            source_name: spec
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        generate_from_value(&loaded.root, &spec, &meta, &self.filters, module, files)
+    }
+}
+
+fn generate_from_value(
+    root: &serde_json::Value,
+    spec: &Path,
+    meta: &Meta,
+    filters: &Filters,
+    module: Option<&str>,
+    files: Vec<PathBuf>,
+) -> Result<Generated, Diagnostics> {
+    if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
+        return Err(
+            load::diag(spec, "not an OpenAPI document: no `paths` or `components`")
+                .help("give an OpenAPI 3.0 or 3.1 document (JSON or YAML)")
+                .into(),
+        );
+    }
+    if let Some(v) = root.get("swagger") {
+        return Err(load::diag(spec, format!("Swagger {v} is not supported"))
+            .field("swagger")
+            .help("convert the spec to OpenAPI 3 first")
+            .into());
+    }
+    let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
+    if filters.is_empty() {
+        tg.all_components();
+    }
+    let ops = operations::collect(&mut tg, filters);
+    if !tg.errors.is_empty() {
+        let mut errors = std::mem::take(&mut tg.errors);
+        errors.dedup_by(|a, b| a.message == b.message);
+        return Err(Diagnostics(errors));
+    }
+    let source = render::source(meta, &tg.defs, &ops, module)
+        .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
+    Ok(Generated {
+        source,
+        files,
+        operations: ops.len(),
+        types: tg.defs.len(),
+    })
+}
+
+fn write_if_changed(path: &Path, contents: &str) -> Result<(), Diagnostics> {
+    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Diagnostics::from(load::diag(
+                dir,
+                format!("cannot create the output folder: {e}"),
+            ))
+        })?;
+    }
+    std::fs::write(path, contents).map_err(|e| {
+        Diagnostics::from(load::diag(
+            path,
+            format!("cannot write generated code: {e}"),
+        ))
+    })
+}

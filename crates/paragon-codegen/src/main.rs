@@ -1,0 +1,135 @@
+//! `paragon-codegen`: generate typed clients and validate integration manifests.
+
+use clap::{Parser, Subcommand};
+use paragon_codegen::{Diagnostics, Generator};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "paragon-codegen",
+    version,
+    about = "Typed Paragon proxy clients from OpenAPI specs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a client module file.
+    Generate {
+        /// The integration folder (holding integration.toml).
+        #[arg(long, required_unless_present = "spec")]
+        integration: Option<PathBuf>,
+        /// The OpenAPI spec, when it is not the manifest's (required without --integration).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// The integration's display name, without a manifest ("Task Lab" → custom.tasklab).
+        #[arg(long, required_unless_present = "integration")]
+        name: Option<String>,
+        /// Where to write the module file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Keep operations with this tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Keep the operation with this id (repeatable).
+        #[arg(long = "operation")]
+        operations: Vec<String>,
+        /// Keep operations under this path prefix (repeatable).
+        #[arg(long = "path-prefix")]
+        path_prefixes: Vec<String>,
+    },
+    /// Check integration manifests (default: every specs/*/integration.toml).
+    Validate {
+        /// Manifests or integration folders.
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    match Cli::parse().command {
+        Command::Generate {
+            integration,
+            spec,
+            name,
+            out,
+            tags,
+            operations,
+            path_prefixes,
+        } => {
+            let mut generator = match (integration, spec, name) {
+                (Some(dir), spec, _) => {
+                    let g = Generator::new(dir);
+                    match spec {
+                        Some(s) => g.spec(s),
+                        None => g,
+                    }
+                }
+                (None, Some(spec), Some(name)) => Generator::from_spec(spec, name),
+                _ => {
+                    eprintln!("error: give --integration, or --spec and --name");
+                    return ExitCode::from(2);
+                }
+            };
+            for t in tags {
+                generator = generator.tag(t);
+            }
+            for o in operations {
+                generator = generator.operation(o);
+            }
+            for p in path_prefixes {
+                generator = generator.path_prefix(p);
+            }
+            let generated = match generator.render() {
+                Ok(g) => g,
+                Err(errors) => return fail(&errors),
+            };
+            if let Err(e) = std::fs::write(&out, &generated.source) {
+                eprintln!("error: cannot write {}: {e}", out.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!(
+                "wrote {} ({} operations, {} types, {} lines)",
+                out.display(),
+                generated.operations,
+                generated.types,
+                generated.source.lines().count()
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Validate { paths } => {
+            let paths = if paths.is_empty() {
+                paragon_manifest::discover("specs")
+            } else {
+                paths
+            };
+            if paths.is_empty() {
+                eprintln!("error: no manifests found (looked for specs/*/integration.toml)");
+                return ExitCode::FAILURE;
+            }
+            let mut failed = false;
+            for (path, result) in paragon_manifest::validate_paths(&paths) {
+                match result {
+                    Ok(m) => println!("ok: {} ({})", path.display(), m.slug()),
+                    Err(errors) => {
+                        failed = true;
+                        eprintln!("{errors}");
+                    }
+                }
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+    }
+}
+
+fn fail(errors: &Diagnostics) -> ExitCode {
+    eprintln!("{errors}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,786 @@
+//! Stage 5: operations — one client method and one request builder per operation.
+
+use crate::ir::{Def, Ty, TypeGen, doc_lines};
+use crate::names::{Namer, camel, ident, snake};
+use crate::types::{Cycles, doc_attrs, ty_tokens};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use serde_json::Value;
+
+/// Which operations to generate; empty means all. An operation is kept when it matches any filter.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Filters {
+    pub(crate) tags: Vec<String>,
+    pub(crate) operation_ids: Vec<String>,
+    pub(crate) path_prefixes: Vec<String>,
+}
+
+impl Filters {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tags.is_empty() && self.operation_ids.is_empty() && self.path_prefixes.is_empty()
+    }
+
+    fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let id = op.get("operationId").and_then(Value::as_str);
+        let tags: Vec<&str> = op
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        self.tags.iter().any(|t| tags.contains(&t.as_str()))
+            || self
+                .operation_ids
+                .iter()
+                .any(|o| Some(o.as_str()) == id || o == fn_name)
+            || self
+                .path_prefixes
+                .iter()
+                .any(|p| path.starts_with(p.as_str()))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum In {
+    Path,
+    Query,
+    Header,
+}
+
+struct Param {
+    name: String,
+    wire: String,
+    location: In,
+    ty: Ty,
+    required: bool,
+    explode: bool,
+    doc: Vec<String>,
+}
+
+enum BodyKind {
+    Json(Ty),
+    Form(Ty),
+    Raw(String),
+}
+
+struct Body {
+    kind: BodyKind,
+    required: bool,
+    doc: Vec<String>,
+}
+
+enum Resp {
+    Unit,
+    Json(Ty),
+    Bytes,
+}
+
+/// A documented error status: exact code, a range (`4XX`) or `default`.
+enum Status {
+    Code(u16),
+    Range(u16),
+    Default,
+}
+
+pub(crate) struct Op {
+    method: String,
+    path: String,
+    fn_name: String,
+    builder: String,
+    doc: Vec<String>,
+    deprecated: bool,
+    params: Vec<Param>,
+    body: Option<Body>,
+    response: Resp,
+    errors: Vec<(String, Status, Ty)>,
+    error_enum: Option<String>,
+}
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+fn is_json(media: &str) -> bool {
+    let m = media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    m == "application/json"
+        || m.ends_with("+json")
+        || m == "*/*"
+        || m == "text/json"
+        || m.ends_with("/json")
+}
+
+/// The media type we use from a `content` map: JSON first, then form, then anything.
+fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
+    content
+        .iter()
+        .find(|(m, _)| is_json(m) && !m.starts_with("*/*"))
+        .or_else(|| content.iter().find(|(m, _)| is_json(m)))
+        .or_else(|| {
+            content
+                .iter()
+                .find(|(m, _)| m.starts_with("application/x-www-form-urlencoded"))
+        })
+        .or_else(|| content.iter().next())
+}
+
+/// Collects the operations of the spec, building the types they use.
+pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
+    let root = tg.root;
+    let mut ops = Vec::new();
+    let Some(paths) = root.get("paths").and_then(Value::as_object) else {
+        return ops;
+    };
+    let mut method_names = Namer::with_reserved(&[
+        "new",
+        "with_integration",
+        "test_connection",
+        "paragon",
+        "integration",
+    ]);
+    // Builders may use prelude names unqualified, so no builder takes one.
+    let mut builder_names = Namer::with_reserved(&[
+        "Option", "Some", "None", "String", "Vec", "Box", "Result", "Ok", "Err", "Into", "Self",
+        "Client", "Error",
+    ]);
+    for (path, item) in paths {
+        let Some(item) = tg.deref(item) else { continue };
+        let path_params: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for method in METHODS {
+            let Some(op) = item.get(*method).filter(|o| o.is_object()) else {
+                continue;
+            };
+            let base_name = match str_of(op, "operationId").filter(|s| !s.trim().is_empty()) {
+                Some(id) => snake(id, "operation"),
+                None => snake(&format!("{method} {path}"), "operation"),
+            };
+            if !filters.keeps(path, op, &base_name) {
+                continue;
+            }
+            let fn_name = method_names.unique(&base_name);
+            let builder = builder_names.unique(&camel(&fn_name, "Operation"));
+            let built = operation(tg, method, path, op, &path_params, fn_name, builder);
+            ops.push(built);
+        }
+    }
+    for op in &mut ops {
+        if !op.errors.is_empty() {
+            op.error_enum = Some(builder_names.unique(&format!("{}Error", op.builder)));
+        }
+    }
+    ops
+}
+
+fn operation(
+    tg: &mut TypeGen<'_>,
+    method: &str,
+    path: &str,
+    op: &Value,
+    path_params: &[Value],
+    fn_name: String,
+    builder: String,
+) -> Op {
+    let mut doc = doc_lines(&[str_of(op, "summary"), str_of(op, "description")]);
+    if !doc.is_empty() {
+        doc.push(String::new());
+    }
+    doc.push(format!(
+        "`{} {}`",
+        method.to_uppercase(),
+        path.replace('`', "'")
+    ));
+
+    // Parameters: the operation's override the path item's with the same name and location.
+    let mut raw_params: Vec<Value> = Vec::new();
+    let own: Vec<Value> = op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for p in path_params.iter().chain(own.iter()) {
+        let Some(p) = tg.deref(p).cloned() else {
+            continue;
+        };
+        let key = (
+            str_of(&p, "name").map(str::to_string),
+            str_of(&p, "in").map(str::to_string),
+        );
+        raw_params.retain(|q| {
+            (
+                str_of(q, "name").map(str::to_string),
+                str_of(q, "in").map(str::to_string),
+            ) != key
+        });
+        raw_params.push(p);
+    }
+    let mut field_names = Namer::with_reserved(&["client", "body", "content_type"]);
+    let mut params = Vec::new();
+    let mut skipped = Vec::new();
+    for p in &raw_params {
+        let Some(wire) = str_of(p, "name") else {
+            continue;
+        };
+        let location = match str_of(p, "in") {
+            Some("path") => In::Path,
+            Some("query") => In::Query,
+            Some("header") => In::Header,
+            _ => {
+                skipped.push(wire.to_string());
+                continue;
+            }
+        };
+        if location == In::Path && !path.contains(&format!("{{{wire}}}")) {
+            continue;
+        }
+        if location == In::Header
+            && ["accept", "content-type", "authorization"]
+                .contains(&wire.to_ascii_lowercase().as_str())
+        {
+            continue;
+        }
+        let schema = p
+            .get("schema")
+            .cloned()
+            .or_else(|| {
+                p.get("content")
+                    .and_then(Value::as_object)
+                    .and_then(|c| c.values().next())
+                    .and_then(|m| m.get("schema"))
+                    .cloned()
+            })
+            .unwrap_or_else(|| p.clone());
+        let name = field_names.unique(&snake(wire, "param"));
+        let mut ty = tg.ty(&schema, &format!("{builder}{}", camel(wire, "Param")));
+        let note = tg.note.take();
+        if location == In::Path {
+            // A path segment is never absent.
+            if let Ty::Option(inner) = ty {
+                ty = *inner;
+            }
+        }
+        let mut pdoc = doc_lines(&[str_of(p, "description")]);
+        if let Some(note) = note {
+            pdoc.push(note);
+        }
+        let explode = p
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(str_of(p, "style").is_none_or(|s| s == "form"));
+        params.push(Param {
+            name,
+            wire: wire.to_string(),
+            location,
+            required: location == In::Path || p.get("required") == Some(&Value::Bool(true)),
+            ty,
+            explode,
+            doc: pdoc,
+        });
+    }
+    // Path template variables the spec forgot to declare are still required strings.
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let var = &rest[start + 1..start + len];
+        if !params
+            .iter()
+            .any(|p| p.location == In::Path && p.wire == var)
+        {
+            params.push(Param {
+                name: field_names.unique(&snake(var, "param")),
+                wire: var.to_string(),
+                location: In::Path,
+                ty: Ty::String,
+                required: true,
+                explode: false,
+                doc: Vec::new(),
+            });
+        }
+        rest = &rest[start + len + 1..];
+    }
+    if !skipped.is_empty() {
+        doc.push(String::new());
+        doc.push(format!(
+            "Cookie parameters are not sent: {}.",
+            skipped.join(", ")
+        ));
+    }
+
+    let body = op
+        .get("requestBody")
+        .and_then(|b| tg.deref(b).cloned())
+        .and_then(|b| {
+            let content = b.get("content").and_then(Value::as_object)?;
+            let (media, m) = pick_media(content)?;
+            let required = b.get("required") == Some(&Value::Bool(true));
+            let bdoc = doc_lines(&[str_of(&b, "description")]);
+            let schema = m.get("schema");
+            let kind = if is_json(media) {
+                match schema {
+                    Some(s) => BodyKind::Json(tg.ty(s, &format!("{builder}Request"))),
+                    None => BodyKind::Json(Ty::Value),
+                }
+            } else if media.starts_with("application/x-www-form-urlencoded") && schema.is_some() {
+                BodyKind::Form(tg.ty(schema.unwrap_or(&Value::Null), &format!("{builder}Request")))
+            } else {
+                BodyKind::Raw(media.clone())
+            };
+            tg.note = None;
+            Some(Body {
+                kind,
+                required,
+                doc: bdoc,
+            })
+        });
+
+    let mut success: Vec<Resp> = Vec::new();
+    let mut errors = Vec::new();
+    let mut untyped_success = false;
+    if let Some(responses) = op.get("responses").and_then(Value::as_object) {
+        for (code, r) in responses {
+            let Some(r) = tg.deref(r).cloned() else {
+                continue;
+            };
+            let code_up = code.to_ascii_uppercase();
+            let content = r
+                .get("content")
+                .and_then(Value::as_object)
+                .filter(|c| !c.is_empty());
+            if code_up.starts_with('2') {
+                let hint = if success.is_empty() {
+                    format!("{builder}Response")
+                } else {
+                    format!("{builder}Response{code_up}")
+                };
+                let resp = match content.and_then(pick_media) {
+                    None => Resp::Unit,
+                    Some((media, m)) if is_json(media) => match m.get("schema") {
+                        Some(s) => Resp::Json(tg.ty(s, &hint)),
+                        None => Resp::Json(Ty::Value),
+                    },
+                    Some(_) => Resp::Bytes,
+                };
+                tg.note = None;
+                success.push(resp);
+            } else if code_up.starts_with('4') || code_up.starts_with('5') || code_up == "DEFAULT" {
+                let Some((media, m)) = content.and_then(pick_media) else {
+                    continue;
+                };
+                if !is_json(media) {
+                    continue;
+                }
+                let status = if code_up == "DEFAULT" {
+                    Status::Default
+                } else if let Ok(n) = code_up.parse::<u16>() {
+                    Status::Code(n)
+                } else if code_up.ends_with("XX") {
+                    Status::Range(code_up[..1].parse::<u16>().unwrap_or(5) * 100)
+                } else {
+                    continue;
+                };
+                let variant = match status {
+                    Status::Code(n) => format!("Status{n}"),
+                    Status::Range(n) => format!("Status{}xx", n / 100),
+                    Status::Default => "Default".into(),
+                };
+                let ty = match m.get("schema") {
+                    Some(s) => tg.ty(s, &format!("{builder}{variant}")),
+                    None => Ty::Value,
+                };
+                tg.note = None;
+                errors.push((variant, status, ty));
+            }
+        }
+    }
+    let response = merge_success(success, &mut untyped_success);
+    if untyped_success {
+        doc.push(String::new());
+        doc.push("Untyped: the success responses have different types.".into());
+    }
+    Op {
+        method: method.to_uppercase(),
+        path: path.to_string(),
+        fn_name,
+        builder,
+        doc,
+        deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+        params,
+        body,
+        response,
+        errors,
+        error_enum: None,
+    }
+}
+
+/// One success type for all 2xx answers: `Option<T>` when some have no body, `Value` when they differ.
+fn merge_success(success: Vec<Resp>, untyped: &mut bool) -> Resp {
+    let mut json: Vec<Ty> = Vec::new();
+    let mut unit = false;
+    let mut bytes = false;
+    for r in success {
+        match r {
+            Resp::Unit => unit = true,
+            Resp::Bytes => bytes = true,
+            Resp::Json(t) => {
+                if !json.contains(&t) {
+                    json.push(t)
+                }
+            }
+        }
+    }
+    match (json.len(), bytes) {
+        (0, false) => Resp::Unit,
+        (0, true) => Resp::Bytes,
+        (1, false) => {
+            let t = json.remove(0);
+            if unit {
+                Resp::Json(match t {
+                    Ty::Option(_) | Ty::Value => t,
+                    other => Ty::Option(Box::new(other)),
+                })
+            } else {
+                Resp::Json(t)
+            }
+        }
+        _ => {
+            *untyped = true;
+            Resp::Json(Ty::Value)
+        }
+    }
+}
+
+fn is_string(t: &Ty) -> bool {
+    matches!(t, Ty::String)
+}
+
+/// The client's methods and the `builders` module.
+pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream, TokenStream) {
+    let types = quote!(super::types::);
+    let types_root = quote!(types::);
+    let mut methods = Vec::new();
+    let mut items = Vec::new();
+    for op in ops {
+        let fn_name = ident(&op.fn_name);
+        let builder = ident(&op.builder);
+        let doc = doc_attrs(&op.doc);
+        let dep = if op.deprecated {
+            quote!(#[deprecated])
+        } else {
+            quote!()
+        };
+        let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+        let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
+        let body_required = op.body.as_ref().is_some_and(|b| b.required);
+
+        // Client method.
+        let mut args = Vec::new();
+        let mut inits = Vec::new();
+        for p in &required {
+            let n = ident(&p.name);
+            if is_string(&p.ty) {
+                args.push(quote!(#n: impl Into<String>));
+                inits.push(quote!(#n: #n.into(),));
+            } else {
+                let t = ty_tokens(&p.ty, defs, None, &types_root);
+                args.push(quote!(#n: #t));
+                inits.push(quote!(#n,));
+            }
+        }
+        for p in &optional {
+            let n = ident(&p.name);
+            inits.push(quote!(#n: None,));
+        }
+        let body_field_ty = op.body.as_ref().map(|b| match &b.kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => (
+                ty_tokens(t, defs, None, &types),
+                ty_tokens(t, defs, None, &types_root),
+            ),
+            BodyKind::Raw(_) => (
+                quote!(::paragon_sdk::__private::bytes::Bytes),
+                quote!(::paragon_sdk::__private::bytes::Bytes),
+            ),
+        });
+        if let Some((_, root_t)) = &body_field_ty {
+            if body_required {
+                args.push(quote!(body: #root_t));
+                inits.push(quote!(body: Some(body),));
+            } else {
+                inits.push(quote!(body: None,));
+            }
+        }
+        if let Some(Body {
+            kind: BodyKind::Raw(media),
+            ..
+        }) = &op.body
+        {
+            inits.push(quote!(content_type: String::from(#media),));
+        }
+        methods.push(quote!(
+            #doc #dep
+            pub fn #fn_name(&self, #(#args),*) -> builders::#builder<'_> {
+                builders::#builder { client: self, #(#inits)* }
+            }
+        ));
+
+        // Builder struct.
+        let mut fields = vec![quote!(pub(super) client: &'a super::Client,)];
+        let mut setters = Vec::new();
+        for p in &op.params {
+            let n = ident(&p.name);
+            let t = ty_tokens(&p.ty, defs, None, &types);
+            if p.required {
+                fields.push(quote!(pub(super) #n: #t,));
+            } else {
+                let inner = match &p.ty {
+                    Ty::Option(i) => ty_tokens(i, defs, None, &types),
+                    _ => t.clone(),
+                };
+                fields.push(quote!(pub(super) #n: Option<#inner>,));
+                let pdoc = doc_attrs(&p.doc);
+                let setter = if matches!(p.ty, Ty::String) {
+                    quote!(pub fn #n(mut self, value: impl Into<String>) -> Self {
+                        self.#n = Some(value.into());
+                        self
+                    })
+                } else {
+                    quote!(pub fn #n(mut self, value: #inner) -> Self {
+                        self.#n = Some(value);
+                        self
+                    })
+                };
+                setters.push(quote!(#pdoc #setter));
+            }
+        }
+        if let (Some(b), Some((t, _))) = (&op.body, &body_field_ty) {
+            fields.push(quote!(pub(super) body: Option<#t>,));
+            if !b.required {
+                let bdoc = doc_attrs(&b.doc);
+                setters.push(quote!(
+                    #bdoc
+                    pub fn body(mut self, value: #t) -> Self {
+                        self.body = Some(value);
+                        self
+                    }
+                ));
+            }
+            if let BodyKind::Raw(_) = b.kind {
+                fields.push(quote!(pub(super) content_type: String,));
+                setters.push(quote!(
+                    /// Sets the body's media type (for `multipart/form-data`, include the boundary).
+                    pub fn content_type(mut self, value: impl Into<String>) -> Self {
+                        self.content_type = value.into();
+                        self
+                    }
+                ));
+            }
+        }
+
+        // Sending.
+        let (fmt, path_args) = path_format(&op.path, &op.params);
+        let path_expr = if path_args.is_empty() {
+            quote!(#fmt)
+        } else {
+            quote!(&::std::format!(#fmt, #(#path_args),*))
+        };
+        let method = ident(&op.method);
+        let query: Vec<TokenStream> = op
+            .params
+            .iter()
+            .filter(|p| p.location == In::Query)
+            .map(|p| {
+                let n = ident(&p.name);
+                let wire = &p.wire;
+                let explode = p.explode;
+                quote!(super::__query(&mut query, #wire, &self.#n, #explode);)
+            })
+            .collect();
+        let query_stmt = if query.is_empty() {
+            quote!()
+        } else {
+            quote!(
+                let mut query = Vec::new();
+                #(#query)*
+                request = request.query(&query);
+            )
+        };
+        let headers = op
+            .params
+            .iter()
+            .filter(|p| p.location == In::Header)
+            .map(|p| {
+                let n = ident(&p.name);
+                let wire = &p.wire;
+                quote!(if let Some(value) = super::__text(&self.#n) {
+                    request = request.header(#wire, value);
+                })
+            });
+        let body_stmt = match op.body.as_ref().map(|b| &b.kind) {
+            None => quote!(),
+            Some(BodyKind::Json(_)) => quote!(if let Some(body) = &self.body {
+                request = request.json(body);
+            }),
+            Some(BodyKind::Form(_)) => quote!(if let Some(body) = &self.body {
+                request = request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(super::__form(body));
+            }),
+            Some(BodyKind::Raw(_)) => quote!(if let Some(body) = self.body {
+                request = request.header("content-type", self.content_type).body(body);
+            }),
+        };
+        let (ok_ty, send_fn) = match &op.response {
+            Resp::Unit => (quote!(()), quote!(super::__send_unit)),
+            Resp::Bytes => (
+                quote!(::paragon_sdk::__private::bytes::Bytes),
+                quote!(super::__send_bytes),
+            ),
+            Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__send_json)),
+        };
+        let (err_ty, decode) = match &op.error_enum {
+            None => (
+                quote!(::std::convert::Infallible),
+                quote!(super::__no_error),
+            ),
+            Some(e) => {
+                let e = ident(e);
+                let mut arms = Vec::new();
+                for pass in 0..3 {
+                    for (variant, status, _) in &op.errors {
+                        let v = ident(variant);
+                        let pat = match (pass, status) {
+                            (0, Status::Code(n)) => quote!(#n),
+                            (1, Status::Range(n)) => {
+                                let hi = n + 99;
+                                quote!(#n..=#hi)
+                            }
+                            (2, Status::Default) => quote!(_),
+                            _ => continue,
+                        };
+                        arms.push(quote!(#pat => error.provider_json().map(#e::#v),));
+                    }
+                }
+                let has_default = op
+                    .errors
+                    .iter()
+                    .any(|(_, s, _)| matches!(s, Status::Default));
+                let fallback = if has_default {
+                    quote!()
+                } else {
+                    quote!(_ => None,)
+                };
+                let variants = op.errors.iter().map(|(v, status, t)| {
+                    let vi = ident(v);
+                    let t = ty_tokens(t, defs, None, &types);
+                    let d = match status {
+                        Status::Code(n) => format!(" Status {n}."),
+                        Status::Range(n) => format!(" A {}xx status.", n / 100),
+                        Status::Default => " Any other error status.".to_string(),
+                    };
+                    quote!(#[doc = #d] #vi(#t),)
+                });
+                let edoc = format!(
+                    " The documented error responses of [`Client::{}`](super::Client::{}).",
+                    crate::names::unraw(&op.fn_name),
+                    op.fn_name
+                );
+                items.push(quote!(
+                    #[doc = #edoc]
+                    #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+                    pub enum #e { #(#variants)* }
+                ));
+                (
+                    quote!(#e),
+                    quote!(|error: &::paragon_sdk::Error| -> Option<#e> {
+                        match error.provider_response()?.0.as_u16() {
+                            #(#arms)*
+                            #fallback
+                        }
+                    }),
+                )
+            }
+        };
+        let bdoc = format!(
+            " Request builder for [`Client::{}`](super::Client::{}): set optional parameters, then `.await` it.",
+            crate::names::unraw(&op.fn_name),
+            op.fn_name
+        );
+        let mutable = if query.is_empty()
+            && op.body.is_none()
+            && !op.params.iter().any(|p| p.location == In::Header)
+        {
+            quote!()
+        } else {
+            quote!(mut)
+        };
+        let setters_impl = if setters.is_empty() {
+            quote!()
+        } else {
+            quote!(impl<'a> #builder<'a> { #(#setters)* })
+        };
+        items.push(quote!(
+            #[doc = #bdoc]
+            #[must_use = "a request builder does nothing until awaited"]
+            pub struct #builder<'a> { #(#fields)* }
+            #setters_impl
+            impl<'a> ::std::future::IntoFuture for #builder<'a> {
+                type Output = Result<#ok_ty, super::Error<#err_ty>>;
+                type IntoFuture = super::BoxFuture<'a, Self::Output>;
+                fn into_future(self) -> Self::IntoFuture {
+                    let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);
+                    #query_stmt
+                    #(#headers)*
+                    #body_stmt
+                    Box::pin(#send_fn(request, #decode))
+                }
+            }
+        ));
+    }
+    let _ = cycles;
+    (quote!(#(#methods)*), quote!(#(#items)*))
+}
+
+/// `format!` string and arguments for a path template.
+fn path_format(path: &str, params: &[Param]) -> (Literal, Vec<TokenStream>) {
+    let mut fmt = String::new();
+    let mut args = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        fmt.push_str(&rest[..start].replace('}', "}}"));
+        let var = &rest[start + 1..start + len];
+        match params
+            .iter()
+            .find(|p| p.location == In::Path && p.wire == var)
+        {
+            Some(p) => {
+                let n = ident(&p.name);
+                fmt.push_str("{}");
+                args.push(quote!(super::__segment(&self.#n)));
+            }
+            None => fmt.push_str(&format!("{{{{{var}}}}}")),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    if args.is_empty() {
+        fmt = fmt.replace("{{", "{").replace("}}", "}");
+    }
+    (Literal::string(&fmt), args)
+}

@@ -1,0 +1,352 @@
+//! Stage 4: render the `types` module — one struct, enum or alias per `Def`.
+
+use crate::ir::{Def, DefKind, Ty};
+use crate::names::{ident, unraw};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// Which defs sit on a cycle of by-value references, so that the edges inside a cycle are boxed.
+pub(crate) struct Cycles {
+    scc: Vec<usize>,
+    /// Aliases that would expand forever (`type A = Vec<A>`): rendered as newtypes instead.
+    pub(crate) newtype: Vec<bool>,
+}
+
+fn by_value_refs(ty: &Ty, out: &mut Vec<usize>) {
+    match ty {
+        Ty::Named(id) => out.push(*id),
+        Ty::Option(inner) => by_value_refs(inner, out),
+        _ => {}
+    }
+}
+
+fn all_refs(ty: &Ty, out: &mut Vec<usize>) {
+    match ty {
+        Ty::Named(id) => out.push(*id),
+        Ty::Option(inner) | Ty::Vec(inner) | Ty::Map(inner) => all_refs(inner, out),
+        _ => {}
+    }
+}
+
+fn edges(def: &Def, f: fn(&Ty, &mut Vec<usize>)) -> Vec<usize> {
+    let mut out = Vec::new();
+    match &def.kind {
+        DefKind::Struct { fields, extra } => {
+            for field in fields {
+                f(&field.ty, &mut out);
+            }
+            if let Some((_, t)) = extra {
+                f(t, &mut out);
+            }
+        }
+        DefKind::Union { variants, .. } => {
+            for (_, t) in variants {
+                f(t, &mut out);
+            }
+        }
+        DefKind::Alias(t) => f(t, &mut out),
+        DefKind::StringEnum { .. } => {}
+    }
+    out
+}
+
+impl Cycles {
+    pub(crate) fn new(defs: &[Def]) -> Self {
+        let graph: Vec<Vec<usize>> = defs.iter().map(|d| edges(d, by_value_refs)).collect();
+        let scc = tarjan(&graph);
+        // Alias-only cycles: follow alias edges (any position) from each alias.
+        let alias_graph: Vec<Vec<usize>> = defs
+            .iter()
+            .map(|d| match &d.kind {
+                DefKind::Alias(_) => edges(d, all_refs),
+                _ => Vec::new(),
+            })
+            .collect();
+        let alias_scc = tarjan(&alias_graph);
+        let mut size = vec![0usize; defs.len()];
+        for &c in &alias_scc {
+            size[c] += 1;
+        }
+        let newtype = (0..defs.len())
+            .map(|i| {
+                matches!(defs[i].kind, DefKind::Alias(_))
+                    && (size[alias_scc[i]] > 1 || alias_graph[i].contains(&i))
+            })
+            .collect();
+        Cycles { scc, newtype }
+    }
+
+    fn same(&self, a: usize, b: usize) -> bool {
+        self.scc[a] == self.scc[b]
+    }
+}
+
+/// Strongly connected components, iteratively (deep specs must not overflow the stack).
+fn tarjan(graph: &[Vec<usize>]) -> Vec<usize> {
+    let n = graph.len();
+    let mut index = vec![usize::MAX; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![usize::MAX; n];
+    let mut stack = Vec::new();
+    let mut next = 0;
+    let mut ncomp = 0;
+    for start in 0..n {
+        if index[start] != usize::MAX {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(start, 0)];
+        while let Some(&mut (v, ref mut ei)) = work.last_mut() {
+            if *ei == 0 && index[v] == usize::MAX {
+                index[v] = next;
+                low[v] = next;
+                next += 1;
+                stack.push(v);
+                on_stack[v] = true;
+            }
+            if *ei < graph[v].len() {
+                let w = graph[v][*ei];
+                *ei += 1;
+                if w >= n {
+                    continue;
+                }
+                if index[w] == usize::MAX {
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp[w] = ncomp;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    ncomp += 1;
+                }
+            }
+        }
+    }
+    comp
+}
+
+/// Paths used by generated code; all absolute so spec types named `String` or `Option` cannot
+/// shadow them.
+pub(crate) fn value_path() -> TokenStream {
+    quote!(::paragon_sdk::__private::serde_json::Value)
+}
+
+/// Tokens for a type; `owner` is the def being rendered (for boxing), `prefix` how to reach the
+/// `types` module from where the tokens go. Inside `types` (empty prefix) std types are written
+/// with absolute paths, since spec types may be called `String` or `Option`; elsewhere the
+/// prelude names are safe (the builders namespace reserves them) and keep the code short.
+pub(crate) fn ty_tokens(
+    ty: &Ty,
+    defs: &[Def],
+    cycles: Option<(&Cycles, usize)>,
+    prefix: &TokenStream,
+) -> TokenStream {
+    let short = !prefix.is_empty();
+    match ty {
+        Ty::Bool => quote!(bool),
+        Ty::I64 => quote!(i64),
+        Ty::F64 => quote!(f64),
+        Ty::String if short => quote!(String),
+        Ty::String => quote!(::std::string::String),
+        Ty::Value => value_path(),
+        Ty::Vec(inner) => {
+            let inner = ty_tokens(inner, defs, None, prefix);
+            if short {
+                quote!(Vec<#inner>)
+            } else {
+                quote!(::std::vec::Vec<#inner>)
+            }
+        }
+        Ty::Map(inner) => {
+            let inner = ty_tokens(inner, defs, None, prefix);
+            if short {
+                quote!(::std::collections::BTreeMap<String, #inner>)
+            } else {
+                quote!(::std::collections::BTreeMap<::std::string::String, #inner>)
+            }
+        }
+        Ty::Option(inner) => {
+            let inner = ty_tokens(inner, defs, cycles, prefix);
+            if short {
+                quote!(Option<#inner>)
+            } else {
+                quote!(::std::option::Option<#inner>)
+            }
+        }
+        Ty::Named(id) => {
+            let name = ident(&defs[*id].name);
+            match cycles {
+                Some((c, owner)) if c.same(owner, *id) => {
+                    quote!(::std::boxed::Box<#prefix #name>)
+                }
+                _ => quote!(#prefix #name),
+            }
+        }
+    }
+}
+
+pub(crate) fn doc_attrs(doc: &[String]) -> TokenStream {
+    let lines = doc.iter().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+fn deprecated_attr(deprecated: bool) -> TokenStream {
+    if deprecated {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    }
+}
+
+/// The `types` module's items.
+pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> TokenStream {
+    let serde_crate = "::paragon_sdk::__private::serde";
+    // Derive macros live in the macro namespace: spec types named `Debug` or `Clone` cannot
+    // shadow them, and `__serde` cannot clash with a CamelCase type name.
+    let derive = quote!(#[derive(Debug, Clone, __serde::Serialize, __serde::Deserialize)]);
+    let empty = quote!();
+    let items = defs.iter().enumerate().map(|(id, def)| {
+        let name = ident(&def.name);
+        let doc = doc_attrs(&def.doc);
+        let dep = deprecated_attr(def.deprecated);
+        let ty = |t: &Ty| ty_tokens(t, defs, Some((cycles, id)), &empty);
+        match &def.kind {
+            DefKind::Struct { fields, extra } => {
+                let fields = fields.iter().map(|f| {
+                    let fname = ident(&f.name);
+                    let fdoc = doc_attrs(&f.doc);
+                    let fdep = deprecated_attr(f.deprecated);
+                    let rename = if unraw(&f.name) != f.wire {
+                        let wire = &f.wire;
+                        quote!(#[serde(rename = #wire)])
+                    } else {
+                        quote!()
+                    };
+                    let (t, skip) = if f.optional {
+                        let inner = match &f.ty {
+                            Ty::Option(inner) => inner.as_ref(),
+                            other => other,
+                        };
+                        let t = ty(&Ty::Option(Box::new(inner.clone())));
+                        (t, quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]))
+                    } else {
+                        (ty(&f.ty), quote!())
+                    };
+                    quote!(#fdoc #fdep #rename #skip pub #fname: #t,)
+                });
+                let extra = extra.as_ref().map(|(n, t)| {
+                    let n = ident(n);
+                    let t = ty(t);
+                    quote!(
+                        /// Properties not named above.
+                        #[serde(flatten)]
+                        pub #n: ::std::collections::BTreeMap<::std::string::String, #t>,
+                    )
+                });
+                quote!(
+                    #doc #dep #derive
+                    #[serde(crate = #serde_crate)]
+                    pub struct #name { #(#fields)* #extra }
+                )
+            }
+            DefKind::StringEnum { variants } => {
+                let vs = variants.iter().map(|(v, wire)| {
+                    let v = ident(v);
+                    quote!(#[serde(rename = #wire)] #v,)
+                });
+                quote!(
+                    #doc #dep
+                    #[derive(Debug, Clone, PartialEq, Eq, Hash, __serde::Serialize, __serde::Deserialize)]
+                    #[serde(crate = #serde_crate)]
+                    pub enum #name {
+                        #(#vs)*
+                        /// A value this client does not know, kept as sent.
+                        #[serde(untagged)]
+                        UnknownValue(::std::string::String),
+                    }
+                )
+            }
+            DefKind::Union { variants, discriminator: None } => {
+                let vs = variants.iter().map(|(v, t)| {
+                    let v = ident(v);
+                    let t = ty(t);
+                    quote!(#v(#t),)
+                });
+                quote!(
+                    #doc #dep #derive
+                    #[serde(crate = #serde_crate, untagged)]
+                    pub enum #name { #(#vs)* }
+                )
+            }
+            DefKind::Union { variants, discriminator: Some((prop, cases)) } => {
+                let vs = variants.iter().map(|(v, t)| {
+                    let v = ident(v);
+                    let t = ty(t);
+                    quote!(#v(#t),)
+                });
+                let arms = cases.iter().map(|(value, i)| {
+                    let v = ident(&variants[*i].0);
+                    quote!(::std::option::Option::Some(#value) => ::paragon_sdk::__private::serde_json::from_value(value).map(#name::#v).map_err(<D::Error as ::paragon_sdk::__private::serde::de::Error>::custom),)
+                });
+                let about = format!(" Decoded by its `{prop}` property.");
+                let unknown_doc = format!(" A `{prop}` value this client does not know, kept as sent.");
+                quote!(
+                    #doc
+                    #[doc = ""]
+                    #[doc = #about]
+                    #dep
+                    #[derive(Debug, Clone, __serde::Serialize)]
+                    #[serde(crate = #serde_crate, untagged)]
+                    pub enum #name {
+                        #(#vs)*
+                        #[doc = #unknown_doc]
+                        Unknown(::paragon_sdk::__private::serde_json::Value),
+                    }
+                    impl<'de> ::paragon_sdk::__private::serde::Deserialize<'de> for #name {
+                        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                        where
+                            D: ::paragon_sdk::__private::serde::Deserializer<'de>,
+                        {
+                            let value = <::paragon_sdk::__private::serde_json::Value as ::paragon_sdk::__private::serde::Deserialize>::deserialize(deserializer)?;
+                            match value.get(#prop).and_then(|v| v.as_str()) {
+                                #(#arms)*
+                                _ => ::std::result::Result::Ok(#name::Unknown(value)),
+                            }
+                        }
+                    }
+                )
+            }
+            DefKind::Alias(t) if cycles.newtype[id] => {
+                let t = ty(t);
+                quote!(
+                    #doc #dep #derive
+                    #[serde(crate = #serde_crate, transparent)]
+                    pub struct #name(pub #t);
+                )
+            }
+            DefKind::Alias(t) => {
+                let t = ty(t);
+                quote!(#doc #dep pub type #name = #t;)
+            }
+        }
+    });
+    quote!(use ::paragon_sdk::__private::serde as __serde; #(#items)*)
+}
