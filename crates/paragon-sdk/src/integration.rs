@@ -38,6 +38,10 @@ pub trait Integration {
     /// `paragon` acts for. See [`Paragon::test_connection`].
     fn test_connection(paragon: &Paragon) -> impl Future<Output = Result<TestOutcome>> + Send {
         let paragon = paragon.clone();
-        async move { paragon.test_connection(Self::NAME, Self::TEST_ENDPOINT).await }
+        async move {
+            paragon
+                .test_connection(Self::NAME, Self::TEST_ENDPOINT)
+                .await
+        }
     }
 }

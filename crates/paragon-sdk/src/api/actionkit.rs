@@ -12,7 +12,7 @@ use crate::client::Service;
 use crate::error::{Error, Result};
 
 /// The tools available to the user, per integration.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Tools {
     /// Tools by integration name.
@@ -24,7 +24,7 @@ pub struct Tools {
 }
 
 /// One tool, in the function-calling format.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Tool {
     /// `function`.
@@ -36,7 +36,7 @@ pub struct Tool {
 }
 
 /// A tool's name, description and JSON Schema parameters.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct ToolFunction {
     /// The name to run it by (`SLACK_SEND_MESSAGE`).

@@ -1,7 +1,7 @@
 //! Credentials (connected accounts) and their configurations.
 
 use http::Method;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::null_default;
@@ -36,8 +36,19 @@ impl<'de> Deserialize<'de> for CredentialStatus {
     }
 }
 
+impl Serialize for CredentialStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(match self {
+            CredentialStatus::Pending => "PENDING",
+            CredentialStatus::Valid => "VALID",
+            CredentialStatus::Invalid => "INVALID",
+            CredentialStatus::Other(other) => other,
+        })
+    }
+}
+
 /// A connected account.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Credential {
@@ -71,7 +82,7 @@ pub struct Credential {
 }
 
 /// A configuration of a credential.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Configuration {

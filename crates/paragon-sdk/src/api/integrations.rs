@@ -1,7 +1,7 @@
 //! Integrations: list, connect (OAuth), uninstall, and the "send test request" check.
 
 use http::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::null_default;
@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::path;
 
 /// An integration of the project, as the user sees it.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Integration {
@@ -42,7 +42,7 @@ pub struct Integration {
 }
 
 /// The custom part of a custom integration.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CustomIntegration {

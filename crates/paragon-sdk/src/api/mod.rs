@@ -1,7 +1,8 @@
 //! Typed calls to the rest of the Connect API, as methods on [`Paragon`](crate::Paragon).
 //!
 //! Response types are forward compatible: unknown fields are ignored, `null` reads as the
-//! default, and unknown enum values are kept ([`CredentialStatus::Other`]).
+//! default, and unknown enum values are kept ([`CredentialStatus::Other`]). They also implement
+//! `Serialize` (camelCase, as Paragon sends them), to cache or print them.
 
 mod actionkit;
 mod credentials;

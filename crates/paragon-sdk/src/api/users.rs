@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use http::Method;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::null_default;
@@ -13,7 +13,7 @@ use crate::client::Service;
 use crate::error::Result;
 
 /// The user a token acts for, and the state of each integration for them.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct User {
@@ -32,7 +32,7 @@ pub struct User {
 }
 
 /// One integration's state for the user.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct IntegrationState {
