@@ -1,1 +1,130 @@
-//! Placeholder.
+//! Declare a Paragon custom integration in Rust source and get a typed client at compile time.
+//!
+//! `#[derive(Integration)]` implements [`paragon_sdk::Integration`] (the `custom.` name, the
+//! test endpoint, the definition) from attributes or from a manifest file, and
+//! `#[endpoints(Type)]` turns a trait of annotated `async fn`s into a typed client:
+//!
+//! ```no_run
+//! use paragon_macros::{Integration, endpoints};
+//! use paragon_sdk::{Integration as _, Paragon};
+//!
+//! #[derive(Integration)]
+//! #[integration(
+//!     name = "GitHub",
+//!     base_url = "https://api.github.com",
+//!     test_endpoint = "/user",
+//!     auth = oauth2(
+//!         authorization_url = "https://github.com/login/oauth/authorize",
+//!         token_url = "https://github.com/login/oauth/access_token",
+//!         client_id = "{env.GITHUB_CLIENT_ID}",
+//!         client_secret = "{env.GITHUB_CLIENT_SECRET}",
+//!         scopes = ["read:user", "repo"],
+//!     ),
+//!     authorization = bearer(token = "{credential.access_token}"),
+//!     headers("Accept" = "application/vnd.github+json"),
+//! )]
+//! struct GitHub;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct User { login: String }
+//!
+//! #[derive(serde::Serialize)]
+//! struct NewIssue { title: String }
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Issue { number: u64 }
+//!
+//! /// GitHub's REST API, as much as this app needs.
+//! #[endpoints(GitHub)]
+//! trait GitHubApi {
+//!     /// A user by login.
+//!     #[get("/users/{username}")]
+//!     async fn user(&self, username: &str) -> User;
+//!
+//!     #[post("/repos/{owner}/{repo}/issues")]
+//!     async fn create_issue(&self, owner: &str, repo: &str, #[body] issue: &NewIssue) -> Issue;
+//! }
+//!
+//! # async fn run() -> paragon_sdk::Result<()> {
+//! assert_eq!(GitHub::NAME, "custom.github");
+//! let paragon = Paragon::from_env().user("alice");
+//! let octocat = GitHub::client(&paragon).user("octocat").await?;
+//! println!("{}", octocat.login);
+//! let issue = GitHub::client(&paragon)
+//!     .create_issue("octocat", "hello", &NewIssue { title: "Hi".into() })
+//!     .await?;
+//! println!("#{}", issue.number);
+//! # Ok(()) }
+//! ```
+//!
+//! # The attribute
+//!
+//! Every manifest field (see `paragon-manifest`) has an attribute form, validated by the same
+//! rules — a mistake is a compile error on the attribute that wrote it:
+//!
+//! | attribute | manifest |
+//! |---|---|
+//! | `name`, `description`, `icon`, `color` | the same top-level fields |
+//! | `auth = oauth2(...)` / `client_credentials(...)` / `api_key` / `none` | `[auth]`, `type` and its fields |
+//! | `input(key = "...", label = "...", ...)`, repeated | one `[[inputs]]` each |
+//! | `base_url`, `test_endpoint` | `[api]` fields |
+//! | `authorization = bearer(token = ...)` / `basic(...)` / `headers("X-Key" = ...)` / `query(key = ...)` / `none` | `api.authorization` |
+//! | `headers("Accept" = "...")` | `[api.headers]` |
+//!
+//! Inline, `description` defaults to "The <name> integration.", `color` to `#4B5563` and
+//! `icon` to a neutral icon shipped with this crate; `icon = "assets/github.svg"` is relative
+//! to the crate's folder (`CARGO_MANIFEST_DIR`).
+//!
+//! From files, instead: `#[integration(manifest = "specs/github/integration.toml")]`. Add
+//! `spec = "specs/github/openapi.json"` (optionally `tags = [...]`, `operations = [...]`,
+//! `path_prefixes = [...]`, `module = "github"`) for the typed operations `paragon-codegen`
+//! generates, in a module named after the type (`GitHub` → `git_hub`, or `module`), with
+//! `GitHub::client(&paragon)` returning its `Client`. Paths are relative to the crate's folder;
+//! editing a file read recompiles the crate.
+//!
+//! # Endpoints
+//!
+//! In an `#[endpoints(Type)]` trait each method is `async fn name(&self, ...) -> T;` with one of
+//! `#[get]`, `#[post]`, `#[put]`, `#[patch]`, `#[delete]`, `#[head]`, `#[options]` and a path
+//! relative to the base URL. `{param}`s bind to arguments of the same name (any `Display`
+//! type, percent-encoded as one segment); a `#[body]` argument is sent as JSON and a `#[query]`
+//! argument (anything `serde` encodes as a form) as query parameters. The method returns
+//! `paragon_sdk::Result<T>`, decoding the JSON answer (`T = ()` ignores it). The trait becomes
+//! a client struct of the same name.
+#![warn(missing_docs)]
+
+mod ast;
+mod endpoints;
+mod errors;
+mod expand;
+mod inline;
+mod model;
+mod valid;
+
+use proc_macro::TokenStream;
+
+/// Implements `paragon_sdk::Integration` from `#[integration(...)]`; see the
+/// [crate documentation](crate).
+#[proc_macro_derive(Integration, attributes(integration))]
+pub fn derive_integration(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+fn derive(input: &syn::DeriveInput) -> syn::Result<proc_macro2::TokenStream> {
+    let model = model::Model::from_input(input)?;
+    let checked = valid::check(&model)?;
+    Ok(expand::integration(&model, &checked))
+}
+
+/// Turns a trait of annotated `async fn`s into a typed client for an integration type:
+/// `#[endpoints(GitHub)] trait GitHubApi { ... }`; see the [crate documentation](crate).
+#[proc_macro_attribute]
+pub fn endpoints(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = syn::parse_macro_input!(item as syn::ItemTrait);
+    endpoints::expand(attr.into(), item)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
