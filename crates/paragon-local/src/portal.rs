@@ -468,13 +468,13 @@ fn form_user(
     headers: &HeaderMap,
     integration: &Integration,
     form: &HashMap<String, String>,
-) -> Result<(User, String), Response> {
+) -> Result<(User, String), Box<Response>> {
     let Some((user, session)) = session_user(app, headers, &integration.slug) else {
-        return Err(message_page(
+        return Err(Box::new(message_page(
             StatusCode::UNAUTHORIZED,
             "Session expired",
             "Open the page again with a fresh user token.",
-        ));
+        )));
     };
     let expected = csrf_token(app, &session);
     let given = form.get("csrf").map(String::as_str).unwrap_or("");
@@ -488,22 +488,25 @@ fn form_user(
             })
             .unwrap_or(false);
     if !ok {
-        return Err(message_page(
+        return Err(Box::new(message_page(
             StatusCode::FORBIDDEN,
             "Form expired",
             "The form's CSRF token is missing or wrong. Reload the page and try again.",
-        ));
+        )));
     }
     Ok((user, session))
 }
 
-fn integration_or_404(app: &AppState, slug: &str) -> Result<std::sync::Arc<Integration>, Response> {
+fn integration_or_404(
+    app: &AppState,
+    slug: &str,
+) -> Result<std::sync::Arc<Integration>, Box<Response>> {
     app.integrations.get(slug).cloned().ok_or_else(|| {
-        message_page(
+        Box::new(message_page(
             StatusCode::NOT_FOUND,
             "Unknown integration",
             "No such integration.",
-        )
+        ))
     })
 }
 
@@ -515,11 +518,11 @@ async fn enable(
 ) -> Response {
     let integration = match integration_or_404(&app, &slug) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (user, session) = match form_user(&app, &headers, &integration, &form) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let values: Map<String, Value> = integration
         .manifest
@@ -565,11 +568,11 @@ async fn test(
 ) -> Response {
     let integration = match integration_or_404(&app, &slug) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (user, session) = match form_user(&app, &headers, &integration, &form) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = form.get("credential").cloned().unwrap_or_default();
     let notice = run_test(&app, &user, &integration, &id).await;
@@ -584,11 +587,11 @@ async fn disconnect(
 ) -> Response {
     let integration = match integration_or_404(&app, &slug) {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (user, session) = match form_user(&app, &headers, &integration, &form) {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = form.get("credential").cloned().unwrap_or_default();
     let owned = matches!(

@@ -270,6 +270,7 @@ impl LocalServerBuilder {
                 max_response_body: self.max_response_body,
             },
             portal_key,
+            verified: Default::default(),
         });
         let app = router(state.clone(), self.max_request_body);
         let (shutdown, signal) = oneshot::channel::<()>();
@@ -396,6 +397,11 @@ impl RunningServer {
     /// `PARAGON_*_URL` variables (or the SDK's `api_url`, `proxy_url`, …) at it.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Which database the credential store uses.
+    pub fn backend(&self) -> crate::store::Backend {
+        self.store.backend()
     }
 
     /// The bound address.

@@ -48,6 +48,37 @@ pub(crate) struct AppState {
     /// HMAC key for portal sessions and CSRF tokens (derived from the encryption key, so all
     /// replicas sharing the store agree).
     pub portal_key: [u8; 32],
+    /// Tokens already verified, so the hot proxy path skips the RSA signature check.
+    pub verified: TokenCache,
+}
+
+/// Verified user tokens until their `exp`. Bounded: when full, expired entries go, then all.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, User>>,
+}
+
+const TOKEN_CACHE_MAX: usize = 10_000;
+
+impl TokenCache {
+    fn get(&self, token: &str) -> Option<User> {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(token)
+            .filter(|u| u.exp > crate::store::now_ms() / 1000)
+            .cloned()
+    }
+
+    fn put(&self, token: &str, user: &User) {
+        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= TOKEN_CACHE_MAX {
+            let now = crate::store::now_ms() / 1000;
+            map.retain(|_, u| u.exp > now);
+            if map.len() >= TOKEN_CACHE_MAX {
+                map.clear();
+            }
+        }
+        map.insert(token.to_string(), user.clone());
+    }
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -73,7 +104,13 @@ impl AppState {
             .ok_or_else(|| {
                 ApiError::unauthorized("expected `Authorization: Bearer <user token>`")
             })?;
-        self.key.verify(token.trim(), pid)
+        let token = token.trim();
+        if let Some(user) = self.verified.get(token) {
+            return Ok(user);
+        }
+        let user = self.key.verify(token, pid)?;
+        self.verified.put(token, &user);
+        Ok(user)
     }
 
     pub(crate) fn integration(&self, key: &str) -> Result<&Arc<Integration>, ApiError> {

@@ -797,9 +797,11 @@ mod tests {
     use crate::crypto::EncryptionKey;
 
     fn credential(project: &str, user: &str) -> Credential {
-        let mut secret = Secret::default();
-        secret.access_token = Some("at-1".into());
-        secret.refresh_token = Some("rt-1".into());
+        let secret = Secret {
+            access_token: Some("at-1".into()),
+            refresh_token: Some("rt-1".into()),
+            ..Secret::default()
+        };
         Credential {
             id: new_id(),
             project_id: project.into(),
@@ -893,7 +895,13 @@ mod tests {
     async fn postgres_round_trip() {
         match std::env::var("PARAGON_TEST_DATABASE_URL") {
             Ok(url) if url.starts_with("postgres") => exercise(&url).await,
-            _ => println!("SKIPPED postgres_round_trip: PARAGON_TEST_DATABASE_URL is not set"),
+            _ => {
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED postgres_round_trip: PARAGON_TEST_DATABASE_URL is not set"
+                );
+            }
         }
     }
 }

@@ -72,7 +72,7 @@ async fn oauth_connect_and_proxy() {
         me["integrations"]["custom.tasklab"]["credentialId"],
         id.as_str()
     );
-    assert_eq!(me["integrations"]["custom.tasklab-keys"].is_null(), true);
+    assert!(me["integrations"]["custom.tasklab-keys"].is_null());
     assert_eq!(me["integrations"]["custom.tasklabkeys"]["enabled"], false);
     // Secrets never appear in API answers.
     let creds = env

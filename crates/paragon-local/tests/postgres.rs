@@ -13,7 +13,12 @@ fn database_url(test: &str) -> Option<String> {
     match std::env::var("PARAGON_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => Some(url),
         _ => {
-            println!("SKIPPED {test}: PARAGON_TEST_DATABASE_URL (postgres://…) is not set");
+            // Written to the real stderr (not captured by the test harness) so the skip shows.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: PARAGON_TEST_DATABASE_URL (postgres://…) is not set"
+            );
             None
         }
     }
