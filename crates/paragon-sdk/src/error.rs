@@ -33,23 +33,23 @@ pub enum Error {
     InvalidRequest(String),
     /// Paragon refused the user token (401/403): invalid, expired, or for another project.
     #[error("unauthorized ({}): {}", .0.status, .0.message)]
-    Unauthorized(ApiError),
+    Unauthorized(Box<ApiError>),
     /// The integration is not enabled (connected) for this user.
     #[error("integration not enabled for this user: {}", .0.message)]
-    IntegrationNotEnabled(ApiError),
+    IntegrationNotEnabled(Box<ApiError>),
     /// The token's permissions claim forbids this call (Paragon code 7210).
     #[error("permission denied: {}", .0.message)]
-    PermissionDenied(ApiError),
+    PermissionDenied(Box<ApiError>),
     /// Paragon answered 404 for a Paragon resource (user, credential, workflow, ...).
     #[error("not found: {}", .0.message)]
-    NotFound(ApiError),
+    NotFound(Box<ApiError>),
     /// Too many requests (429), after the retry policy gave up.
     #[error("rate limited{}", .retry_after.map(|d| format!(" (retry after {:.1}s)", d.as_secs_f64())).unwrap_or_default())]
     RateLimited {
         /// The delay the server asked for (`Retry-After`), if it sent one.
         retry_after: Option<Duration>,
         /// The parsed error body.
-        error: ApiError,
+        error: Box<ApiError>,
     },
     /// The third-party provider answered with an error through the proxy
     /// (a non-2xx proxied answer, or a Paragon error with `meta.isIntegrationError`).
@@ -58,16 +58,16 @@ pub enum Error {
         /// The HTTP status of the answer.
         status: StatusCode,
         /// Its headers.
-        headers: HeaderMap,
+        headers: Box<HeaderMap>,
         /// Its body, as received (decode it with [`Error::provider_json`]).
         body: Bytes,
     },
     /// Paragon failed (5xx).
     #[error("Paragon server error ({}): {}", .0.status, .0.message)]
-    Server(ApiError),
+    Server(Box<ApiError>),
     /// Paragon rejected the request (another 4xx, e.g. a 400 with validation errors).
     #[error("request rejected ({}): {}", .0.status, .0.message)]
-    Api(ApiError),
+    Api(Box<ApiError>),
     /// The request did not complete in time (connect or total timeout).
     #[error("timed out: {0}")]
     Timeout(String),
@@ -313,10 +313,11 @@ pub(crate) fn classify(
     retry_after: Option<Duration>,
 ) -> Error {
     let (api, recognised) = ApiError::parse(route, status, &body);
+    let api = Box::new(api);
     if api.is_integration_error() {
         return Error::Provider {
             status,
-            headers: headers.clone(),
+            headers: Box::new(headers.clone()),
             body,
         };
     }
@@ -334,7 +335,7 @@ pub(crate) fn classify(
     if route == Route::Proxy && !recognised {
         return Error::Provider {
             status,
-            headers: headers.clone(),
+            headers: Box::new(headers.clone()),
             body,
         };
     }

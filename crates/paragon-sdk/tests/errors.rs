@@ -17,7 +17,8 @@ fn paragon_error(status: u16, code: &str, message: &str) -> Reply {
 
 #[tokio::test]
 async fn each_answer_maps_to_its_error_kind() {
-    let cases: Vec<(Reply, fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(Reply, Check)> = vec![
         (paragon_error(401, "401", "Token expired"), |e| {
             matches!(e, Error::Unauthorized(_))
         }),

@@ -1,4 +1,4 @@
-//! Typed calls to the rest of the Connect API, as methods on [`Paragon`](crate::Paragon).
+//! Typed calls to the rest of the Connect API, as methods on [`Paragon`].
 //!
 //! Response types are forward compatible: unknown fields are ignored, `null` reads as the
 //! default, and unknown enum values are kept ([`CredentialStatus::Other`]). They also implement
