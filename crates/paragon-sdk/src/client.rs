@@ -111,7 +111,7 @@ impl Paragon {
         self.user.as_deref()
     }
 
-    /// A proxy request to `integration`'s API (`custom.tasklab`, `salesforce`) at `path`.
+    /// A proxy request to `integration`'s API (`custom.tasklab`, `salesforce`, `custom/<uuid>`) at `path`.
     /// Await it, or call [`ProxyRequest::send`].
     pub fn request(
         &self,

@@ -5,8 +5,21 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-/// An integration name as the proxy route takes it: `salesforce`, `custom.tasklab`.
+/// An integration name as the proxy route takes it: `salesforce`, `custom.tasklab`, or a
+/// custom integration by id, `custom/<uuid>`.
 pub(crate) fn integration(name: &str) -> Result<&str> {
+    if let Some(uuid) = name.strip_prefix("custom/") {
+        let ok = !uuid.is_empty()
+            && uuid.len() <= 64
+            && uuid.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+        return if ok {
+            Ok(name)
+        } else {
+            Err(Error::InvalidRequest(format!(
+                "integration {name:?} is not valid: expected `custom/<uuid>`"
+            )))
+        };
+    }
     let ok = !name.is_empty()
         && name.len() <= 128
         && name
@@ -193,7 +206,19 @@ mod tests {
     fn integration_names() {
         assert!(integration("custom.tasklab").is_ok());
         assert!(integration("salesforce").is_ok());
-        for bad in ["", "custom/x", "..", "a..b", "custom.x?y", "a b", ".x"] {
+        assert!(integration("custom/6f1c2a9e-0000-4000-8000-000000000001").is_ok());
+        for bad in [
+            "",
+            "custom/x",
+            "custom/../a",
+            "custom/",
+            "..",
+            "a..b",
+            "custom.x?y",
+            "a b",
+            ".x",
+            "x/y",
+        ] {
             assert!(integration(bad).is_err(), "{bad:?}");
         }
     }

@@ -10,12 +10,22 @@ use crate::error::{Error, Result};
 
 /// A 2xx answer from the proxy. Read the body once, with [`json`](Response::json),
 /// [`bytes`](Response::bytes), [`text`](Response::text) or [`bytes_stream`](Response::bytes_stream).
-#[derive(Debug)]
 pub struct Response {
     status: StatusCode,
     headers: HeaderMap,
     raw: bool,
     inner: reqwest::Response,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the URL: its query may carry values that do not belong in logs.
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("raw", &self.raw)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {
