@@ -246,7 +246,15 @@ impl Store {
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None),
-            Backend::Sqlite => options.max_connections(8),
+            Backend::Sqlite => options.max_connections(8).after_connect(|conn, _| {
+                Box::pin(async move {
+                    // Durable on commit, even across a power cut (WAL + FULL).
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(conn)
+                        .await?;
+                    Ok(())
+                })
+            }),
             Backend::Postgres => options.max_connections(16),
         };
         let pool = options.connect(&url).await?;
