@@ -49,6 +49,29 @@ async fn oauth_connect_and_proxy() {
     assert_eq!(status, 200);
     assert!(list.to_string().contains("write tests"), "{list}");
 
+    // The docs' other form: /sdk/proxy/custom/{integrationUuid}/{apiPath}.
+    let (_, integrations) = env
+        .call(
+            "alice",
+            Method::GET,
+            &env.project("/sdk/integrations"),
+            None,
+            &[],
+        )
+        .await;
+    let uuid = integrations
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["customIntegration"]["slug"] == "custom.tasklab")
+        .and_then(|i| i["id"].as_str())
+        .unwrap()
+        .to_string();
+    let (status, body) = env
+        .proxy("alice", Method::GET, &format!("custom/{uuid}"), "/me")
+        .await;
+    assert_eq!(status, 200, "{body}");
+
     // Raw mode: the provider's own body, no envelope.
     let (status, raw) = env
         .call(
