@@ -561,3 +561,25 @@ async fn missing_encryption_key_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn bodies_over_the_limits_are_refused() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.max_request_body(1024).max_response_body(64)
+    })
+    .await;
+    env.connect_oauth("alice", "custom.tasklab").await;
+    let url = env.project("/sdk/proxy/custom.tasklab/tasks");
+    let big = serde_json::json!({ "title": "x".repeat(4096) });
+    let (status, body) = env.call("alice", Method::POST, &url, Some(big), &[]).await;
+    assert_eq!(status, 413, "{body}");
+    // The provider's /me answer is larger than 64 bytes.
+    let (status, body) = env
+        .proxy("alice", Method::GET, "custom.tasklab", "/me")
+        .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("limit"),
+        "{body}"
+    );
+}
