@@ -76,21 +76,21 @@ impl Snippet {
                 width,
             };
         }
-        let first = column.saturating_sub(1).saturating_sub(SNIPPET_CHARS / 4);
+        // 0-based character index where the underline starts; it may lie past the line's end.
+        let start = column.saturating_sub(1);
+        let first = start.saturating_sub(SNIPPET_CHARS / 4);
         let end = (first + SNIPPET_CHARS).min(chars);
         let mut text: String = if first > 0 {
             "…".into()
         } else {
             String::new()
         };
-        text.extend(line.chars().skip(first).take(end - first));
+        text.extend(line.chars().skip(first).take(end.saturating_sub(first)));
         if end < chars {
             text.push('…');
         }
-        let column = column - first + usize::from(first > 0);
-        let width = width
-            .min(end + 1 - (column - usize::from(first > 0) + first))
-            .max(1);
+        let column = start - first + 1 + usize::from(first > 0);
+        let width = width.min(end.saturating_sub(start)).max(1);
         Snippet {
             text,
             column,
@@ -340,6 +340,17 @@ mod tests {
             .take(snippet.width)
             .collect();
         assert_eq!(underlined, " #");
+    }
+
+    #[test]
+    fn a_column_past_the_end_of_a_long_line() {
+        // Found by the fuzzer: the problem sits on a `\r` that is not shown.
+        let source = format!("{}\r\nb", "x".repeat(300));
+        let d = Diagnostic::error("x").span(&source, 300..302);
+        assert_eq!((d.line, d.column), (1, 301));
+        let snippet = d.snippet.unwrap();
+        assert_eq!((snippet.column, snippet.width), (27, 1));
+        assert_eq!(snippet.text.chars().count(), 26);
     }
 
     #[test]
