@@ -258,10 +258,11 @@ impl<'a> TypeGen<'a> {
         let norm = normalize::schema(schema);
         if let Some(obj) = norm.as_object() {
             let nullable = is_nullable(obj);
-            if !nullable && str_of(&norm, "$ref").is_none() {
-                if let Some(kind) = self.shape(obj, name) {
-                    return kind;
-                }
+            if !nullable
+                && str_of(&norm, "$ref").is_none()
+                && let Some(kind) = self.shape(obj, name)
+            {
+                return kind;
             }
         }
         DefKind::Alias(self.ty(schema, name))
@@ -399,10 +400,10 @@ impl<'a> TypeGen<'a> {
             }
         }
         for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(members)) = obj.get(key) {
-                if members.len() > 1 {
-                    return Some(self.union(obj, members, name));
-                }
+            if let Some(Value::Array(members)) = obj.get(key)
+                && members.len() > 1
+            {
+                return Some(self.union(obj, members, name));
             }
         }
         if let Some(Value::Array(members)) = obj.get("allOf") {

@@ -4,12 +4,10 @@
 //! In a build script (depend on this crate with `default-features = false` to skip the CLI):
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     if let Err(errors) = paragon_codegen::Generator::new("specs/github").tag("repos").generate() {
-//!         eprintln!("{errors}");
-//!         std::process::exit(1);
-//!     }
+//! // build.rs: `fn main()` holds
+//! if let Err(errors) = paragon_codegen::Generator::new("specs/github").tag("repos").generate() {
+//!     eprintln!("{errors}");
+//!     std::process::exit(1);
 //! }
 //! ```
 //!
@@ -26,7 +24,7 @@
 //! let dir = std::env::temp_dir().join(format!("paragon-codegen-doc-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir)?;
 //! let spec = dir.join("pets.yaml");
-//! std::fs::write(&spec, r#"
+//! std::fs::write(&spec, r##"
 //! openapi: 3.0.3
 //! info: { title: Pets, version: "1" }
 //! paths:
@@ -41,9 +39,9 @@
 //! components:
 //!   schemas:
 //!     Pet: { type: object, required: [name], properties: { name: { type: string } } }
-//! "#)?;
+//! "##)?;
 //! let generated = paragon_codegen::Generator::from_spec(&spec, "Pets").render()?;
-//! assert!(generated.source.contains("pub fn get_pet(&self, id: impl ::std::convert::Into<::std::string::String>)"));
+//! assert!(generated.source.contains("pub fn get_pet(&self, id: impl Into<String>)"));
 //! assert!(generated.source.contains("pub const INTEGRATION: &str = \"custom.pets\";"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -1,7 +1,7 @@
 //! Stage 1: read a spec (JSON or YAML) into a `serde_json::Value`, with line/column errors, and
 //! pull `$ref`s to sibling files into the one document.
 
-use paragon_manifest::Diagnostic;
+use paragon_manifest::{Diagnostic, Diagnostics};
 use serde_json::{Map, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ pub(crate) struct Loaded {
 }
 
 /// Reads `path` and resolves refs to sibling files.
-pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostic> {
+pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostics> {
     let mut loader = Loader::default();
     let mut root = loader.read(path)?;
     loader.rewrite(&mut root, path, true, 0)?;
@@ -28,17 +28,19 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostic> {
 }
 
 /// Parses spec text; YAML unless it looks like JSON (or the file says `.json`).
-pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostic> {
+pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostics> {
     let is_json =
         path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
     if is_json {
-        serde_json::from_str(text).map_err(|e| {
-            crate::load::diag(
-                path,
-                format!("invalid JSON: {}", strip_position(&e.to_string())),
-            )
-            .at(e.line(), e.column())
-        })
+        serde_json::from_str(text)
+            .map_err(|e| {
+                crate::load::diag(
+                    path,
+                    format!("invalid JSON: {}", strip_position(&e.to_string())),
+                )
+                .into_position(text, e.line(), e.column())
+            })
+            .map_err(Diagnostics::from)
     } else {
         let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
             let mut d = crate::load::diag(
@@ -46,7 +48,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostic> {
                 format!("invalid YAML: {}", strip_position(&e.to_string())),
             );
             if let Some(loc) = e.location() {
-                d = d.at(loc.line(), loc.column());
+                d = d.into_position(text, loc.line(), loc.column());
             }
             d
         })?;
@@ -114,23 +116,22 @@ struct Loader {
 const MAX_DEPTH: usize = 48;
 
 impl Loader {
-    fn read(&mut self, path: &Path) -> Result<Value, Diagnostic> {
+    fn read(&mut self, path: &Path) -> Result<Value, Diagnostics> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| crate::load::diag(path, format!("cannot read spec: {e}")))?;
         self.files.push(path.to_path_buf());
         let value = parse(&text, path)?;
-        if self.files.len() == 1 {
-            if let Some(schemas) = value
+        if self.files.len() == 1
+            && let Some(schemas) = value
                 .pointer("/components/schemas")
                 .and_then(Value::as_object)
-            {
-                self.taken.extend(schemas.keys().cloned());
-            }
+        {
+            self.taken.extend(schemas.keys().cloned());
         }
         Ok(value)
     }
 
-    fn doc(&mut self, path: &Path) -> Result<&Value, Diagnostic> {
+    fn doc(&mut self, path: &Path) -> Result<&Value, Diagnostics> {
         if !self.docs.contains_key(path) {
             let v = self.read(path)?;
             self.docs.insert(path.to_path_buf(), v);
@@ -144,7 +145,7 @@ impl Loader {
         file: &Path,
         is_root: bool,
         depth: usize,
-    ) -> Result<(), Diagnostic> {
+    ) -> Result<(), Diagnostics> {
         match v {
             Value::Array(items) => {
                 for item in items {
@@ -163,7 +164,8 @@ impl Loader {
                     }
                     if file_part.starts_with("http://") || file_part.starts_with("https://") {
                         return Err(crate::load::diag(file, format!("remote $ref `{r}` is not supported"))
-                            .help("download the referenced file beside the spec and refer to it by a relative path"));
+                            .help("download the referenced file beside the spec and refer to it by a relative path")
+                            .into());
                     }
                     let target = if file_part.is_empty() {
                         file.to_path_buf()
@@ -174,16 +176,15 @@ impl Loader {
                         return Err(crate::load::diag(
                             file,
                             format!("$ref `{r}` nests too deeply (a cycle between files?)"),
-                        ));
+                        )
+                        .into());
                     }
                     let named = pointer.starts_with("/components/schemas/")
                         || pointer.starts_with("/definitions/");
                     let key = (target.clone(), pointer.clone());
-                    if named {
-                        if let Some(local) = self.imported.get(&key) {
-                            *v = ref_value(local);
-                            return Ok(());
-                        }
+                    if named && let Some(local) = self.imported.get(&key) {
+                        *v = ref_value(local);
+                        return Ok(());
                     }
                     let mut value = resolve_pointer(self.doc(&target)?, &pointer)
                         .cloned()
@@ -304,4 +305,30 @@ fn percent_decode(s: &str) -> String {
 /// A problem about `file`.
 pub(crate) fn diag(file: &Path, message: impl Into<String>) -> Diagnostic {
     Diagnostic::error(message).file(file)
+}
+
+/// Places a diagnostic at a 1-based line and column, showing the line when it is short enough
+/// to read (minified JSON is one huge line).
+trait Position {
+    fn into_position(self, text: &str, line: usize, column: usize) -> Self;
+}
+
+impl Position for Diagnostic {
+    fn into_position(self, text: &str, line: usize, column: usize) -> Self {
+        let start = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum::<usize>();
+        let line_text = text[start..].split('\n').next().unwrap_or("");
+        if line_text.len() > 200 || line == 0 {
+            return self.at(line, column);
+        }
+        // serde reports byte columns; keep them on a char boundary within the line.
+        let mut offset = start + column.saturating_sub(1).min(line_text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        self.span(text, offset..offset + 1)
+    }
 }

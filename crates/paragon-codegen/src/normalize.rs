@@ -77,16 +77,16 @@ pub(crate) fn schema(v: &Value) -> Cow<'_, Value> {
         }
     }
     for k in ["oneOf", "anyOf"] {
-        if let Some(Value::Array(members)) = obj.get(k) {
-            if members.iter().any(is_null_schema) {
-                let kept: Vec<Value> = members
-                    .iter()
-                    .filter(|m| !is_null_schema(m))
-                    .cloned()
-                    .collect();
-                obj.insert(k.into(), Value::Array(kept));
-                obj.insert("nullable".into(), Value::Bool(true));
-            }
+        if let Some(Value::Array(members)) = obj.get(k)
+            && members.iter().any(is_null_schema)
+        {
+            let kept: Vec<Value> = members
+                .iter()
+                .filter(|m| !is_null_schema(m))
+                .cloned()
+                .collect();
+            obj.insert(k.into(), Value::Array(kept));
+            obj.insert("nullable".into(), Value::Bool(true));
         }
     }
     Cow::Owned(Value::Object(obj))

@@ -2,7 +2,7 @@
 
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
-use crate::types::{Cycles, doc_attrs, ty_tokens};
+use crate::types::{doc_attrs, ty_tokens};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -313,6 +313,11 @@ fn operation(
         }
         rest = &rest[start + len + 1..];
     }
+    // Arguments follow the path template, then the spec's order.
+    params.sort_by_key(|p| match p.location {
+        In::Path => path.find(&format!("{{{}}}", p.wire)).unwrap_or(0),
+        _ => usize::MAX,
+    });
     if !skipped.is_empty() {
         doc.push(String::new());
         doc.push(format!(
@@ -469,8 +474,8 @@ fn is_string(t: &Ty) -> bool {
 }
 
 /// The client's methods and the `builders` module.
-pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream, TokenStream) {
-    let types = quote!(super::types::);
+pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let types = quote!(types::);
     let types_root = quote!(types::);
     let mut methods = Vec::new();
     let mut items = Vec::new();
@@ -652,10 +657,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream,
             Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__send_json)),
         };
         let (err_ty, decode) = match &op.error_enum {
-            None => (
-                quote!(::std::convert::Infallible),
-                quote!(super::__no_error),
-            ),
+            None => (quote!(Infallible), quote!(super::__no_error)),
             Some(e) => {
                 let e = ident(e);
                 let mut arms = Vec::new();
@@ -671,7 +673,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream,
                             (2, Status::Default) => quote!(_),
                             _ => continue,
                         };
-                        arms.push(quote!(#pat => error.provider_json().map(#e::#v),));
+                        arms.push(quote!(#pat => e.provider_json().map(#e::#v),));
                     }
                 }
                 let has_default = op
@@ -705,8 +707,8 @@ pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream,
                 ));
                 (
                     quote!(#e),
-                    quote!(|error: &::paragon_sdk::Error| -> Option<#e> {
-                        match error.provider_response()?.0.as_u16() {
+                    quote!(|e: &::paragon_sdk::Error| -> Option<#e> {
+                        match e.provider_response()?.0.as_u16() {
                             #(#arms)*
                             #fallback
                         }
@@ -750,8 +752,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def], cycles: &Cycles) -> (TokenStream,
             }
         ));
     }
-    let _ = cycles;
-    (quote!(#(#methods)*), quote!(#(#items)*))
+    (methods, items)
 }
 
 /// `format!` string and arguments for a path template.

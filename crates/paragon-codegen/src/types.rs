@@ -216,12 +216,12 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
     }
 }
 
-/// The `types` module's items.
-pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> TokenStream {
+/// The `types` module's items, one token stream per type (parsed one by one, see `render`).
+pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
     let serde_crate = "::paragon_sdk::__private::serde";
     // Derive macros live in the macro namespace: spec types named `Debug` or `Clone` cannot
-    // shadow them, and `__serde` cannot clash with a CamelCase type name.
-    let derive = quote!(#[derive(Debug, Clone, __serde::Serialize, __serde::Deserialize)]);
+    // shadow them, and `__Serialize` cannot clash with a generated type name (those never start with `_`).
+    let derive = quote!(#[derive(Debug, Clone, __Serialize, __Deserialize)]);
     let empty = quote!();
     let items = defs.iter().enumerate().map(|(id, def)| {
         let name = ident(&def.name);
@@ -274,7 +274,7 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> TokenStream {
                 });
                 quote!(
                     #doc #dep
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash, __serde::Serialize, __serde::Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
                     #[serde(crate = #serde_crate)]
                     pub enum #name {
                         #(#vs)*
@@ -308,12 +308,13 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> TokenStream {
                 });
                 let about = format!(" Decoded by its `{prop}` property.");
                 let unknown_doc = format!(" A `{prop}` value this client does not know, kept as sent.");
+                let gap = if def.doc.is_empty() { quote!() } else { quote!(#[doc = ""]) };
                 quote!(
                     #doc
-                    #[doc = ""]
+                    #gap
                     #[doc = #about]
                     #dep
-                    #[derive(Debug, Clone, __serde::Serialize)]
+                    #[derive(Debug, Clone, __Serialize)]
                     #[serde(crate = #serde_crate, untagged)]
                     pub enum #name {
                         #(#vs)*
@@ -348,5 +349,7 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> TokenStream {
             }
         }
     });
-    quote!(use ::paragon_sdk::__private::serde as __serde; #(#items)*)
+    std::iter::once(quote!(use ::paragon_sdk::__private::serde::{Deserialize as __Deserialize, Serialize as __Serialize};))
+        .chain(items)
+        .collect()
 }
