@@ -139,9 +139,7 @@ fn parse_kind(input: ParseStream<'_>) -> syn::Result<Kind> {
         }
         return Ok(Kind::Word(word));
     }
-    Err(input.error(
-        "expected a value: a string, `true`/`false`, a number, `[...]` or `word(...)`",
-    ))
+    Err(input.error("expected a value: a string, `true`/`false`, a number, `[...]` or `word(...)`"))
 }
 
 /// The tokens `input` consumed since `start` was forked.

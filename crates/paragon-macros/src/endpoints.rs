@@ -81,7 +81,10 @@ pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<T
     let client = &item.ident;
     let attrs = &item.attrs;
     let methods = endpoints.iter().map(|e| method(&integration, vis, e));
-    let doc = format!(" A typed client for [`{}`]'s API, calling through `paragon` (a user handle).", quote!(#integration));
+    let doc = format!(
+        " A typed client for [`{}`]'s API, calling through `paragon` (a user handle).",
+        quote!(#integration)
+    );
     Ok(quote! {
         #(#attrs)*
         #[derive(::std::clone::Clone, ::std::fmt::Debug)]
@@ -270,12 +273,7 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
         ReturnType::Default => Output::Unit,
         ReturnType::Type(_, ty) => match &**ty {
             Type::Tuple(t) if t.elems.is_empty() => Output::Unit,
-            Type::Path(p)
-                if p.path
-                    .segments
-                    .last()
-                    .is_some_and(|s| s.ident == "Result") =>
-            {
+            Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Result") => {
                 errors.push(syn::Error::new_spanned(
                     ty,
                     "write the success type only: the endpoint returns `paragon_sdk::Result<T>`\nhelp: e.g. `-> User` instead of `-> Result<User>`",
@@ -317,10 +315,16 @@ fn parse_path(lit: &LitStr) -> syn::Result<Vec<Segment>> {
     let mut rest = text.as_str();
     while let Some(open) = rest.find(['{', '}']) {
         if rest[open..].starts_with('}') {
-            return Err(bad("unmatched `}` in the path", "write parameters as `{name}`"));
+            return Err(bad(
+                "unmatched `}` in the path",
+                "write parameters as `{name}`",
+            ));
         }
         let Some(close) = rest[open..].find('}') else {
-            return Err(bad("unclosed `{` in the path", "write parameters as `{name}`"));
+            return Err(bad(
+                "unclosed `{` in the path",
+                "write parameters as `{name}`",
+            ));
         };
         let name = &rest[open + 1..open + close];
         let ident: Ident = syn::parse_str(name).map_err(|_| {

@@ -18,7 +18,8 @@ impl Errors {
 
     /// Every error pushed (there must be at least one).
     pub(crate) fn into_error(self) -> syn::Error {
-        self.0.unwrap_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "invalid input"))
+        self.0
+            .unwrap_or_else(|| syn::Error::new(proc_macro2::Span::call_site(), "invalid input"))
     }
 
     /// `Err` with every error pushed, if any.

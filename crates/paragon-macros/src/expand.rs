@@ -21,7 +21,9 @@ pub(crate) fn integration(model: &Model, checked: &Checked) -> TokenStream {
     // `include_bytes!` makes cargo rebuild the crate when one of these files changes.
     let tracked = checked.tracked.iter().map(|p| {
         let p = p.display().to_string();
-        quote!(const _: &[u8] = ::std::include_bytes!(#p);)
+        quote!(
+            const _: &[u8] = ::std::include_bytes!(#p);
+        )
     });
     let client = checked.client.as_ref().map(|c| {
         let module = &c.module;

@@ -121,7 +121,12 @@ pub(crate) fn to_toml(entries: &[Entry]) -> syn::Result<Toml> {
     let mut text = String::from("# Declared with #[derive(Integration)].\n");
     text.push_str(&root);
     if !has_description && let Some(name) = &name {
-        writeln!(text, "description = {}", toml_string(&format!("The {name} integration."))).ok();
+        writeln!(
+            text,
+            "description = {}",
+            toml_string(&format!("The {name} integration."))
+        )
+        .ok();
     }
     if !has_icon {
         writeln!(text, "icon = {}", toml_string(DEFAULT_ICON)).ok();
@@ -223,7 +228,10 @@ impl Writer {
             if seen.contains(&e.key.as_str()) {
                 self.errors.push(syn::Error::new(
                     e.key_span,
-                    format!("duplicate key `{}`\nhelp: give each key once; remove this one", e.key),
+                    format!(
+                        "duplicate key `{}`\nhelp: give each key once; remove this one",
+                        e.key
+                    ),
                 ));
                 continue;
             }
@@ -254,7 +262,9 @@ impl Writer {
             Kind::Word(w) => {
                 self.errors.push(syn::Error::new(
                     w.span(),
-                    format!("expected a value, found the word `{w}`\nhelp: write a string: \"{w}\""),
+                    format!(
+                        "expected a value, found the word `{w}`\nhelp: write a string: \"{w}\""
+                    ),
                 ));
                 "\"\"".into()
             }

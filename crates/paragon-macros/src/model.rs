@@ -66,7 +66,11 @@ impl Model {
         }
         let mut entries = Vec::new();
         let mut attr_tokens = TokenStream::new();
-        for attr in input.attrs.iter().filter(|a| a.path().is_ident("integration")) {
+        for attr in input
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("integration"))
+        {
             attr_tokens.extend(attr.to_token_stream());
             match attr.parse_args::<Entries>() {
                 Ok(Entries(list)) => entries.extend(list),
@@ -148,7 +152,10 @@ impl Model {
             strings(&entry.value).unwrap_or_else(|| {
                 errors.push(syn::Error::new_spanned(
                     &entry.value.tokens,
-                    format!("`{key}` takes a list of strings, e.g. {key} = [\"{}\"]", example(key)),
+                    format!(
+                        "`{key}` takes a list of strings, e.g. {key} = [\"{}\"]",
+                        example(key)
+                    ),
                 ));
                 Vec::new()
             })

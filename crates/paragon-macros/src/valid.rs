@@ -40,9 +40,17 @@ pub(crate) fn check(model: &Model) -> syn::Result<Checked> {
     let (manifest, definition) = match &model.manifest {
         Some(lit) => {
             let path = crate_dir(lit.span())?.join(lit.value());
-            let manifest = Manifest::load(&path).map_err(|diags| {
-                file_errors(lit, "invalid manifest", diags.0.iter(), &path)
-            })?;
+            if !path.exists() {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "the manifest `{}` does not exist\nhelp: paths are relative to the crate's folder (CARGO_MANIFEST_DIR); name an integration.toml or its folder",
+                        lit.value()
+                    ),
+                ));
+            }
+            let manifest = Manifest::load(&path)
+                .map_err(|diags| file_errors(lit, "invalid manifest", diags.0.iter(), &path))?;
             let file = manifest.file().to_path_buf();
             (manifest, Definition::File(file))
         }
@@ -109,14 +117,34 @@ fn inline_manifest(model: &Model) -> syn::Result<(Manifest, Definition)> {
 /// The manifest's help, reworded where it speaks of TOML tables.
 fn attribute_help(field: &str, help: Option<&str>) -> Option<String> {
     let reworded = match field {
-        "auth" => "add e.g. `auth = oauth2(...)`, `auth = client_credentials(...)`, `auth = api_key` or `auth = none`",
+        "auth" => {
+            "add e.g. `auth = oauth2(...)`, `auth = client_credentials(...)`, `auth = api_key` or `auth = none`"
+        }
         "inputs" => "add e.g. `input(key = \"api_key\", label = \"API key\", kind = \"password\")`",
         "api.authorization" if help.is_some_and(|h| h.contains("say how requests")) => {
             "say how requests are authorized, e.g. `authorization = bearer(token = \"{credential.access_token}\")` or `authorization = headers(\"X-Api-Key\" = \"{input.api_key}\")`"
         }
-        _ => return help.map(str::to_owned),
+        _ => return help.map(inputs_as_attribute),
     };
     Some(reworded.to_owned())
+}
+
+/// `[[inputs]] key = "api_key"` (manifest syntax) → `input(key = "api_key", ...)`.
+fn inputs_as_attribute(help: &str) -> String {
+    const TOML: &str = "[[inputs]] key = ";
+    match help.find(TOML) {
+        Some(at) => {
+            let rest = &help[at + TOML.len()..];
+            let end = rest[1..].find('"').map_or(rest.len(), |i| i + 2);
+            format!(
+                "{}`input(key = {}, label = \"...\")`{}",
+                &help[..at],
+                &rest[..end],
+                &rest[end..]
+            )
+        }
+        None => help.to_owned(),
+    }
 }
 
 /// Runs the code generator over the spec.
@@ -209,7 +237,10 @@ fn file_errors<'d>(
         errors.push(syn::Error::new(lit.span(), message));
     }
     if errors.is_empty() {
-        errors.push(syn::Error::new(lit.span(), format!("{what}: {}", shown(path))));
+        errors.push(syn::Error::new(
+            lit.span(),
+            format!("{what}: {}", shown(path)),
+        ));
     }
     match errors.finish() {
         Err(e) => e,

@@ -95,7 +95,10 @@ struct Env {
 /// A fake provider, a local server serving the derived definition, and alice connected with
 /// an API key through the SDK.
 async fn start() -> Env {
-    let provider = FakeProvider::builder().start().await.expect("fake provider");
+    let provider = FakeProvider::builder()
+        .start()
+        .await
+        .expect("fake provider");
     // The inline definition names the default icon, which ships beside this crate.
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/integration.toml");
     let manifest = Manifest::parse(TaskLabKeys::definition_toml().expect("definition"), file)
@@ -136,12 +139,20 @@ async fn endpoints_call_the_provider_through_the_proxy() {
     assert_eq!(me.via, "x-api-key");
     assert!(me.id.starts_with("key-"), "{me:?}");
 
-    let created = api.create_task(&NewTask { title: "write the macro" }).await.expect("create");
+    let created = api
+        .create_task(&NewTask {
+            title: "write the macro",
+        })
+        .await
+        .expect("create");
     assert_eq!(created.title, "write the macro");
     assert_eq!(api.task(&created.id).await.expect("get"), created);
 
     let listed = api
-        .tasks(&ListQuery { limit: 5, status: Some("todo") })
+        .tasks(&ListQuery {
+            limit: 5,
+            status: Some("todo"),
+        })
         .await
         .expect("list");
     assert_eq!(listed, vec![created]);
@@ -168,7 +179,9 @@ async fn path_parameters_are_encoded_and_default_headers_sent() {
 #[tokio::test]
 async fn test_connection_and_generated_operations() {
     let env = start().await;
-    let outcome = TaskLabKeys::test_connection(&env.alice).await.expect("test");
+    let outcome = TaskLabKeys::test_connection(&env.alice)
+        .await
+        .expect("test");
     assert!(outcome.is_success(), "{outcome:?}");
 
     // The spec's typed operations, for the integration of the same name.
@@ -177,8 +190,18 @@ async fn test_connection_and_generated_operations() {
     let me = client.get_me().await.expect("get_me");
     assert!(me.id.starts_with("key-"));
     let task = client
-        .create_task(tasklab::types::NewTask { status: None, title: "typed".into() })
+        .create_task(tasklab::types::NewTask {
+            status: None,
+            title: "typed".into(),
+        })
         .await
         .expect("create_task");
-    assert_eq!(client.get_task(task.id.clone()).await.expect("get_task").title, "typed");
+    assert_eq!(
+        client
+            .get_task(task.id.clone())
+            .await
+            .expect("get_task")
+            .title,
+        "typed"
+    );
 }
