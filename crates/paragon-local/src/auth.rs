@@ -239,6 +239,39 @@ impl User {
 mod tests {
     use super::*;
 
+    fn user_with(perms: Value) -> User {
+        User {
+            project_id: "p".into(),
+            user_id: "u".into(),
+            exp: 0,
+            permissions: perms.as_object().cloned(),
+        }
+    }
+
+    #[test]
+    fn permissions_most_specific_key_wins() {
+        let u = user_with(serde_json::json!({
+            "integration:*": ["credential:read"],
+            "integration:custom.tasklab": true,
+            "credential:c-1": false,
+        }));
+        assert!(u.check("custom.tasklab", None, Access::Write).is_ok());
+        assert!(
+            u.check("custom.tasklab", Some("c-1"), Access::Read)
+                .is_err()
+        );
+        assert!(u.check("custom.other", None, Access::Read).is_ok());
+        let e = u.check("custom.other", None, Access::Write).unwrap_err();
+        assert_eq!(e.status().as_u16(), 403);
+        let none = user_with(serde_json::json!({ "integration:custom.a": true }));
+        assert!(none.check("custom.b", None, Access::Read).is_err());
+        assert!(
+            user_with(Value::Null)
+                .check("custom.b", None, Access::Write)
+                .is_ok()
+        );
+    }
+
     #[test]
     fn mint_verify_and_reject() {
         let key = ProjectKey::generate();
