@@ -11,8 +11,6 @@ use crate::error::{Error, Result};
 /// A 2xx answer from the proxy. Read the body once, with [`json`](Response::json),
 /// [`bytes`](Response::bytes), [`text`](Response::text) or [`bytes_stream`](Response::bytes_stream).
 pub struct Response {
-    status: StatusCode,
-    headers: HeaderMap,
     raw: bool,
     inner: reqwest::Response,
 }
@@ -21,8 +19,8 @@ impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Not the URL: its query may carry values that do not belong in logs.
         f.debug_struct("Response")
-            .field("status", &self.status)
-            .field("headers", &self.headers)
+            .field("status", &self.status())
+            .field("headers", self.headers())
             .field("raw", &self.raw)
             .finish_non_exhaustive()
     }
@@ -30,22 +28,17 @@ impl std::fmt::Debug for Response {
 
 impl Response {
     pub(crate) fn new(inner: reqwest::Response, raw: bool) -> Self {
-        Response {
-            status: inner.status(),
-            headers: inner.headers().clone(),
-            raw,
-            inner,
-        }
+        Response { raw, inner }
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status()
     }
 
     /// The response headers (the provider's, in raw mode).
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        self.inner.headers()
     }
 
     /// Whether the request asked for the provider's raw answer.
