@@ -279,7 +279,7 @@ impl Paragon {
                     let status = res.status();
                     let headers = res.headers().clone();
                     let retry_after = retry::retry_after(&headers);
-                    let body = res.bytes().await.unwrap_or_default();
+                    let body = read_error_body(res).await;
                     Err((
                         classify(call.route, status, &headers, body, retry_after),
                         retry_after,
@@ -327,6 +327,22 @@ impl Paragon {
         let body = res.bytes().await.map_err(Error::from_reqwest)?;
         crate::response::decode_json(&body)
     }
+}
+
+/// Error bodies are kept up to this size (the rest is dropped): enough for any error document,
+/// bounded against a misbehaving server.
+const MAX_ERROR_BODY: usize = 1 << 20;
+
+async fn read_error_body(mut res: reqwest::Response) -> Bytes {
+    let mut body = bytes::BytesMut::new();
+    while let Ok(Some(chunk)) = res.chunk().await {
+        let room = MAX_ERROR_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    body.freeze()
 }
 
 fn is_idempotent(method: &Method) -> bool {

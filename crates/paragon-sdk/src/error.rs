@@ -71,9 +71,9 @@ pub enum Error {
     /// The request did not complete in time (connect or total timeout).
     #[error("timed out: {0}")]
     Timeout(String),
-    /// The connection failed (DNS, refused, reset, TLS).
+    /// The connection failed (DNS, refused, reset, TLS). The source is the HTTP stack's error.
     #[error("transport: {0}")]
-    Transport(#[source] reqwest::Error),
+    Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The answer could not be decoded into the expected type.
     #[error("decode: {message}; body starts with: {snippet:?}")]
     Decode {
@@ -154,7 +154,8 @@ impl Error {
     /// Whether the retry policy may try again after this error.
     pub(crate) fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(e) => e.is_connect() || e.is_request(),
+            // Raised while sending: the request did not get an answer.
+            Error::Transport(_) => true,
             Error::RateLimited { .. } => true,
             _ => matches!(
                 self.status(),
@@ -190,7 +191,7 @@ impl Error {
                 snippet: String::new(),
             }
         } else {
-            Error::Transport(e.without_url())
+            Error::Transport(Box::new(e.without_url()))
         }
     }
 }
