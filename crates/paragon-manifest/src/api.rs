@@ -4,7 +4,7 @@ use base64::Engine as _;
 
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
-use crate::template::Template;
+use crate::template::{Reference, Template};
 
 /// The `[api]` table.
 #[derive(Clone, Debug)]
@@ -103,6 +103,32 @@ impl Api {
     /// The default header templates, in file order.
     pub fn headers(&self) -> &[(String, Template)] {
         &self.headers
+    }
+
+    /// Every reference in the API setup (base URL, authorization, default headers), e.g. to
+    /// know whether rendering needs the user's metadata.
+    ///
+    /// ```
+    /// use paragon_manifest::{Manifest, Reference};
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/freshdesk")).unwrap();
+    /// let refs: Vec<String> = m.api().references().map(|r| r.to_string()).collect();
+    /// assert_eq!(refs, ["{input.domain}", "{input.api_key}"]);
+    /// assert!(!m.api().references().any(|r| matches!(r, Reference::User(_))));
+    /// ```
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        let authorization: Vec<&Template> = match &self.authorization {
+            ApiAuthorization::None => Vec::new(),
+            ApiAuthorization::Bearer { token } => vec![token],
+            ApiAuthorization::Basic { username, password } => vec![username, password],
+            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
+                pairs.iter().map(|(_, t)| t).collect()
+            }
+        };
+        std::iter::once(&self.base_url)
+            .chain(authorization)
+            .chain(self.headers.iter().map(|(_, t)| t))
+            .flat_map(Template::references)
     }
 
     pub(crate) fn render_authorization(
