@@ -151,7 +151,9 @@ impl Demo {
         provider_account: &str,
     ) -> Result<String> {
         let paragon = self.paragon.user(user);
-        let authorize = paragon.build_oauth(integration, &OAuthOptions::new()).await?;
+        let authorize = paragon
+            .build_oauth(integration, &OAuthOptions::new())
+            .await?;
 
         let page = self
             .http

@@ -103,12 +103,9 @@ pub fn served_manifest<I: paragon_sdk::Integration>() -> Result<Manifest> {
 /// typed clients.
 pub async fn run(out: &mut Out) -> Result<()> {
     let inline = served_manifest::<TaskLabKeys>()?;
-    let demo = Demo::start_with(|server| {
-        server
-            .manifest(inline)
-            .specs(specs_dir().join("tasklab"))
-    })
-    .await?;
+    let demo =
+        Demo::start_with(|server| server.manifest(inline).specs(specs_dir().join("tasklab")))
+            .await?;
     let alice = demo.paragon().user("alice");
 
     out.heading("Inline: #[derive(Integration)] #[integration(name = \"Task Lab Keys\", ...)]");

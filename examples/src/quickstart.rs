@@ -23,7 +23,10 @@ pub const USER: &str = "alice";
 pub async fn run(out: &mut Out) -> Result<()> {
     out.line("Starting Task Lab (fake provider) and the local Connect server in-process...");
     let demo = Demo::start().await?;
-    out.line(format!("  Task Lab API:          {}/v1", demo.provider().url()));
+    out.line(format!(
+        "  Task Lab API:          {}/v1",
+        demo.provider().url()
+    ));
     out.line(format!("  local Connect server:  {}", demo.url()));
     out.line(format!("  project id:            {}", demo.project_id()));
 
@@ -44,7 +47,9 @@ pub async fn run(out: &mut Out) -> Result<()> {
     // server's URL instead.
     out.line("    let paragon = Paragon::new(token);");
     out.line("    paragon.request(\"custom.tasklab\", Method::GET, \"/me\").await?");
-    out.line("(here with the local server's URL: Paragon::builder().user_token(token).base_url(url))");
+    out.line(
+        "(here with the local server's URL: Paragon::builder().user_token(token).base_url(url))",
+    );
     let paragon = Paragon::builder()
         .ignore_env()
         .user_token(&token)

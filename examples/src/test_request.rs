@@ -37,7 +37,11 @@ pub async fn run(out: &mut Out) -> Result<()> {
     let outcome = alice
         .test_connection(&manifest.slug(), manifest.test_endpoint())
         .await?;
-    show(out, "paragon.test_connection(slug, test_endpoint)", &outcome);
+    show(
+        out,
+        "paragon.test_connection(slug, test_endpoint)",
+        &outcome,
+    );
 
     out.heading("From a #[derive(Integration)] type");
     let outcome = TaskLabKeys::test_connection(&alice).await?;
@@ -55,12 +59,8 @@ pub async fn run(out: &mut Out) -> Result<()> {
     show(out, "TaskLabKeys::test_connection(&bob)", &outcome);
 
     out.heading("The same from a shell");
-    out.line(format!(
-        "PARAGON_PROJECT_ID={} PARAGON_SIGNING_KEY_FILE=key.pem PARAGON_API_URL={url} PARAGON_PROXY_URL={url} \\",
-        demo.project_id(),
-        url = demo.url()
-    ));
-    out.line("  paragon test --manifest specs/tasklab-keys --user alice");
+    out.line("With PARAGON_PROJECT_ID and PARAGON_SIGNING_KEY set (and PARAGON_API_URL/PARAGON_PROXY_URL");
+    out.line("for a local server):  paragon test --manifest specs/tasklab-keys --user alice");
 
     demo.shutdown().await;
     Ok(())

@@ -6,7 +6,7 @@
 //! `paragon_codegen::Generator::new("../specs/tasklab").generate()`, which writes
 //! `$OUT_DIR/tasklab.rs`; this module includes it:
 //!
-//! ```ignore
+//! ```text
 //! include!(concat!(env!("OUT_DIR"), "/tasklab.rs"));
 //! ```
 
@@ -34,7 +34,10 @@ pub async fn run(out: &mut Out) -> Result<()> {
 
     out.heading("get_me()");
     let me = tasklab.get_me().await?;
-    out.line(format!("{} <{}> via {:?}, scopes {:?}", me.name, me.email, me.auth, me.scopes));
+    out.line(format!(
+        "{} <{}> via {:?}, scopes {:?}",
+        me.name, me.email, me.auth, me.scopes
+    ));
 
     out.heading("create_task(NewTask { .. })");
     let task = tasklab
@@ -43,7 +46,10 @@ pub async fn run(out: &mut Out) -> Result<()> {
             status: Some(TaskStatus::InProgress),
         })
         .await?;
-    out.line(format!("created {} {:?} ({:?})", task.id, task.title, task.status));
+    out.line(format!(
+        "created {} {:?} ({:?})",
+        task.id, task.title, task.status
+    ));
 
     out.heading("list_tasks().status(InProgress).limit(10)");
     let tasks = tasklab

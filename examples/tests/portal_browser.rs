@@ -1,0 +1,385 @@
+//! The Connect Portal in a real browser: headless Chromium driven over WebDriver
+//! (`chromedriver` + `fantoccini`) against the in-process demo.
+//!
+//! API key: open the portal, type the key, Enable, see the test request succeed, send it
+//! again, Disconnect. OAuth: Enable, approve on Task Lab's consent page as another account,
+//! come back connected with a passing test request, Disconnect.
+//!
+//! Every step is saved as a PNG under `<target dir>/portal-screenshots/` (`target/` of the
+//! workspace, or `$CARGO_TARGET_DIR`), with `chromedriver.log` beside them.
+//!
+//! Needs `chromium` and `chromedriver` on `PATH` (Debian: `apt-get install chromium
+//! chromium-driver`). Without them the test says it is skipped and passes, unless
+//! `PARAGON_REQUIRE_BROWSER=1`, which makes it fail.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use paragon_examples::Demo;
+use paragon_examples::demo::{API_KEY, TASKLAB, TASKLAB_KEYS};
+use serde_json::json;
+
+type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connect_portal_in_chromium() {
+    let required = std::env::var("PARAGON_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+    let (Some(chromium), Some(chromedriver)) = (
+        on_path(&["chromium", "chromium-browser", "google-chrome"]),
+        on_path(&["chromedriver"]),
+    ) else {
+        assert!(
+            !required,
+            "PARAGON_REQUIRE_BROWSER=1 but chromium or chromedriver is not on PATH \
+             (Debian: apt-get install -y chromium chromium-driver)"
+        );
+        println!(
+            "skipped: install chromium chromium-driver to run the Connect Portal browser test"
+        );
+        return;
+    };
+
+    let shots = screenshots_dir();
+    std::fs::create_dir_all(&shots).expect("screenshots folder");
+    for old in std::fs::read_dir(&shots)
+        .expect("read screenshots folder")
+        .flatten()
+    {
+        if old.path().extension().is_some_and(|e| e == "png") {
+            let _ = std::fs::remove_file(old.path());
+        }
+    }
+    let profile = std::env::temp_dir().join(format!(
+        "paragon-portal-chromium-{}-{}",
+        std::process::id(),
+        unix_nanos()
+    ));
+
+    let driver = Driver::start(&chromedriver, &shots.join("chromedriver.log"))
+        .await
+        .expect("start chromedriver");
+    let client = ClientBuilder::rustls()
+        .expect("TLS setup")
+        .capabilities(capabilities(&chromium, &profile))
+        .connect(&driver.url)
+        .await
+        .expect("open a Chromium session");
+
+    let demo = Demo::start().await.expect("demo servers");
+    let steps = Steps {
+        client: &client,
+        shots: &shots,
+        count: 0,
+    };
+    let outcome = run(steps, &demo).await;
+
+    // Close the browser before reporting, so a failure leaves no Chromium behind.
+    let _ = client.close().await;
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&profile);
+    demo.shutdown().await;
+    if let Err(e) = outcome {
+        panic!("{e}\n(screenshots so far: {})", shots.display());
+    }
+    println!("screenshots: {}", shots.display());
+}
+
+async fn run(mut steps: Steps<'_>, demo: &Demo) -> Result {
+    let token = demo.user_token("alice")?;
+    let alice = demo.paragon().user("alice");
+
+    // --- API key ---------------------------------------------------------------------------
+    steps
+        .open(&format!(
+            "{}/connect/{TASKLAB_KEYS}?token={token}",
+            demo.url()
+        ))
+        .await?;
+    // The token was exchanged for a session cookie and dropped from the address.
+    let url = steps.client.current_url().await?;
+    check(
+        url.query().is_none(),
+        format!("the token stayed in the URL: {url}"),
+    )?;
+    steps.expect_text("h1", "Task Lab Keys").await?;
+    steps
+        .expect_text("main", "No account connected yet.")
+        .await?;
+    steps.shot("keys-portal").await?;
+
+    steps.find("#in-api_key").await?.send_keys(API_KEY).await?;
+    steps.shot("keys-entered").await?;
+    steps.click("form[action$='/enable'] button").await?;
+    steps
+        .expect_text("section.result", "answered 200 — the connection works.")
+        .await?;
+    steps.expect_text("main", "Connected").await?;
+    steps.shot("keys-enabled").await?;
+    check(
+        alice.me().await?.integrations[TASKLAB_KEYS].enabled,
+        "the portal says connected but /sdk/me does not",
+    )?;
+
+    steps.click("form[action$='/test'] button").await?;
+    steps
+        .expect_text("section.result", "answered 200 — the connection works.")
+        .await?;
+    steps.expect_text("section.result pre", "\"key-1\"").await?;
+    steps.shot("keys-test-request").await?;
+
+    steps.click("form[action$='/disconnect'] button").await?;
+    steps
+        .expect_text("main", "No account connected yet.")
+        .await?;
+    steps.shot("keys-disconnected").await?;
+    check(
+        !alice.me().await?.integrations[TASKLAB_KEYS].enabled,
+        "still connected after Disconnect",
+    )?;
+
+    // --- OAuth -----------------------------------------------------------------------------
+    steps
+        .open(&format!("{}/connect/{TASKLAB}?token={token}", demo.url()))
+        .await?;
+    steps.expect_text("h1", "Task Lab").await?;
+    steps.shot("oauth-portal").await?;
+
+    steps.click("form[action$='/enable'] button").await?;
+    // Now on the provider's own page.
+    let url = steps.client.current_url().await?;
+    check(
+        url.as_str().starts_with(demo.provider().url()),
+        format!("Enable did not lead to Task Lab's consent page but to {url}"),
+    )?;
+    steps
+        .expect_text("body", "asks to access your Task Lab account")
+        .await?;
+    let account = steps.find("input[name='username']").await?;
+    account.clear().await?;
+    account.send_keys("grace").await?;
+    steps.shot("oauth-consent").await?;
+
+    steps
+        .click("button[name='decision'][value='allow']")
+        .await?;
+    // Back on the portal, which ran the test request for the new account.
+    let url = steps.client.current_url().await?;
+    check(
+        url.as_str().starts_with(demo.url()),
+        format!("the consent did not return to the portal: {url}"),
+    )?;
+    steps
+        .expect_text("section.result", "answered 200 — the connection works.")
+        .await?;
+    steps.expect_text("section.result pre", "\"grace\"").await?;
+    steps.shot("oauth-connected").await?;
+    let me: serde_json::Value = alice
+        .request(TASKLAB, paragon_sdk::Method::GET, "/me")
+        .await?
+        .json()
+        .await?;
+    check(
+        me["id"] == "grace",
+        format!("the proxy acts as {me} instead of grace"),
+    )?;
+
+    steps.click("form[action$='/disconnect'] button").await?;
+    steps
+        .expect_text("main", "No account connected yet.")
+        .await?;
+    steps.shot("oauth-disconnected").await?;
+    Ok(())
+}
+
+/// The browser session and where its screenshots go, numbered in order.
+struct Steps<'a> {
+    client: &'a Client,
+    shots: &'a Path,
+    count: usize,
+}
+
+impl Steps<'_> {
+    async fn open(&self, url: &str) -> Result {
+        self.client.goto(url).await?;
+        Ok(())
+    }
+
+    async fn find(&self, css: &str) -> Result<Element> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .map_err(|e| format!("no `{css}` on {}: {e}", self.where_am_i()))?)
+    }
+
+    fn where_am_i(&self) -> String {
+        format!("the page (step {})", self.count)
+    }
+
+    /// Clicks, then waits until the page it was on has been replaced.
+    async fn click(&self, css: &str) -> Result {
+        let before = self.client.find(Locator::Css("html")).await?;
+        self.find(css).await?.click().await?;
+        let deadline = Instant::now() + WAIT;
+        while before.tag_name().await.is_ok() {
+            if Instant::now() > deadline {
+                return Err(format!("clicking `{css}` did not load a new page").into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.find("body").await?;
+        Ok(())
+    }
+
+    /// Waits until the element's text contains `text`.
+    async fn expect_text(&self, css: &str, text: &str) -> Result {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let shown = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if shown.contains(text) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let page = self.client.source().await.unwrap_or_default();
+                return Err(format!(
+                    "expected {text:?} in `{css}`, which shows {shown:?}; page:\n{page}"
+                )
+                .into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn shot(&mut self, name: &str) -> Result {
+        self.count += 1;
+        let png = self.client.screenshot().await?;
+        let path = self.shots.join(format!("{:02}-{name}.png", self.count));
+        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(())
+    }
+}
+
+fn check(ok: bool, message: impl Into<String>) -> Result {
+    if ok {
+        Ok(())
+    } else {
+        Err(message.into().into())
+    }
+}
+
+/// Headless Chromium as CI runs it (as root, in a container): no sandbox, no GPU, nothing
+/// reaching the network by itself, a fresh profile.
+fn capabilities(chromium: &Path, profile: &Path) -> serde_json::Map<String, serde_json::Value> {
+    let caps = json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--window-size=1000,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        },
+    });
+    match caps {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    }
+}
+
+/// A `chromedriver` process on a free loopback port, killed when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    async fn start(binary: &Path, log: &Path) -> Result<Driver> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let child = Command::new(binary)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let ready = match http.get(format!("{}/status", driver.url)).send().await {
+                Ok(res) => res
+                    .json::<serde_json::Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true),
+                Err(_) => false,
+            };
+            if ready {
+                return Ok(driver);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("chromedriver did not start; see {}", log.display()).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The first of `names` found on `PATH`.
+fn on_path(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// `<target dir>/portal-screenshots`: the test binary lives in `<target dir>/<profile>/deps/`.
+fn screenshots_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
+    target.join("portal-screenshots")
+}
+
+/// Something different per run for the profile folder's name.
+fn unix_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
