@@ -89,7 +89,6 @@ pub use integration::Integration;
 pub use request::ProxyRequest;
 pub use response::Response;
 pub use retry::RetryPolicy;
-pub use secret::Secret;
 pub use token::{
     DEFAULT_TOKEN_TTL, PERMISSIONS_CLAIM, Permissions, SigningKey, TokenOptions, UserToken,
 };
