@@ -25,7 +25,7 @@ paragon-sdk = { path = "$root/crates/paragon-sdk" }
 TOML
 cp "$root/Cargo.lock" "$work/Cargo.lock"
 cargo run --quiet --release --manifest-path "$root/Cargo.toml" -p paragon-codegen -- \
-    generate --spec "$spec" --name GitHub --out "$work/src/github.rs"
+    generate --integration "$root/specs/github" --spec "$spec" --out "$work/src/github.rs"
 printf '//! GitHub client, generated.\nmod github;\npub use github::*;\n' > "$work/src/lib.rs"
 RUSTFLAGS="-D warnings" cargo check --quiet --manifest-path "$work/Cargo.toml"
 echo "GitHub client: cargo check passed (no warnings)"

@@ -361,7 +361,7 @@ impl<'a> TypeGen<'a> {
 
     /// A new named type for an inline schema, shared with identical inline schemas.
     fn inline_def(&mut self, obj: &Map<String, Value>, hint: &str) -> Ty {
-        let key = serde_json::to_string(obj).unwrap_or_default();
+        let key = serde_json::to_string(&shape_key(obj)).unwrap_or_default();
         if let Some(&id) = self.inline.get(&key) {
             return Ty::Named(id);
         }
@@ -582,6 +582,52 @@ impl<'a> TypeGen<'a> {
             _ => None,
         };
         DefKind::Struct { fields, extra }
+    }
+}
+
+/// Keywords that only document a schema: inline schemas that differ in these alone share a type.
+const DOC_KEYWORDS: &[&str] = &[
+    "description",
+    "title",
+    "example",
+    "examples",
+    "externalDocs",
+    "$comment",
+];
+
+/// A schema without its documentation keywords (at every level), for deduplicating inline types.
+/// Property names are kept as they are: a property called `description` is part of the shape.
+fn shape_key(obj: &Map<String, Value>) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in obj {
+        if DOC_KEYWORDS.contains(&k.as_str()) || k.starts_with("x-") {
+            continue;
+        }
+        let v = match (k.as_str(), v) {
+            (
+                "properties" | "patternProperties" | "definitions" | "$defs",
+                Value::Object(props),
+            ) => Value::Object(
+                props
+                    .iter()
+                    .map(|(name, s)| (name.clone(), schema_key(s)))
+                    .collect(),
+            ),
+            ("items" | "additionalProperties" | "not", s) => schema_key(s),
+            ("allOf" | "oneOf" | "anyOf" | "prefixItems", Value::Array(items)) => {
+                Value::Array(items.iter().map(schema_key).collect())
+            }
+            (_, v) => v.clone(),
+        };
+        out.insert(k.clone(), v);
+    }
+    out
+}
+
+fn schema_key(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(shape_key(o)),
+        other => other.clone(),
     }
 }
 
