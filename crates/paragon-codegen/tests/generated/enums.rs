@@ -241,9 +241,9 @@ pub mod types {
     pub struct Issue {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub also_reason: ::std::option::Option<IssueAlsoReason>,
-        /// Differs only in its description
+        /// Differs only in its description, so it shares the type.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub documented_reason: ::std::option::Option<IssueDocumentedReason>,
+        pub documented_reason: ::std::option::Option<IssueAlsoReason>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<IssueAlsoReason>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -252,17 +252,6 @@ pub mod types {
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub enum IssueAlsoReason {
-        #[serde(rename = "completed")]
-        Completed,
-        #[serde(rename = "not_planned")]
-        NotPlanned,
-        /// A value this client does not know, kept as sent.
-        #[serde(untagged)]
-        UnknownValue(::std::string::String),
-    }
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
-    #[serde(crate = "::paragon_sdk::__private::serde")]
-    pub enum IssueDocumentedReason {
         #[serde(rename = "completed")]
         Completed,
         #[serde(rename = "not_planned")]
