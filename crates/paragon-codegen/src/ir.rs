@@ -300,6 +300,10 @@ impl<'a> TypeGen<'a> {
             if !strings.is_empty() && strings.len() == non_null {
                 return self.inline_def(obj, hint);
             }
+            // Numbers or booleans: the plain type, with the allowed values in the docs.
+            let shown: Vec<String> = values.iter().take(20).map(Value::to_string).collect();
+            let more = if values.len() > 20 { ", …" } else { "" };
+            self.note = Some(format!("One of: {}{more}.", shown.join(", ")));
         }
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(members)) = obj.get(key) {

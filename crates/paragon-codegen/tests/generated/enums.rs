@@ -286,6 +286,7 @@ pub mod types {
         #[serde(untagged)]
         UnknownValue(::std::string::String),
     }
+    /// One of: 1, 2, 3.
     pub type Priority = i64;
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
