@@ -1,6 +1,6 @@
 //! Declare a Paragon custom integration in Rust source and get a typed client at compile time.
 //!
-//! `#[derive(Integration)]` implements [`paragon_sdk::Integration`] (the `custom.` name, the
+//! `#[derive(Integration)]` implements `paragon_sdk::Integration` (the `custom.` name, the
 //! test endpoint, the definition) from attributes or from a manifest file, and
 //! `#[endpoints(Type)]` turns a trait of annotated `async fn`s into a typed client:
 //!
@@ -71,7 +71,7 @@
 //! | `authorization = bearer(token = ...)` / `basic(...)` / `headers("X-Key" = ...)` / `query(key = ...)` / `none` | `api.authorization` |
 //! | `headers("Accept" = "...")` | `[api.headers]` |
 //!
-//! Inline, `description` defaults to "The <name> integration.", `color` to `#4B5563` and
+//! Inline, `description` defaults to `"The <name> integration."`, `color` to `#4B5563` and
 //! `icon` to a neutral icon shipped with this crate; `icon = "assets/github.svg"` is relative
 //! to the crate's folder (`CARGO_MANIFEST_DIR`).
 //!
@@ -90,7 +90,11 @@
 //! type, percent-encoded as one segment); a `#[body]` argument is sent as JSON and a `#[query]`
 //! argument (anything `serde` encodes as a form) as query parameters. The method returns
 //! `paragon_sdk::Result<T>`, decoding the JSON answer (`T = ()` ignores it). The trait becomes
-//! a client struct of the same name.
+//! a client struct of the same name, and `Type::client(&paragon)` returns it — so a type has
+//! either an `#[endpoints]` trait or a `spec`, not both.
+//!
+//! The expansion names only `::paragon_sdk` and `::std` paths: depending on `paragon-sdk` is
+//! enough.
 #![warn(missing_docs)]
 
 mod ast;
