@@ -84,6 +84,8 @@ impl Demo {
         let pem = server
             .signing_key_pem()
             .ok_or("the local server in development mode has no signing key")?;
+        // Loopback only: an HTTP proxy from the environment must not see these calls.
+        let http = reqwest::Client::builder().no_proxy().build()?;
         // What a service builds from PARAGON_PROJECT_ID and PARAGON_SIGNING_KEY, pointed at the
         // local server instead of Paragon's cloud.
         let paragon = Paragon::builder()
@@ -91,12 +93,13 @@ impl Demo {
             .project_id(server.project_id())
             .signing_key(SigningKey::from_pem(pem)?)
             .base_url(server.url())
+            .http_client(http.clone())
             .build()?;
         Ok(Demo {
             provider,
             server,
             paragon,
-            http: reqwest::Client::builder().no_proxy().build()?,
+            http,
         })
     }
 
@@ -118,6 +121,11 @@ impl Demo {
     /// The project's signing key as PEM (what `PARAGON_SIGNING_KEY` holds in production).
     pub fn signing_key_pem(&self) -> &str {
         self.server.signing_key_pem().unwrap_or_default()
+    }
+
+    /// An HTTP client for the demo's loopback servers (it ignores `HTTP_PROXY`).
+    pub fn http_client(&self) -> reqwest::Client {
+        self.http.clone()
     }
 
     /// Task Lab, the fake provider.

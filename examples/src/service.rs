@@ -118,7 +118,7 @@ pub async fn run(out: &mut Out) -> Result<()> {
     });
     out.line(format!("The app listens on {app_url}"));
 
-    let http = reqwest::Client::builder().no_proxy().build()?;
+    let http = demo.http_client();
     for user in ["alice", "bob", "carol"] {
         out.heading(format!("GET {app_url}/tasks as {user}"));
         let res = http
