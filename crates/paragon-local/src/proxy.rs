@@ -118,32 +118,24 @@ pub(crate) async fn pick_credential(
     integration: &Integration,
     wanted: Option<&str>,
 ) -> Result<Credential, ApiError> {
-    if let Some(id) = wanted {
-        let c = app
-            .store
-            .get_credential(&user.project_id, &user.user_id, id)
-            .await?
-            .filter(|c| c.integration == integration.slug)
-            .ok_or_else(|| {
-                ApiError::not_found(format!(
-                    "no credential {id:?} of this user for {}",
-                    integration.slug
-                ))
-            })?;
-        return Ok(c);
-    }
     let all = app
         .store
-        .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
+        .cached_credentials(&user.project_id, &user.user_id)
         .await?;
-    let first_valid = all.iter().position(|c| c.status == Status::Valid);
-    match first_valid {
-        Some(i) => Ok(all
-            .into_iter()
-            .nth(i)
-            .ok_or_else(|| ApiError::internal("gone"))?),
-        None => match all.into_iter().next() {
-            Some(c) => Err(crate::refresh::invalid_error(&c)),
+    let mut mine = all.iter().filter(|c| c.integration == integration.slug);
+    if let Some(id) = wanted {
+        return mine.find(|c| c.id == id).cloned().ok_or_else(|| {
+            ApiError::not_found(format!(
+                "no credential {id:?} of this user for {}",
+                integration.slug
+            ))
+        });
+    }
+    let mine: Vec<&Credential> = mine.collect();
+    match mine.iter().find(|c| c.status == Status::Valid) {
+        Some(c) => Ok((*c).clone()),
+        None => match mine.first() {
+            Some(c) => Err(crate::refresh::invalid_error(c)),
             None => Err(ApiError::not_enabled(&integration.slug)),
         },
     }
@@ -335,13 +327,23 @@ fn is_full_url(target: &str) -> bool {
     lower.starts_with("https://") || lower.starts_with("http://")
 }
 
-/// Body of a provider answer as JSON: parsed if it is JSON, else a string, `null` if empty.
-pub(crate) fn body_value(body: &[u8]) -> Value {
-    if body.is_empty() {
-        return Value::Null;
+/// `{"output": <body>}`: the provider's JSON spliced in as is (validated, not re-encoded),
+/// other text as a JSON string, an empty body as `null`.
+pub(crate) fn envelope(body: &[u8]) -> Bytes {
+    let trimmed = body.trim_ascii();
+    if trimmed.is_empty() {
+        return Bytes::from_static(b"{\"output\":null}");
     }
-    serde_json::from_slice(body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+    let mut out = Vec::with_capacity(body.len() + 12);
+    out.extend_from_slice(b"{\"output\":");
+    if serde_json::from_slice::<serde::de::IgnoredAny>(trimmed).is_ok() {
+        out.extend_from_slice(trimmed);
+    } else {
+        let text = Value::String(String::from_utf8_lossy(body).into_owned()).to_string();
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.push(b'}');
+    Bytes::from(out)
 }
 
 /// The axum handler for every proxy route.
@@ -425,9 +427,12 @@ async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
         }
         return Ok(response);
     }
-    let envelope = serde_json::json!({ "output": body_value(&answer.body) });
-    let mut response = axum::Json(envelope).into_response();
+    let mut response = Response::new(Body::from(envelope(&answer.body)));
     *response.status_mut() = answer.status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Some(v) = answer.headers.get(header::RETRY_AFTER) {
         response
             .headers_mut()

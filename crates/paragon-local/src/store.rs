@@ -12,9 +12,10 @@ use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -175,12 +176,26 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// How long the proxy may reuse a user's credentials read from the store. Writes through this
+/// process invalidate them at once; a write by another replica (PostgreSQL) is seen after at
+/// most this long — and a token refreshed elsewhere is picked up at once on a provider 401,
+/// since refreshes always re-read the store.
+const CACHE_TTL: Duration = Duration::from_secs(1);
+const CACHE_MAX_USERS: usize = 10_000;
+
+type CacheMap = HashMap<(String, String), (Instant, Arc<Vec<Credential>>)>;
+
 /// The credential store.
 #[derive(Clone)]
 pub(crate) struct Store {
     pool: AnyPool,
     cipher: Cipher,
     backend: Backend,
+    /// Each user's credentials for the hot proxy path (a store read per proxied request
+    /// costs more than the rest of the proxy's own work).
+    cache: Arc<Mutex<CacheMap>>,
+    /// Bumped by every credential write, so a read racing a write is not cached.
+    writes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 fn migrator(backend: Backend) -> Migrator {
@@ -270,7 +285,52 @@ impl Store {
             pool,
             cipher,
             backend,
+            cache: Arc::default(),
+            writes: Arc::default(),
         })
+    }
+
+    /// The user's credentials, from the cache when read less than [`CACHE_TTL`] ago.
+    pub(crate) async fn cached_credentials(
+        &self,
+        project: &str,
+        user: &str,
+    ) -> Result<Arc<Vec<Credential>>, StoreError> {
+        let key = (project.to_string(), user.to_string());
+        {
+            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((at, list)) = cache.get(&key)
+                && at.elapsed() < CACHE_TTL
+            {
+                return Ok(list.clone());
+            }
+        }
+        let generation = self.generation();
+        let read_at = Instant::now();
+        let list = Arc::new(self.list_credentials(project, user, None).await?);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_MAX_USERS {
+            cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+            if cache.len() >= CACHE_MAX_USERS {
+                cache.clear();
+            }
+        }
+        // A write that happened while we read may not be in `list`: don't keep it then.
+        if generation == self.generation() {
+            cache.insert(key, (read_at, list.clone()));
+        }
+        Ok(list)
+    }
+
+    fn generation(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn invalidate(&self, project: &str, user: &str) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        cache.remove(&(project.to_string(), user.to_string()));
     }
 
     pub(crate) fn backend(&self) -> Backend {
@@ -407,6 +467,7 @@ impl Store {
         .bind(c.refreshed_at)
         .execute(&self.pool)
         .await?;
+        self.invalidate(&c.project_id, &c.user_id);
         Ok(())
     }
 
@@ -488,6 +549,7 @@ impl Store {
         .bind(expected_version)
         .execute(&self.pool)
         .await?;
+        self.invalidate(&c.project_id, &c.user_id);
         Ok(done.rows_affected() == 1)
     }
 
@@ -510,6 +572,7 @@ impl Store {
         .bind(expected_version)
         .execute(&self.pool)
         .await?;
+        self.invalidate(&c.project_id, &c.user_id);
         Ok(done.rows_affected() == 1)
     }
 
@@ -550,6 +613,7 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
+        self.invalidate(project, user);
         Ok(done.rows_affected() == 1)
     }
 
@@ -577,6 +641,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.invalidate(project, user);
         Ok(done.rows_affected() == 1)
     }
 
