@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's test command (the README's second command; .ci/run calls it).
+# Lints, starts what the tests need on loopback, then runs every test in the workspace.
+# With CI=true, a service that cannot be started is a failure instead of a skipped test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "PostgreSQL for the credential-store tests"
+if [ -z "${PARAGON_TEST_DATABASE_URL:-}" ]; then
+  if out=$(scripts/start-postgres.sh); then
+    eval "$out"
+    trap 'runuser -u postgres -- "$(ls /usr/lib/postgresql/*/bin/pg_ctl | sort -V | tail -n 1)" -D "$PARAGON_TEST_PG_DIR/data" -m fast stop >/dev/null 2>&1 || true' EXIT
+  elif [ "${CI:-}" = true ]; then
+    echo "error: could not start PostgreSQL" >&2; exit 1
+  else
+    echo "PostgreSQL unavailable: its store tests will say they are skipped"
+  fi
+fi
+
+step "real OpenAPI specs into .cache/"
+if ! scripts/fetch-specs.sh; then
+  [ "${CI:-}" = true ] && { echo "error: could not fetch the specs" >&2; exit 1; }
+  echo "specs unavailable: the full-spec tests will say they are skipped"
+fi
+[ "${CI:-}" = true ] && export PARAGON_REQUIRE_SPECS=1
+
+step "cargo test --workspace"
+cargo test --workspace --locked
