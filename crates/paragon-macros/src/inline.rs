@@ -239,7 +239,7 @@ impl Writer {
             let field = format!("{path}.{}", e.key);
             self.record(&field, &e.tokens);
             let v = self.value(&field, &e.value);
-            parts.push(format!("{} = {v}", toml_string(&e.key)));
+            parts.push(format!("{} = {v}", toml_key(&e.key)));
         }
         parts.join(", ")
     }
@@ -313,6 +313,19 @@ fn split_inline(table: &str) -> Vec<String> {
         out.push(body[start..].trim().to_owned());
     }
     out
+}
+
+/// A TOML key: bare when it can be, quoted otherwise (`"X-Api-Key"` stays bare, `"a b"` not).
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_owned()
+    } else {
+        toml_string(key)
+    }
 }
 
 /// A TOML basic string.

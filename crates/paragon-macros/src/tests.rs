@@ -147,3 +147,60 @@ fn first_str(tokens: TokenStream) -> Option<String> {
         _ => None,
     })
 }
+
+#[test]
+fn every_manifest_shape_has_an_attribute_form() {
+    let expansion = expand(quote! {
+        #[integration(
+            name = "Acme, Inc.",
+            description = "Acme's \"billing\" API, with commas, [brackets] and {braces}.",
+            auth = client_credentials(
+                token_url = "https://{input.subdomain}.acme.com/oauth/token",
+                client_id = "{input.client_id}",
+                client_secret = "{input.client_secret}",
+                scopes = ["read", "write"],
+                client_auth = "basic",
+                token_params(audience = "https://api.acme.com", resource = "billing"),
+                capture = ["instance_url"],
+            ),
+            input(key = "subdomain", label = "Subdomain", pattern = "[a-z0-9-]+", help = "e.g. acme, from acme.acme.com"),
+            input(key = "client_id", label = "Client id"),
+            input(key = "client_secret", label = "Client secret", kind = "password"),
+            input(key = "region", label = "Region", kind = "select", options = ["us", "eu"], default = "us", required = false),
+            base_url = "{credential.instance_url}/v2",
+            test_endpoint = "/me?fields=id,name",
+            authorization = query(access_token = "{credential.access_token}", region = "{input.region}"),
+            headers("Accept" = "application/json", "X-Acme-Version" = "2024-01-01"),
+        )]
+        struct Acme;
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let toml = definition_literal(&expansion).expect("definition");
+    let m = Manifest::parse(
+        &toml,
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/integration.toml"),
+    )
+    .unwrap_or_else(|d| panic!("{d}\n{toml}"));
+    assert_eq!(m.slug(), "custom.acmeinc");
+    assert_eq!(
+        m.description(),
+        "Acme's \"billing\" API, with commas, [brackets] and {braces}."
+    );
+    assert_eq!(m.test_endpoint(), "/me?fields=id,name");
+    assert_eq!(m.inputs().len(), 4);
+    assert_eq!(m.input("region").map(|i| i.required()), Some(false));
+    let auth = format!("{:?}", m.auth());
+    for part in [
+        "ClientCredentials",
+        "audience",
+        "billing",
+        "instance_url",
+        "Basic",
+    ] {
+        assert!(auth.contains(part), "{part} missing from {auth}");
+    }
+    let api = format!("{:?}", m.api());
+    for part in ["Query", "access_token", "region", "X-Acme-Version"] {
+        assert!(api.contains(part), "{part} missing from {api}");
+    }
+}
