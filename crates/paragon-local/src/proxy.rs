@@ -223,8 +223,8 @@ fn prepare(
     let render = |e: paragon_manifest::RenderError| {
         ApiError::bad_request(format!("{}: {e}", integration.slug))
     };
-    let base = manifest.base_url(&ctx).map_err(render)?;
     let mut url = if is_full_url(&out.target) {
+        let base = manifest.base_url(&ctx).map_err(render)?;
         let url = Url::parse(&out.target)
             .map_err(|e| ApiError::bad_request(format!("the proxy URL is not a valid URL: {e}")))?;
         if url.scheme() != base.scheme()
