@@ -12,6 +12,9 @@ use libfuzzer_sys::fuzz_target;
 include!("../exercise.rs");
 
 fuzz_target!(|source: &str| {
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab/integration.toml");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../specs/tasklab/integration.toml"
+    );
     exercise(source, std::path::Path::new(file));
 });
