@@ -206,3 +206,35 @@ async fn test_request_four_ways_and_a_failure() {
     assert_has(bob, "failed: integration not enabled");
     assert!(!bob.contains("the connection works"), "{bob}");
 }
+
+/// Every `cargo run --example NAME` the README names is an example of this package, and every
+/// example is in the README.
+#[test]
+fn readme_names_every_example() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let readme = std::fs::read_to_string(format!("{root}/README.md")).expect("README.md");
+    let manifest =
+        std::fs::read_to_string(format!("{root}/examples/Cargo.toml")).expect("Cargo.toml");
+    let named: std::collections::BTreeSet<&str> = readme
+        .split("cargo run --example ")
+        .skip(1)
+        .filter_map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+        })
+        .collect();
+    let declared: std::collections::BTreeSet<&str> = manifest
+        .split("[[example]]\nname = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(
+        declared.len() >= 6,
+        "examples/Cargo.toml declares {declared:?}"
+    );
+    assert_eq!(named, declared, "README examples vs examples/Cargo.toml");
+    for name in &declared {
+        let file = format!("{root}/examples/examples/{name}.rs");
+        assert!(std::path::Path::new(&file).is_file(), "{file} is missing");
+    }
+}
