@@ -2,8 +2,9 @@
 //!
 //! Starts the fake provider in-process and `paragon-local serve --dev` as a child process (so
 //! its memory is measured alone), connects an API-key account, then drives each target with 64
-//! concurrent connections on loopback, bounded by a request count and a duration. Prints
-//! req/s, p50/p99 latency, the latency the proxy adds, and the server's RSS under load.
+//! concurrent connections on loopback, bounded by a request count and a duration, then with one
+//! connection (latency without queueing). Prints req/s, p50/p99 latency, the latency the proxy
+//! adds, and the server's RSS under load.
 //!
 //! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_MAX_REQUESTS,
 //! default 200000; LOAD_CONNECTIONS, default 64).
@@ -196,6 +197,21 @@ fn main() {
         )
         .await;
         let (rss_after, hwm) = rss_kib(pid);
+        // Latency without queueing: one connection, so the difference is the proxy's own cost.
+        let quiet_secs = secs.clamp(1, 5);
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("x-api-key", api_key.parse().unwrap());
+        let direct1 = drive(&format!("{}/v1/me", provider.url()), h, 1, quiet_secs, max).await;
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let proxied1 = drive(
+            &format!("{url}/projects/{}/sdk/proxy/custom.tasklabkeys/me", project.trim()),
+            h,
+            1,
+            quiet_secs,
+            max,
+        )
+        .await;
         drop(server);
         let rss_peak = sampler.join().unwrap().max(rss_after);
 
@@ -221,6 +237,23 @@ fn main() {
         println!(
             "paragon-local RSS: idle {} KiB, peak under load {} KiB (VmHWM {} KiB)",
             rss_idle, rss_peak, hwm
+        );
+        println!("\none connection (no queueing), ≤{quiet_secs} s per target:\n");
+        println!("| target  | requests | req/s    | p50      | p99      |");
+        println!("|---------|----------|----------|----------|----------|");
+        for (name, r) in [("direct", &direct1), ("proxied", &proxied1)] {
+            println!(
+                "| {name:<7} | {:>8} | {:>8.0} | {:>8.3?} | {:>8.3?} |",
+                r.requests,
+                rps(r),
+                r.p50,
+                r.p99
+            );
+        }
+        println!(
+            "\nadded latency at one connection: p50 {:.3?}, p99 {:.3?}",
+            proxied1.p50.saturating_sub(direct1.p50),
+            proxied1.p99.saturating_sub(direct1.p99)
         );
     });
 }
