@@ -75,6 +75,17 @@ async fn two_replicas_share_credentials_and_refresh_once() {
     }
     let refreshes = env.provider.stats().token_requests.refresh_token - before;
     assert_eq!(refreshes, 1, "50 calls took {:?}", started.elapsed());
+
+    // Disconnecting through one replica is seen by the other within its 1 s cache.
+    let me_b = format!("{b_url}/projects/{project}/sdk/integrations/custom.tasklab");
+    let (status, body) = env.call("alice", Method::DELETE, &me_b, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (status, body) = env
+        .proxy("alice", Method::GET, "custom.tasklab", "/me")
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(body["code"], "integration_not_enabled");
     b.shutdown().await;
 }
 
