@@ -195,6 +195,24 @@ async fn api_keys_and_picking_an_account() {
         bad["message"].as_str().unwrap().contains("API key"),
         "{bad}"
     );
+    // Header injection through an input value.
+    let (status, bad) = env
+        .call(
+            "bob",
+            Method::POST,
+            &url,
+            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": "k\r\nX-Evil: 1"}})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .contains("control character"),
+        "{bad}"
+    );
     let (status, wrong) = env
         .call(
             "bob",

@@ -116,6 +116,12 @@ pub(crate) fn check_inputs(
                 )));
             }
         };
+        // Inputs end up in URLs and headers: a control character could inject a header.
+        if v.chars().any(char::is_control) {
+            return Err(ApiError::bad_request(format!(
+                "input `{k}` contains a control character"
+            )));
+        }
         inputs.insert(k.clone(), v);
     }
     let mut problems = Vec::new();
