@@ -187,9 +187,16 @@ impl Writer {
                 } else {
                     "authorization = bearer(token = \"{credential.access_token}\"), headers(\"X-Api-Key\" = \"{input.api_key}\"), query(...), basic(...) or none"
                 };
+                let found = match &value.kind {
+                    Kind::Str(s) => format!(", not the string \"{}\"", s.value()),
+                    _ => String::new(),
+                };
                 self.errors.push(syn::Error::new_spanned(
                     &value.tokens,
-                    format!("expected a method name, e.g. {example}"),
+                    format!(
+                        "`{}` takes a method name{found}\nhelp: write e.g. {example}",
+                        path.rsplit('.').next().unwrap_or(path)
+                    ),
                 ));
                 return "{}".into();
             }
