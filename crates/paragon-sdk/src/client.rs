@@ -21,6 +21,19 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 const SDK_VERSION: &str = concat!("rust-", env!("CARGO_PKG_VERSION"));
 
+/// Paragon's own headers, parsed once.
+pub(crate) mod headers {
+    use http::HeaderName;
+
+    pub(crate) const SDK_VERSION: HeaderName = HeaderName::from_static("x-paragon-sdk-version");
+    pub(crate) const CREDENTIAL: HeaderName = HeaderName::from_static("x-paragon-credential");
+    pub(crate) const CONFIGURATION_ID: HeaderName =
+        HeaderName::from_static("x-paragon-configuration-id");
+    pub(crate) const USE_RAW_RESPONSE: HeaderName =
+        HeaderName::from_static("x-paragon-use-raw-response");
+    pub(crate) const PROXY_URL: HeaderName = HeaderName::from_static("x-paragon-proxy-url");
+}
+
 /// A client of Paragon's Connect API, acting for one user (or, with a signing key, for any).
 ///
 /// Cheap to clone: clones share the connection pool, the signing key and the token cache.
@@ -206,7 +219,6 @@ impl Paragon {
         let s = self.settings()?;
         let base = match service {
             Service::Api => &s.urls.api,
-            Service::Proxy => &s.urls.proxy,
             Service::Events => &s.urls.events,
             Service::ActionKit => &s.urls.actionkit,
         };
@@ -241,7 +253,7 @@ impl Paragon {
         headers.insert(header::AUTHORIZATION, auth);
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
-            "x-paragon-sdk-version",
+            self::headers::SDK_VERSION,
             HeaderValue::from_static(SDK_VERSION),
         );
 
@@ -356,7 +368,6 @@ fn is_idempotent(method: &Method) -> bool {
 #[derive(Clone, Copy)]
 pub(crate) enum Service {
     Api,
-    Proxy,
     Events,
     ActionKit,
 }
@@ -412,7 +423,7 @@ impl Call {
     }
 
     /// One header set by the SDK; the value is checked.
-    pub(crate) fn header(mut self, name: &'static str, value: &str) -> Result<Call> {
+    pub(crate) fn header(mut self, name: http::HeaderName, value: &str) -> Result<Call> {
         let v = HeaderValue::from_str(value).map_err(|_| {
             Error::InvalidRequest(format!(
                 "value for header {name} contains characters not allowed in a header"

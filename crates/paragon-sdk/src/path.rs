@@ -1,6 +1,8 @@
 //! Keeps requests on their route: integration names, identifiers, API paths and header values
 //! are checked before anything is sent.
 
+use std::borrow::Cow;
+
 use url::Url;
 
 use crate::error::{Error, Result};
@@ -58,7 +60,7 @@ pub(crate) fn id<'a>(what: &str, value: &'a str) -> Result<&'a str> {
 ///
 /// Rejected: absolute URLs (use the explicit override), backslashes, control characters, and
 /// `.`/`..` segments, also when percent-encoded, which could climb out of the proxy route.
-pub(crate) fn api_path(path: &str) -> Result<String> {
+pub(crate) fn api_path(path: &str) -> Result<Cow<'_, str>> {
     let bad = |why: &str| {
         Err(Error::InvalidRequest(format!(
             "API path {:?} {why}",
@@ -79,8 +81,14 @@ pub(crate) fn api_path(path: &str) -> Result<String> {
     if path.contains('#') {
         return bad("contains a fragment ('#')");
     }
-    let (route, _query) = path.split_once('?').unwrap_or((path, ""));
+    let route = path.split_once('?').map_or(path, |(route, _)| route);
     for segment in route.split('/') {
+        if segment == "." || segment == ".." {
+            return bad("contains a '.' or '..' segment");
+        }
+        if !segment.contains('%') {
+            continue;
+        }
         let decoded = percent_decode(segment);
         if decoded.chars().any(|c| c.is_control()) || decoded.contains('\\') {
             return bad("contains an encoded control character or backslash");
@@ -90,9 +98,9 @@ pub(crate) fn api_path(path: &str) -> Result<String> {
         }
     }
     if path.starts_with('/') {
-        Ok(path.to_owned())
+        Ok(Cow::Borrowed(path))
     } else {
-        Ok(format!("/{path}"))
+        Ok(Cow::Owned(format!("/{path}")))
     }
 }
 

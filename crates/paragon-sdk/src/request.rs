@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures_util::TryStream;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
 
-use crate::client::{Call, CallBody, Paragon, Service};
+use crate::client::{Call, CallBody, Paragon, headers};
 use crate::error::{Error, Result, Route};
 use crate::path;
 use crate::response::Response;
@@ -168,13 +168,13 @@ impl ProxyRequest {
 
     /// Uses this connected account (`X-Paragon-Credential`) when the user has several.
     pub fn credential(self, credential_id: impl AsRef<str>) -> Self {
-        self.paragon_header("x-paragon-credential", credential_id.as_ref())
+        self.paragon_header(headers::CREDENTIAL, credential_id.as_ref())
     }
 
     /// Uses this configuration (`X-Paragon-Configuration-Id`); Paragon reads it together with
     /// a [`credential`](Self::credential).
     pub fn configuration(self, configuration_id: impl AsRef<str>) -> Self {
-        self.paragon_header("x-paragon-configuration-id", configuration_id.as_ref())
+        self.paragon_header(headers::CONFIGURATION_ID, configuration_id.as_ref())
     }
 
     /// Asks for the provider's raw answer (`X-Paragon-Use-Raw-Response: 1`): its own body
@@ -215,7 +215,7 @@ impl ProxyRequest {
         self
     }
 
-    fn paragon_header(mut self, name: &'static str, value: &str) -> Self {
+    fn paragon_header(mut self, name: HeaderName, value: &str) -> Self {
         match HeaderValue::from_str(value) {
             Ok(v) if !value.is_empty() => {
                 self.headers.insert(name, v);
@@ -244,29 +244,41 @@ impl ProxyRequest {
         let integration = path::integration(&self.integration)?;
         let api_path = path::api_path(&self.path)?;
         let project = self.paragon.project_id()?;
-        let mut url = self.paragon.service_url(
-            Service::Proxy,
-            &format!("/projects/{project}/sdk/proxy/{integration}{api_path}"),
-        )?;
+        let base = self.paragon.urls()?.proxy.as_str().trim_end_matches('/');
+        // Built in one buffer: this runs on every request.
+        let mut url = String::with_capacity(
+            base.len() + project.len() + integration.len() + api_path.len() + self.query.len() + 32,
+        );
+        for part in [
+            base,
+            "/projects/",
+            project,
+            "/sdk/proxy/",
+            integration,
+            &api_path,
+        ] {
+            url.push_str(part);
+        }
         if !self.query.is_empty() {
             url.push(if api_path.contains('?') { '&' } else { '?' });
             url.push_str(&self.query);
         }
+        let trace_path = path::without_query(&api_path).to_owned();
         if self.raw {
             self.headers
-                .insert("x-paragon-use-raw-response", HeaderValue::from_static("1"));
+                .insert(headers::USE_RAW_RESPONSE, HeaderValue::from_static("1"));
         }
         if let Some(full) = &self.full_url {
             let v = HeaderValue::from_str(full).map_err(|_| {
                 Error::InvalidRequest("the override URL is not a valid header value".into())
             })?;
-            self.headers.insert("x-paragon-proxy-url", v);
+            self.headers.insert(headers::PROXY_URL, v);
         }
         let call = Call {
             route: Route::Proxy,
             method: self.method,
             url,
-            trace_path: path::without_query(&api_path).to_owned(),
+            trace_path,
             integration: Some(self.integration),
             headers: self.headers,
             body: self.body,

@@ -217,7 +217,7 @@ impl Paragon {
                 "",
                 &format!("/sdk/credentials/{id}/configurations"),
             )?
-            .header("x-paragon-configuration-id", configuration_id)?
+            .header(crate::client::headers::CONFIGURATION_ID, configuration_id)?
             .json(&serde_json::json!({ "meta": meta }))?;
         self.api_call_unit(call).await
     }
@@ -236,7 +236,7 @@ impl Paragon {
                 "",
                 &format!("/sdk/credentials/{id}/configurations"),
             )?
-            .header("x-paragon-configuration-id", configuration_id)?;
+            .header(crate::client::headers::CONFIGURATION_ID, configuration_id)?;
         self.api_call_unit(call).await
     }
 }

@@ -142,7 +142,7 @@ impl Paragon {
             &format!("/sdk/integrations/{id}"),
         )?;
         if let Some(cred) = credential_id {
-            call = call.header("x-paragon-credential", cred)?;
+            call = call.header(crate::client::headers::CREDENTIAL, cred)?;
         }
         self.api_call_unit(call).await
     }
