@@ -18,6 +18,7 @@ pub struct Generator {
     name: Option<String>,
     module: Option<String>,
     filters: Filters,
+    all_schemas: bool,
     out_dir: Option<PathBuf>,
 }
 
@@ -44,6 +45,7 @@ impl Generator {
             name: None,
             module: None,
             filters: Filters::default(),
+            all_schemas: false,
             out_dir: None,
         }
     }
@@ -57,6 +59,7 @@ impl Generator {
             name: Some(name.into()),
             module: None,
             filters: Filters::default(),
+            all_schemas: false,
             out_dir: None,
         }
     }
@@ -89,6 +92,14 @@ impl Generator {
     /// Keeps operations whose path starts with `prefix` (e.g. `/repos`).
     pub fn path_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.filters.path_prefixes.push(prefix.into());
+        self
+    }
+
+    /// Also generates component schemas no operation uses (e.g. webhook payloads). By default
+    /// the `types` module holds only what the generated operations need, which keeps the
+    /// client small; type names do not depend on this choice.
+    pub fn all_schemas(mut self, all: bool) -> Self {
+        self.all_schemas = all;
         self
     }
 
@@ -195,16 +206,26 @@ impl Generator {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         };
-        generate_from_value(&loaded.root, &spec, &meta, &self.filters, module, files)
+        let options = Options {
+            filters: &self.filters,
+            all_schemas: self.all_schemas,
+            module,
+        };
+        generate_from_value(&loaded.root, &spec, &meta, &options, files)
     }
+}
+
+struct Options<'a> {
+    filters: &'a Filters,
+    all_schemas: bool,
+    module: Option<&'a str>,
 }
 
 fn generate_from_value(
     root: &serde_json::Value,
     spec: &Path,
     meta: &Meta,
-    filters: &Filters,
-    module: Option<&str>,
+    options: &Options<'_>,
     files: Vec<PathBuf>,
 ) -> Result<Generated, Diagnostics> {
     if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
@@ -221,16 +242,21 @@ fn generate_from_value(
             .into());
     }
     let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
-    if filters.is_empty() {
+    let ops = operations::collect(&mut tg, options.filters);
+    // A spec without operations is a library of types: generate them all.
+    let no_operations = root
+        .get("paths")
+        .and_then(|p| p.as_object())
+        .is_none_or(|p| p.is_empty());
+    if options.all_schemas || (no_operations && options.filters.is_empty()) {
         tg.all_components();
     }
-    let ops = operations::collect(&mut tg, filters);
     if !tg.errors.is_empty() {
         let mut errors = std::mem::take(&mut tg.errors);
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(Diagnostics(errors));
     }
-    let source = render::source(meta, &tg.defs, &ops, module)
+    let source = render::source(meta, &tg.defs, &ops, options.module)
         .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
     Ok(Generated {
         source,

@@ -41,6 +41,9 @@ enum Command {
         /// Keep operations under this path prefix (repeatable).
         #[arg(long = "path-prefix")]
         path_prefixes: Vec<String>,
+        /// Also generate component schemas no generated operation uses.
+        #[arg(long)]
+        all_schemas: bool,
     },
     /// Check integration manifests (default: every specs/*/integration.toml).
     Validate {
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
             tags,
             operations,
             path_prefixes,
+            all_schemas,
         } => {
             let mut generator = match (integration, spec, name) {
                 (Some(dir), spec, _) => {
@@ -83,7 +87,7 @@ fn main() -> ExitCode {
             for p in path_prefixes {
                 generator = generator.path_prefix(p);
             }
-            let generated = match generator.render() {
+            let generated = match generator.all_schemas(all_schemas).render() {
                 Ok(g) => g,
                 Err(errors) => return fail(&errors),
             };

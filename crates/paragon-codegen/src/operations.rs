@@ -408,7 +408,10 @@ fn operation(
                     None => Ty::Value,
                 };
                 tg.note = None;
-                errors.push((variant, status, ty));
+                // `4xx` and `4XX`, or `404` twice in a YAML spec, name one variant.
+                if !errors.iter().any(|(v, _, _)| *v == variant) {
+                    errors.push((variant, status, ty));
+                }
             }
         }
     }

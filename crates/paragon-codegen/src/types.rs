@@ -223,7 +223,11 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
     // shadow them, and `__Serialize` cannot clash with a generated type name (those never start with `_`).
     let derive = quote!(#[derive(Debug, Clone, __Serialize, __Deserialize)]);
     let empty = quote!();
-    let items = defs.iter().enumerate().map(|(id, def)| {
+    // By name, so that output order does not depend on the order types were discovered in.
+    let mut order: Vec<usize> = (0..defs.len()).collect();
+    order.sort_by(|a, b| defs[*a].name.cmp(&defs[*b].name));
+    let items = order.into_iter().map(|id| {
+        let def = &defs[id];
         let name = ident(&def.name);
         let doc = doc_attrs(&def.doc);
         let dep = deprecated_attr(def.deprecated);

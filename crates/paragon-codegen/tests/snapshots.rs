@@ -14,10 +14,15 @@ fn spec(name: &str) -> PathBuf {
 }
 
 fn check(file: &str, name: &str) {
-    let generated = Generator::from_spec(spec(file), name)
+    check_with(file, name, false)
+}
+
+fn check_with(file: &str, name: &str, all_schemas: bool) {
+    let generator = Generator::from_spec(spec(file), name).all_schemas(all_schemas);
+    let generated = generator
         .render()
         .unwrap_or_else(|e| panic!("{file} does not generate:\n{e}"));
-    let again = Generator::from_spec(spec(file), name).render().unwrap();
+    let again = generator.render().unwrap();
     assert_eq!(
         generated.source, again.source,
         "output is not deterministic"
@@ -74,7 +79,23 @@ fn request_and_response_bodies() {
 
 #[test]
 fn name_collisions() {
-    check("collisions.yaml", "Collisions");
+    check_with("collisions.yaml", "Collisions", true);
+}
+
+#[test]
+fn only_schemas_the_operations_use_by_default() {
+    let used = Generator::from_spec(spec("collisions.yaml"), "C")
+        .render()
+        .unwrap();
+    let all = Generator::from_spec(spec("collisions.yaml"), "C")
+        .all_schemas(true)
+        .render()
+        .unwrap();
+    assert_eq!((used.types, all.types), (4, 10));
+    assert!(!used.source.contains("pub struct SelfValue"));
+    assert!(all.source.contains("pub struct SelfValue"));
+    // Names are reserved for every schema first, so they do not depend on the choice.
+    assert!(used.source.contains("pub struct Option {"));
 }
 
 #[test]

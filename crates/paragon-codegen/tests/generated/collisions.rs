@@ -276,17 +276,12 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     pub type FooBar = i64;
+    pub type FooBar2 = ::std::string::String;
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Option {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub some: ::std::option::Option<String>,
-    }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
-    #[serde(crate = "::paragon_sdk::__private::serde")]
-    pub struct String {
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<::std::string::String>,
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -302,8 +297,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub me: ::std::option::Option<bool>,
     }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct String {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::std::string::String>,
+    }
     pub type Vec = ::std::vec::Vec<String>;
-    pub type FooBar2 = ::std::string::String;
 }
 /// One request builder per operation, and the documented error bodies of each.
 pub mod builders {

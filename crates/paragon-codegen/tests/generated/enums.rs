@@ -260,20 +260,6 @@ pub mod types {
         #[serde(untagged)]
         UnknownValue(::std::string::String),
     }
-    /// The issue state.
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
-    #[serde(crate = "::paragon_sdk::__private::serde")]
-    pub enum State {
-        #[serde(rename = "open")]
-        Open,
-        #[serde(rename = "closed")]
-        Closed,
-        #[serde(rename = "all")]
-        All,
-        /// A value this client does not know, kept as sent.
-        #[serde(untagged)]
-        UnknownValue(::std::string::String),
-    }
     pub type NullableEnum = ::std::option::Option<NullableEnum2>;
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -288,6 +274,20 @@ pub mod types {
     }
     /// One of: 1, 2, 3.
     pub type Priority = i64;
+    /// The issue state.
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub enum State {
+        #[serde(rename = "open")]
+        Open,
+        #[serde(rename = "closed")]
+        Closed,
+        #[serde(rename = "all")]
+        All,
+        /// A value this client does not know, kept as sent.
+        #[serde(untagged)]
+        UnknownValue(::std::string::String),
+    }
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub enum Weird {
