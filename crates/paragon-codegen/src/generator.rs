@@ -19,6 +19,7 @@ pub struct Generator {
     module: Option<String>,
     filters: Filters,
     all_schemas: bool,
+    full_serde: bool,
     out_dir: Option<PathBuf>,
 }
 
@@ -46,6 +47,7 @@ impl Generator {
             module: None,
             filters: Filters::default(),
             all_schemas: false,
+            full_serde: false,
             out_dir: None,
         }
     }
@@ -60,6 +62,7 @@ impl Generator {
             module: None,
             filters: Filters::default(),
             all_schemas: false,
+            full_serde: false,
             out_dir: None,
         }
     }
@@ -100,6 +103,14 @@ impl Generator {
     /// client small; type names do not depend on this choice.
     pub fn all_schemas(mut self, all: bool) -> Self {
         self.all_schemas = all;
+        self
+    }
+
+    /// Derives both `Serialize` and `Deserialize` on every type. By default a type derives
+    /// what its direction needs: `Deserialize` when an operation receives it, `Serialize` when
+    /// one sends it (both when both), which halves the code to compile for a large API.
+    pub fn full_serde(mut self, full: bool) -> Self {
+        self.full_serde = full;
         self
     }
 
@@ -209,6 +220,7 @@ impl Generator {
         let options = Options {
             filters: &self.filters,
             all_schemas: self.all_schemas,
+            full_serde: self.full_serde,
             module,
         };
         generate_from_value(&loaded.root, &spec, &meta, &options, files)
@@ -218,6 +230,7 @@ impl Generator {
 struct Options<'a> {
     filters: &'a Filters,
     all_schemas: bool,
+    full_serde: bool,
     module: Option<&'a str>,
 }
 
@@ -256,7 +269,7 @@ fn generate_from_value(
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(Diagnostics(errors));
     }
-    let source = render::source(meta, &tg.defs, &ops, options.module)
+    let source = render::source(meta, &tg.defs, &ops, options.module, options.full_serde)
         .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
     Ok(Generated {
         source,

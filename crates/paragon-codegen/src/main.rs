@@ -44,6 +44,9 @@ enum Command {
         /// Also generate component schemas no generated operation uses.
         #[arg(long)]
         all_schemas: bool,
+        /// Derive Serialize and Deserialize on every type (default: what each type's direction needs).
+        #[arg(long)]
+        full_serde: bool,
     },
     /// Check integration manifests (default: every specs/*/integration.toml).
     Validate {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
             operations,
             path_prefixes,
             all_schemas,
+            full_serde,
         } => {
             let mut generator = match (integration, spec, name) {
                 (Some(dir), spec, _) => {
@@ -87,7 +91,11 @@ fn main() -> ExitCode {
             for p in path_prefixes {
                 generator = generator.path_prefix(p);
             }
-            let generated = match generator.all_schemas(all_schemas).render() {
+            let generated = match generator
+                .all_schemas(all_schemas)
+                .full_serde(full_serde)
+                .render()
+            {
                 Ok(g) => g,
                 Err(errors) => return fail(&errors),
             };

@@ -98,6 +98,26 @@ pub(crate) struct Op {
     error_enum: Option<String>,
 }
 
+impl Op {
+    /// Types this operation sends: parameters and the request body.
+    pub(crate) fn sent(&self) -> impl Iterator<Item = &Ty> {
+        let body = self.body.as_ref().and_then(|b| match &b.kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => Some(t),
+            BodyKind::Raw(_) => None,
+        });
+        self.params.iter().map(|p| &p.ty).chain(body)
+    }
+
+    /// Types this operation receives: the success body and documented error bodies.
+    pub(crate) fn received(&self) -> impl Iterator<Item = &Ty> {
+        let ok = match &self.response {
+            Resp::Json(t) => Some(t),
+            _ => None,
+        };
+        ok.into_iter().chain(self.errors.iter().map(|(_, _, t)| t))
+    }
+}
+
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];

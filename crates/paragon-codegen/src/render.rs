@@ -20,9 +20,28 @@ pub(crate) fn source(
     defs: &[Def],
     ops: &[Op],
     module: Option<&str>,
+    full_serde: bool,
 ) -> Result<String, String> {
     let cycles = Cycles::new(defs);
-    let types = types::render(defs, &cycles);
+    // Each type derives the serde traits its direction needs (received: Deserialize, sent:
+    // Serialize): half the derived code for a typical API, so the client checks faster.
+    // Types no operation uses, and every type with `full_serde`, derive both.
+    let mut serde = vec![types::Serde::default(); defs.len()];
+    types::mark(defs, ops.iter().flat_map(Op::sent), &mut serde, |s| {
+        s.ser = true
+    });
+    types::mark(defs, ops.iter().flat_map(Op::received), &mut serde, |s| {
+        s.de = true
+    });
+    for s in &mut serde {
+        if full_serde || (!s.ser && !s.de) {
+            *s = types::Serde {
+                ser: true,
+                de: true,
+            };
+        }
+    }
+    let types = types::render(defs, &cycles, &serde);
     let (methods, builders) = operations::render(ops, defs);
     let runtime = runtime();
     let integration = &meta.integration;

@@ -136,6 +136,35 @@ fn tarjan(graph: &[Vec<usize>]) -> Vec<usize> {
     comp
 }
 
+/// Which serde traits a type needs: `Serialize` when it is sent, `Deserialize` when received.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Serde {
+    pub(crate) ser: bool,
+    pub(crate) de: bool,
+}
+
+/// Marks every def reachable from `roots` (through any field, item or variant) with `set`.
+pub(crate) fn mark<'t>(
+    defs: &[Def],
+    roots: impl IntoIterator<Item = &'t Ty>,
+    out: &mut [Serde],
+    set: fn(&mut Serde),
+) {
+    let mut stack = Vec::new();
+    for root in roots {
+        all_refs(root, &mut stack);
+    }
+    let mut seen = vec![false; defs.len()];
+    while let Some(id) = stack.pop() {
+        if id >= defs.len() || seen[id] {
+            continue;
+        }
+        seen[id] = true;
+        set(&mut out[id]);
+        stack.extend(edges(&defs[id], all_refs));
+    }
+}
+
 /// Paths used by generated code; all absolute so spec types named `String` or `Option` cannot
 /// shadow them.
 pub(crate) fn value_path() -> TokenStream {
@@ -217,11 +246,8 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
 }
 
 /// The `types` module's items, one token stream per type (parsed one by one, see `render`).
-pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
+pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<TokenStream> {
     let serde_crate = "::paragon_sdk::__private::serde";
-    // Derive macros live in the macro namespace: spec types named `Debug` or `Clone` cannot
-    // shadow them, and `__Serialize` cannot clash with a generated type name (those never start with `_`).
-    let derive = quote!(#[derive(Debug, Clone, __Serialize, __Deserialize)]);
     let empty = quote!();
     // By name, so that output order does not depend on the order types were discovered in.
     let mut order: Vec<usize> = (0..defs.len()).collect();
@@ -232,6 +258,13 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
         let doc = doc_attrs(&def.doc);
         let dep = deprecated_attr(def.deprecated);
         let ty = |t: &Ty| ty_tokens(t, defs, Some((cycles, id)), &empty);
+        let Serde { ser, de } = serde[id];
+        // Derive macros live in the macro namespace: spec types named `Debug` or `Clone` cannot
+        // shadow them, and `__Serialize` cannot clash with a generated type name (those never
+        // start with `_`).
+        let ser_derive = if ser { quote!(__Serialize,) } else { quote!() };
+        let de_derive = if de { quote!(__Deserialize,) } else { quote!() };
+        let derive = quote!(#[derive(Debug, Clone, #ser_derive #de_derive)]);
         match &def.kind {
             DefKind::Struct { fields, extra } => {
                 let fields = fields.iter().map(|f| {
@@ -278,7 +311,7 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
                 });
                 quote!(
                     #doc #dep
-                    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
+                    #[derive(Debug, Clone, PartialEq, Eq, Hash, #ser_derive #de_derive)]
                     #[serde(crate = #serde_crate)]
                     pub enum #name {
                         #(#vs)*
@@ -313,30 +346,42 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles) -> Vec<TokenStream> {
                 let about = format!(" Decoded by its `{prop}` property.");
                 let unknown_doc = format!(" A `{prop}` value this client does not know, kept as sent.");
                 let gap = if def.doc.is_empty() { quote!() } else { quote!(#[doc = ""]) };
+                let ser_attrs = if ser {
+                    quote!(#[derive(__Serialize)] #[serde(crate = #serde_crate, untagged)])
+                } else {
+                    quote!()
+                };
+                let de_impl = if de {
+                    quote!(
+                        impl<'de> ::paragon_sdk::__private::serde::Deserialize<'de> for #name {
+                            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+                            where
+                                D: ::paragon_sdk::__private::serde::Deserializer<'de>,
+                            {
+                                let value = <::paragon_sdk::__private::serde_json::Value as ::paragon_sdk::__private::serde::Deserialize>::deserialize(deserializer)?;
+                                match value.get(#prop).and_then(|v| v.as_str()) {
+                                    #(#arms)*
+                                    _ => ::std::result::Result::Ok(#name::Unknown(value)),
+                                }
+                            }
+                        }
+                    )
+                } else {
+                    quote!()
+                };
                 quote!(
                     #doc
                     #gap
                     #[doc = #about]
                     #dep
-                    #[derive(Debug, Clone, __Serialize)]
-                    #[serde(crate = #serde_crate, untagged)]
+                    #[derive(Debug, Clone)]
+                    #ser_attrs
                     pub enum #name {
                         #(#vs)*
                         #[doc = #unknown_doc]
                         Unknown(::paragon_sdk::__private::serde_json::Value),
                     }
-                    impl<'de> ::paragon_sdk::__private::serde::Deserialize<'de> for #name {
-                        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-                        where
-                            D: ::paragon_sdk::__private::serde::Deserializer<'de>,
-                        {
-                            let value = <::paragon_sdk::__private::serde_json::Value as ::paragon_sdk::__private::serde::Deserialize>::deserialize(deserializer)?;
-                            match value.get(#prop).and_then(|v| v.as_str()) {
-                                #(#arms)*
-                                _ => ::std::result::Result::Ok(#name::Unknown(value)),
-                            }
-                        }
-                    }
+                    #de_impl
                 )
             }
             DefKind::Alias(t) if cycles.newtype[id] => {

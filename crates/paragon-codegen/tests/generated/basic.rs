@@ -296,12 +296,12 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Error {
         pub message: ::std::string::String,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Repo {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -312,7 +312,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub topics: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct ReposCreateForUserRequest {
         pub name: ::std::string::String,

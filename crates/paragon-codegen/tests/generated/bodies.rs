@@ -286,7 +286,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub a: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct SubmitFormRequest {
         pub grant_type: ::std::string::String,

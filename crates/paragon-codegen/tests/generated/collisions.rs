@@ -263,7 +263,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub inner: ::std::option::Option<::std::boxed::Box<Box>>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Client {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -277,13 +277,13 @@ pub mod types {
     }
     pub type FooBar = i64;
     pub type FooBar2 = ::std::string::String;
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Option {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub some: ::std::option::Option<String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Result {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -297,7 +297,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub me: ::std::option::Option<bool>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct String {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

@@ -240,20 +240,20 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Owner {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub login: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Pet {
         pub name: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<Owner>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Problem {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

@@ -243,13 +243,13 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Owner {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub login: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Thing {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -262,13 +262,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
     pub enum ThingEither {
         String(::std::string::String),
         Integer(i64),
     }
-    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Hash, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub enum ThingKind {
         #[serde(rename = "thing")]

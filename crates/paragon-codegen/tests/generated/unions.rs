@@ -276,7 +276,8 @@ pub mod types {
         pub name: ::std::string::String,
     }
     /// Decoded by its `pet_type` property.
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone)]
+    #[derive(__Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
     pub enum Pet {
         Cat(Cat),
