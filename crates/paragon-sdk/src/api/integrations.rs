@@ -14,7 +14,7 @@ use crate::path;
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct Integration {
+pub struct ProjectIntegration {
     /// Its id (for uninstall and OAuth).
     #[serde(default, deserialize_with = "null_default")]
     pub id: String,
@@ -54,7 +54,7 @@ pub struct CustomIntegration {
     pub name: Option<String>,
 }
 
-impl Integration {
+impl ProjectIntegration {
     /// The name the proxy takes: the built-in type, or `custom.<slug>`.
     pub fn proxy_name(&self) -> String {
         match self
@@ -126,7 +126,7 @@ struct RedirectUrl {
 
 impl Paragon {
     /// The project's integrations (`GET /sdk/integrations`).
-    pub async fn integrations(&self) -> Result<Vec<Integration>> {
+    pub async fn integrations(&self) -> Result<Vec<ProjectIntegration>> {
         let call = self.project_call(Service::Api, Method::GET, "", "/sdk/integrations")?;
         self.api_call(call).await
     }

@@ -14,7 +14,7 @@ mod workflows;
 pub use actionkit::{Tool, ToolFunction, Tools};
 pub use credentials::{Configuration, Credential, CredentialStatus, NewCredential};
 pub use events::FieldOptionsRequest;
-pub use integrations::{CustomIntegration, Integration, OAuthOptions, TestOutcome};
+pub use integrations::{CustomIntegration, OAuthOptions, ProjectIntegration, TestOutcome};
 pub use users::{IntegrationState, User};
 pub use workflows::WorkflowOutcome;
 
