@@ -1,6 +1,6 @@
 //! Stage 6: assemble the generated module and format it (quote → syn → prettyplease).
 
-use crate::ir::Def;
+use crate::ir::{Def, Ty};
 use crate::operations::{self, Op};
 use crate::types::{self, Cycles};
 use proc_macro2::TokenStream;
@@ -33,14 +33,16 @@ pub(crate) fn source(
     types::mark(defs, ops.iter().flat_map(Op::received), &mut serde, |s| {
         s.de = true
     });
-    for s in &mut serde {
-        if full_serde || (!s.ser && !s.de) {
-            *s = types::Serde {
-                ser: true,
-                de: true,
-            };
-        }
-    }
+    // Types no operation reaches (schemas kept for `all_schemas`, or the per-status types of
+    // responses merged into one): both, and so everything they hold.
+    let both: Vec<Ty> = (0..defs.len())
+        .filter(|&id| full_serde || (!serde[id].ser && !serde[id].de))
+        .map(Ty::Named)
+        .collect();
+    types::mark(defs, &both, &mut serde, |s| {
+        s.ser = true;
+        s.de = true;
+    });
     let types = types::render(defs, &cycles, &serde);
     let (methods, builders) = operations::render(ops, defs);
     let runtime = runtime();

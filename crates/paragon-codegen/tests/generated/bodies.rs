@@ -78,11 +78,23 @@ impl Client {
             body: None,
         }
     }
+    /// `GET /item`
+    pub fn get_item(&self) -> builders::GetItem<'_> {
+        builders::GetItem { client: self }
+    }
     /// `GET /mixed`
     ///
     /// Untyped: the success responses have different types.
     pub fn mixed(&self) -> builders::Mixed<'_> {
         builders::Mixed { client: self }
+    }
+    /// The two answers differ, so the result is untyped; the types built for each still compile.
+    ///
+    /// `GET /orphans`
+    ///
+    /// Untyped: the success responses have different types.
+    pub fn orphans(&self) -> builders::Orphans<'_> {
+        builders::Orphans { client: self }
     }
     /// `POST /upload`
     pub fn upload(
@@ -286,6 +298,18 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub a: ::std::option::Option<::std::string::String>,
     }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct Item {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
+    }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct OrphansResponse {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub item: ::std::option::Option<Item>,
+    }
     #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct SubmitFormRequest {
@@ -390,6 +414,23 @@ pub mod builders {
             Box::pin(super::__send_bytes(request, super::__no_error))
         }
     }
+    /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it.
+    #[must_use = "a request builder does nothing until awaited"]
+    pub struct GetItem<'a> {
+        pub(super) client: &'a super::Client,
+    }
+    impl<'a> ::std::future::IntoFuture for GetItem<'a> {
+        type Output = Result<types::Item, super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/item",
+            );
+            Box::pin(super::__send_json(request, super::__no_error))
+        }
+    }
     /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it.
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Mixed<'a> {
@@ -406,6 +447,26 @@ pub mod builders {
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/mixed",
+            );
+            Box::pin(super::__send_json(request, super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it.
+    #[must_use = "a request builder does nothing until awaited"]
+    pub struct Orphans<'a> {
+        pub(super) client: &'a super::Client,
+    }
+    impl<'a> ::std::future::IntoFuture for Orphans<'a> {
+        type Output = Result<
+            ::paragon_sdk::__private::serde_json::Value,
+            super::Error<Infallible>,
+        >;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/orphans",
             );
             Box::pin(super::__send_json(request, super::__no_error))
         }

@@ -297,7 +297,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub me: ::std::option::Option<bool>,
     }
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct String {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
