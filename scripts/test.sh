@@ -32,5 +32,14 @@ if ! scripts/fetch-specs.sh; then
 fi
 [ "${CI:-}" = true ] && export PARAGON_REQUIRE_SPECS=1
 
+step "Chromium for the Connect Portal browser test"
+if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+  if ! (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >&2; then
+    [ "${CI:-}" = true ] && { echo "error: could not install chromium" >&2; exit 1; }
+    echo "Chromium unavailable: the browser test will say it is skipped"
+  fi
+fi
+[ "${CI:-}" = true ] && export PARAGON_REQUIRE_BROWSER=1
+
 step "cargo test --workspace"
 cargo test --workspace --locked

@@ -55,7 +55,7 @@ enum Command {
     },
     /// Call an integration's API through the proxy and print the answer.
     #[command(
-        after_help = "Examples:\n  paragon request custom.tasklab GET /v1/tasks -q limit=5 --user user-42\n  paragon request custom.tasklab POST /v1/tasks --data '{\"title\":\"Write docs\"}'\n  paragon request custom.tasklab GET /v1/files/1 --raw > file.bin\n  paragon request salesforce GET /services/data -H 'X-Trace: 1' --credential 3f2a..."
+        after_help = "Examples:\n  paragon request custom.tasklab GET /tasks -q limit=5 --user user-42\n  paragon request custom.tasklab POST /tasks --data '{\"title\":\"Write docs\"}'\n  paragon request custom.tasklab GET /bytes --raw > file.bin\n  paragon request salesforce GET /services/data -H 'X-Trace: 1' --credential 3f2a..."
     )]
     Request {
         /// The integration: a built-in type (salesforce) or custom.<slug>.
@@ -123,7 +123,7 @@ enum Command {
     },
     /// Send a test request (GET of the integration's test endpoint) and report the outcome.
     #[command(
-        after_help = "Examples:\n  paragon test custom.tasklab --path /v1/me --user user-42\n  paragon test --manifest specs/tasklab --user user-42"
+        after_help = "Examples:\n  paragon test custom.tasklab --path /me --user user-42\n  paragon test --manifest specs/tasklab --user user-42"
     )]
     Test {
         /// The integration (defaults to the manifest's custom.<slug>).

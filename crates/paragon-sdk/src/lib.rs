@@ -35,7 +35,7 @@
 //!     .build()?;
 //! let alice = paragon.user("alice"); // cheap: shares the connection pool and token cache
 //! let tasks: Vec<Task> = alice
-//!     .request("custom.tasklab", Method::GET, "/v1/tasks")
+//!     .request("custom.tasklab", Method::GET, "/tasks")
 //!     .query(&[("limit", "5")])
 //!     .await?
 //!     .json() // unwraps {"output": …}
@@ -86,6 +86,9 @@ pub use config::{
 };
 pub use error::{ApiError, Error, Result};
 pub use integration::Integration;
+/// `#[derive(Integration)]` and `#[endpoints]` (feature `macros`): see `paragon-macros`.
+#[cfg(feature = "macros")]
+pub use paragon_macros::{Integration, endpoints};
 pub use request::ProxyRequest;
 pub use response::Response;
 pub use retry::RetryPolicy;

@@ -24,7 +24,7 @@ use crate::retry::RetryPolicy;
 /// use paragon_sdk::{Method, Paragon};
 /// # async fn run(paragon: Paragon) -> paragon_sdk::Result<()> {
 /// let created: serde_json::Value = paragon
-///     .request("custom.tasklab", Method::POST, "/v1/tasks")
+///     .request("custom.tasklab", Method::POST, "/tasks")
 ///     .query(&[("notify", "false")])
 ///     .header("Idempotency-Key", "c0ffee")
 ///     .json(&serde_json::json!({"title": "Write docs"}))

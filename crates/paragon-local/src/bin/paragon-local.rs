@@ -192,7 +192,7 @@ async fn serve(args: Serve) -> Result<(), String> {
             "  export PARAGON_SIGNING_KEY_FILE={}/signing-key.pem",
             dev_dir.display()
         );
-        eprintln!("  paragon token <user id>\n");
+        eprintln!("  paragon token --user <user id>\n");
     }
     server.run_until_signal().await;
     Ok(())
