@@ -9,8 +9,8 @@
 //! ([`Integration::definition_toml`](paragon_sdk::Integration::definition_toml)), so what the
 //! macro checked is what the proxy uses.
 
-use paragon_sdk::{Integration, endpoints};
 use paragon_manifest::Manifest;
+use paragon_sdk::{Integration, endpoints};
 use serde::{Deserialize, Serialize};
 
 use crate::demo::{Demo, specs_dir};

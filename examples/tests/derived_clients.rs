@@ -3,10 +3,10 @@
 
 use paragon_fake_provider::{DEFAULT_API_KEY, FakeProvider, RunningProvider};
 use paragon_local::{LocalServer, RunningServer};
-use paragon_sdk::{Integration, endpoints};
 use paragon_manifest::Manifest;
 use paragon_sdk::api::NewCredential;
 use paragon_sdk::{Error, Paragon, SigningKey};
+use paragon_sdk::{Integration, endpoints};
 use serde::{Deserialize, Serialize};
 
 /// Task Lab with API keys, declared inline.
@@ -100,7 +100,10 @@ async fn start() -> Env {
         .await
         .expect("fake provider");
     // The inline definition names the default icon, which ships beside this crate.
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/paragon-macros/assets/integration.toml");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/paragon-macros/assets/integration.toml"
+    );
     let manifest = Manifest::parse(TaskLabKeys::definition_toml().expect("definition"), file)
         .unwrap_or_else(|d| panic!("derived definition: {d}"));
     let server = LocalServer::builder()
