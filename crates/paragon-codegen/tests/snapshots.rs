@@ -150,3 +150,28 @@ fn build_script_writes_a_module_into_out_dir() {
     assert_eq!(renamed, out.join("gh.rs"));
     std::fs::remove_dir_all(&out).unwrap();
 }
+
+#[test]
+fn manifest_supplies_the_integration_name_and_test_endpoint() {
+    let tasklab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs/tasklab");
+    let generated = Generator::new(&tasklab).render().unwrap();
+    assert!(
+        generated
+            .source
+            .contains("pub const INTEGRATION: &str = \"custom.tasklab\";")
+    );
+    assert!(
+        generated
+            .source
+            .contains("pub const TEST_ENDPOINT: &str = \"/me\";")
+    );
+    assert!(generated.source.contains("pub async fn test_connection("));
+    assert!(
+        generated
+            .files
+            .iter()
+            .any(|f| f.ends_with("integration.toml"))
+    );
+    assert!(generated.files.iter().any(|f| f.ends_with("openapi.yaml")));
+    assert_eq!(Generator::new(&tasklab).module(), "tasklab");
+}
