@@ -226,14 +226,17 @@ struct RawErrorBody {
     message: Option<serde_json::Value>,
     error: Option<serde_json::Value>,
     code: Option<serde_json::Value>,
+    status: Option<serde_json::Value>,
     meta: Option<serde_json::Value>,
 }
 
 impl ApiError {
     /// Parses a Paragon error body; a body that is not one gives an `ApiError` whose message
     /// is a snippet of the body (or the status reason when empty).
-    /// The flag tells whether the body had Paragon's shape on `route`: on the proxy route a
-    /// provider's own `{"message": …}` must not pass for Paragon's, so `code` is required too.
+    /// The flag tells whether the body had Paragon's shape on `route`. On the proxy route a
+    /// provider's own `{"message", "code"}` (a common shape) must not pass for Paragon's, so
+    /// Paragon's full signature is required: `message`, `code` and a `status` equal to the
+    /// answer's.
     pub(crate) fn parse(route: Route, status: StatusCode, body: &[u8]) -> (ApiError, bool) {
         let parsed: Option<RawErrorBody> = serde_json::from_slice(body).ok();
         let mut recognised = false;
@@ -247,7 +250,12 @@ impl ApiError {
         if let Some(raw) = parsed {
             recognised = match route {
                 Route::Api => raw.message.is_some() || raw.code.is_some(),
-                Route::Proxy => raw.message.is_some() && raw.code.is_some(),
+                Route::Proxy => {
+                    raw.message.is_some()
+                        && raw.code.is_some()
+                        && raw.status.as_ref().and_then(|s| s.as_u64())
+                            == Some(u64::from(status.as_u16()))
+                }
             };
             match raw.message.or(raw.error) {
                 Some(serde_json::Value::String(s)) => error.message = s,

@@ -59,9 +59,14 @@ async fn each_answer_maps_to_its_error_kind() {
             |e| matches!(e, Error::Provider { status, .. } if status.as_u16() == 422),
         ),
         (
+            // So does one with a `code` of its own: only Paragon's full shape is Paragon's.
+            Reply::json(404, json!({"message": "No such task", "code": "not_found"})),
+            |e| matches!(e, Error::Provider { status, .. } if status.as_u16() == 404),
+        ),
+        (
             Reply::json(
                 400,
-                json!({"message": ["title must be a string", {"message": "due is invalid"}], "code": "400"}),
+                json!({"message": ["title must be a string", {"message": "due is invalid"}], "code": "400", "status": 400}),
             ),
             |e| matches!(e, Error::Api(api) if api.message == "title must be a string; due is invalid" && api.details.len() == 2),
         ),
