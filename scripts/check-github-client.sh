@@ -24,8 +24,10 @@ paragon-sdk = { path = "$root/crates/paragon-sdk" }
 [workspace]
 TOML
 cp "$root/Cargo.lock" "$work/Cargo.lock"
-cargo run --quiet --release --manifest-path "$root/Cargo.toml" -p paragon-codegen -- \
+# CODEGEN_PROFILE=dev reuses the debug build `cargo test --workspace` already made.
+cargo run --quiet --profile "${CODEGEN_PROFILE:-release}" --manifest-path "$root/Cargo.toml" -p paragon-codegen -- \
     generate --integration "$root/specs/github" --spec "$spec" --out "$work/src/github.rs"
-printf '//! GitHub client, generated.\nmod github;\npub use github::*;\n' > "$work/src/lib.rs"
-RUSTFLAGS="-D warnings" cargo check --quiet --manifest-path "$work/Cargo.toml"
+# deny(warnings) in the crate rather than RUSTFLAGS, which would rebuild every dependency.
+printf '//! GitHub client, generated.\n#![deny(warnings)]\nmod github;\npub use github::*;\n' > "$work/src/lib.rs"
+cargo check --quiet --manifest-path "$work/Cargo.toml"
 echo "GitHub client: cargo check passed (no warnings)"
