@@ -227,12 +227,13 @@ fn prepare(
         let base = manifest.base_url(&ctx).map_err(render)?;
         let url = Url::parse(&out.target)
             .map_err(|e| ApiError::bad_request(format!("the proxy URL is not a valid URL: {e}")))?;
-        if url.scheme() != base.scheme()
-            || url.host_str() != base.host_str()
-            || url.port_or_known_default() != base.port_or_known_default()
-        {
+        let same_origin = url.scheme() == base.scheme()
+            && url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default();
+        if !same_origin && !manifest.api().allows_url(&url) {
             return Err(ApiError::forbidden(format!(
-                "refusing to send {}'s credentials to {}: only the integration's own host {} is allowed",
+                "refusing to send {}'s credentials to {}: only the integration's own host {} \
+                 and its manifest's `allowed_hosts` are allowed",
                 integration.slug,
                 url.host_str().unwrap_or("?"),
                 base.host_str().unwrap_or("?")

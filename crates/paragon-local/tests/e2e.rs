@@ -601,3 +601,77 @@ async fn bodies_over_the_limits_are_refused() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn full_urls_reach_the_manifests_allowed_hosts_only() {
+    // The base URL is on 127.0.0.1; the manifest also allows `localhost` (the same provider).
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.manifest(manifest(
+            r##"name = "Task Lab Hosts"
+description = "Task Lab with a second allowed host."
+icon = "icon.svg"
+color = "#0F766E"
+
+[auth]
+type = "api_key"
+
+[[inputs]]
+key = "api_key"
+label = "API key"
+kind = "password"
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+allowed_hosts = ["localhost"]
+authorization = { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+"##,
+        ))
+    })
+    .await;
+    let key = env.provider.api_keys()[0].to_string();
+    let (status, body) = env
+        .call(
+            "alice",
+            Method::POST,
+            &env.project("/sdk/credentials"),
+            Some(json!({"integrationId": "custom.tasklabhosts", "payload": {"api_key": key}})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let proxy = env.project("/sdk/proxy/custom.tasklabhosts/me");
+    let port = env.provider.addr().port();
+
+    let allowed = format!("http://localhost:{port}/v1/echo/uploads");
+    let (status, body) = env
+        .call(
+            "alice",
+            Method::GET,
+            &proxy,
+            None,
+            &[("X-Paragon-Proxy-Url", &allowed)],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["output"]["headers"]["x-api-key"], key, "{body}");
+
+    let other = format!("http://127.0.0.2:{port}/v1/echo/uploads");
+    let (status, body) = env
+        .call(
+            "alice",
+            Method::GET,
+            &proxy,
+            None,
+            &[("X-Paragon-Proxy-Url", &other)],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("allowed_hosts"),
+        "{body}"
+    );
+}

@@ -13,6 +13,7 @@ pub struct Api {
     pub(crate) test_endpoint: String,
     pub(crate) authorization: ApiAuthorization,
     pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) allowed_hosts: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
 }
 
@@ -93,6 +94,34 @@ impl Api {
     /// The test endpoint: a path relative to the base URL answered by `GET`.
     pub fn test_endpoint(&self) -> &str {
         &self.test_endpoint
+    }
+
+    /// Hosts besides the base URL's that a full-URL request may send the credential to
+    /// (`allowed_hosts`, over https only).
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
+    }
+
+    /// Whether `url` is on one of the [`allowed_hosts`](Self::allowed_hosts) and passes the
+    /// manifest's URL rule (https, or http on a loopback host), so a full-URL request to it may
+    /// carry the credential. The base URL's own host is the caller's check.
+    ///
+    /// ```
+    /// use paragon_manifest::{Manifest, Url};
+    ///
+    /// let github = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/github"))?;
+    /// let upload = Url::parse("https://uploads.github.com/repos/o/r/releases/1/assets")?;
+    /// assert!(github.api().allows_url(&upload));
+    /// assert!(!github.api().allows_url(&Url::parse("http://uploads.github.com/")?));
+    /// assert!(!github.api().allows_url(&Url::parse("https://evil.example/")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allows_url(&self, url: &url::Url) -> bool {
+        url.host_str().is_some_and(|host| {
+            self.allowed_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host))
+        }) && crate::url_rule::check(url).is_ok()
     }
 
     /// How requests are authorized.

@@ -74,6 +74,7 @@
 //! [api]
 //! base_url = "https://{input.subdomain}.zendesk.com/api/v2"
 //! test_endpoint = "/users/me"           # a path answered by GET
+//! allowed_hosts = ["uploads.example.com"]  # optional: other hosts full-URL requests may reach
 //! authorization = { type = "bearer", token = "{credential.access_token}" }
 //! # { type = "basic", username = "{input.api_key}", password = "X" }
 //! # { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }

@@ -1155,7 +1155,13 @@ fn params(
     (r.diags.len() == before).then_some(out)
 }
 
-const API_KEYS: &[&str] = &["base_url", "test_endpoint", "authorization", "headers"];
+const API_KEYS: &[&str] = &[
+    "base_url",
+    "test_endpoint",
+    "authorization",
+    "headers",
+    "allowed_hosts",
+];
 
 fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api> {
     r.check_keys(t, API_KEYS, &[], "");
@@ -1196,13 +1202,50 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         }
         None => Some(Vec::new()),
     };
+    let allowed_hosts = allowed_hosts(r, t);
     Some(Api {
         base_url: base_url?,
         test_endpoint: test_endpoint?,
         authorization: authorization?,
         headers: headers?,
+        allowed_hosts: allowed_hosts?,
         url_inputs: declared.url_inputs.clone(),
     })
+}
+
+/// `allowed_hosts`: further hosts a full-URL request may carry the credential to (GitHub's
+/// `uploads.github.com`, say). Plain lowercase host names: no scheme, port, path or wildcard.
+fn allowed_hosts(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Vec<String>> {
+    let Some(list) = r.opt_string_array(t, "allowed_hosts") else {
+        return t.get("allowed_hosts").is_none().then(Vec::new);
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, (host, span)) in list.into_iter().enumerate() {
+        let valid = !host.is_empty()
+            && host.len() <= 253
+            && host.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            });
+        if valid {
+            out.push(host);
+        } else {
+            ok = false;
+            r.error(
+                span,
+                &format!("api.allowed_hosts[{i}]"),
+                format!("`{host}` is not a host name"),
+                "write the lowercase host alone, without scheme, port or path, e.g. \"uploads.github.com\"",
+            );
+        }
+    }
+    ok.then_some(out)
 }
 
 fn test_endpoint(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<String> {

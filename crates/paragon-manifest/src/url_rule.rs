@@ -11,7 +11,7 @@ pub(crate) fn parse_checked(s: &str) -> Result<Url, String> {
     Ok(url)
 }
 
-fn check(url: &Url) -> Result<(), String> {
+pub(crate) fn check(url: &Url) -> Result<(), String> {
     match url.scheme() {
         "https" => Ok(()),
         "http" if url.host().is_some_and(|h| is_loopback(&h)) => Ok(()),

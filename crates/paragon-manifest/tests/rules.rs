@@ -720,3 +720,37 @@ fn spec_path_defaults_and_checks() {
     assert_eq!((d.0[0].line, d.0[0].field.as_str()), (5, "spec"));
     assert!(d.0[0].message.contains("does not exist"));
 }
+
+#[test]
+fn allowed_hosts_are_bare_host_names() {
+    for bad in [
+        "https://uploads.keyed.example",
+        "uploads.keyed.example:443",
+        "*.keyed.example",
+        "Uploads.Keyed.Example",
+        "",
+    ] {
+        let d = single_error(&edit(
+            API_KEY,
+            "test_endpoint = \"/me\"",
+            &format!("test_endpoint = \"/me\"\nallowed_hosts = [\"{bad}\"]"),
+        ));
+        assert_at(&d, 17, 18, "api.allowed_hosts[0]", "is not a host name");
+    }
+    let ok = parse(&edit(
+        API_KEY,
+        "test_endpoint = \"/me\"",
+        "test_endpoint = \"/me\"\nallowed_hosts = [\"uploads.keyed.example\", \"127.0.0.1\"]",
+    ))
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        ok.api().allowed_hosts(),
+        ["uploads.keyed.example", "127.0.0.1"]
+    );
+    let upload = paragon_manifest::Url::parse("https://uploads.keyed.example/files").unwrap();
+    assert!(ok.api().allows_url(&upload));
+    let local = paragon_manifest::Url::parse("http://127.0.0.1:9/files").unwrap();
+    assert!(ok.api().allows_url(&local));
+    let plain = paragon_manifest::Url::parse("http://uploads.keyed.example/files").unwrap();
+    assert!(!ok.api().allows_url(&plain), "plain http off loopback");
+}
