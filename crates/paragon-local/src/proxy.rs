@@ -73,7 +73,7 @@ pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
 
 /// Refuses `..`/`.` segments (also percent-encoded), backslashes and control characters.
 pub(crate) fn check_path(path: &str) -> Result<(), ApiError> {
-    let decoded = percent_decode(path);
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     if decoded.chars().any(|c| c.is_control()) {
         return Err(ApiError::bad_request(
             "the API path contains a control character",
@@ -89,25 +89,6 @@ pub(crate) fn check_path(path: &str) -> Result<(), ApiError> {
         ));
     }
     Ok(())
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-            if let Some(b) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Picks the credential: the one named by `X-Paragon-Credential`, else the user's first VALID
