@@ -89,7 +89,7 @@ pub(crate) fn api_path(path: &str) -> Result<Cow<'_, str>> {
         if !segment.contains('%') {
             continue;
         }
-        let decoded = percent_decode(segment);
+        let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
         if decoded.chars().any(|c| c.is_control()) || decoded.contains('\\') {
             return bad("contains an encoded control character or backslash");
         }
@@ -143,29 +143,6 @@ fn has_scheme(path: &str) -> bool {
         }
         None => false,
     }
-}
-
-fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 fn shorten(s: &str) -> String {
