@@ -105,16 +105,7 @@ pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<T
 
             /// One path segment, percent-encoded (everything but RFC 3986 unreserved characters).
             fn __segment(value: &dyn ::std::fmt::Display) -> ::std::string::String {
-                let text = ::std::string::ToString::to_string(value);
-                let mut out = ::std::string::String::with_capacity(text.len());
-                for byte in text.bytes() {
-                    if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-                        out.push(byte as char);
-                    } else {
-                        out.push_str(&::std::format!("%{byte:02X}"));
-                    }
-                }
-                out
+                ::paragon_sdk::__private::encode_component(&::std::string::ToString::to_string(value))
             }
 
             #(#methods)*

@@ -105,4 +105,17 @@ pub mod __private {
     pub use futures_util;
     pub use serde;
     pub use serde_json;
+
+    /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+    const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+
+    /// Percent-encodes `text` as one path segment or form value: the one encoder generated
+    /// clients and `#[endpoints]` share.
+    pub fn encode_component(text: &str) -> String {
+        percent_encoding::utf8_percent_encode(text, COMPONENT).to_string()
+    }
 }

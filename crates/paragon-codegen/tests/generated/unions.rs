@@ -197,23 +197,11 @@ fn __query<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized
         ::std::result::Result::Err(_) => {}
     }
 }
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn __encode(text: &str) -> ::std::string::String {
-    let mut out = ::std::string::String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&::std::format!("%{byte:02X}"));
-        }
-    }
-    out
-}
 /// A path parameter as one encoded path segment.
 fn __segment<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
     value: &T,
 ) -> ::std::string::String {
-    __encode(&__text(value).unwrap_or_default())
+    ::paragon_sdk::__private::encode_component(&__text(value).unwrap_or_default())
 }
 /// An `application/x-www-form-urlencoded` body from a flat object.
 fn __form<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
@@ -225,7 +213,9 @@ fn __form<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>
     ) = ::paragon_sdk::__private::serde_json::to_value(value) {
         for (key, value) in map {
             if let ::std::option::Option::Some(text) = __text_value(value) {
-                pairs.push(::std::format!("{}={}", __encode(& key), __encode(& text)));
+                let key = ::paragon_sdk::__private::encode_component(&key);
+                let text = ::paragon_sdk::__private::encode_component(&text);
+                pairs.push(::std::format!("{key}={text}"));
             }
         }
     }
