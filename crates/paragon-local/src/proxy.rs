@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::state::{AppState, Shared};
 use crate::store::{Credential, Status};
+use crate::upstream::{Answer, UpstreamError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
@@ -48,27 +49,6 @@ fn is_dropped_response_header(name: &HeaderName) -> bool {
             | "set-cookie"
             | "proxy-authenticate"
     )
-}
-
-/// A reqwest error without its URL (which may carry credentials in the query).
-pub(crate) fn describe_reqwest(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else if e.is_body() || e.is_decode() {
-        "failed reading the body"
-    } else {
-        "request failed"
-    };
-    let mut msg = kind.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    msg
 }
 
 /// Refuses `..`/`.` segments (also percent-encoded), backslashes and control characters.
@@ -131,13 +111,6 @@ pub(crate) struct Outgoing {
     pub body: Bytes,
 }
 
-/// The provider's answer.
-pub(crate) struct Answer {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
 /// Sends `out` with `c`'s authorization; on a 401 renews the token once and retries.
 pub(crate) async fn send_authorized(
     app: &AppState,
@@ -170,25 +143,22 @@ async fn send_once(
         None
     };
     let (url, headers) = prepare(app, integration, c, meta.as_ref(), out)?;
-    let response = app
-        .http
-        .request(out.method.clone(), url)
-        .headers(headers)
-        .body(out.body.clone())
-        .send()
+    let uri = http::Uri::try_from(url.as_str())
+        .map_err(|e| ApiError::bad_request(format!("{}: unusable URL: {e}", integration.slug)))?;
+    let mut request = http::Request::new(out.body.clone());
+    *request.method_mut() = out.method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    app.http
+        .send(request, app.limits.max_response_body)
         .await
         .map_err(|e| {
-            let status = if e.is_timeout() {
-                StatusCode::GATEWAY_TIMEOUT
-            } else {
-                StatusCode::BAD_GATEWAY
+            let status = match e {
+                UpstreamError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                _ => StatusCode::BAD_GATEWAY,
             };
-            ApiError::integration(
-                status,
-                format!("{}: {}", integration.slug, describe_reqwest(&e)),
-            )
-        })?;
-    read_answer(response, app.limits.max_response_body).await
+            ApiError::integration(status, format!("{}: {e}", integration.slug))
+        })
 }
 
 /// Renders the target URL and headers (sync: the render context borrows non-`Sync` data).
@@ -257,51 +227,6 @@ fn prepare(
         headers.insert(name, value);
     }
     Ok((url, headers))
-}
-
-pub(crate) async fn read_answer(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<Answer, ApiError> {
-    let status = response.status();
-    if response
-        .content_length()
-        .is_some_and(|n| n as usize > limit)
-    {
-        return Err(ApiError::integration(
-            StatusCode::BAD_GATEWAY,
-            format!("the provider's response is larger than the {limit}-byte limit"),
-        ));
-    }
-    let headers = std::mem::take(response.headers_mut());
-    let mut body = bytes::BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::integration(
-                        StatusCode::BAD_GATEWAY,
-                        format!("the provider's response is larger than the {limit}-byte limit"),
-                    ));
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(None) => break,
-            Err(e) => {
-                let status = if e.is_timeout() {
-                    StatusCode::GATEWAY_TIMEOUT
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
-                return Err(ApiError::integration(status, describe_reqwest(&e)));
-            }
-        }
-    }
-    Ok(Answer {
-        status,
-        headers,
-        body: body.freeze(),
-    })
 }
 
 fn is_full_url(target: &str) -> bool {

@@ -8,8 +8,10 @@ use crate::integration::Integrations;
 use crate::refresh::Refresher;
 use crate::state::{AppState, Limits, SecretsLookup, Shared};
 use crate::store::Store;
+use crate::upstream::Upstream;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::serve::ListenerExt;
 use axum::routing::{any, get, post};
 use paragon_manifest::Manifest;
 use std::collections::BTreeMap;
@@ -236,13 +238,11 @@ impl LocalServerBuilder {
             .public_url
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| url.clone());
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.upstream_timeout)
-            .connect_timeout(self.upstream_timeout.min(Duration::from_secs(10)))
-            .no_proxy()
-            .build()
-            .map_err(|e| StartError::Config(format!("HTTP client: {e}")))?;
+        let http = Upstream::new(
+            self.upstream_timeout,
+            self.upstream_timeout.min(Duration::from_secs(10)),
+        )
+        .map_err(StartError::Config)?;
         let portal_key = {
             let k = aws_lc_rs::hmac::Key::new(
                 aws_lc_rs::hmac::HMAC_SHA256,
@@ -275,6 +275,10 @@ impl LocalServerBuilder {
         let app = router(state.clone(), self.max_request_body);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
+            // Small request/response exchanges: don't let Nagle hold a reply back.
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = signal.await;

@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::integration::{Integration, Integrations};
 use crate::refresh::Refresher;
 use crate::store::Store;
+use crate::upstream::Upstream;
 use axum::http::HeaderMap;
 use paragon_manifest::Secrets;
 use std::collections::BTreeMap;
@@ -40,7 +41,7 @@ pub(crate) struct AppState {
     pub store: Store,
     pub integrations: Integrations,
     pub secrets: SecretsLookup,
-    pub http: reqwest::Client,
+    pub http: Upstream,
     pub refresher: Refresher,
     /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
     pub public_url: String,

@@ -603,6 +603,30 @@ async fn bodies_over_the_limits_are_refused() {
 }
 
 #[tokio::test]
+async fn a_slow_provider_answers_504_after_the_upstream_timeout() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.upstream_timeout(Duration::from_millis(300))
+    })
+    .await;
+    env.connect_oauth("alice", "custom.tasklab").await;
+    env.provider.delay_next(1, Duration::from_secs(3));
+    let started = std::time::Instant::now();
+    let (status, body) = env
+        .proxy("alice", Method::GET, "custom.tasklab", "/me")
+        .await;
+    assert_eq!(status, 504, "{body}");
+    let message = body["message"].as_str().unwrap();
+    assert!(message.contains("timed out"), "{body}");
+    assert!(!message.contains("127.0.0.1"), "no URL in errors: {body}");
+    assert!(started.elapsed() < Duration::from_secs(3), "the deadline held");
+    // The next call is not delayed and goes through.
+    let (status, body) = env
+        .proxy("alice", Method::GET, "custom.tasklab", "/me")
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+#[tokio::test]
 async fn full_urls_reach_the_manifests_allowed_hosts_only() {
     // The base URL is on 127.0.0.1; the manifest also allows `localhost` (the same provider).
     let env = start_with(FakeProvider::builder(), |b| {
