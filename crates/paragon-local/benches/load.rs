@@ -15,9 +15,11 @@
 //! - `shared`: all three processes share every CPU. A proxied request then pays for the
 //!   HTTP work of both hops out of the same cores, so the ratio is bounded by the CPU split
 //!   the table prints (client and provider vs proxy µs per request).
+//! - `single` (only when asked for): everything on one CPU. No cross-CPU wake-ups, so the
+//!   one-connection figures show the proxy's own latency.
 //!
 //! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_CONNECTIONS,
-//! default 64; LOAD_MODES, default `pinned,shared`).
+//! default 64; LOAD_MODES, default `pinned,shared`, or any of `pinned`, `shared`, `single`).
 
 use paragon_fake_provider::FakeProvider;
 use paragon_local::ProjectKey;
@@ -384,12 +386,17 @@ fn main() {
                 });
             }
             "pinned" => println!("pinned: skipped, this machine has one CPU"),
+            "single" => layouts.push(Layout {
+                name: "single",
+                bench: cpus[..1].to_vec(),
+                server: cpus[..1].to_vec(),
+            }),
             "shared" => layouts.push(Layout {
                 name: "shared",
                 bench: cpus.clone(),
                 server: cpus.clone(),
             }),
-            other => panic!("LOAD_MODES: unknown mode {other:?} (pinned, shared)"),
+            other => panic!("LOAD_MODES: unknown mode {other:?} (pinned, shared, single)"),
         }
     }
     println!("paragon-local load benchmark");

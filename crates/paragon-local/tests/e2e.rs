@@ -618,7 +618,10 @@ async fn a_slow_provider_answers_504_after_the_upstream_timeout() {
     let message = body["message"].as_str().unwrap();
     assert!(message.contains("timed out"), "{body}");
     assert!(!message.contains("127.0.0.1"), "no URL in errors: {body}");
-    assert!(started.elapsed() < Duration::from_secs(3), "the deadline held");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the deadline held"
+    );
     // The next call is not delayed and goes through.
     let (status, body) = env
         .proxy("alice", Method::GET, "custom.tasklab", "/me")
