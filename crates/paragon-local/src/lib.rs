@@ -94,4 +94,4 @@ pub use auth::ProjectKey;
 pub use crypto::{CryptoError, EncryptionKey};
 pub use error::StartError;
 pub use server::{LocalServer, LocalServerBuilder, RunningServer};
-pub use store::{Backend, StoreError};
+pub use store::{Backend, RekeyReport, StoreError, rekey};
