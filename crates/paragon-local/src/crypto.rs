@@ -253,7 +253,7 @@ mod tests {
         let resealed = rotated.seal("cred-1", b"secret");
         assert!(Cipher::new(&b).open(&b.id(), "cred-1", &resealed).is_ok());
         // A key that is configured nowhere: the error names the id it needs, never a key.
-        let err = Cipher::with_previous(&b, &[c.clone()])
+        let err = Cipher::with_previous(&b, std::slice::from_ref(&c))
             .open(&a.id(), "cred-1", &sealed)
             .unwrap_err();
         let text = err.to_string();
