@@ -355,6 +355,43 @@ async fn rekey_command_reports_and_fails_on_unknown_keys() {
     assert!(err.contains("cannot be decrypted"), "{err}");
     assert_no_key_material(&(out.clone() + &err), &[&a, &b]);
 
+    // A server given A as a previous key says at startup that secrets still use it.
+    let mut child = bin()
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+        .args([
+            "--specs",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"),
+        ])
+        .args(["--project-id", &deployment.project])
+        .env(
+            "PARAGON_SIGNING_KEY",
+            deployment.project_key.private_pem().unwrap(),
+        )
+        .env("PARAGON_LOCAL_ENCRYPTION_KEY", b.to_base64())
+        .env("PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS", a.to_base64())
+        .env("RUST_LOG", "paragon_local=info")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap())) {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening on") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        log.contains("stored secrets still use a previous encryption key")
+            && log.contains("secrets=1"),
+        "{log}"
+    );
+    assert_no_key_material(&log, &[&a, &b]);
+
     // With A as a previous key (flag): re-encrypted, exit 0.
     let (ok, out, err) = run(bin()
         .args(["rekey", "--database-url", db, "--previous-encryption-key"])

@@ -23,9 +23,12 @@ struct Cli {
 enum Command {
     /// Serve the Connect API, the proxy, OAuth and the Connect Portal on one address.
     Serve(Serve),
-    /// Re-encrypt every stored secret under a previous key with the current key (after a key
-    /// rotation). Safe while servers run and safe to interrupt: run it again to finish.
-    /// Exits non-zero if any secret cannot be decrypted with the configured keys.
+    /// Re-encrypt stored secrets with the current key (after a key rotation).
+    ///
+    /// Every secret under a previous key is re-encrypted with the current key, one row at a
+    /// time with a compare-and-swap: safe while servers run, and safe to interrupt (run it
+    /// again to finish). Exits non-zero unless every secret ends under the current key, e.g.
+    /// when some cannot be decrypted with the configured keys.
     Rekey(StoreArgs),
 }
 
