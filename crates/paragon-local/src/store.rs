@@ -121,6 +121,8 @@ impl fmt::Display for RekeyReport {
 /// (`id` / `state`) is the associated data its value is sealed with.
 struct Sealed {
     what: &'static str,
+    /// Whether row ids may be logged (a credential id may; an OAuth state is a secret).
+    loggable_ids: bool,
     /// `$1` current key id, `$2` last id seen, `$3` batch size.
     select: &'static str,
     /// Compare-and-swap: `$1` new value, `$2` current key id, `$3` id, `$4` old key id,
@@ -133,6 +135,7 @@ struct Sealed {
 const SEALED: [Sealed; 2] = [
     Sealed {
         what: "credential",
+        loggable_ids: true,
         select: "SELECT id AS row_id, key_id, secret FROM credentials \
                  WHERE key_id <> $1 AND id > $2 ORDER BY id LIMIT $3",
         update: "UPDATE credentials SET secret = $1, key_id = $2 \
@@ -141,6 +144,7 @@ const SEALED: [Sealed; 2] = [
     },
     Sealed {
         what: "oauth state",
+        loggable_ids: false,
         select: "SELECT state AS row_id, key_id, secret FROM oauth_states \
                  WHERE key_id <> $1 AND state > $2 ORDER BY state LIMIT $3",
         update: "UPDATE oauth_states SET secret = $1, key_id = $2 \
@@ -1074,6 +1078,7 @@ impl Store {
         let mut last = String::new();
         let mut raced = 0;
         loop {
+            let before = report.reencrypted;
             let rows = sqlx::query(table.select)
                 .bind(self.cipher.key_id())
                 .bind(&last)
@@ -1094,10 +1099,10 @@ impl Store {
                 let plain = match self.cipher.open(&key_id, &id, &sealed) {
                     Ok(plain) => plain,
                     Err(e) => {
-                        if table.what == "credential" {
-                            tracing::warn!(credential = %id, error = %e, "cannot re-encrypt");
+                        if table.loggable_ids {
+                            tracing::warn!(table = table.what, row = %id, error = %e, "cannot re-encrypt");
                         } else {
-                            tracing::warn!(error = %e, "cannot re-encrypt an oauth state");
+                            tracing::warn!(table = table.what, error = %e, "cannot re-encrypt");
                         }
                         corrupt.insert((table.what, id));
                         continue;
@@ -1117,6 +1122,12 @@ impl Store {
                     raced += 1;
                 }
             }
+            tracing::info!(
+                table = table.what,
+                rows = rows.len(),
+                reencrypted = report.reencrypted - before,
+                "re-encrypted a batch"
+            );
             if (rows.len() as i64) < REKEY_BATCH {
                 return Ok(raced);
             }

@@ -286,6 +286,92 @@ async fn rekey_during_refreshes_keeps_every_rotated_token() {
     env.server.shutdown().await;
 }
 
+/// `rekey` killed (SIGKILL) once it reported its first batch: what it committed stays, a second
+/// run finishes the rest, and every credential reads with the new key alone.
+#[tokio::test]
+async fn killed_rekey_loses_nothing_and_a_second_run_finishes() {
+    const N: usize = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let db = db.to_str().unwrap();
+    let deployment = Deployment::new(db);
+    let (a, b) = (EncryptionKey::generate(), EncryptionKey::generate());
+    let env = deployment.start(&a, &[], FakeProvider::builder()).await;
+    let api_key = env.provider.api_keys()[0].to_string();
+    let credentials = env.project("/sdk/credentials");
+    let create = || {
+        env.call(
+            "dan",
+            Method::POST,
+            &credentials,
+            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            &[],
+        )
+    };
+    for _ in 0..N / 20 {
+        for (status, body) in futures_util::future::join_all((0..20).map(|_| create())).await {
+            assert_eq!(status, 200, "{body}");
+        }
+    }
+    let before = credential_ids(&env, "dan").await;
+    assert_eq!(before.len(), N);
+    let Env {
+        provider,
+        server,
+        http,
+    } = env;
+    server.shutdown().await;
+
+    let rekey = || {
+        let mut c = bin();
+        c.args(["rekey", "--database-url", db])
+            .env("PARAGON_LOCAL_ENCRYPTION_KEY", b.to_base64())
+            .env("PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS", a.to_base64());
+        c
+    };
+    let mut child = rekey()
+        .env("RUST_LOG", "paragon_local=info")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    for line in std::io::BufRead::lines(stderr) {
+        if line.unwrap().contains("re-encrypted a batch") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (ok, out, err) = run(&mut rekey());
+    assert!(ok, "{out}{err}");
+    let done: usize = out
+        .split("re-encrypted ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {out}"));
+    assert!(done < N, "the first run's batch was lost: {out}");
+
+    let server = deployment.keys(&b, &[])(server_for(&provider))
+        .start()
+        .await
+        .unwrap();
+    let env = Env {
+        provider,
+        server,
+        http,
+    };
+    assert_eq!(credential_ids(&env, "dan").await, before);
+    let (status, body) = env
+        .proxy("dan", Method::GET, "custom.tasklabkeys", "/me")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    env.server.shutdown().await;
+}
+
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_paragon-local"));
     for var in [
