@@ -99,11 +99,8 @@ async fn start() -> Env {
         .start()
         .await
         .expect("fake provider");
-    // The inline definition names the default icon, which ships beside this crate.
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../crates/paragon-macros/assets/integration.toml"
-    );
+    // The derived definition is self-contained (its icon is inline): any file name will do.
+    let file = "derived/integration.toml";
     let manifest = Manifest::parse(TaskLabKeys::definition_toml().expect("definition"), file)
         .unwrap_or_else(|d| panic!("derived definition: {d}"));
     let server = LocalServer::builder()

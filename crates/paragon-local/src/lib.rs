@@ -27,6 +27,8 @@
 //! User tokens are verified (RS256 with the project's key, `exp`, `aud` when present, the
 //! project id in the path) and every store query is scoped by project and user, so a user can
 //! never reach another user's credentials. Secrets are encrypted at rest with AES-256-GCM.
+//! Replicas sharing a PostgreSQL store announce every credential write to each other
+//! (`LISTEN`/`NOTIFY`), so a disconnect through one is honoured by all at once.
 //! Credentials are only sent to the integration's own base-URL host; path traversal and header
 //! injection are refused; bodies have size limits and upstream calls have timeouts.
 //!
@@ -111,6 +113,7 @@
 
 mod api;
 mod auth;
+mod cache;
 mod crypto;
 mod error;
 mod integration;

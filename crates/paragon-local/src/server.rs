@@ -47,6 +47,7 @@ impl LocalServer {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
             upstream_timeout: Duration::from_secs(30),
+            credential_cache_ttl: crate::store::DEFAULT_CACHE_TTL,
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
         }
@@ -68,6 +69,7 @@ pub struct LocalServerBuilder {
     listen: SocketAddr,
     public_url: Option<String>,
     upstream_timeout: Duration,
+    credential_cache_ttl: Duration,
     max_request_body: usize,
     max_response_body: usize,
 }
@@ -198,6 +200,15 @@ impl LocalServerBuilder {
         self
     }
 
+    /// How long the proxy reuses a user's credentials read from the store (default 1 s;
+    /// `Duration::ZERO` reads the store on every request). Every write invalidates them at
+    /// once, on PostgreSQL on every replica too (`LISTEN`/`NOTIFY`); this only bounds how long
+    /// a missed notification can leave a stale entry behind.
+    pub fn credential_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.credential_cache_ttl = ttl;
+        self
+    }
+
     /// Largest request body accepted (default 10 MiB).
     pub fn max_request_body(mut self, bytes: usize) -> Self {
         self.max_request_body = bytes;
@@ -254,7 +265,7 @@ impl LocalServerBuilder {
             .database_url
             .unwrap_or_else(|| "sqlite::memory:".to_string());
         let cipher = Cipher::with_previous(&encryption_key, &self.previous_encryption_keys);
-        let store = Store::open(&location, cipher).await?;
+        let store = Store::open(&location, cipher, self.credential_cache_ttl).await?;
         if let Err(e) = store.log_key_usage().await {
             tracing::warn!(error = %e, "cannot count stored secrets per encryption key");
         }

@@ -6,15 +6,16 @@
 //! client secrets, PKCE verifiers) are encrypted with [`Cipher`] before they reach the database;
 //! metadata used to list credentials stays in the clear.
 
+use crate::cache::{CredentialCache, Listener};
 use crate::crypto::{Cipher, CryptoError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Row, SqlSafeStr};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Why a store operation failed.
@@ -180,7 +181,9 @@ pub async fn rekey(
     current: &crate::EncryptionKey,
     previous: &[crate::EncryptionKey],
 ) -> Result<RekeyReport, StoreError> {
-    let store = Store::open(database_url, Cipher::with_previous(current, previous)).await?;
+    let cipher = Cipher::with_previous(current, previous);
+    // Re-encryption keeps every plaintext, so no replica's credential cache goes stale.
+    let store = Store::open(database_url, cipher, DEFAULT_CACHE_TTL).await?;
     let report = store.rekey().await;
     store.close().await;
     report
@@ -305,14 +308,11 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// How long the proxy may reuse a user's credentials read from the store. Writes through this
-/// process invalidate them at once; a write by another replica (PostgreSQL) is seen after at
-/// most this long — and a token refreshed elsewhere is picked up at once on a provider 401,
-/// since refreshes always re-read the store.
-const CACHE_TTL: Duration = Duration::from_secs(1);
-const CACHE_MAX_USERS: usize = 10_000;
-
-type CacheMap = HashMap<(String, String), (Instant, Arc<Vec<Credential>>)>;
+/// How long the proxy reuses a user's credentials read from the store, by default. Writes
+/// invalidate them at once, on every replica (see [`crate::cache`]); this bounds what a lost
+/// notification can leave behind. A token refreshed elsewhere is picked up at once on a
+/// provider 401 anyway, since refreshes always re-read the store.
+pub(crate) const DEFAULT_CACHE_TTL: Duration = Duration::from_secs(1);
 
 /// The credential store.
 #[derive(Clone)]
@@ -322,9 +322,9 @@ pub(crate) struct Store {
     backend: Backend,
     /// Each user's credentials for the hot proxy path (a store read per proxied request
     /// costs more than the rest of the proxy's own work).
-    cache: Arc<Mutex<CacheMap>>,
-    /// Bumped by every credential write, so a read racing a write is not cached.
-    writes: Arc<std::sync::atomic::AtomicU64>,
+    cache: Arc<CredentialCache>,
+    /// On PostgreSQL: other replicas' writes invalidate `cache` (dropped with the last clone).
+    _listener: Option<Arc<Listener>>,
 }
 
 fn migrator(backend: Backend) -> Migrator {
@@ -378,7 +378,11 @@ pub(crate) fn database_url(location: &str) -> Result<(String, Backend), StoreErr
 
 impl Store {
     /// Opens (creating a SQLite file if needed) and migrates the store.
-    pub(crate) async fn open(location: &str, cipher: Cipher) -> Result<Store, StoreError> {
+    pub(crate) async fn open(
+        location: &str,
+        cipher: Cipher,
+        cache_ttl: Duration,
+    ) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (url, backend) = database_url(location)?;
         let memory = url == "sqlite::memory:";
@@ -410,56 +414,54 @@ impl Store {
                 .await?;
         }
         migrator(backend).run(&pool).await?;
+        let cache = Arc::new(CredentialCache::new(cache_ttl));
+        let listener = match backend {
+            Backend::Postgres => Some(Arc::new(
+                crate::cache::listen(&url, Arc::downgrade(&cache)).await?,
+            )),
+            Backend::Sqlite => None,
+        };
         Ok(Store {
             pool,
             cipher,
             backend,
-            cache: Arc::default(),
-            writes: Arc::default(),
+            cache,
+            _listener: listener,
         })
     }
 
-    /// The user's credentials, from the cache when read less than [`CACHE_TTL`] ago.
+    /// The user's credentials, from the cache when read recently enough.
     pub(crate) async fn cached_credentials(
         &self,
         project: &str,
         user: &str,
     ) -> Result<Arc<Vec<Credential>>, StoreError> {
-        let key = (project.to_string(), user.to_string());
-        {
-            let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, list)) = cache.get(&key)
-                && at.elapsed() < CACHE_TTL
-            {
-                return Ok(list.clone());
-            }
+        if let Some(list) = self.cache.get(project, user) {
+            return Ok(list);
         }
-        let generation = self.generation();
+        let generation = self.cache.generation();
         let read_at = Instant::now();
         let list = Arc::new(self.list_credentials(project, user, None).await?);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= CACHE_MAX_USERS {
-            cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
-            if cache.len() >= CACHE_MAX_USERS {
-                cache.clear();
-            }
-        }
-        // A write that happened while we read may not be in `list`: don't keep it then.
-        if generation == self.generation() {
-            cache.insert(key, (read_at, list.clone()));
-        }
+        self.cache
+            .put(project, user, read_at, generation, list.clone());
         Ok(list)
     }
 
-    fn generation(&self) -> u64 {
-        self.writes.load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    fn invalidate(&self, project: &str, user: &str) {
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        cache.remove(&(project.to_string(), user.to_string()));
+    /// After a committed write to a user's credentials: forget them here, and tell the other
+    /// replicas. A failed announcement is logged, not returned: the write itself succeeded,
+    /// and the other replicas' time-to-live bounds what they keep.
+    async fn changed(&self, project: &str, user: &str) {
+        self.cache.invalidate(project, user);
+        if self.backend == Backend::Postgres {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(crate::cache::CHANNEL)
+                .bind(crate::cache::payload(project, user))
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "could not announce a credential change to other replicas");
+            }
+        }
     }
 
     pub(crate) fn backend(&self) -> Backend {
@@ -596,7 +598,7 @@ impl Store {
         .bind(c.refreshed_at)
         .execute(&self.pool)
         .await?;
-        self.invalidate(&c.project_id, &c.user_id);
+        self.changed(&c.project_id, &c.user_id).await;
         Ok(())
     }
 
@@ -678,7 +680,7 @@ impl Store {
         .bind(expected_version)
         .execute(&self.pool)
         .await?;
-        self.invalidate(&c.project_id, &c.user_id);
+        self.changed(&c.project_id, &c.user_id).await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -701,7 +703,7 @@ impl Store {
         .bind(expected_version)
         .execute(&self.pool)
         .await?;
-        self.invalidate(&c.project_id, &c.user_id);
+        self.changed(&c.project_id, &c.user_id).await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -742,7 +744,7 @@ impl Store {
         .bind(id)
         .execute(&self.pool)
         .await?;
-        self.invalidate(project, user);
+        self.changed(project, user).await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -770,7 +772,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        self.invalidate(project, user);
+        self.changed(project, user).await;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1169,7 +1171,9 @@ mod tests {
 
     async fn exercise(location: &str) {
         let key = EncryptionKey::generate();
-        let store = Store::open(location, Cipher::new(&key)).await.unwrap();
+        let store = Store::open(location, Cipher::new(&key), DEFAULT_CACHE_TTL)
+            .await
+            .unwrap();
         let project = new_id();
         let c = credential(&project, "alice");
         store.insert_credential(&c).await.unwrap();
@@ -1199,7 +1203,9 @@ mod tests {
         assert!(store.try_lease(&c.id, now_ms() + 10_000).await.unwrap());
         store.close().await;
         // Reopen: data kept; a different key is reported as such.
-        let store = Store::open(location, Cipher::new(&key)).await.unwrap();
+        let store = Store::open(location, Cipher::new(&key), DEFAULT_CACHE_TTL)
+            .await
+            .unwrap();
         let got = store
             .get_credential(&project, "alice", &c.id)
             .await
@@ -1208,9 +1214,13 @@ mod tests {
         assert_eq!(got.secret.refresh_token.as_deref(), Some("rt-2"));
         assert_eq!(got.version, 2);
         store.close().await;
-        let wrong = Store::open(location, Cipher::new(&EncryptionKey::generate()))
-            .await
-            .unwrap();
+        let wrong = Store::open(
+            location,
+            Cipher::new(&EncryptionKey::generate()),
+            DEFAULT_CACHE_TTL,
+        )
+        .await
+        .unwrap();
         let err = wrong
             .get_credential(&project, "alice", &c.id)
             .await

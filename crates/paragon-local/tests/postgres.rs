@@ -76,16 +76,72 @@ async fn two_replicas_share_credentials_and_refresh_once() {
     let refreshes = env.provider.stats().token_requests.refresh_token - before;
     assert_eq!(refreshes, 1, "50 calls took {:?}", started.elapsed());
 
-    // Disconnecting through one replica is seen by the other within its 1 s cache.
-    let me_b = format!("{b_url}/projects/{project}/sdk/integrations/custom.tasklab");
-    let (status, body) = env.call("alice", Method::DELETE, &me_b, None, &[]).await;
+    b.shutdown().await;
+}
+
+/// A disconnect through one replica is seen by the other at once (`LISTEN`/`NOTIFY`), even
+/// with a credential cache that would otherwise keep the old list for an hour.
+#[tokio::test]
+async fn a_disconnect_on_one_replica_reaches_the_other_at_once() {
+    let Some(db) = database_url("a_disconnect_on_one_replica_reaches_the_other_at_once") else {
+        return;
+    };
+    let provider = FakeProvider::builder()
+        .auto_approve(true)
+        .start()
+        .await
+        .unwrap();
+    let project = format!("pg-{}", uuid::Uuid::new_v4());
+    let key = ProjectKey::generate();
+    let enc = EncryptionKey::generate();
+    let replica = |provider: &paragon_fake_provider::RunningProvider| {
+        server_for(provider)
+            .dev(false)
+            .project_id(&project)
+            .project_key(key.clone())
+            .encryption_key(enc.clone())
+            .database_url(&db)
+            .credential_cache_ttl(std::time::Duration::from_secs(3600))
+    };
+    let a = replica(&provider).start().await.unwrap();
+    let b = replica(&provider).start().await.unwrap();
+    let b_url = b.url().to_string();
+    let env = Env {
+        provider,
+        server: a,
+        http: reqwest::Client::new(),
+    };
+    env.connect_oauth("alice", "custom.tasklab").await;
+    // Warm both replicas' caches.
+    let proxy_b = format!("{b_url}/projects/{project}/sdk/proxy/custom.tasklab/me");
+    let (status, body) = env.call("alice", Method::GET, &proxy_b, None, &[]).await;
     assert_eq!(status, 200, "{body}");
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let (status, body) = env
         .proxy("alice", Method::GET, "custom.tasklab", "/me")
         .await;
-    assert_eq!(status, 404, "{body}");
-    assert_eq!(body["code"], "integration_not_enabled");
+    assert_eq!(status, 200, "{body}");
+
+    // Disconnect through A; B must stop using the credential (the notification arrives
+    // asynchronously, so poll; without it B would keep the cached list for an hour).
+    let uninstall = env.project("/sdk/integrations/custom.tasklab");
+    let (status, body) = env
+        .call("alice", Method::DELETE, &uninstall, None, &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, body) = env.call("alice", Method::GET, &proxy_b, None, &[]).await;
+        if status == 404 {
+            assert_eq!(body["code"], "integration_not_enabled", "{body}");
+            break;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replica B still uses a credential disconnected through replica A"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     b.shutdown().await;
 }
 

@@ -12,17 +12,44 @@ use crate::errors::Errors;
 
 /// Shown when the attribute gives no `color`.
 pub(crate) const DEFAULT_COLOR: &str = "#4B5563";
-/// The icon file shipped with this crate, used when the attribute gives no `icon`.
-pub(crate) const DEFAULT_ICON: &str = "default-icon.svg";
+/// The neutral icon used when the attribute gives no `icon`, written inline so the definition
+/// needs no file (and no path baked in when this crate was compiled).
+pub(crate) const DEFAULT_ICON: &str = include_str!("../assets/default-icon.svg");
 
 /// Generated manifest text and the tokens behind each field path.
 pub(crate) struct Toml {
     pub(crate) text: String,
-    pub(crate) has_icon: bool,
+    /// The line naming the user's icon file (`icon = "assets/github.svg"`), if any.
+    icon_line: Option<String>,
     spans: Vec<(String, TokenStream)>,
 }
 
 impl Toml {
+    /// Whether the attribute names an icon file (relative to the crate's folder).
+    pub(crate) fn has_icon_file(&self) -> bool {
+        self.icon_line.is_some()
+    }
+
+    /// The text with the icon file's SVG written inline, so the definition is self-contained.
+    pub(crate) fn with_inline_icon(&self, svg: &str) -> String {
+        let Some(icon_line) = &self.icon_line else {
+            return self.text.clone();
+        };
+        let inline = format!("icon = {}", toml_string(svg));
+        let mut replaced = false;
+        let mut out = String::with_capacity(self.text.len() + svg.len());
+        for line in self.text.lines() {
+            if !replaced && line == icon_line {
+                out.push_str(&inline);
+                replaced = true;
+            } else {
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
+        out
+    }
+
     /// The tokens that wrote `field`, or its closest recorded parent (`auth.token_url` → `auth`).
     pub(crate) fn tokens_for(&self, field: &str) -> Option<&TokenStream> {
         let mut field = field;
@@ -47,6 +74,7 @@ pub(crate) fn to_toml(entries: &[Entry]) -> syn::Result<Toml> {
     let mut name = None;
     let has = |k: &str| entries.iter().any(|e| e.key == k);
     let (has_description, has_icon, has_color) = (has("description"), has("icon"), has("color"));
+    let mut icon_line = None;
 
     for entry in entries {
         let key = entry.key.as_str();
@@ -58,6 +86,9 @@ pub(crate) fn to_toml(entries: &[Entry]) -> syn::Result<Toml> {
                     name = Some(s.value());
                 }
                 let v = w.value(key, &entry.value);
+                if key == "icon" {
+                    icon_line = Some(format!("icon = {v}"));
+                }
                 writeln!(root, "{key} = {v}").ok();
                 w.record(key, &entry.tokens);
             }
@@ -151,7 +182,7 @@ pub(crate) fn to_toml(entries: &[Entry]) -> syn::Result<Toml> {
     w.errors.finish()?;
     Ok(Toml {
         text: text.trim_end().to_owned() + "\n",
-        has_icon,
+        icon_line,
         spans: w.spans,
     })
 }

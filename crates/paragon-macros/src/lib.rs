@@ -73,7 +73,8 @@
 //!
 //! Inline, `description` defaults to `"The <name> integration."`, `color` to `#4B5563` and
 //! `icon` to a neutral icon shipped with this crate; `icon = "assets/github.svg"` is relative
-//! to the crate's folder (`CARGO_MANIFEST_DIR`).
+//! to the crate's folder (`CARGO_MANIFEST_DIR`). Either way the icon is written inline in
+//! `definition_toml()`, so the definition parses from anywhere.
 //!
 //! From files, instead: `#[integration(manifest = "specs/github/integration.toml")]`. Add
 //! `spec = "specs/github/openapi.json"` (optionally `tags = [...]`, `operations = [...]`,

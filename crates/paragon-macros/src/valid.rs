@@ -60,8 +60,8 @@ pub(crate) fn check(model: &Model) -> syn::Result<Checked> {
     if let Definition::File(f) = &definition {
         tracked.push(f.clone());
     }
-    if !manifest.icon_path().starts_with(assets_dir()) {
-        tracked.push(manifest.icon_path().to_path_buf());
+    if let Some(icon) = manifest.icon_path() {
+        tracked.push(icon.to_path_buf());
     }
     let client = match &model.spec {
         Some(spec) => {
@@ -86,14 +86,17 @@ pub(crate) fn check(model: &Model) -> syn::Result<Checked> {
 /// attribute that wrote the field.
 fn inline_manifest(model: &Model) -> syn::Result<(Manifest, Definition)> {
     let toml = inline::to_toml(&model.inline)?;
-    // A user icon is relative to the crate; the default one ships with this crate.
-    let dir = if toml.has_icon {
+    // A user's icon file is relative to the crate; the default icon is written inline.
+    let dir = if toml.has_icon_file() {
         crate_dir(proc_macro2::Span::call_site())?
     } else {
-        assets_dir()
+        PathBuf::new()
     };
     match Manifest::parse(&toml.text, dir.join("integration.toml")) {
-        Ok(m) => Ok((m, Definition::Text(toml.text))),
+        Ok(m) => {
+            let text = toml.with_inline_icon(m.icon_svg());
+            Ok((m, Definition::Text(text)))
+        }
         Err(diags) => {
             let mut errors = Errors::default();
             for d in diags.0.iter() {
@@ -253,9 +256,4 @@ fn crate_dir(span: proc_macro2::Span) -> syn::Result<PathBuf> {
                 "CARGO_MANIFEST_DIR is not set\nhelp: build with cargo, or give paths from the crate root",
             )
         })
-}
-
-/// This crate's own files (the default icon).
-fn assets_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
 }

@@ -28,16 +28,26 @@ struct Minimal;
 
 #[derive(Integration)]
 #[integration(
+    name = "Drawn",
+    icon = "tests/icon.svg",
+    base_url = "https://api.drawn.example",
+    test_endpoint = "/me",
+    auth = none
+)]
+struct WithIcon;
+
+#[derive(Integration)]
+#[integration(
     manifest = "../../specs/tasklab",
     spec = "../../specs/tasklab/openapi.yaml",
     operations = ["getMe", "listTasks"]
 )]
 pub struct TaskLab;
 
-/// Parses a derived definition the way a server would (the default icon ships with this crate).
+/// Parses a derived definition the way a server would: from a folder holding no icon, since
+/// a derived definition carries its icon inline.
 fn parse(toml: &str) -> Manifest {
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/integration.toml");
-    Manifest::parse(toml, file).unwrap_or_else(|d| panic!("{d}\n{toml}"))
+    Manifest::parse(toml, "elsewhere/integration.toml").unwrap_or_else(|d| panic!("{d}\n{toml}"))
 }
 
 #[test]
@@ -71,6 +81,15 @@ fn inline_defaults_fill_the_basic_info() {
     assert_eq!(m.description(), "The Acme CRM (v2) integration.");
     assert_eq!(m.color(), "#4B5563");
     assert!(m.icon_svg().starts_with("<svg"));
+}
+
+#[test]
+fn an_icon_file_is_written_inline_in_the_definition() {
+    let text = WithIcon::definition_toml().expect("definition");
+    assert!(!text.contains("tests/icon.svg"), "{text}");
+    let m = parse(text);
+    assert_eq!(m.icon_svg(), include_str!("icon.svg"));
+    assert_eq!(m.icon_path(), None);
 }
 
 #[test]

@@ -40,7 +40,7 @@
 //! # Step 1, basic info. The slug is `custom.` + the name's letters and digits, lowercased.
 //! name = "Zendesk"                      # → custom.zendesk
 //! description = "Read and update tickets."
-//! icon = "icon.svg"                     # beside this file; an SVG document
+//! icon = "icon.svg"                     # beside this file (or an inline "<svg …>…</svg>")
 //! color = "#03363D"                     # accent color, #RRGGBB
 //! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
 //!

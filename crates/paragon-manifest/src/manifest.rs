@@ -26,7 +26,7 @@ pub struct Manifest {
     pub(crate) file: PathBuf,
     pub(crate) name: String,
     pub(crate) description: String,
-    pub(crate) icon_path: PathBuf,
+    pub(crate) icon_path: Option<PathBuf>,
     pub(crate) icon_svg: String,
     pub(crate) color: String,
     pub(crate) spec: Option<PathBuf>,
@@ -83,9 +83,9 @@ impl Manifest {
         &self.description
     }
 
-    /// The icon file.
-    pub fn icon_path(&self) -> &Path {
-        &self.icon_path
+    /// The icon file, when the manifest names one (an icon written inline has none).
+    pub fn icon_path(&self) -> Option<&Path> {
+        self.icon_path.as_deref()
     }
 
     /// The icon, an SVG document.

@@ -544,34 +544,52 @@ fn basic_name(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<String> {
     Some(name)
 }
 
-fn icon(r: &mut Reader<'_>, root: &Table<'_, '_>, dir: &Path) -> Option<(PathBuf, String)> {
-    let (rel, span) = r.req_string(
+/// The icon: a path to an SVG file beside the manifest, or an SVG document written inline
+/// (a value starting with `<`), which keeps a generated definition self-contained.
+fn icon(r: &mut Reader<'_>, root: &Table<'_, '_>, dir: &Path) -> Option<(Option<PathBuf>, String)> {
+    let (value, span) = r.req_string(
         root,
         "icon",
         "name the SVG icon beside the manifest, e.g. icon = \"icon.svg\"",
     )?;
-    let path = match crate::files::resolve_inside(dir, &rel) {
-        Ok(p) => p,
-        Err(reason) => {
+    let (path, text) = if value.trim_start().starts_with('<') {
+        if value.len() as u64 > crate::icon::MAX_ICON_BYTES {
             r.error(
                 span,
                 "icon",
-                format!("bad icon path: {reason}"),
-                "e.g. icon = \"icon.svg\"",
+                format!(
+                    "the inline icon is larger than {} bytes",
+                    crate::icon::MAX_ICON_BYTES
+                ),
+                "use a smaller SVG",
             );
             return None;
         }
-    };
-    let text = match crate::files::read_limited(&path, crate::icon::MAX_ICON_BYTES) {
-        Ok(t) => t,
-        Err(reason) => {
-            r.error(
-                span,
-                "icon",
-                format!("cannot read the icon `{}`: {reason}", path.display()),
-                "put an SVG file beside integration.toml",
-            );
-            return None;
+        (None, value)
+    } else {
+        let path = match crate::files::resolve_inside(dir, &value) {
+            Ok(p) => p,
+            Err(reason) => {
+                r.error(
+                    span,
+                    "icon",
+                    format!("bad icon path: {reason}"),
+                    "e.g. icon = \"icon.svg\"",
+                );
+                return None;
+            }
+        };
+        match crate::files::read_limited(&path, crate::icon::MAX_ICON_BYTES) {
+            Ok(t) => (Some(path), t),
+            Err(reason) => {
+                r.error(
+                    span,
+                    "icon",
+                    format!("cannot read the icon `{}`: {reason}", path.display()),
+                    "put an SVG file beside integration.toml",
+                );
+                return None;
+            }
         }
     };
     if let Err(reason) = crate::icon::check_svg(&text) {

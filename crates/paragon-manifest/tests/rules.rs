@@ -352,6 +352,24 @@ fn icon_that_is_missing_or_outside_the_folder() {
 }
 
 #[test]
+fn an_inline_svg_icon_needs_no_file() {
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#;
+    let source = edit(OAUTH, "\"icon.svg\"", &format!("'{svg}'"));
+    // Parsed from a folder without any icon file.
+    let dir = tempfile::tempdir().unwrap();
+    let m = Manifest::parse(&source, dir.path().join("integration.toml"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.icon_svg(), svg);
+    assert_eq!(m.icon_path(), None);
+
+    let d = single_error(&edit(OAUTH, "\"icon.svg\"", "'<html><body/></html>'"));
+    assert_at(&d, 3, 8, "icon", "the icon is not an SVG document");
+    let big = format!("'<svg>{}</svg>'", " ".repeat(300 * 1024));
+    let d = single_error(&edit(OAUTH, "\"icon.svg\"", &big));
+    assert_at(&d, 3, 8, "icon", "the inline icon is larger than");
+}
+
+#[test]
 fn accent_color_format() {
     for bad in ["blue", "#12345", "#1234567", "#GGGGGG", "112233"] {
         let d = single_error(&edit(OAUTH, "#112233", bad));
