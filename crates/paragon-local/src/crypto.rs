@@ -2,8 +2,11 @@
 //!
 //! Each stored value is `nonce || ciphertext+tag`, bound by associated data to the row it
 //! belongs to (a credential id or an OAuth state), so a ciphertext copied into another row
-//! fails to decrypt. The key's id (a fingerprint, never the key) is stored beside each value so
-//! a wrong or rotated key is reported clearly instead of as a generic decryption failure.
+//! fails to decrypt. The key's id (a fingerprint, never the key) is stored beside each value,
+//! so a value is decrypted with the key it was written with — the current key or one of the
+//! previous keys kept for rotation — and a value under a key that is not configured is
+//! reported clearly (naming the key id it needs) instead of as a generic decryption failure.
+//! New values are always written with the current key.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -76,42 +79,84 @@ impl fmt::Debug for EncryptionKey {
 /// Why a stored value could not be decrypted.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
-    /// The value was written with another key.
+    /// The value was written with a key that is neither the current key nor a previous one.
     #[error(
-        "value was encrypted with key id {stored}, but the configured key has id {configured} \
-         (PARAGON_LOCAL_ENCRYPTION_KEY changed?)"
+        "value was encrypted with key id {stored}, but no configured key has that id (current \
+         key id {configured}{}); set that key as PARAGON_LOCAL_ENCRYPTION_KEY or add it to \
+         PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
+        previous_ids(previous)
     )]
     WrongKey {
         /// The key id stored with the value.
         stored: String,
-        /// The configured key's id.
+        /// The current key's id.
         configured: String,
+        /// The previous keys' ids.
+        previous: Vec<String>,
     },
     /// Authentication failed: the value was tampered with or moved to another row.
     #[error("stored value failed authentication (corrupted, or moved to another row)")]
     Corrupt,
 }
 
-/// Encrypts and decrypts values with one key.
+fn previous_ids(ids: &[String]) -> String {
+    if ids.is_empty() {
+        ", no previous keys".to_string()
+    } else {
+        format!(", previous key ids {}", ids.join(", "))
+    }
+}
+
+/// Encrypts with the current key; decrypts with whichever configured key a value names.
 #[derive(Clone)]
 pub(crate) struct Cipher {
     aead: Aes256Gcm,
     key_id: String,
+    /// Keys kept only to read values written before a rotation, by id.
+    previous: Vec<(String, Aes256Gcm)>,
 }
 
 impl Cipher {
+    /// A cipher over one key.
+    #[cfg(test)]
     pub(crate) fn new(key: &EncryptionKey) -> Self {
+        Self::with_previous(key, &[])
+    }
+
+    /// A cipher writing with `current` and also reading values written with `previous`
+    /// (a previous key equal to the current one, or repeated, is ignored).
+    pub(crate) fn with_previous(current: &EncryptionKey, previous: &[EncryptionKey]) -> Self {
+        let key_id = current.id();
+        let mut keys: Vec<(String, Aes256Gcm)> = Vec::new();
+        for key in previous {
+            let id = key.id();
+            if id != key_id && keys.iter().all(|(known, _)| *known != id) {
+                keys.push((id, Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0))));
+            }
+        }
         Self {
-            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0)),
-            key_id: key.id(),
+            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(current.0)),
+            key_id,
+            previous: keys,
         }
     }
 
+    /// The current key's id: stored beside every value this cipher seals.
     pub(crate) fn key_id(&self) -> &str {
         &self.key_id
     }
 
-    /// `nonce || ciphertext`, authenticated with `aad`.
+    /// Whether `key_id` is one of the previous keys (values under it should be re-encrypted).
+    pub(crate) fn is_previous(&self, key_id: &str) -> bool {
+        self.previous.iter().any(|(id, _)| id == key_id)
+    }
+
+    /// The previous keys' ids, in configuration order.
+    pub(crate) fn previous_ids(&self) -> Vec<String> {
+        self.previous.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// `nonce || ciphertext`, authenticated with `aad`, under the current key.
     pub(crate) fn seal(&self, aad: &str, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::fill(&mut nonce);
@@ -130,32 +175,40 @@ impl Cipher {
         out
     }
 
+    /// Decrypts a value sealed under the key with id `key_id` (current or previous).
     pub(crate) fn open(
         &self,
         key_id: &str,
         aad: &str,
         sealed: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        if key_id != self.key_id {
-            return Err(CryptoError::WrongKey {
-                stored: key_id.to_string(),
-                configured: self.key_id.clone(),
-            });
-        }
+        let aead = if key_id == self.key_id {
+            &self.aead
+        } else {
+            match self.previous.iter().find(|(id, _)| id == key_id) {
+                Some((_, aead)) => aead,
+                None => {
+                    return Err(CryptoError::WrongKey {
+                        stored: key_id.to_string(),
+                        configured: self.key_id.clone(),
+                        previous: self.previous_ids(),
+                    });
+                }
+            }
+        };
         if sealed.len() < NONCE_LEN {
             return Err(CryptoError::Corrupt);
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Corrupt)?;
-        self.aead
-            .decrypt(
-                &Nonce::from(nonce),
-                Payload {
-                    msg: ct,
-                    aad: aad.as_bytes(),
-                },
-            )
-            .map_err(|_| CryptoError::Corrupt)
+        aead.decrypt(
+            &Nonce::from(nonce),
+            Payload {
+                msg: ct,
+                aad: aad.as_bytes(),
+            },
+        )
+        .map_err(|_| CryptoError::Corrupt)
     }
 }
 
@@ -181,6 +234,37 @@ mod tests {
             other.open(c.key_id(), "cred-1", &sealed),
             Err(CryptoError::WrongKey { .. })
         ));
+    }
+
+    #[test]
+    fn previous_keys_decrypt_and_current_key_encrypts() {
+        let (a, b, c) = (
+            EncryptionKey::generate(),
+            EncryptionKey::generate(),
+            EncryptionKey::generate(),
+        );
+        let old = Cipher::new(&a);
+        let sealed = old.seal("cred-1", b"secret");
+        let rotated = Cipher::with_previous(&b, &[a.clone(), b.clone(), a.clone()]);
+        assert_eq!(rotated.previous_ids(), vec![a.id()]);
+        assert!(rotated.is_previous(&a.id()) && !rotated.is_previous(&b.id()));
+        assert_eq!(rotated.open(&a.id(), "cred-1", &sealed).unwrap(), b"secret");
+        assert_eq!(rotated.key_id(), b.id());
+        let resealed = rotated.seal("cred-1", b"secret");
+        assert!(Cipher::new(&b).open(&b.id(), "cred-1", &resealed).is_ok());
+        // A key that is configured nowhere: the error names the id it needs, never a key.
+        let err = Cipher::with_previous(&b, std::slice::from_ref(&c))
+            .open(&a.id(), "cred-1", &sealed)
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&a.id()) && text.contains(&c.id()), "{text}");
+        assert!(
+            text.contains("PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS"),
+            "{text}"
+        );
+        for key in [&a, &b, &c] {
+            assert!(!text.contains(&key.to_base64()), "{text}");
+        }
     }
 
     #[test]

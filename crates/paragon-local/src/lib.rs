@@ -73,9 +73,42 @@
 //! `PARAGON_SIGNING_KEY_FILE`, or only the public half with `PARAGON_PUBLIC_KEY_FILE`),
 //! `PARAGON_LOCAL_DATABASE_URL` (a SQLite file, default `paragon-local.db`, or
 //! `postgres://…`), `PARAGON_LOCAL_ENCRYPTION_KEY` (32 bytes, base64 or hex; required outside
-//! development mode), `PARAGON_LOCAL_DEV=1`, `PARAGON_LOCAL_PUBLIC_URL`, and the environment
+//! development mode) and `PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS` (see below),
+//! `PARAGON_LOCAL_DEV=1`, `PARAGON_LOCAL_PUBLIC_URL`, and the environment
 //! secrets the manifests name (`TASKLAB_CLIENT_ID`, …). In development mode, what is missing
 //! is generated once into `.paragon-local-dev/` and the server prints how to mint tokens.
+//!
+//! # Rotating the encryption key
+//!
+//! Every stored secret records the id (a fingerprint) of the key that encrypted it. Besides
+//! the current key, a server can hold *previous* keys, only used to read what they encrypted
+//! (`PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS`, comma-separated, or repeated
+//! `--previous-encryption-key`; [`LocalServerBuilder::previous_encryption_keys`] in code).
+//! New secrets, refreshed tokens and re-encrypted values always use the current key.
+//!
+//! 1. Generate the new key (`openssl rand -base64 32`), set it as
+//!    `PARAGON_LOCAL_ENCRYPTION_KEY` and move the old one to
+//!    `PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS`; restart every server. (With several replicas,
+//!    first give every replica the new key as a previous key, so each can read what the
+//!    others write during the switch.)
+//! 2. Run `paragon-local rekey` with the same database and key settings. It re-encrypts every
+//!    secret (credentials and pending OAuth authorizations) under the current key, one row at
+//!    a time with a compare-and-swap, so it is safe while servers run and safe to interrupt:
+//!    run it again to finish. It prints how many secrets it re-encrypted and how many are
+//!    under keys it does not have, and exits non-zero unless everything is now under the
+//!    current key. In code: [`rekey`] or [`RunningServer::rekey`].
+//! 3. Drop the old key from `PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS` and restart.
+//!
+//! A secret under a key that is not configured is never guessed at: reading it fails with an
+//! error naming the key id it needs (never key material), and at startup the server logs how
+//! many secrets still use a previous or unknown key. Connect Portal sessions are signed with
+//! a key derived from the current key, so open portal pages must be reloaded after a rotation.
+//!
+//! ```text
+//! PARAGON_LOCAL_ENCRYPTION_KEY=$NEW PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS=$OLD paragon-local serve
+//! PARAGON_LOCAL_ENCRYPTION_KEY=$NEW PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS=$OLD paragon-local rekey
+//! PARAGON_LOCAL_ENCRYPTION_KEY=$NEW paragon-local serve
+//! ```
 #![warn(missing_docs)]
 
 mod api;
@@ -97,4 +130,4 @@ pub use auth::ProjectKey;
 pub use crypto::{CryptoError, EncryptionKey};
 pub use error::StartError;
 pub use server::{LocalServer, LocalServerBuilder, RunningServer};
-pub use store::{Backend, StoreError};
+pub use store::{Backend, RekeyReport, StoreError, rekey};

@@ -40,6 +40,7 @@ impl LocalServer {
             project_key: None,
             database_url: None,
             encryption_key: None,
+            previous_encryption_keys: Vec::new(),
             dev: false,
             secrets: BTreeMap::new(),
             process_env: true,
@@ -61,6 +62,7 @@ pub struct LocalServerBuilder {
     project_key: Option<ProjectKey>,
     database_url: Option<String>,
     encryption_key: Option<EncryptionKey>,
+    previous_encryption_keys: Vec<EncryptionKey>,
     dev: bool,
     secrets: BTreeMap<String, String>,
     process_env: bool,
@@ -125,6 +127,38 @@ impl LocalServerBuilder {
     /// The key that encrypts secrets at rest. Required outside development mode.
     pub fn encryption_key(mut self, key: EncryptionKey) -> Self {
         self.encryption_key = Some(key);
+        self
+    }
+
+    /// Keys from before a rotation (`PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS`): used only to
+    /// read secrets written with them, never to write. Each call adds to the list.
+    /// [`RunningServer::rekey`] (or `paragon-local rekey`) re-encrypts those secrets with the
+    /// current key, after which the previous keys can go.
+    ///
+    /// ```no_run
+    /// use paragon_local::{EncryptionKey, LocalServer};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let new_key = EncryptionKey::parse(&std::env::var("NEW_KEY")?)?;
+    /// let old_key = EncryptionKey::parse(&std::env::var("OLD_KEY")?)?;
+    /// let server = LocalServer::builder()
+    ///     .database_url("paragon-local.db")
+    ///     .encryption_key(new_key) // writes, and reads what it wrote
+    ///     .previous_encryption_keys([old_key]) // reads what the old key wrote
+    ///     .project_id("my-project")
+    ///     .dev(true)
+    ///     .start()
+    ///     .await?;
+    /// let report = server.rekey().await?; // everything under the new key
+    /// assert!(report.is_complete());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn previous_encryption_keys(
+        mut self,
+        keys: impl IntoIterator<Item = EncryptionKey>,
+    ) -> Self {
+        self.previous_encryption_keys.extend(keys);
         self
     }
 
@@ -230,12 +264,11 @@ impl LocalServerBuilder {
         let location = self
             .database_url
             .unwrap_or_else(|| "sqlite::memory:".to_string());
-        let store = Store::open(
-            &location,
-            Cipher::new(&encryption_key),
-            self.credential_cache_ttl,
-        )
-        .await?;
+        let cipher = Cipher::with_previous(&encryption_key, &self.previous_encryption_keys);
+        let store = Store::open(&location, cipher, self.credential_cache_ttl).await?;
+        if let Err(e) = store.log_key_usage().await {
+            tracing::warn!(error = %e, "cannot count stored secrets per encryption key");
+        }
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| StartError::Bind {
@@ -447,6 +480,12 @@ impl RunningServer {
     /// The encryption key in use (to restart a development server over the same store).
     pub fn encryption_key(&self) -> &EncryptionKey {
         &self.encryption_key
+    }
+
+    /// Re-encrypts every secret stored under a previous key with the current key, while the
+    /// server keeps serving: see [`crate::rekey`].
+    pub async fn rekey(&self) -> Result<crate::store::RekeyReport, crate::store::StoreError> {
+        self.store.rekey().await
     }
 
     /// Mints a one-hour user token for `user_id` (fails if only the public key is known).

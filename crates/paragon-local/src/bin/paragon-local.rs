@@ -1,4 +1,5 @@
-//! `paragon-local serve`: the local Paragon Connect server.
+//! `paragon-local serve`: the local Paragon Connect server; `paragon-local rekey`: re-encrypt
+//! its stored secrets with the current encryption key after a rotation.
 
 use clap::{Parser, Subcommand};
 use paragon_local::{EncryptionKey, LocalServer, ProjectKey};
@@ -22,6 +23,69 @@ struct Cli {
 enum Command {
     /// Serve the Connect API, the proxy, OAuth and the Connect Portal on one address.
     Serve(Serve),
+    /// Re-encrypt stored secrets with the current key (after a key rotation).
+    ///
+    /// Every secret under a previous key is re-encrypted with the current key, one row at a
+    /// time with a compare-and-swap: safe while servers run, and safe to interrupt (run it
+    /// again to finish). Exits non-zero unless every secret ends under the current key, e.g.
+    /// when some cannot be decrypted with the configured keys.
+    Rekey(StoreArgs),
+}
+
+/// Where the credential store is and the keys that encrypt it (shared by `serve` and `rekey`).
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// Credential store: a SQLite file path, sqlite:…, or postgres://….
+    #[arg(
+        long,
+        env = "PARAGON_LOCAL_DATABASE_URL",
+        default_value = "paragon-local.db"
+    )]
+    database_url: String,
+    /// Key encrypting secrets at rest: 32 bytes as base64 (`openssl rand -base64 32`) or hex.
+    #[arg(long, env = "PARAGON_LOCAL_ENCRYPTION_KEY", hide_env_values = true)]
+    encryption_key: Option<String>,
+    /// A key from before a rotation, only used to read what it encrypted (repeatable; the
+    /// environment variable takes a comma-separated list). Same formats as the current key.
+    #[arg(
+        long = "previous-encryption-key",
+        value_name = "KEY",
+        env = "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    previous_encryption_keys: Vec<String>,
+}
+
+impl StoreArgs {
+    /// The current key, if given.
+    fn encryption_key(&self) -> Result<Option<EncryptionKey>, String> {
+        self.encryption_key
+            .as_deref()
+            .map(|k| {
+                EncryptionKey::parse(k)
+                    .map_err(|e| format!("PARAGON_LOCAL_ENCRYPTION_KEY (--encryption-key): {e}"))
+            })
+            .transpose()
+    }
+
+    /// The previous keys; an error names the entry, never its value.
+    fn previous_keys(&self) -> Result<Vec<EncryptionKey>, String> {
+        self.previous_encryption_keys
+            .iter()
+            .filter(|k| !k.trim().is_empty())
+            .enumerate()
+            .map(|(i, k)| {
+                EncryptionKey::parse(k).map_err(|e| {
+                    format!(
+                        "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS (--previous-encryption-key), \
+                         key #{}: {e}",
+                        i + 1
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 #[derive(Parser)]
@@ -48,16 +112,8 @@ struct Serve {
     /// A file holding only the project's public key (PEM): verify tokens, never mint them.
     #[arg(long, env = "PARAGON_PUBLIC_KEY_FILE")]
     public_key_file: Option<PathBuf>,
-    /// Credential store: a SQLite file path, sqlite:…, or postgres://….
-    #[arg(
-        long,
-        env = "PARAGON_LOCAL_DATABASE_URL",
-        default_value = "paragon-local.db"
-    )]
-    database_url: String,
-    /// Key encrypting secrets at rest: 32 bytes as base64 (`openssl rand -base64 32`) or hex.
-    #[arg(long, env = "PARAGON_LOCAL_ENCRYPTION_KEY", hide_env_values = true)]
-    encryption_key: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
     /// Development mode: generate (and keep in .paragon-local-dev/) what is missing.
     #[arg(long, env = "PARAGON_LOCAL_DEV", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     dev: bool,
@@ -109,7 +165,8 @@ async fn serve(args: Serve) -> Result<(), String> {
     let mut builder = LocalServer::builder()
         .specs(&args.specs)
         .listen(args.listen)
-        .database_url(&args.database_url)
+        .database_url(&args.store.database_url)
+        .previous_encryption_keys(args.store.previous_keys()?)
         .dev(args.dev)
         .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)));
     if let Some(url) = &args.public_url {
@@ -154,10 +211,8 @@ async fn serve(args: Serve) -> Result<(), String> {
     if let Some(key) = key {
         builder = builder.project_key(key);
     }
-    let enc = match (args.encryption_key, args.dev) {
-        (Some(k), _) => Some(
-            EncryptionKey::parse(&k).map_err(|e| format!("PARAGON_LOCAL_ENCRYPTION_KEY: {e}"))?,
-        ),
+    let enc = match (args.store.encryption_key()?, args.dev) {
+        (Some(k), _) => Some(k),
         (None, true) => {
             let k = dev_value(&dev_dir, "encryption-key", &mut generated, || {
                 EncryptionKey::generate().to_base64()
@@ -198,6 +253,51 @@ async fn serve(args: Serve) -> Result<(), String> {
     Ok(())
 }
 
+async fn rekey(args: StoreArgs) -> Result<(), String> {
+    let current = args.encryption_key()?.ok_or(
+        "no encryption key: set PARAGON_LOCAL_ENCRYPTION_KEY (or --encryption-key) to the new \
+         key, and PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS (or --previous-encryption-key) to the \
+         old one(s)",
+    )?;
+    let previous = args.previous_keys()?;
+    let location = &args.database_url;
+    // A mistyped path would otherwise be created empty and "re-encrypted" in no time.
+    let plain_path = !location.contains("://") && !location.starts_with("sqlite:");
+    if plain_path && !Path::new(location).is_file() {
+        return Err(format!("no database at {location}"));
+    }
+    eprintln!(
+        "re-encrypting under key id {} (previous key ids: {})",
+        current.id(),
+        if previous.is_empty() {
+            "none".to_string()
+        } else {
+            previous
+                .iter()
+                .map(EncryptionKey::id)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let report = paragon_local::rekey(location, &current, &previous)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{report}");
+    if report.unknown() > 0 || report.corrupt > 0 {
+        return Err(format!(
+            "{} stored secret(s) cannot be decrypted with the configured keys",
+            report.unknown() + report.corrupt
+        ));
+    }
+    if report.remaining_previous > 0 {
+        return Err(format!(
+            "{} stored secret(s) are still under a previous key: run rekey again",
+            report.remaining_previous
+        ));
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -210,6 +310,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Rekey(args) => rekey(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
