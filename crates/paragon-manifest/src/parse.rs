@@ -62,9 +62,30 @@ struct Reader<'s> {
     src: &'s str,
     file: &'s Path,
     diags: Diagnostics,
+    /// "missing field" problems, kept apart until the end: a field the user misspelled is
+    /// reported once, as the unknown field with its suggestion, not also as missing.
+    missing: Vec<Diagnostic>,
+    /// Fields (dotted paths) an unknown key's "did you mean" suggested.
+    suggested: Vec<String>,
 }
 
 impl Reader<'_> {
+    /// How many problems were found so far.
+    fn count(&self) -> usize {
+        self.diags.len() + self.missing.len()
+    }
+
+    /// Every problem, sorted, without "missing" ones a suggestion already explains.
+    fn finish(mut self) -> Diagnostics {
+        for d in std::mem::take(&mut self.missing) {
+            if !self.suggested.contains(&d.field) {
+                self.diags.push(d);
+            }
+        }
+        self.diags.sort();
+        self.diags
+    }
+
     fn error(
         &mut self,
         span: Range<usize>,
@@ -102,7 +123,10 @@ impl Reader<'_> {
                 continue;
             }
             let help = match closest(k, allowed) {
-                Some(s) => format!("did you mean `{s}`?"),
+                Some(s) => {
+                    self.suggested.push(table.field(s));
+                    format!("did you mean `{s}`?")
+                }
                 None if !table.path.is_empty() && TOP_LEVEL_KEYS.contains(&k) => format!(
                     "keys after a `[table]` header belong to that table: move `{k}` above the first header"
                 ),
@@ -121,15 +145,17 @@ impl Reader<'_> {
                 .at(1, 1)
                 .field(field)
                 .help(help);
-            self.diags.push(d);
+            self.missing.push(d);
             return;
         }
+        let before = self.diags.len();
         self.error(
             table.span.clone(),
             &field,
             format!("missing field `{key}` in `{}`", table.path),
             help,
         );
+        self.missing.extend(self.diags.0.drain(before..));
     }
 
     fn wrong_type(&mut self, value: &Value<'_>, field: &str, expected: &str) {
@@ -387,6 +413,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         src: source,
         file: &file,
         diags: Diagnostics::new(),
+        missing: Vec::new(),
+        suggested: Vec::new(),
     };
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
@@ -398,8 +426,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
                 "",
             );
         }
-        r.diags.sort();
-        return Err(r.diags);
+        return Err(r.finish());
     }
     let root = Table {
         map: root.get_ref(),
@@ -481,7 +508,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         }
     };
 
-    if r.diags.is_empty()
+    if r.count() == 0
         && let (Some(name), Some(description), Some((icon_path, icon_svg)), Some(color)) =
             (name, description, icon, color)
         && let (Some(auth), Some(api)) = (auth, api)
@@ -499,13 +526,12 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             api,
         });
     }
-    if r.diags.is_empty() {
+    if r.count() == 0 {
         // Every missing part reports a diagnostic; this guards against a gap in that rule.
         r.diags
             .push(Diagnostic::error("the manifest is incomplete").file(&file));
     }
-    r.diags.sort();
-    Err(r.diags)
+    Err(r.finish())
 }
 
 fn non_empty(r: &mut Reader<'_>, s: String, span: Range<usize>, field: &str) -> Option<String> {
@@ -1168,9 +1194,9 @@ fn params(
         return Some(Vec::new());
     }
     let table = r.opt_table(t, key)?;
-    let before = r.diags.len();
+    let before = r.count();
     let out = r.template_map(&table, declared, false, false);
-    (r.diags.len() == before).then_some(out)
+    (r.count() == before).then_some(out)
 }
 
 const API_KEYS: &[&str] = &[
@@ -1213,10 +1239,10 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
     };
     let headers = match t.get("headers") {
         Some(_) => {
-            let before = r.diags.len();
+            let before = r.count();
             let map = r.opt_table(t, "headers");
             map.map(|h| r.template_map(&h, declared, true, true))
-                .filter(|_| r.diags.len() == before)
+                .filter(|_| r.count() == before)
         }
         None => Some(Vec::new()),
     };
@@ -1396,9 +1422,9 @@ fn authorization(
                 }
                 return None;
             };
-            let before = r.diags.len();
+            let before = r.count();
             let pairs = r.template_map(&map, declared, true, key == "headers");
-            if r.diags.len() != before {
+            if r.count() != before {
                 return None;
             }
             if pairs.is_empty() {

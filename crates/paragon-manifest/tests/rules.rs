@@ -141,6 +141,19 @@ fn unknown_top_level_key_suggests_the_closest() {
 }
 
 #[test]
+fn a_misspelled_required_field_is_reported_once() {
+    // Not also as "missing field `token_url`": the suggestion already says what to do.
+    let d = single_error(&edit(OAUTH, "token_url =", "tokn_url ="));
+    assert_at(&d, 9, 1, "auth.tokn_url", "unknown field `tokn_url`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `token_url`?"));
+    let d = single_error(&edit(OAUTH, "description =", "descripton ="));
+    assert_at(&d, 2, 1, "descripton", "unknown field `descripton`");
+    // A missing field with no near miss is still reported.
+    let d = single_error(&edit(OAUTH, "description = \"Acme's API.\"\n", ""));
+    assert_at(&d, 1, 1, "description", "missing field `description`");
+}
+
+#[test]
 fn unknown_key_in_a_table() {
     let d = single_error(&edit(OAUTH, "scopes = [", "scope = [\"x\"]\nscopes = ["));
     assert_at(&d, 12, 1, "auth.scope", "unknown field `scope`");
