@@ -338,6 +338,25 @@ impl LocalServerBuilder {
             }
         });
         tracing::info!(%url, project_id = %project_id, backend = ?store.backend(), "paragon-local listening");
+        let missing_secrets: Vec<(String, Vec<String>)> = state
+            .integrations
+            .iter()
+            .filter_map(|i| {
+                let names: Vec<String> = i
+                    .manifest
+                    .env_names()
+                    .iter()
+                    .filter(|name| {
+                        paragon_manifest::Secrets::secret(&state.secrets, name).is_none()
+                    })
+                    .cloned()
+                    .collect();
+                (!names.is_empty()).then(|| (i.slug.clone(), names))
+            })
+            .collect();
+        for (slug, names) in &missing_secrets {
+            tracing::warn!(integration = %slug, missing = %names.join(", "), "environment secrets the manifest uses are not set");
+        }
         Ok(RunningServer {
             addr,
             url,
@@ -345,6 +364,7 @@ impl LocalServerBuilder {
             key,
             encryption_key,
             store,
+            missing_secrets,
             shutdown: Some(shutdown),
             task: Some(task),
         })
@@ -432,6 +452,7 @@ pub struct RunningServer {
     key: ProjectKey,
     encryption_key: EncryptionKey,
     store: Store,
+    missing_secrets: Vec<(String, Vec<String>)>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -460,6 +481,12 @@ impl RunningServer {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Integrations whose manifest uses environment secrets (`{env.NAME}`) that are not set,
+    /// with those names: calls that need them fail until the server is given them.
+    pub fn missing_secrets(&self) -> &[(String, Vec<String>)] {
+        &self.missing_secrets
     }
 
     /// The project id the server serves.

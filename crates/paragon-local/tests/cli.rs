@@ -67,6 +67,47 @@ fn dev_mode_generates_keys_and_prints_how_to_mint_tokens() {
 }
 
 #[test]
+fn secrets_a_manifest_needs_but_the_environment_lacks_are_named_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasklab = concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/tasklab");
+    let mut child = bin()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--specs",
+            tasklab,
+        ])
+        .env("TASKLAB_URL", "http://127.0.0.1:9")
+        .env_remove("TASKLAB_CLIENT_ID")
+        .env_remove("TASKLAB_CLIENT_SECRET")
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("paragon token") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.contains(
+            "custom.tasklab: not set in the environment: TASKLAB_CLIENT_ID, TASKLAB_CLIENT_SECRET"
+        ),
+        "{seen}"
+    );
+    assert!(!seen.contains("TASKLAB_URL"), "TASKLAB_URL is set: {seen}");
+}
+
+#[test]
 fn missing_encryption_key_outside_dev_mode_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let key = paragon_local::ProjectKey::generate();

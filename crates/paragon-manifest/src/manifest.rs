@@ -33,6 +33,7 @@ pub struct Manifest {
     pub(crate) auth: Auth,
     pub(crate) inputs: Vec<InputField>,
     pub(crate) api: Api,
+    pub(crate) env_names: Vec<String>,
 }
 
 impl Manifest {
@@ -91,6 +92,19 @@ impl Manifest {
     /// The icon, an SVG document.
     pub fn icon_svg(&self) -> &str {
         &self.icon_svg
+    }
+
+    /// The environment secrets (`{env.NAME}`) the manifest uses anywhere, sorted: what a
+    /// server must be given, such as OAuth client ids and secrets or a provider's URL.
+    ///
+    /// ```
+    /// use paragon_manifest::Manifest;
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs/tasklab")).unwrap();
+    /// assert_eq!(m.env_names(), ["TASKLAB_CLIENT_ID", "TASKLAB_CLIENT_SECRET", "TASKLAB_URL"]);
+    /// ```
+    pub fn env_names(&self) -> &[String] {
+        &self.env_names
     }
 
     /// The accent color, `#RRGGBB`.

@@ -67,6 +67,8 @@ struct Reader<'s> {
     missing: Vec<Diagnostic>,
     /// Fields (dotted paths) an unknown key's "did you mean" suggested.
     suggested: Vec<String>,
+    /// Every `{env.NAME}` the templates use.
+    env_names: std::collections::BTreeSet<String>,
 }
 
 impl Reader<'_> {
@@ -281,6 +283,9 @@ impl Reader<'_> {
         };
         let mut ok = true;
         for reference in template.references() {
+            if let Reference::Env(name) = reference {
+                self.env_names.insert(name.clone());
+            }
             if let Err((message, help)) = check_reference(reference, declared, credential_allowed) {
                 let at = self.reference_span(text, span, reference);
                 self.error(at, field, message, help);
@@ -415,6 +420,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         diags: Diagnostics::new(),
         missing: Vec::new(),
         suggested: Vec::new(),
+        env_names: Default::default(),
     };
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
@@ -508,6 +514,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         }
     };
 
+    let env_names: Vec<String> = std::mem::take(&mut r.env_names).into_iter().collect();
     if r.count() == 0
         && let (Some(name), Some(description), Some((icon_path, icon_svg)), Some(color)) =
             (name, description, icon, color)
@@ -524,6 +531,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             auth,
             inputs,
             api,
+            env_names,
         });
     }
     if r.count() == 0 {

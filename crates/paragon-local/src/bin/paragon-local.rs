@@ -235,6 +235,12 @@ async fn serve(args: Serve) -> Result<(), String> {
     );
     eprintln!("  PARAGON_ACTIONKIT_URL and PARAGON_PASSPORT_URL to {url}");
     eprintln!("  Connect Portal: {url}/connect/<integration>?token=<user token>");
+    for (slug, names) in server.missing_secrets() {
+        eprintln!(
+            "  {slug}: not set in the environment: {} (its calls fail until they are)",
+            names.join(", ")
+        );
+    }
     if !generated.is_empty() {
         eprintln!(
             "\ndevelopment mode: {} kept in {}/ (generated on first run; never use them in production).",
