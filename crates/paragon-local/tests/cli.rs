@@ -1,26 +1,11 @@
 //! The `paragon-local` binary: development mode and configuration errors.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_paragon-local"));
-    for var in [
-        "PARAGON_PROJECT_ID",
-        "PARAGON_SIGNING_KEY",
-        "PARAGON_SIGNING_KEY_FILE",
-        "PARAGON_PUBLIC_KEY_FILE",
-        "PARAGON_LOCAL_ENCRYPTION_KEY",
-        "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
-        "PARAGON_LOCAL_DEV",
-        "PARAGON_LOCAL_DATABASE_URL",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("RUST_LOG", "off");
-    c
-}
+use common::paragon_local_bin as bin;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 fn specs() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs").to_string()

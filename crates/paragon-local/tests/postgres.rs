@@ -5,21 +5,36 @@ mod common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;
-use paragon_local::{EncryptionKey, ProjectKey};
+use paragon_fake_provider::RunningProvider;
+use paragon_local::{EncryptionKey, LocalServerBuilder, ProjectKey};
 use reqwest::Method;
 
-fn database_url(test: &str) -> Option<String> {
-    match std::env::var("PARAGON_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => Some(url),
-        _ => {
-            // Written to the real stderr (not captured by the test harness) so the skip shows.
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED {test}: PARAGON_TEST_DATABASE_URL (postgres://…) is not set"
-            );
-            None
+/// One project on the shared PostgreSQL store: every replica gets the same project id, project
+/// key and encryption key.
+struct Deployment {
+    db: String,
+    project: String,
+    key: ProjectKey,
+    enc: EncryptionKey,
+}
+
+impl Deployment {
+    fn new(db: String) -> Self {
+        Self {
+            db,
+            project: format!("pg-{}", uuid::Uuid::new_v4()),
+            key: ProjectKey::generate(),
+            enc: EncryptionKey::generate(),
         }
+    }
+
+    fn replica(&self, provider: &RunningProvider) -> LocalServerBuilder {
+        server_for(provider)
+            .dev(false)
+            .project_id(&self.project)
+            .project_key(self.key.clone())
+            .encryption_key(self.enc.clone())
+            .database_url(&self.db)
     }
 }
 
@@ -29,7 +44,7 @@ fn database_url(test: &str) -> Option<String> {
 /// independent of how fast a debug build opens PostgreSQL connections).
 #[tokio::test]
 async fn two_replicas_share_credentials_and_refresh_once() {
-    let Some(db) = database_url("two_replicas_share_credentials_and_refresh_once") else {
+    let Some(db) = postgres_url("two_replicas_share_credentials_and_refresh_once") else {
         return;
     };
     let provider = FakeProvider::builder()
@@ -37,17 +52,9 @@ async fn two_replicas_share_credentials_and_refresh_once() {
         .start()
         .await
         .unwrap();
-    let project = format!("pg-{}", uuid::Uuid::new_v4());
-    let key = ProjectKey::generate();
-    let enc = EncryptionKey::generate();
-    let replica = |provider: &paragon_fake_provider::RunningProvider| {
-        server_for(provider)
-            .dev(false)
-            .project_id(&project)
-            .project_key(key.clone())
-            .encryption_key(enc.clone())
-            .database_url(&db)
-    };
+    let deployment = Deployment::new(db);
+    let project = deployment.project.clone();
+    let replica = |provider: &RunningProvider| deployment.replica(provider);
     let a = replica(&provider).start().await.unwrap();
     let b = replica(&provider).start().await.unwrap();
     let b_url = b.url().to_string();
@@ -83,7 +90,7 @@ async fn two_replicas_share_credentials_and_refresh_once() {
 /// with a credential cache that would otherwise keep the old list for an hour.
 #[tokio::test]
 async fn a_disconnect_on_one_replica_reaches_the_other_at_once() {
-    let Some(db) = database_url("a_disconnect_on_one_replica_reaches_the_other_at_once") else {
+    let Some(db) = postgres_url("a_disconnect_on_one_replica_reaches_the_other_at_once") else {
         return;
     };
     let provider = FakeProvider::builder()
@@ -91,16 +98,11 @@ async fn a_disconnect_on_one_replica_reaches_the_other_at_once() {
         .start()
         .await
         .unwrap();
-    let project = format!("pg-{}", uuid::Uuid::new_v4());
-    let key = ProjectKey::generate();
-    let enc = EncryptionKey::generate();
-    let replica = |provider: &paragon_fake_provider::RunningProvider| {
-        server_for(provider)
-            .dev(false)
-            .project_id(&project)
-            .project_key(key.clone())
-            .encryption_key(enc.clone())
-            .database_url(&db)
+    let deployment = Deployment::new(db);
+    let project = deployment.project.clone();
+    let replica = |provider: &RunningProvider| {
+        deployment
+            .replica(provider)
             .credential_cache_ttl(std::time::Duration::from_secs(3600))
     };
     let a = replica(&provider).start().await.unwrap();
@@ -147,7 +149,7 @@ async fn a_disconnect_on_one_replica_reaches_the_other_at_once() {
 
 #[tokio::test]
 async fn postgres_restart_keeps_credentials() {
-    let Some(db) = database_url("postgres_restart_keeps_credentials") else {
+    let Some(db) = postgres_url("postgres_restart_keeps_credentials") else {
         return;
     };
     let provider = FakeProvider::builder()
@@ -155,17 +157,8 @@ async fn postgres_restart_keeps_credentials() {
         .start()
         .await
         .unwrap();
-    let project = format!("pg-{}", uuid::Uuid::new_v4());
-    let key = ProjectKey::generate();
-    let enc = EncryptionKey::generate();
-    let build = |provider: &paragon_fake_provider::RunningProvider| {
-        server_for(provider)
-            .dev(false)
-            .project_id(&project)
-            .project_key(key.clone())
-            .encryption_key(enc.clone())
-            .database_url(&db)
-    };
+    let deployment = Deployment::new(db);
+    let build = |provider: &RunningProvider| deployment.replica(provider);
     let server = build(&provider).start().await.unwrap();
     let env = Env {
         provider,

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::paragon_local_bin as bin;
 use common::*;
 use paragon_fake_provider::FakeProvider;
 use paragon_local::{EncryptionKey, LocalServerBuilder, ProjectKey};
@@ -233,15 +234,8 @@ async fn rotation_on_sqlite() {
 
 #[tokio::test]
 async fn rotation_on_postgres() {
-    match std::env::var("PARAGON_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => rotate(&url, true).await,
-        _ => {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED rotation_on_postgres: PARAGON_TEST_DATABASE_URL (postgres://…) is not set"
-            );
-        }
+    if let Some(url) = postgres_url("rotation_on_postgres") {
+        rotate(&url, true).await;
     }
 }
 
@@ -297,16 +291,8 @@ async fn rekey_during_refreshes_keeps_every_rotated_token() {
 
 #[tokio::test]
 async fn rekey_during_refreshes_on_postgres() {
-    match std::env::var("PARAGON_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => rekey_during_refreshes(&url, true).await,
-        _ => {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED rekey_during_refreshes_on_postgres: PARAGON_TEST_DATABASE_URL \
-                 (postgres://…) is not set"
-            );
-        }
+    if let Some(url) = postgres_url("rekey_during_refreshes_on_postgres") {
+        rekey_during_refreshes(&url, true).await;
     }
 }
 
@@ -394,24 +380,6 @@ async fn killed_rekey_loses_nothing_and_a_second_run_finishes() {
         .await;
     assert_eq!(status, 200, "{body}");
     env.server.shutdown().await;
-}
-
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_paragon-local"));
-    for var in [
-        "PARAGON_PROJECT_ID",
-        "PARAGON_SIGNING_KEY",
-        "PARAGON_SIGNING_KEY_FILE",
-        "PARAGON_PUBLIC_KEY_FILE",
-        "PARAGON_LOCAL_ENCRYPTION_KEY",
-        "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
-        "PARAGON_LOCAL_DEV",
-        "PARAGON_LOCAL_DATABASE_URL",
-    ] {
-        c.env_remove(var);
-    }
-    c.env("RUST_LOG", "off");
-    c
 }
 
 /// Runs the binary; returns (success, stdout, stderr).

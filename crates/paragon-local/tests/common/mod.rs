@@ -8,6 +8,43 @@ use reqwest::Method;
 use serde_json::Value;
 use std::path::PathBuf;
 
+/// The PostgreSQL URL for `test` when `PARAGON_TEST_DATABASE_URL=postgres://…` is set (CI starts
+/// a server); otherwise says on the real stderr (not captured by the harness) that `test` is
+/// skipped.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("PARAGON_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => Some(url),
+        _ => {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: PARAGON_TEST_DATABASE_URL (postgres://…) is not set"
+            );
+            None
+        }
+    }
+}
+
+/// The `paragon-local` binary, with none of the configuration variables of the environment
+/// the tests run in.
+pub fn paragon_local_bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-local"));
+    for var in [
+        "PARAGON_PROJECT_ID",
+        "PARAGON_SIGNING_KEY",
+        "PARAGON_SIGNING_KEY_FILE",
+        "PARAGON_PUBLIC_KEY_FILE",
+        "PARAGON_LOCAL_ENCRYPTION_KEY",
+        "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
+        "PARAGON_LOCAL_DEV",
+        "PARAGON_LOCAL_DATABASE_URL",
+    ] {
+        c.env_remove(var);
+    }
+    c.env("RUST_LOG", "off");
+    c
+}
+
 pub fn specs() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../specs"))
 }
