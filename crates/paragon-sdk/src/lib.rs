@@ -72,6 +72,7 @@ mod client;
 mod config;
 mod error;
 mod integration;
+mod operation;
 mod path;
 mod request;
 mod response;
@@ -86,6 +87,7 @@ pub use config::{
 };
 pub use error::{ApiError, Error, Result};
 pub use integration::Integration;
+pub use operation::OperationError;
 /// `#[derive(Integration)]` and `#[endpoints]` (feature `macros`): see `paragon-macros`.
 #[cfg(feature = "macros")]
 pub use paragon_macros::{Integration, endpoints};
@@ -105,6 +107,8 @@ pub mod __private {
     pub use futures_util;
     pub use serde;
     pub use serde_json;
+
+    pub use crate::operation::codegen;
 
     /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
     const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

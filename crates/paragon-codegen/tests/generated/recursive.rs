@@ -52,174 +52,18 @@ impl Client {
         &self.integration
     }
 }
-/// The error of an operation: a documented error answer of the provider (`E`), or any other failure.
-#[derive(::std::fmt::Debug)]
-pub enum Error<E> {
-    /// The provider answered with an error status the spec documents; its body, decoded.
-    Api(E),
-    /// Anything else: transport, Paragon, an undocumented provider answer, a body that does not decode.
-    Sdk(::paragon_sdk::Error),
-}
-impl<E: ::std::fmt::Debug> ::std::fmt::Display for Error<E> {
-    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-        match self {
-            Error::Api(body) => ::std::write!(f, "provider error: {body:?}"),
-            Error::Sdk(error) => ::std::fmt::Display::fmt(error, f),
-        }
-    }
-}
-impl<E: ::std::fmt::Debug> ::std::error::Error for Error<E> {
-    fn source(&self) -> ::std::option::Option<&(dyn ::std::error::Error + 'static)> {
-        match self {
-            Error::Api(_) => ::std::option::Option::None,
-            Error::Sdk(error) => ::std::option::Option::Some(error),
-        }
-    }
-}
-impl<E> ::std::convert::From<::paragon_sdk::Error> for Error<E> {
-    fn from(error: ::paragon_sdk::Error) -> Self {
-        Error::Sdk(error)
-    }
-}
-type BoxFuture<'a, T> = ::std::pin::Pin<
-    ::std::boxed::Box<dyn ::std::future::Future<Output = T> + ::std::marker::Send + 'a>,
->;
-type Decode<E> = fn(&::paragon_sdk::Error) -> ::std::option::Option<E>;
-type Sent = ::std::result::Result<::paragon_sdk::Response, ::paragon_sdk::Error>;
+pub use ::paragon_sdk::OperationError as Error;
+use ::paragon_sdk::__private::codegen::{
+    BoxFuture, form as __form, no_error as __no_error, query as __query,
+    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
+    send_unit as __send_unit, text as __text,
+};
 fn __request(
     client: &Client,
     method: ::paragon_sdk::Method,
     path: &str,
 ) -> ::paragon_sdk::ProxyRequest {
     client.paragon.request(&client.integration, method, path)
-}
-fn __no_error(
-    _: &::paragon_sdk::Error,
-) -> ::std::option::Option<::std::convert::Infallible> {
-    ::std::option::Option::None
-}
-fn __fail<E>(error: ::paragon_sdk::Error, decode: Decode<E>) -> Error<E> {
-    match decode(&error) {
-        ::std::option::Option::Some(body) => Error::Api(body),
-        ::std::option::Option::None => Error::Sdk(error),
-    }
-}
-async fn __send_json<R, T, E>(
-    request: R,
-    decode: Decode<E>,
-) -> ::std::result::Result<T, Error<E>>
-where
-    R: ::std::future::IntoFuture<Output = Sent>,
-    T: ::paragon_sdk::__private::serde::de::DeserializeOwned,
-{
-    match request.await {
-        ::std::result::Result::Ok(response) => {
-            response.json::<T>().await.map_err(Error::Sdk)
-        }
-        ::std::result::Result::Err(error) => {
-            ::std::result::Result::Err(__fail(error, decode))
-        }
-    }
-}
-async fn __send_bytes<R, E>(
-    request: R,
-    decode: Decode<E>,
-) -> ::std::result::Result<::paragon_sdk::__private::bytes::Bytes, Error<E>>
-where
-    R: ::std::future::IntoFuture<Output = Sent>,
-{
-    match request.await {
-        ::std::result::Result::Ok(response) => response.bytes().await.map_err(Error::Sdk),
-        ::std::result::Result::Err(error) => {
-            ::std::result::Result::Err(__fail(error, decode))
-        }
-    }
-}
-async fn __send_unit<R, E>(
-    request: R,
-    decode: Decode<E>,
-) -> ::std::result::Result<(), Error<E>>
-where
-    R: ::std::future::IntoFuture<Output = Sent>,
-{
-    match request.await {
-        ::std::result::Result::Ok(_) => ::std::result::Result::Ok(()),
-        ::std::result::Result::Err(error) => {
-            ::std::result::Result::Err(__fail(error, decode))
-        }
-    }
-}
-/// A parameter as text: strings as they are, lists comma-separated, `None` when absent.
-fn __text<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
-    value: &T,
-) -> ::std::option::Option<::std::string::String> {
-    __text_value(::paragon_sdk::__private::serde_json::to_value(value).ok()?)
-}
-fn __text_value(
-    value: ::paragon_sdk::__private::serde_json::Value,
-) -> ::std::option::Option<::std::string::String> {
-    use ::paragon_sdk::__private::serde_json::Value;
-    match value {
-        Value::Null => ::std::option::Option::None,
-        Value::String(s) => ::std::option::Option::Some(s),
-        Value::Array(items) => {
-            ::std::option::Option::Some(
-                items
-                    .into_iter()
-                    .filter_map(__text_value)
-                    .collect::<::std::vec::Vec<_>>()
-                    .join(","),
-            )
-        }
-        other => ::std::option::Option::Some(other.to_string()),
-    }
-}
-fn __query<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
-    query: &mut ::std::vec::Vec<(&'static str, ::std::string::String)>,
-    name: &'static str,
-    value: &T,
-    explode: bool,
-) {
-    use ::paragon_sdk::__private::serde_json::Value;
-    match ::paragon_sdk::__private::serde_json::to_value(value) {
-        ::std::result::Result::Ok(Value::Array(items)) if explode => {
-            for item in items {
-                if let ::std::option::Option::Some(text) = __text_value(item) {
-                    query.push((name, text));
-                }
-            }
-        }
-        ::std::result::Result::Ok(value) => {
-            if let ::std::option::Option::Some(text) = __text_value(value) {
-                query.push((name, text));
-            }
-        }
-        ::std::result::Result::Err(_) => {}
-    }
-}
-/// A path parameter as one encoded path segment.
-fn __segment<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
-    value: &T,
-) -> ::std::string::String {
-    ::paragon_sdk::__private::encode_component(&__text(value).unwrap_or_default())
-}
-/// An `application/x-www-form-urlencoded` body from a flat object.
-fn __form<T: ::paragon_sdk::__private::serde::Serialize + ?::std::marker::Sized>(
-    value: &T,
-) -> ::std::vec::Vec<u8> {
-    let mut pairs = ::std::vec::Vec::new();
-    if let ::std::result::Result::Ok(
-        ::paragon_sdk::__private::serde_json::Value::Object(map),
-    ) = ::paragon_sdk::__private::serde_json::to_value(value) {
-        for (key, value) in map {
-            if let ::std::option::Option::Some(text) = __text_value(value) {
-                let key = ::paragon_sdk::__private::encode_component(&key);
-                let text = ::paragon_sdk::__private::encode_component(&text);
-                pairs.push(::std::format!("{key}={text}"));
-            }
-        }
-    }
-    pairs.join("&").into_bytes()
 }
 /// Request and response types from the spec's schemas.
 pub mod types {
