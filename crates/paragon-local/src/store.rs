@@ -182,8 +182,9 @@ pub async fn rekey(
     previous: &[crate::EncryptionKey],
 ) -> Result<RekeyReport, StoreError> {
     let cipher = Cipher::with_previous(current, previous);
-    // Re-encryption keeps every plaintext, so no replica's credential cache goes stale.
-    let store = Store::open(database_url, cipher, DEFAULT_CACHE_TTL).await?;
+    // Re-encryption keeps every plaintext, so no replica's credential cache goes stale, and
+    // this short-lived store caches nothing (so it needs no change notifications either).
+    let store = Store::open(database_url, cipher, Duration::ZERO).await?;
     let report = store.rekey().await;
     store.close().await;
     report
@@ -415,11 +416,12 @@ impl Store {
         }
         migrator(backend).run(&pool).await?;
         let cache = Arc::new(CredentialCache::new(cache_ttl));
+        // A cache that keeps nothing has nothing for other replicas' writes to invalidate.
         let listener = match backend {
-            Backend::Postgres => Some(Arc::new(
+            Backend::Postgres if !cache_ttl.is_zero() => Some(Arc::new(
                 crate::cache::listen(&url, Arc::downgrade(&cache)).await?,
             )),
-            Backend::Sqlite => None,
+            Backend::Postgres | Backend::Sqlite => None,
         };
         Ok(Store {
             pool,
