@@ -1,5 +1,5 @@
 // Shared by the fuzz target and the corpus regression test
-// (`crates/paragon-manifest/tests/fuzz_corpus.rs`), which `include!` it.
+// (`paragon-manifest/tests/fuzz_corpus.rs`), which `include!` it.
 
 /// Parses `source` as the manifest `file` (callers use `specs/tasklab/integration.toml`, so that
 /// `icon = "icon.svg"` finds a real icon) and, when it is valid, renders everything.

@@ -19,7 +19,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-paragon-sdk = { path = "$root/crates/paragon-sdk" }
+paragon-sdk = { path = "$root/paragon-sdk" }
 
 [workspace]
 TOML

@@ -141,7 +141,7 @@ def cmd_check(args):
             continue
         with open(os.path.join(work, crate, "Cargo.toml"), "w") as f:
             f.write(f'[package]\nname = "{crate}"\nversion = "0.0.0"\nedition = "{args.edition}"\npublish = false\n\n'
-                    f'[dependencies]\nparagon-sdk = {{ path = "{ROOT}/crates/paragon-sdk" }}\n')
+                    f'[dependencies]\nparagon-sdk = {{ path = "{ROOT}/paragon-sdk" }}\n')
         members.append(crate)
     with open(os.path.join(work, "Cargo.toml"), "w") as f:
         f.write("[workspace]\nresolver = \"3\"\nmembers = [" + ", ".join(f'"{m}"' for m in members) + "]\n")

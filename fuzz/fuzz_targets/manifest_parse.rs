@@ -4,7 +4,7 @@
 //! The manifest is placed in `specs/tasklab/`, so `icon = "icon.svg"` finds a real icon and
 //! inputs reach the later checks. Crashes land in `fuzz/artifacts/manifest_parse/`; copy them
 //! into `fuzz/corpus/manifest_parse/` so the regression test
-//! (`crates/paragon-manifest/tests/fuzz_corpus.rs`) keeps them fixed.
+//! (`paragon-manifest/tests/fuzz_corpus.rs`) keeps them fixed.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

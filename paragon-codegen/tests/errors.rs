@@ -1,0 +1,142 @@
+//! Bad input: every problem is a compiler-style diagnostic naming where it is, never a panic.
+
+use paragon_codegen::Generator;
+use std::path::PathBuf;
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("paragon-codegen-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn error_text(path: &PathBuf) -> String {
+    Generator::from_spec(path, "Bad")
+        .render()
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn malformed_json_reports_line_and_column() {
+    let path = write(
+        "bad.json",
+        "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}\n",
+    );
+    let text = error_text(&path);
+    assert!(
+        text.starts_with("error: invalid JSON: key must be a string"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("--> {}:3:13", path.display())),
+        "{text}"
+    );
+}
+
+#[test]
+fn malformed_yaml_reports_line_and_column() {
+    let path = write(
+        "bad.yaml",
+        "openapi: 3.0.0\npaths:\n  /a:\n    get: [unclosed\n",
+    );
+    let text = error_text(&path);
+    assert!(text.starts_with("error: invalid YAML"), "{text}");
+    assert!(
+        text.contains(&format!("--> {}:5:1", path.display())),
+        "{text}"
+    );
+}
+
+#[test]
+fn unresolvable_ref_names_the_pointer() {
+    let path = write(
+        "dangling.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: '#/components/schemas/Missing' }\n",
+    );
+    let text = error_text(&path);
+    assert!(
+        text.contains("error: unresolvable $ref `#/components/schemas/Missing`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("field: `/components/schemas/Missing`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_sibling_file_is_an_error() {
+    let path = write(
+        "sibling.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'nowhere.yaml#/components/schemas/A' }\n",
+    );
+    let text = error_text(&path);
+    assert!(text.contains("cannot read spec"), "{text}");
+    assert!(text.contains("nowhere.yaml"), "{text}");
+}
+
+#[test]
+fn not_an_openapi_document() {
+    let text = error_text(&write("list.json", "[1, 2]"));
+    assert!(text.contains("not an OpenAPI document"), "{text}");
+    let text = error_text(&write(
+        "swagger.json",
+        "{\"swagger\": \"2.0\", \"paths\": {}}",
+    ));
+    assert!(text.contains("Swagger \"2.0\" is not supported"), "{text}");
+}
+
+#[test]
+fn manifest_errors_are_the_validators() {
+    let dir = std::env::temp_dir().join(format!("paragon-codegen-manifest-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("integration.toml"),
+        "name = \"Demo\"\ncolor = \"blue\"\n",
+    )
+    .unwrap();
+    let text = Generator::new(&dir).render().unwrap_err().to_string();
+    assert!(
+        text.contains("error: accent color must be `#RRGGBB`"),
+        "{text}"
+    );
+    assert!(text.contains("integration.toml:2:9"), "{text}");
+}
+
+#[test]
+fn validate_command_prints_every_error_and_fails() {
+    let dir = std::env::temp_dir().join(format!("paragon-codegen-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = dir.join("integration.toml");
+    std::fs::write(&manifest, "name = \"Demo\"\ncolor = \"blue\"\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
+        .arg("validate")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: accent color must be `#RRGGBB`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing field `description`"), "{stderr}");
+}
+
+#[test]
+fn validate_command_accepts_the_shipped_manifests() {
+    let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
+        .arg("validate")
+        .current_dir(specs.parent().unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("custom.tasklab"));
+}

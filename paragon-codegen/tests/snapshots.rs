@@ -1,0 +1,177 @@
+//! Snapshot tests: the generated code for one small spec per construct, reviewed as a diff.
+//!
+//! Each spec's output is also kept in `tests/generated/<name>.rs`, which `tests/compile.rs`
+//! compiles against `paragon-sdk`. Update both with `INSTA_UPDATE=always UPDATE_GENERATED=1
+//! cargo test -p paragon-codegen --test snapshots`, then review the diff.
+
+use paragon_codegen::Generator;
+use std::path::{Path, PathBuf};
+
+fn spec(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs")
+        .join(name)
+}
+
+fn check(file: &str, name: &str) {
+    check_with(file, name, false)
+}
+
+fn check_with(file: &str, name: &str, all_schemas: bool) {
+    let generator = Generator::from_spec(spec(file), name).all_schemas(all_schemas);
+    let generated = generator
+        .render()
+        .unwrap_or_else(|e| panic!("{file} does not generate:\n{e}"));
+    let again = generator.render().unwrap();
+    assert_eq!(
+        generated.source, again.source,
+        "output is not deterministic"
+    );
+    let module = file.split(['.', '/']).next().unwrap();
+    let kept = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/generated/{module}.rs"));
+    if std::env::var_os("UPDATE_GENERATED").is_some() {
+        std::fs::write(&kept, &generated.source).unwrap();
+    } else {
+        let old = std::fs::read_to_string(&kept).unwrap_or_default();
+        assert!(
+            old == generated.source,
+            "{} is stale: rerun with UPDATE_GENERATED=1",
+            kept.display()
+        );
+    }
+    insta::assert_snapshot!(module, generated.source);
+}
+
+#[test]
+fn basic_operations() {
+    check("basic.yaml", "Basic");
+}
+
+#[test]
+fn objects_keywords_docs_maps() {
+    check("objects.yaml", "Objects");
+}
+
+#[test]
+fn string_enums() {
+    check("enums.yaml", "Enums");
+}
+
+#[test]
+fn unions_and_all_of() {
+    check("unions.yaml", "Unions");
+}
+
+#[test]
+fn recursive_types() {
+    check("recursive.yaml", "Recursive");
+}
+
+#[test]
+fn openapi_3_1() {
+    check("openapi31.json", "OpenAPI 3.1");
+}
+
+#[test]
+fn request_and_response_bodies() {
+    check("bodies.yaml", "Bodies");
+}
+
+#[test]
+fn name_collisions() {
+    check_with("collisions.yaml", "Collisions", true);
+}
+
+#[test]
+fn only_schemas_the_operations_use_by_default() {
+    let used = Generator::from_spec(spec("collisions.yaml"), "C")
+        .render()
+        .unwrap();
+    let all = Generator::from_spec(spec("collisions.yaml"), "C")
+        .all_schemas(true)
+        .render()
+        .unwrap();
+    assert_eq!((used.types, all.types), (4, 10));
+    assert!(!used.source.contains("pub struct SelfValue"));
+    assert!(all.source.contains("pub struct SelfValue"));
+    // Names are reserved for every schema first, so they do not depend on the choice.
+    assert!(used.source.contains("pub struct Option {"));
+}
+
+#[test]
+fn refs_to_sibling_files() {
+    check("external/root.yaml", "External");
+}
+
+#[test]
+fn filters_keep_matching_operations_only() {
+    let all = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .render()
+        .unwrap();
+    assert_eq!(all.operations, 4);
+    let by_tag = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .tag("stars")
+        .render()
+        .unwrap();
+    assert_eq!(by_tag.operations, 2);
+    assert!(
+        by_tag
+            .source
+            .contains("pub fn put_repos_owner_repo_stars_id(")
+    );
+    assert!(!by_tag.source.contains("pub fn repos_list_for_user("));
+    let by_id = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .operation("repos/list-for-user")
+        .render()
+        .unwrap();
+    assert_eq!(by_id.operations, 1);
+    let by_path = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .path_prefix("/repos")
+        .render()
+        .unwrap();
+    assert_eq!(by_path.operations, 2);
+}
+
+#[test]
+fn build_script_writes_a_module_into_out_dir() {
+    let out = std::env::temp_dir().join(format!("paragon-codegen-test-{}", std::process::id()));
+    let path = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .out_dir(&out)
+        .generate()
+        .unwrap();
+    assert_eq!(path, out.join("basic.rs"));
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("pub mod basic {\n"));
+    let renamed = Generator::from_spec(spec("basic.yaml"), "Basic")
+        .module_name("gh")
+        .out_dir(&out)
+        .generate()
+        .unwrap();
+    assert_eq!(renamed, out.join("gh.rs"));
+    std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn manifest_supplies_the_integration_name_and_test_endpoint() {
+    let tasklab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab");
+    let generated = Generator::new(&tasklab).render().unwrap();
+    assert!(
+        generated
+            .source
+            .contains("pub const INTEGRATION: &str = \"custom.tasklab\";")
+    );
+    assert!(
+        generated
+            .source
+            .contains("pub const TEST_ENDPOINT: &str = \"/me\";")
+    );
+    assert!(generated.source.contains("pub async fn test_connection("));
+    assert!(
+        generated
+            .files
+            .iter()
+            .any(|f| f.ends_with("integration.toml"))
+    );
+    assert!(generated.files.iter().any(|f| f.ends_with("openapi.yaml")));
+    assert_eq!(Generator::new(&tasklab).module(), "tasklab");
+}

@@ -1,0 +1,201 @@
+//! The `paragon-local` binary: development mode and configuration errors.
+
+mod common;
+
+use common::paragon_local_bin as bin;
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+fn specs() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../specs").to_string()
+}
+
+#[test]
+fn dev_mode_generates_keys_and_prints_how_to_mint_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--specs",
+            &specs(),
+        ])
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("paragon token") || Instant::now() > deadline {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.contains("export PARAGON_PROJECT_ID="), "{seen}");
+    assert!(
+        seen.contains("PARAGON_SIGNING_KEY_FILE=.paragon-local-dev/signing-key.pem"),
+        "{seen}"
+    );
+    let pem =
+        std::fs::read_to_string(dir.path().join(".paragon-local-dev/signing-key.pem")).unwrap();
+    assert!(pem.contains("BEGIN PRIVATE KEY"));
+    assert!(dir.path().join("paragon-local.db").is_file());
+}
+
+#[test]
+fn secrets_a_manifest_needs_but_the_environment_lacks_are_named_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasklab = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab");
+    let mut child = bin()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--specs",
+            tasklab,
+        ])
+        .env("TASKLAB_URL", "http://127.0.0.1:9")
+        .env_remove("TASKLAB_CLIENT_ID")
+        .env_remove("TASKLAB_CLIENT_SECRET")
+        .current_dir(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = String::new();
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains("paragon token") {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.contains(
+            "custom.tasklab: not set in the environment: TASKLAB_CLIENT_ID, TASKLAB_CLIENT_SECRET"
+        ),
+        "{seen}"
+    );
+    assert!(!seen.contains("TASKLAB_URL"), "TASKLAB_URL is set: {seen}");
+}
+
+#[test]
+fn missing_encryption_key_outside_dev_mode_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = paragon_local::ProjectKey::generate();
+    let out = bin()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--specs",
+            &specs(),
+            "--project-id",
+            "p1",
+        ])
+        .env(
+            "PARAGON_SIGNING_KEY",
+            key.private_pem().unwrap().replace('\n', "\\n"),
+        )
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("PARAGON_LOCAL_ENCRYPTION_KEY"), "{err}");
+    assert!(
+        !err.contains("PRIVATE KEY"),
+        "the key must not be echoed: {err}"
+    );
+}
+
+/// Starts `paragon-local serve --dev` in `dir`; returns the child and its URL.
+fn serve_dev(dir: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = bin()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--specs",
+            &specs(),
+        ])
+        .env("TASKLAB_URL", "http://127.0.0.1:9")
+        .current_dir(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[tokio::test]
+async fn a_killed_process_loses_no_committed_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, url) = serve_dev(dir.path());
+    let dev = dir.path().join(".paragon-local-dev");
+    let project = std::fs::read_to_string(dev.join("project-id")).unwrap();
+    let pem = std::fs::read_to_string(dev.join("signing-key.pem")).unwrap();
+    let token = paragon_local::ProjectKey::from_private_pem(&pem)
+        .unwrap()
+        .mint(project.trim(), "kim", Duration::from_secs(600))
+        .unwrap();
+    let http = reqwest::Client::new();
+    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let res = http
+            .post(credentials(&url))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": format!("k{i}")}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+        let body: serde_json::Value = res.json().await.unwrap();
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    // SIGKILL: no graceful shutdown, no pool close, no checkpoint.
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (mut child, url) = serve_dev(dir.path());
+    let list: serde_json::Value = http
+        .get(credentials(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(kept, ids.iter().map(String::as_str).collect::<Vec<_>>());
+}

@@ -1,0 +1,229 @@
+//! Step 4 of a definition: the provider's API (base URL, authorization, headers, test endpoint).
+
+use base64::Engine as _;
+
+use crate::render::{RenderContext, RenderError};
+use crate::secret::Secret;
+use crate::template::{Reference, Template};
+
+/// The `[api]` table.
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub(crate) base_url: Template,
+    pub(crate) test_endpoint: String,
+    pub(crate) authorization: ApiAuthorization,
+    pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) allowed_hosts: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
+}
+
+/// How each API request is authorized (`api.authorization`, chosen by `type`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ApiAuthorization {
+    /// `type = "none"`.
+    None,
+    /// `type = "bearer"`: `Authorization: Bearer <token>`.
+    Bearer {
+        /// The token, e.g. `{credential.access_token}`.
+        token: Template,
+    },
+    /// `type = "basic"`: `Authorization: Basic base64(username:password)`.
+    Basic {
+        /// The username, e.g. `{input.api_key}`.
+        username: Template,
+        /// The password (default empty).
+        password: Template,
+    },
+    /// `type = "headers"`: named headers, e.g. `X-Api-Key = "{input.api_key}"`.
+    Headers(Vec<(String, Template)>),
+    /// `type = "query"`: named query parameters, e.g. `api_key = "{input.api_key}"`.
+    Query(Vec<(String, Template)>),
+}
+
+impl ApiAuthorization {
+    /// The manifest's `type`: `none`, `bearer`, `basic`, `headers` or `query`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ApiAuthorization::None => "none",
+            ApiAuthorization::Bearer { .. } => "bearer",
+            ApiAuthorization::Basic { .. } => "basic",
+            ApiAuthorization::Headers(_) => "headers",
+            ApiAuthorization::Query(_) => "query",
+        }
+    }
+}
+
+/// The authorization to add to one API request. Values are [`Secret`]s: `Debug` hides them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RenderedAuth {
+    /// Headers to set, e.g. `("Authorization", "Bearer …")`.
+    pub headers: Vec<(String, Secret)>,
+    /// Query parameters to append, e.g. `("api_key", "…")`.
+    pub query: Vec<(String, Secret)>,
+}
+
+impl RenderedAuth {
+    /// Appends the query parameters to `url`.
+    ///
+    /// ```
+    /// use paragon_manifest::{RenderedAuth, Secret, Url};
+    ///
+    /// let auth = RenderedAuth { headers: vec![], query: vec![("key".into(), Secret::new("k 1"))] };
+    /// let mut url = Url::parse("https://api.trello.com/1/members/me?fields=id").unwrap();
+    /// auth.append_query(&mut url);
+    /// assert_eq!(url.as_str(), "https://api.trello.com/1/members/me?fields=id&key=k+1");
+    /// ```
+    pub fn append_query(&self, url: &mut url::Url) {
+        if self.query.is_empty() {
+            return;
+        }
+        let mut pairs = url.query_pairs_mut();
+        for (name, value) in &self.query {
+            pairs.append_pair(name, value.expose());
+        }
+    }
+}
+
+impl Api {
+    /// The base URL template.
+    pub fn base_url_template(&self) -> &Template {
+        &self.base_url
+    }
+
+    /// The test endpoint: a path relative to the base URL answered by `GET`.
+    pub fn test_endpoint(&self) -> &str {
+        &self.test_endpoint
+    }
+
+    /// Hosts besides the base URL's that a full-URL request may send the credential to
+    /// (`allowed_hosts`, over https only).
+    pub fn allowed_hosts(&self) -> &[String] {
+        &self.allowed_hosts
+    }
+
+    /// Whether `url` is on one of the [`allowed_hosts`](Self::allowed_hosts) and passes the
+    /// manifest's URL rule (https, or http on a loopback host), so a full-URL request to it may
+    /// carry the credential. The base URL's own host is the caller's check.
+    ///
+    /// ```
+    /// use paragon_manifest::{Manifest, Url};
+    ///
+    /// let github = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/github"))?;
+    /// let upload = Url::parse("https://uploads.github.com/repos/o/r/releases/1/assets")?;
+    /// assert!(github.api().allows_url(&upload));
+    /// assert!(!github.api().allows_url(&Url::parse("http://uploads.github.com/")?));
+    /// assert!(!github.api().allows_url(&Url::parse("https://evil.example/")?));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allows_url(&self, url: &url::Url) -> bool {
+        url.host_str().is_some_and(|host| {
+            self.allowed_hosts
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(host))
+        }) && crate::url_rule::check(url).is_ok()
+    }
+
+    /// How requests are authorized.
+    pub fn authorization(&self) -> &ApiAuthorization {
+        &self.authorization
+    }
+
+    /// The default header templates, in file order.
+    pub fn headers(&self) -> &[(String, Template)] {
+        &self.headers
+    }
+
+    /// Every reference in the API setup (base URL, authorization, default headers), e.g. to
+    /// know whether rendering needs the user's metadata.
+    ///
+    /// ```
+    /// use paragon_manifest::{Manifest, Reference};
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/freshdesk")).unwrap();
+    /// let refs: Vec<String> = m.api().references().map(|r| r.to_string()).collect();
+    /// assert_eq!(refs, ["{input.domain}", "{input.api_key}"]);
+    /// assert!(!m.api().references().any(|r| matches!(r, Reference::User(_))));
+    /// ```
+    pub fn references(&self) -> impl Iterator<Item = &Reference> {
+        let authorization: Vec<&Template> = match &self.authorization {
+            ApiAuthorization::None => Vec::new(),
+            ApiAuthorization::Bearer { token } => vec![token],
+            ApiAuthorization::Basic { username, password } => vec![username, password],
+            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
+                pairs.iter().map(|(_, t)| t).collect()
+            }
+        };
+        std::iter::once(&self.base_url)
+            .chain(authorization)
+            .chain(self.headers.iter().map(|(_, t)| t))
+            .flat_map(Template::references)
+    }
+
+    pub(crate) fn render_authorization(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<RenderedAuth, RenderError> {
+        let mut out = RenderedAuth::default();
+        match &self.authorization {
+            ApiAuthorization::None => {}
+            ApiAuthorization::Bearer { token } => {
+                let token = header_value(token, ctx, "api.authorization.token")?;
+                out.headers.push((
+                    "Authorization".into(),
+                    Secret::new(format!("Bearer {token}")),
+                ));
+            }
+            ApiAuthorization::Basic { username, password } => {
+                let user = username.render(ctx)?;
+                let pass = password.render(ctx)?;
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+                out.headers.push((
+                    "Authorization".into(),
+                    Secret::new(format!("Basic {encoded}")),
+                ));
+            }
+            ApiAuthorization::Headers(headers) => {
+                for (name, t) in headers {
+                    let field = format!("api.authorization.headers.{name}");
+                    out.headers
+                        .push((name.clone(), Secret::new(header_value(t, ctx, &field)?)));
+                }
+            }
+            ApiAuthorization::Query(params) => {
+                for (name, t) in params {
+                    out.query.push((name.clone(), Secret::new(t.render(ctx)?)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn render_headers(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        self.headers
+            .iter()
+            .map(|(name, t)| {
+                let field = format!("api.headers.{name}");
+                Ok((name.clone(), header_value(t, ctx, &field)?))
+            })
+            .collect()
+    }
+}
+
+fn header_value(
+    template: &Template,
+    ctx: &RenderContext<'_>,
+    field: &str,
+) -> Result<String, RenderError> {
+    let value = template.render(ctx)?;
+    if value.chars().any(|c| c.is_control() && c != '\t') {
+        return Err(RenderError::InvalidHeaderValue {
+            field: field.to_owned(),
+        });
+    }
+    Ok(value)
+}

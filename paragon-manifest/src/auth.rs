@@ -1,0 +1,356 @@
+//! Steps 2 and 3 of a definition: the authentication method and its setup.
+
+use url::Url;
+
+use crate::render::{RenderContext, RenderError};
+use crate::secret::Secret;
+use crate::template::Template;
+
+/// How the end user connects their account (`[auth]`, chosen by `type`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Auth {
+    /// `type = "oauth"`: OAuth 2.0 authorization code.
+    OAuth(OAuth),
+    /// `type = "api_key"`: the end user fills in the `[[inputs]]`.
+    ApiKey,
+    /// `type = "client_credentials"`: OAuth 2.0 client credentials; the end user enters the
+    /// client id and secret as inputs.
+    ClientCredentials(ClientCredentials),
+    /// `type = "none"`.
+    None,
+}
+
+impl Auth {
+    /// The manifest's `type`: `oauth`, `api_key`, `client_credentials` or `none`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Auth::OAuth(_) => "oauth",
+            Auth::ApiKey => "api_key",
+            Auth::ClientCredentials(_) => "client_credentials",
+            Auth::None => "none",
+        }
+    }
+
+    /// Paragon's name for the method (`authenticationType`): `oauth`, `api_key`,
+    /// `oauth_client_credential` or `none`.
+    pub fn paragon_type(&self) -> &'static str {
+        match self {
+            Auth::ClientCredentials(_) => "oauth_client_credential",
+            other => other.as_str(),
+        }
+    }
+
+    /// The OAuth setup, when `type = "oauth"`.
+    pub fn oauth(&self) -> Option<&OAuth> {
+        match self {
+            Auth::OAuth(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// The client credentials setup, when `type = "client_credentials"`.
+    pub fn client_credentials(&self) -> Option<&ClientCredentials> {
+        match self {
+            Auth::ClientCredentials(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Whether the credential holds an access token (`{credential.access_token}`).
+    pub fn has_access_token(&self) -> bool {
+        matches!(self, Auth::OAuth(_) | Auth::ClientCredentials(_))
+    }
+
+    /// Token-response values kept in the credential (`{credential.<name>}`).
+    pub fn capture(&self) -> &[String] {
+        match self {
+            Auth::OAuth(o) => &o.capture,
+            Auth::ClientCredentials(c) => &c.capture,
+            _ => &[],
+        }
+    }
+}
+
+/// Where the client id and secret go in token requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    /// `client_auth = "body"`: `client_id` / `client_secret` form fields (the default).
+    #[default]
+    Body,
+    /// `client_auth = "basic"`: an `Authorization: Basic` header.
+    Basic,
+}
+
+/// OAuth 2.0 authorization code setup.
+#[derive(Clone, Debug)]
+pub struct OAuth {
+    pub(crate) authorization_url: Template,
+    pub(crate) token_url: Template,
+    pub(crate) refresh_url: Option<Template>,
+    pub(crate) client_id: Template,
+    pub(crate) client_secret: Template,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) scope_separator: String,
+    pub(crate) pkce: bool,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) authorization_params: Vec<(String, Template)>,
+    pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) capture: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
+}
+
+/// OAuth 2.0 client credentials setup.
+#[derive(Clone, Debug)]
+pub struct ClientCredentials {
+    pub(crate) token_url: Template,
+    pub(crate) client_id: Template,
+    pub(crate) client_secret: Template,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) scope_separator: String,
+    pub(crate) client_auth: ClientAuth,
+    pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) capture: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
+}
+
+/// What the provider's authorization URL needs besides the manifest.
+#[derive(Clone, Debug)]
+pub struct AuthorizeRequest<'a> {
+    /// Where the provider sends the browser back (Paragon's is `{passport}/oauth`).
+    pub redirect_uri: &'a str,
+    /// The opaque `state` value.
+    pub state: &'a str,
+    /// The PKCE S256 code challenge; required when the manifest sets `pkce = true`.
+    pub code_challenge: Option<&'a str>,
+}
+
+impl OAuth {
+    /// The authorization URL template.
+    pub fn authorization_url_template(&self) -> &Template {
+        &self.authorization_url
+    }
+
+    /// The token URL template.
+    pub fn token_url_template(&self) -> &Template {
+        &self.token_url
+    }
+
+    /// The refresh URL template, when it differs from the token URL.
+    pub fn refresh_url_template(&self) -> Option<&Template> {
+        self.refresh_url.as_ref()
+    }
+
+    /// The scopes, in order.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The separator between scopes in the `scope` parameter (default `" "`).
+    pub fn scope_separator(&self) -> &str {
+        &self.scope_separator
+    }
+
+    /// The `scope` parameter: the scopes joined by the separator.
+    pub fn scope(&self) -> String {
+        self.scopes.join(&self.scope_separator)
+    }
+
+    /// Whether the code exchange uses PKCE (S256).
+    pub fn pkce(&self) -> bool {
+        self.pkce
+    }
+
+    /// Where the client id and secret go in token requests.
+    pub fn client_auth(&self) -> ClientAuth {
+        self.client_auth
+    }
+
+    /// Token-response values kept in the credential.
+    pub fn capture(&self) -> &[String] {
+        &self.capture
+    }
+
+    /// The rendered authorization URL (without the request's parameters).
+    pub fn authorization_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
+        render_url(
+            &self.authorization_url,
+            ctx,
+            "auth.authorization_url",
+            &self.url_inputs,
+        )
+    }
+
+    /// The rendered token URL.
+    pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
+        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
+    }
+
+    /// The rendered refresh URL: `refresh_url`, or the token URL when not set.
+    pub fn refresh_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
+        match &self.refresh_url {
+            Some(t) => render_url(t, ctx, "auth.refresh_url", &self.url_inputs),
+            None => self.token_url(ctx),
+        }
+    }
+
+    /// The rendered client id.
+    pub fn client_id(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
+        self.client_id.render(ctx)
+    }
+
+    /// The rendered client secret.
+    pub fn client_secret(&self, ctx: &RenderContext<'_>) -> Result<Secret, RenderError> {
+        self.client_secret.render(ctx).map(Secret::new)
+    }
+
+    /// The rendered extra parameters of the authorization request.
+    pub fn authorization_params(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        render_pairs(&self.authorization_params, ctx)
+    }
+
+    /// The rendered extra parameters of token requests.
+    pub fn token_params(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        render_pairs(&self.token_params, ctx)
+    }
+
+    /// The full URL to send the end user's browser to: the authorization URL with
+    /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
+    /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use paragon_manifest::{AuthorizeRequest, Manifest, RenderContext};
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab")).unwrap();
+    /// let secrets = HashMap::from([
+    ///     ("TASKLAB_URL".to_string(), "http://127.0.0.1:4000".to_string()),
+    ///     ("TASKLAB_CLIENT_ID".to_string(), "demo".to_string()),
+    /// ]);
+    /// let ctx = RenderContext::new().with_secrets(&secrets);
+    /// let url = m.auth().oauth().unwrap().authorize_url(&ctx, &AuthorizeRequest {
+    ///     redirect_uri: "http://127.0.0.1:5000/oauth",
+    ///     state: "s1",
+    ///     code_challenge: Some("abc"),
+    /// }).unwrap();
+    /// assert_eq!(
+    ///     url.as_str(),
+    ///     "http://127.0.0.1:4000/oauth/authorize?response_type=code&client_id=demo\
+    ///      &redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Foauth&scope=tasks%3Aread+tasks%3Awrite\
+    ///      &state=s1&code_challenge=abc&code_challenge_method=S256"
+    /// );
+    /// ```
+    pub fn authorize_url(
+        &self,
+        ctx: &RenderContext<'_>,
+        request: &AuthorizeRequest<'_>,
+    ) -> Result<Url, RenderError> {
+        let mut url = self.authorization_url(ctx)?;
+        let client_id = self.client_id(ctx)?;
+        let extra = self.authorization_params(ctx)?;
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("response_type", "code")
+                .append_pair("client_id", &client_id)
+                .append_pair("redirect_uri", request.redirect_uri);
+            if !self.scopes.is_empty() {
+                q.append_pair("scope", &self.scope());
+            }
+            q.append_pair("state", request.state);
+            if self.pkce
+                && let Some(challenge) = request.code_challenge
+            {
+                q.append_pair("code_challenge", challenge)
+                    .append_pair("code_challenge_method", "S256");
+            }
+            for (k, v) in &extra {
+                q.append_pair(k, v);
+            }
+        }
+        Ok(url)
+    }
+}
+
+impl ClientCredentials {
+    /// The token URL template.
+    pub fn token_url_template(&self) -> &Template {
+        &self.token_url
+    }
+
+    /// The scopes, in order.
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The separator between scopes in the `scope` parameter (default `" "`).
+    pub fn scope_separator(&self) -> &str {
+        &self.scope_separator
+    }
+
+    /// The `scope` parameter: the scopes joined by the separator.
+    pub fn scope(&self) -> String {
+        self.scopes.join(&self.scope_separator)
+    }
+
+    /// Where the client id and secret go in the token request.
+    pub fn client_auth(&self) -> ClientAuth {
+        self.client_auth
+    }
+
+    /// Token-response values kept in the credential.
+    pub fn capture(&self) -> &[String] {
+        &self.capture
+    }
+
+    /// The rendered token URL.
+    pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
+        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
+    }
+
+    /// The rendered client id (usually the end user's input).
+    pub fn client_id(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
+        self.client_id.render(ctx)
+    }
+
+    /// The rendered client secret (usually the end user's input).
+    pub fn client_secret(&self, ctx: &RenderContext<'_>) -> Result<Secret, RenderError> {
+        self.client_secret.render(ctx).map(Secret::new)
+    }
+
+    /// The rendered extra parameters of the token request.
+    pub fn token_params(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        render_pairs(&self.token_params, ctx)
+    }
+}
+
+pub(crate) fn render_url(
+    template: &Template,
+    ctx: &RenderContext<'_>,
+    field: &str,
+    url_inputs: &[String],
+) -> Result<Url, RenderError> {
+    let rendered = template.render_url(ctx, url_inputs)?;
+    crate::url_rule::parse_checked(&rendered).map_err(|reason| RenderError::InvalidUrl {
+        field: field.to_owned(),
+        reason,
+    })
+}
+
+pub(crate) fn render_pairs(
+    pairs: &[(String, Template)],
+    ctx: &RenderContext<'_>,
+) -> Result<Vec<(String, String)>, RenderError> {
+    pairs
+        .iter()
+        .map(|(k, t)| Ok((k.clone(), t.render(ctx)?)))
+        .collect()
+}

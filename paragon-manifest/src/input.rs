@@ -1,0 +1,177 @@
+//! The fields an end user fills in when connecting (API keys, a subdomain, a client id…).
+
+use regex::Regex;
+
+/// One `[[inputs]]` field.
+#[derive(Clone, Debug)]
+pub struct InputField {
+    pub(crate) key: String,
+    pub(crate) label: String,
+    pub(crate) kind: InputKind,
+    pub(crate) required: bool,
+    pub(crate) pattern: Option<Regex>,
+    pub(crate) default: Option<String>,
+    pub(crate) help: Option<String>,
+    pub(crate) secret: bool,
+}
+
+/// How an input is shown and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InputKind {
+    /// Free text.
+    Text,
+    /// Hidden text (API keys, passwords).
+    Password,
+    /// A URL.
+    Url,
+    /// One of fixed options.
+    Select {
+        /// The allowed values, in display order.
+        options: Vec<String>,
+    },
+}
+
+impl InputKind {
+    /// The name used in the manifest: `text`, `password`, `url` or `select`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            InputKind::Text => "text",
+            InputKind::Password => "password",
+            InputKind::Url => "url",
+            InputKind::Select { .. } => "select",
+        }
+    }
+}
+
+/// Why an end user's value for an input is refused. Never contains the value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A required input has no value (or an empty one).
+    #[error("`{label}` is required")]
+    Missing {
+        /// The field's label.
+        label: String,
+    },
+    /// The value does not match the field's pattern.
+    #[error("`{label}` must match `{pattern}`")]
+    Pattern {
+        /// The field's label.
+        label: String,
+        /// The pattern as written in the manifest.
+        pattern: String,
+    },
+    /// A select value that is not one of the options.
+    #[error("`{label}` must be one of: {options}")]
+    NotAnOption {
+        /// The field's label.
+        label: String,
+        /// The options, comma separated.
+        options: String,
+    },
+    /// A `url` input that is not an absolute `https` URL (or `http` on a loopback host).
+    #[error("`{label}` must be an absolute https URL: {reason}")]
+    Url {
+        /// The field's label.
+        label: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl InputField {
+    /// The key templates use: `{input.<key>}`.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The label shown to the end user.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// How the field is shown.
+    pub fn kind(&self) -> &InputKind {
+        &self.kind
+    }
+
+    /// Whether a value is required (default `true`).
+    pub fn required(&self) -> bool {
+        self.required
+    }
+
+    /// The pattern a value must match entirely, as written.
+    pub fn pattern(&self) -> Option<&str> {
+        self.pattern.as_ref().map(|r| {
+            let s = r.as_str();
+            // Stored as `^(?:pattern)$` so that it matches the whole value.
+            &s[4..s.len() - 2]
+        })
+    }
+
+    /// The value used when the end user gives none.
+    pub fn default_value(&self) -> Option<&str> {
+        self.default.as_deref()
+    }
+
+    /// Help text shown under the field.
+    pub fn help(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+
+    /// Whether the value is a secret (never displayed again, redacted in logs). Defaults to
+    /// `true` for `password` inputs.
+    pub fn secret(&self) -> bool {
+        self.secret
+    }
+
+    /// Checks an end user's value (`None` or empty: not given; the default then applies).
+    ///
+    /// ```
+    /// let m = paragon_manifest::Manifest::load(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../specs/zendesk"
+    /// ))
+    /// .unwrap();
+    /// let subdomain = m.input("subdomain").unwrap();
+    /// assert!(subdomain.check(Some("acme")).is_ok());
+    /// assert!(subdomain.check(Some("evil.com/")).is_err());
+    /// assert!(subdomain.check(None).is_err());
+    /// ```
+    pub fn check(&self, value: Option<&str>) -> Result<(), InputError> {
+        let value = match value.filter(|v| !v.is_empty()).or(self.default.as_deref()) {
+            Some(v) => v,
+            None if self.required => {
+                return Err(InputError::Missing {
+                    label: self.label.clone(),
+                });
+            }
+            None => return Ok(()),
+        };
+        if let InputKind::Select { options } = &self.kind
+            && !options.iter().any(|o| o == value)
+        {
+            return Err(InputError::NotAnOption {
+                label: self.label.clone(),
+                options: options.join(", "),
+            });
+        }
+        if self.kind == InputKind::Url
+            && let Err(reason) = crate::url_rule::parse_checked(value)
+        {
+            return Err(InputError::Url {
+                label: self.label.clone(),
+                reason,
+            });
+        }
+        if let Some(re) = &self.pattern
+            && !re.is_match(value)
+        {
+            return Err(InputError::Pattern {
+                label: self.label.clone(),
+                pattern: self.pattern().unwrap_or_default().to_owned(),
+            });
+        }
+        Ok(())
+    }
+}

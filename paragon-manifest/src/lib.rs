@@ -1,0 +1,130 @@
+//! The one model of a Paragon custom integration definition.
+//!
+//! A custom integration lives in a folder, `specs/<name>/`, holding an `integration.toml`, an
+//! `icon.svg` and optionally the provider's OpenAPI spec. The manifest follows Paragon's four
+//! steps: basic info (name, description, icon, accent color), the authentication method, its
+//! setup, and the API setup (base URL, API authorization, default headers, test endpoint).
+//!
+//! [`Manifest::load`] reads and validates it, reporting every problem at once as
+//! [`Diagnostics`] with file, line, column, field and a fix. Values in URLs, headers and
+//! parameters are [`Template`]s over the user's inputs (`{input.subdomain}`), the credential
+//! (`{credential.access_token}`, captured token-response values), environment secrets
+//! (`{env.NAME}`) and user metadata (`{user.Email}`); they are rendered with a
+//! [`RenderContext`].
+//!
+//! This crate has no HTTP stack, so build scripts and proc macros can use it.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use paragon_manifest::{Manifest, RenderContext};
+//!
+//! let manifest = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab"))?;
+//! assert_eq!(manifest.slug(), "custom.tasklab");
+//! assert_eq!(manifest.test_endpoint(), "/me");
+//!
+//! // The local server passes its own secrets; the default is the process environment.
+//! let secrets = HashMap::from([("TASKLAB_URL".to_string(), "http://127.0.0.1:4000".to_string())]);
+//! let ctx = RenderContext::new().with_secrets(&secrets).access_token("t0k3n");
+//! assert_eq!(manifest.test_url(&ctx)?.as_str(), "http://127.0.0.1:4000/v1/me");
+//!
+//! let auth = manifest.authorization(&ctx)?;
+//! assert_eq!(auth.headers[0].0, "Authorization");
+//! assert_eq!(auth.headers[0].1.expose(), "Bearer t0k3n");
+//! assert!(!format!("{auth:?}").contains("t0k3n"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The file
+//!
+//! ```toml
+//! # Step 1, basic info. The slug is `custom.` + the name's letters and digits, lowercased.
+//! name = "Zendesk"                      # → custom.zendesk
+//! description = "Read and update tickets."
+//! icon = "icon.svg"                     # beside this file (or an inline "<svg …>…</svg>")
+//! color = "#03363D"                     # accent color, #RRGGBB
+//! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
+//!
+//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" | "none".
+//! [auth]
+//! type = "oauth"
+//! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
+//! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
+//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal
+//! client_secret = "{env.ZENDESK_CLIENT_SECRET}"
+//! scopes = ["read", "write"]
+//! scope_separator = " "                 # default " "
+//! pkce = false                          # default false (S256 when true)
+//! client_auth = "body"                  # "body" (default) | "basic"
+//! # refresh_url = "…"                   # default: token_url
+//! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates)
+//!
+//! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
+//! [[inputs]]
+//! key = "subdomain"                     # {input.subdomain}
+//! label = "Zendesk subdomain"
+//! kind = "text"                         # "text" (default) | "password" | "url" | "select"
+//! required = true                       # default true
+//! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
+//! secret = false                        # default: true for kind = "password"
+//! help = "The part before .zendesk.com"
+//! # default = "…"; options = ["…"] (select only)
+//!
+//! # Step 4, API setup.
+//! [api]
+//! base_url = "https://{input.subdomain}.zendesk.com/api/v2"
+//! test_endpoint = "/users/me"           # a path answered by GET
+//! allowed_hosts = ["uploads.example.com"]  # optional: other hosts full-URL requests may reach
+//! authorization = { type = "bearer", token = "{credential.access_token}" }
+//! # { type = "basic", username = "{input.api_key}", password = "X" }
+//! # { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+//! # { type = "query", params = { api_key = "{input.api_key}" } }
+//! # { type = "none" }                   # the default only when auth.type = "none"
+//!
+//! [api.headers]                         # sent with every request (templates)
+//! "X-Api-Version" = "2024-01-01"
+//! ```
+//!
+//! URLs must be absolute `https` (`http` only for `127.0.0.0/8`, `::1` and `localhost`); a URL
+//! that starts with a reference (`{env.TASKLAB_URL}/v1`) is checked once rendered. In URLs,
+//! `input` and `user` values are percent-encoded (except inputs of kind `url`, which are whole
+//! URLs), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
+//!
+//! Client credentials: the end user's client id and secret are inputs, e.g.
+//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
+//!
+//! A manifest with problems:
+//!
+//! ```
+//! let err = paragon_manifest::Manifest::parse("name = \"Demo\"\ncolor = \"blue\"\n", "demo.toml")
+//!     .unwrap_err();
+//! let text = err.to_string();
+//! assert!(text.contains("error: accent color must be `#RRGGBB`\n  --> demo.toml:2:9"));
+//! assert!(text.contains("missing field `description`"));
+//! ```
+#![warn(missing_docs)]
+
+mod api;
+mod auth;
+mod diagnostic;
+mod discover;
+mod files;
+mod icon;
+mod input;
+mod manifest;
+mod parse;
+mod render;
+mod secret;
+mod template;
+mod url_rule;
+
+pub use api::{Api, ApiAuthorization, RenderedAuth};
+pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
+pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
+pub use discover::{discover, validate_paths};
+pub use input::{InputError, InputField, InputKind};
+pub use manifest::{MANIFEST_FILE, Manifest, slug};
+pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
+pub use secret::Secret;
+pub use template::{Part, Reference, Template, TemplateError};
+pub use url::Url;

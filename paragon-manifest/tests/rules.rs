@@ -1,0 +1,787 @@
+//! One bad manifest per validation rule: the message, the field and the position.
+
+use std::path::{Path, PathBuf};
+
+use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
+
+/// Manifests are parsed as if they were in `specs/tasklab/`, so `icon.svg` resolves.
+fn manifest_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml")
+}
+
+fn parse(source: &str) -> Result<Manifest, Diagnostics> {
+    Manifest::parse(source, manifest_path())
+}
+
+const OAUTH: &str = r##"name = "Acme"
+description = "Acme's API."
+icon = "icon.svg"
+color = "#112233"
+
+[auth]
+type = "oauth"
+authorization_url = "https://acme.example/oauth/authorize"
+token_url = "https://acme.example/oauth/token"
+client_id = "{env.ACME_CLIENT_ID}"
+client_secret = "{env.ACME_CLIENT_SECRET}"
+scopes = ["read", "write"]
+
+[[inputs]]
+key = "region"
+label = "Region"
+
+[api]
+base_url = "https://{input.region}.acme.example/v1"
+test_endpoint = "/me"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##;
+
+const API_KEY: &str = r##"name = "Keyed"
+description = "An API keyed by a header."
+icon = "icon.svg"
+color = "#112233"
+
+[auth]
+type = "api_key"
+
+[[inputs]]
+key = "api_key"
+label = "API key"
+kind = "password"
+
+[api]
+base_url = "https://api.keyed.example"
+test_endpoint = "/me"
+authorization = { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+"##;
+
+const CLIENT_CREDENTIALS: &str = r##"name = "Machine"
+description = "An API for machines."
+icon = "icon.svg"
+color = "#112233"
+
+[auth]
+type = "client_credentials"
+token_url = "https://machine.example/token"
+client_id = "{input.client_id}"
+client_secret = "{input.client_secret}"
+
+[[inputs]]
+key = "client_id"
+label = "Client ID"
+
+[[inputs]]
+key = "client_secret"
+label = "Client secret"
+kind = "password"
+
+[api]
+base_url = "https://machine.example/api"
+test_endpoint = "/status"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##;
+
+/// `base` with `from` replaced by `to` (which must occur, so a test cannot silently pass).
+fn edit(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "`{from}` is not in the base manifest");
+    base.replacen(from, to, 1)
+}
+
+/// Asserts exactly one problem and returns it.
+fn single_error(source: &str) -> Diagnostic {
+    let diagnostics = parse(source).expect_err("the manifest should be refused");
+    assert_eq!(
+        diagnostics.len(),
+        1,
+        "expected one problem, got:\n{diagnostics}"
+    );
+    diagnostics.0.into_iter().next().unwrap()
+}
+
+/// Asserts the position, field and a part of the message.
+#[track_caller]
+fn assert_at(d: &Diagnostic, line: usize, column: usize, field: &str, message: &str) {
+    assert_eq!(
+        (d.line, d.column, d.field.as_str()),
+        (line, column, field),
+        "\n{d}"
+    );
+    assert!(
+        d.message.contains(message),
+        "message {:?} lacks {message:?}",
+        d.message
+    );
+    assert_eq!(d.file, manifest_path());
+}
+
+#[test]
+fn the_base_manifests_are_valid() {
+    for base in [OAUTH, API_KEY, CLIENT_CREDENTIALS] {
+        if let Err(d) = parse(base) {
+            panic!("{d}");
+        }
+    }
+}
+
+#[test]
+fn toml_syntax_errors_have_positions() {
+    let d = single_error(&edit(OAUTH, "color = \"#112233\"", "color = #112233"));
+    assert_at(&d, 4, 9, "", "invalid TOML");
+}
+
+#[test]
+fn unknown_top_level_key_suggests_the_closest() {
+    let d = single_error(&edit(
+        OAUTH,
+        "icon = \"icon.svg\"",
+        "icon = \"icon.svg\"\ncolour = \"#000000\"",
+    ));
+    assert_at(&d, 4, 1, "colour", "unknown field `colour`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `color`?"));
+}
+
+#[test]
+fn a_misspelled_required_field_is_reported_once() {
+    // Not also as "missing field `token_url`": the suggestion already says what to do.
+    let d = single_error(&edit(OAUTH, "token_url =", "tokn_url ="));
+    assert_at(&d, 9, 1, "auth.tokn_url", "unknown field `tokn_url`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `token_url`?"));
+    let d = single_error(&edit(OAUTH, "description =", "descripton ="));
+    assert_at(&d, 2, 1, "descripton", "unknown field `descripton`");
+    // A missing field with no near miss is still reported.
+    let d = single_error(&edit(OAUTH, "description = \"Acme's API.\"\n", ""));
+    assert_at(&d, 1, 1, "description", "missing field `description`");
+}
+
+#[test]
+fn unknown_key_in_a_table() {
+    let d = single_error(&edit(OAUTH, "scopes = [", "scope = [\"x\"]\nscopes = ["));
+    assert_at(&d, 12, 1, "auth.scope", "unknown field `scope`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `scopes`?"));
+}
+
+#[test]
+fn unknown_key_in_an_inline_table() {
+    let d = single_error(&edit(
+        OAUTH,
+        "access_token}\" }",
+        "access_token}\", kind = 1 }",
+    ));
+    assert_at(&d, 21, 73, "api.authorization.kind", "unknown field `kind`");
+}
+
+#[test]
+fn key_of_another_auth_method() {
+    let d = single_error(&edit(
+        API_KEY,
+        "type = \"api_key\"",
+        "type = \"api_key\"\npkce = true",
+    ));
+    assert_at(
+        &d,
+        8,
+        1,
+        "auth.pkce",
+        "does not apply to `type = \"api_key\"`",
+    );
+}
+
+#[test]
+fn wrong_types() {
+    let d = single_error(&edit(OAUTH, "color = \"#112233\"", "color = 112233"));
+    assert_at(&d, 4, 9, "color", "expected a string, found an integer");
+    let d = single_error(&edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = \"read\"",
+    ));
+    assert_at(
+        &d,
+        12,
+        10,
+        "auth.scopes",
+        "expected an array of strings, found a string",
+    );
+    let d = single_error(&edit(OAUTH, "scopes = [", "pkce = \"yes\"\nscopes = ["));
+    assert_at(
+        &d,
+        12,
+        8,
+        "auth.pkce",
+        "expected `true` or `false`, found a string",
+    );
+    // After `[auth]`, a key belongs to `auth`: the help says so.
+    let d = single_error(&edit(OAUTH, "scopes = [", "inputs = 3\nscopes = ["));
+    assert_at(&d, 12, 1, "auth.inputs", "unknown field `inputs`");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .contains("move `inputs` above the first header")
+    );
+    let source = edit(OAUTH, "name = \"Acme\"", "inputs = 3\nname = \"Acme\"");
+    let source = edit(
+        &source,
+        "[[inputs]]\nkey = \"region\"\nlabel = \"Region\"\n",
+        "",
+    );
+    let d = parse(&source).unwrap_err();
+    let fields: Vec<&str> = d.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(fields, ["inputs", "api.base_url"], "{d}");
+    assert!(
+        d.0[0]
+            .message
+            .contains("expected an array of tables (`[[inputs]]`), found an integer")
+    );
+}
+
+#[test]
+fn missing_top_level_field() {
+    let d = single_error(&edit(OAUTH, "description = \"Acme's API.\"\n", ""));
+    assert_at(&d, 1, 1, "description", "missing field `description`");
+}
+
+#[test]
+fn missing_field_for_oauth() {
+    let d = single_error(&edit(
+        OAUTH,
+        "token_url = \"https://acme.example/oauth/token\"\n",
+        "",
+    ));
+    assert_at(
+        &d,
+        6,
+        1,
+        "auth.token_url",
+        "missing field `token_url` in `auth`",
+    );
+}
+
+#[test]
+fn missing_field_for_client_credentials() {
+    let d = single_error(&edit(
+        CLIENT_CREDENTIALS,
+        "client_secret = \"{input.client_secret}\"\n",
+        "",
+    ));
+    assert_at(
+        &d,
+        6,
+        1,
+        "auth.client_secret",
+        "missing field `client_secret`",
+    );
+}
+
+#[test]
+fn api_key_needs_an_input() {
+    let source = edit(
+        API_KEY,
+        "[[inputs]]\nkey = \"api_key\"\nlabel = \"API key\"\nkind = \"password\"\n",
+        "",
+    );
+    let source = edit(&source, "{input.api_key}", "{env.KEY}");
+    let d = single_error(&source);
+    assert_at(&d, 6, 1, "inputs", "needs at least one `[[inputs]]`");
+}
+
+#[test]
+fn missing_api_authorization() {
+    let d = single_error(&edit(
+        OAUTH,
+        "authorization = { type = \"bearer\", token = \"{credential.access_token}\" }\n",
+        "",
+    ));
+    assert_at(
+        &d,
+        18,
+        1,
+        "api.authorization",
+        "missing field `authorization`",
+    );
+}
+
+#[test]
+fn unknown_auth_type() {
+    let d = single_error(&edit(API_KEY, "type = \"api_key\"", "type = \"apikey\""));
+    assert_at(
+        &d,
+        7,
+        8,
+        "auth.type",
+        "unknown authentication type `apikey`",
+    );
+    assert_eq!(d.help.as_deref(), Some("write \"api_key\""));
+}
+
+#[test]
+fn unknown_api_authorization_type() {
+    let d = single_error(&edit(OAUTH, "type = \"bearer\"", "type = \"jwt\""));
+    assert_at(
+        &d,
+        21,
+        26,
+        "api.authorization.type",
+        "unknown API authorization `jwt`",
+    );
+}
+
+#[test]
+fn icon_that_is_not_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("icon.svg"),
+        "<html><body>not an icon</body></html>",
+    )
+    .unwrap();
+    let file = dir.path().join("integration.toml");
+    let d = Manifest::parse(OAUTH, &file).unwrap_err();
+    assert_eq!(d.len(), 1, "{d}");
+    let d = &d.0[0];
+    assert_eq!((d.line, d.column, d.field.as_str()), (3, 8, "icon"));
+    assert!(d.message.contains("not an SVG document"), "{d}");
+    assert_eq!(d.file, file);
+
+    std::fs::write(dir.path().join("icon.svg"), [0x89, b'P', b'N', b'G', 0, 1]).unwrap();
+    let d = Manifest::parse(OAUTH, &file).unwrap_err();
+    assert!(d.0[0].message.contains("not UTF-8"), "{d}");
+
+    std::fs::write(
+        dir.path().join("icon.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    assert!(Manifest::parse(OAUTH, &file).is_ok());
+}
+
+#[test]
+fn icon_that_is_missing_or_outside_the_folder() {
+    let d = single_error(&edit(OAUTH, "icon.svg", "logo.svg"));
+    assert_at(&d, 3, 8, "icon", "cannot read the icon");
+    let d = single_error(&edit(OAUTH, "icon.svg", "../github/icon.svg"));
+    assert_at(&d, 3, 8, "icon", "stay inside the integration folder");
+    let d = single_error(&edit(OAUTH, "icon.svg", "/etc/hostname"));
+    assert_at(&d, 3, 8, "icon", "must be relative");
+}
+
+#[test]
+fn an_inline_svg_icon_needs_no_file() {
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#;
+    let source = edit(OAUTH, "\"icon.svg\"", &format!("'{svg}'"));
+    // Parsed from a folder without any icon file.
+    let dir = tempfile::tempdir().unwrap();
+    let m = Manifest::parse(&source, dir.path().join("integration.toml"))
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(m.icon_svg(), svg);
+    assert_eq!(m.icon_path(), None);
+
+    let d = single_error(&edit(OAUTH, "\"icon.svg\"", "'<html><body/></html>'"));
+    assert_at(&d, 3, 8, "icon", "the icon is not an SVG document");
+    let big = format!("'<svg>{}</svg>'", " ".repeat(300 * 1024));
+    let d = single_error(&edit(OAUTH, "\"icon.svg\"", &big));
+    assert_at(&d, 3, 8, "icon", "the inline icon is larger than");
+}
+
+#[test]
+fn accent_color_format() {
+    for bad in ["blue", "#12345", "#1234567", "#GGGGGG", "112233"] {
+        let d = single_error(&edit(OAUTH, "#112233", bad));
+        assert_at(&d, 4, 9, "color", "accent color must be `#RRGGBB`");
+    }
+    assert!(parse(&edit(OAUTH, "#112233", "#a1B2c3")).is_ok());
+}
+
+#[test]
+fn urls_must_be_https() {
+    let d = single_error(&edit(
+        OAUTH,
+        "https://acme.example/oauth/token",
+        "http://acme.example/oauth/token",
+    ));
+    assert_at(
+        &d,
+        9,
+        13,
+        "auth.token_url",
+        "only allowed for loopback hosts",
+    );
+    let d = single_error(&edit(
+        OAUTH,
+        "https://acme.example/oauth/token",
+        "/oauth/token",
+    ));
+    assert_at(&d, 9, 13, "auth.token_url", "not an absolute URL");
+    let d = single_error(&edit(
+        API_KEY,
+        "https://api.keyed.example",
+        "ftp://api.keyed.example",
+    ));
+    assert_at(&d, 15, 12, "api.base_url", "the scheme must be `https`");
+    let d = single_error(&edit(
+        OAUTH,
+        "https://{input.region}.acme",
+        "http://{input.region}.acme",
+    ));
+    assert_at(
+        &d,
+        19,
+        12,
+        "api.base_url",
+        "only allowed for loopback hosts",
+    );
+}
+
+#[test]
+fn http_is_fine_for_loopback_hosts() {
+    for base in [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost:3000",
+        "http://[::1]:9000/api",
+    ] {
+        let m = parse(&edit(API_KEY, "https://api.keyed.example", base)).unwrap();
+        assert_eq!(m.api().base_url_template().as_str(), base);
+    }
+}
+
+#[test]
+fn test_endpoint_must_be_a_relative_path() {
+    for bad in [
+        "me",
+        "https://api.keyed.example/me",
+        "//evil.example/me",
+        "/me#x",
+        "/{input.api_key}",
+    ] {
+        let d = single_error(&edit(
+            API_KEY,
+            "test_endpoint = \"/me\"",
+            &format!("test_endpoint = \"{bad}\""),
+        ));
+        assert_at(
+            &d,
+            16,
+            17,
+            "api.test_endpoint",
+            "must be a path relative to the base URL",
+        );
+    }
+    let m = parse(&edit(API_KEY, "\"/me\"", "\"/me?fields=id\"")).unwrap();
+    assert_eq!(m.test_endpoint(), "/me?fields=id");
+}
+
+#[test]
+fn undeclared_input_reference() {
+    let d = single_error(&edit(OAUTH, "{input.region}", "{input.regoin}"));
+    assert_at(
+        &d,
+        19,
+        21,
+        "api.base_url",
+        "`{input.regoin}` refers to an undeclared input",
+    );
+    assert_eq!(d.help.as_deref(), Some("did you mean `{input.region}`?"));
+}
+
+#[test]
+fn uncaptured_credential_reference() {
+    let d = single_error(&edit(
+        OAUTH,
+        "https://{input.region}.acme.example",
+        "{credential.instance_url}",
+    ));
+    assert_at(
+        &d,
+        19,
+        13,
+        "api.base_url",
+        "is not captured from the token response",
+    );
+    let ok = edit(
+        OAUTH,
+        "https://{input.region}.acme.example",
+        "{credential.instance_url}",
+    );
+    let ok = edit(
+        &ok,
+        "scopes = [",
+        "capture = [\"instance_url\"]\nscopes = [",
+    );
+    assert_eq!(parse(&ok).unwrap().auth().capture(), ["instance_url"]);
+}
+
+#[test]
+fn access_token_needs_oauth() {
+    let d = single_error(&edit(
+        API_KEY,
+        "authorization = { type = \"headers\", headers = { \"X-Api-Key\" = \"{input.api_key}\" } }",
+        "authorization = { type = \"bearer\", token = \"{credential.access_token}\" }",
+    ));
+    assert_at(
+        &d,
+        17,
+        45,
+        "api.authorization.token",
+        "needs OAuth authentication",
+    );
+}
+
+#[test]
+fn no_credential_before_the_token_exists() {
+    let d = single_error(&edit(
+        OAUTH,
+        "https://acme.example/oauth/token",
+        "https://acme.example/{credential.access_token}/token",
+    ));
+    assert_at(&d, 9, 35, "auth.token_url", "there is no credential yet");
+}
+
+#[test]
+fn malformed_templates() {
+    let d = single_error(&edit(OAUTH, "{input.region}", "{secret.region}"));
+    assert_at(
+        &d,
+        19,
+        21,
+        "api.base_url",
+        "unknown reference namespace `secret`",
+    );
+    let d = single_error(&edit(OAUTH, "{input.region}", "{input.region"));
+    assert_at(&d, 19, 21, "api.base_url", "unclosed `{`");
+    let d = single_error(&edit(OAUTH, "/v1\"", "/v1}\""));
+    assert_at(&d, 19, 51, "api.base_url", "unmatched `}`");
+}
+
+#[test]
+fn literal_client_secret_and_id() {
+    let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_SECRET}", "s3cr3t"));
+    assert_at(&d, 11, 17, "auth.client_secret", "literal client secret");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("reference an environment secret: `{env.EXAMPLE_CLIENT_SECRET}`")
+    );
+    assert!(!d.to_string().contains("help: s3cr3t"));
+    let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_ID}", "acme-app"));
+    assert_at(&d, 10, 13, "auth.client_id", "literal client id");
+    let d = single_error(&edit(
+        OAUTH,
+        "{env.ACME_CLIENT_SECRET}",
+        "x{env.ACME_CLIENT_SECRET}",
+    ));
+    assert_at(
+        &d,
+        11,
+        17,
+        "auth.client_secret",
+        "must be a single reference",
+    );
+    // An OAuth app's secret belongs to the integration's owner, not to the end user.
+    let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_SECRET}", "{input.region}"));
+    assert_at(
+        &d,
+        11,
+        17,
+        "auth.client_secret",
+        "must be a single reference",
+    );
+}
+
+#[test]
+fn literal_secrets_in_api_authorization() {
+    let d = single_error(&edit(
+        OAUTH,
+        "token = \"{credential.access_token}\"",
+        "token = \"abc123\"",
+    ));
+    assert_at(&d, 21, 44, "api.authorization.token", "literal secret");
+    let d = single_error(&edit(API_KEY, "\"{input.api_key}\" }", "\"k-123\" }"));
+    assert_at(
+        &d,
+        17,
+        63,
+        "api.authorization.headers.X-Api-Key",
+        "literal secret",
+    );
+}
+
+#[test]
+fn client_credentials_secret_input_must_be_secret() {
+    let d = single_error(&edit(
+        CLIENT_CREDENTIALS,
+        "kind = \"password\"",
+        "kind = \"text\"",
+    ));
+    assert_at(&d, 10, 17, "auth.client_secret", "not marked secret");
+}
+
+#[test]
+fn duplicate_input_keys() {
+    let source =
+        format!("{CLIENT_CREDENTIALS}\n[[inputs]]\nkey = \"client_id\"\nlabel = \"Again\"\n");
+    let d = single_error(&source);
+    assert_at(
+        &d,
+        27,
+        7,
+        "inputs[2].key",
+        "duplicate input key `client_id`",
+    );
+    assert!(d.help.as_deref().unwrap().contains("line 13"));
+}
+
+#[test]
+fn input_field_rules() {
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"select\"",
+    ));
+    assert_at(&d, 14, 1, "inputs[0].options", "missing field `options`");
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\noptions = [\"us\"]",
+    ));
+    assert_at(
+        &d,
+        17,
+        1,
+        "inputs[0].options",
+        "only apply to `kind = \"select\"`",
+    );
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\npattern = \"[a-z\"",
+    ));
+    assert_at(&d, 17, 11, "inputs[0].pattern", "invalid pattern");
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\npattern = \"[a-z]+\"\ndefault = \"EU\"",
+    ));
+    assert_at(&d, 18, 11, "inputs[0].default", "must match `[a-z]+`");
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"select\"\noptions = [\"us\", \"eu\"]\ndefault = \"apac\"",
+    ));
+    assert_at(&d, 19, 11, "inputs[0].default", "must be one of: us, eu");
+    let source = edit(OAUTH, "key = \"region\"", "key = \"region-id\"");
+    let source = edit(&source, "{input.region}", "{env.REGION}");
+    let d = single_error(&source);
+    assert_at(&d, 15, 7, "inputs[0].key", "not a name templates can use");
+}
+
+#[test]
+fn header_rules() {
+    let d = single_error(&format!("{API_KEY}\n[api.headers]\n\"Bad Name\" = \"x\"\n"));
+    assert_at(
+        &d,
+        20,
+        1,
+        "api.headers.Bad Name",
+        "not a valid HTTP header name",
+    );
+    let d = single_error(&format!(
+        "{API_KEY}\n[api.headers]\nX-Thing = \"a\\r\\nInjected: yes\"\n"
+    ));
+    assert_at(&d, 20, 11, "api.headers.X-Thing", "line breaks");
+}
+
+#[test]
+fn every_problem_at_once_in_file_order() {
+    let source = edit(OAUTH, "#112233", "blue");
+    let source = edit(&source, "{env.ACME_CLIENT_SECRET}", "s3cr3t");
+    let source = edit(&source, "{input.region}", "{input.subdomain}");
+    let source = edit(&source, "\"/me\"", "\"me\"");
+    let d = parse(&source).unwrap_err();
+    let fields: Vec<&str> = d.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "color",
+            "auth.client_secret",
+            "api.base_url",
+            "api.test_endpoint"
+        ]
+    );
+    let text = d.to_string();
+    assert!(text.ends_with("error: 4 problems found"), "{text}");
+}
+
+#[test]
+fn display_is_compiler_style() {
+    let d = single_error(&edit(OAUTH, "#112233", "blue"));
+    let expected = format!(
+        "error: accent color must be `#RRGGBB`\n  --> {}:4:9\n   |\n 4 | color = \"blue\"\n   |         ^^^^^^ field `color`\n   = help: write six hex digits, e.g. \"#24292F\"\n",
+        manifest_path().display()
+    );
+    assert_eq!(d.to_string(), expected);
+}
+
+#[test]
+fn unreadable_manifest() {
+    let d = Manifest::load("/nonexistent/integration.toml").unwrap_err();
+    assert_eq!(d.len(), 1);
+    assert_eq!((d.0[0].line, d.0[0].column), (0, 0));
+    assert!(d.to_string().contains("cannot read the manifest"));
+}
+
+#[test]
+fn spec_path_defaults_and_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        manifest_path().with_file_name("icon.svg"),
+        dir.path().join("icon.svg"),
+    )
+    .unwrap();
+    let file = dir.path().join("integration.toml");
+    assert_eq!(Manifest::parse(OAUTH, &file).unwrap().spec_path(), None);
+    std::fs::write(dir.path().join("openapi.yaml"), "openapi: 3.0.0\n").unwrap();
+    assert_eq!(
+        Manifest::parse(OAUTH, &file).unwrap().spec_path(),
+        Some(dir.path().join("openapi.yaml"))
+    );
+    let named = edit(
+        OAUTH,
+        "color = \"#112233\"",
+        "color = \"#112233\"\nspec = \"api.json\"",
+    );
+    let d = Manifest::parse(&named, &file).unwrap_err();
+    assert_eq!((d.0[0].line, d.0[0].field.as_str()), (5, "spec"));
+    assert!(d.0[0].message.contains("does not exist"));
+}
+
+#[test]
+fn allowed_hosts_are_bare_host_names() {
+    for bad in [
+        "https://uploads.keyed.example",
+        "uploads.keyed.example:443",
+        "*.keyed.example",
+        "Uploads.Keyed.Example",
+        "",
+    ] {
+        let d = single_error(&edit(
+            API_KEY,
+            "test_endpoint = \"/me\"",
+            &format!("test_endpoint = \"/me\"\nallowed_hosts = [\"{bad}\"]"),
+        ));
+        assert_at(&d, 17, 18, "api.allowed_hosts[0]", "is not a host name");
+    }
+    let ok = parse(&edit(
+        API_KEY,
+        "test_endpoint = \"/me\"",
+        "test_endpoint = \"/me\"\nallowed_hosts = [\"uploads.keyed.example\", \"127.0.0.1\"]",
+    ))
+    .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        ok.api().allowed_hosts(),
+        ["uploads.keyed.example", "127.0.0.1"]
+    );
+    let upload = paragon_manifest::Url::parse("https://uploads.keyed.example/files").unwrap();
+    assert!(ok.api().allows_url(&upload));
+    let local = paragon_manifest::Url::parse("http://127.0.0.1:9/files").unwrap();
+    assert!(ok.api().allows_url(&local));
+    let plain = paragon_manifest::Url::parse("http://uploads.keyed.example/files").unwrap();
+    assert!(!ok.api().allows_url(&plain), "plain http off loopback");
+}
