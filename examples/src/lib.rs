@@ -23,7 +23,7 @@
 //! assert!(out.text().contains("== 1. Paragon::new(token).request(...) =="));
 //! # Ok(()) }
 //! ```
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod demo;
 pub mod derived;

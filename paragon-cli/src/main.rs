@@ -4,6 +4,8 @@
 //! `PARAGON_USER_TOKEN`, `PARAGON_SIGNING_KEY` / `PARAGON_SIGNING_KEY_FILE`, `PARAGON_USER_ID`,
 //! `PARAGON_HOST` and `PARAGON_{API,PROXY,EVENTS,ACTIONKIT,PASSPORT}_URL`.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -50,7 +50,7 @@
 //! (OpenAPI 3.1 shapes to 3.0) → `ir` (named Rust types from schemas) → `types` and
 //! `operations` (tokens) → `render` (syn + prettyplease). Errors are
 //! [`paragon_manifest::Diagnostics`], printed compiler style.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod generator;
 mod ir;

@@ -1,5 +1,7 @@
 //! `paragon-codegen`: generate typed clients and validate integration manifests.
 
+#![forbid(unsafe_code)]
+
 use clap::{Parser, Subcommand};
 use paragon_codegen::{Diagnostics, Generator};
 use std::path::PathBuf;

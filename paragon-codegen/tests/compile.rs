@@ -2,6 +2,8 @@
 //! snapshot outputs, kept current by `tests/snapshots.rs`), their types behave as the spec says,
 //! and a generated client calls a local HTTP server standing in for Paragon's proxy.
 
+#![allow(unreachable_pub)] // the generated modules are a user's public API, included exactly as generated
+
 #[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/basic.rs"]
 mod basic;

@@ -61,7 +61,7 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod api;
 mod failure;

@@ -21,6 +21,8 @@
 //! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_CONNECTIONS,
 //! default 64; LOAD_MODES, default `pinned,shared`, or any of `pinned`, `shared`, `single`).
 
+#![allow(unsafe_code)] // OS calls below, each with its SAFETY comment
+
 use paragon_fake_provider::FakeProvider;
 use paragon_local::ProjectKey;
 use std::io::{BufRead, BufReader};

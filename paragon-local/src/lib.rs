@@ -109,7 +109,7 @@
 //! PARAGON_LOCAL_ENCRYPTION_KEY=$NEW PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS=$OLD paragon-local rekey
 //! PARAGON_LOCAL_ENCRYPTION_KEY=$NEW paragon-local serve
 //! ```
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod api;
 mod auth;

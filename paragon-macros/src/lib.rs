@@ -96,7 +96,7 @@
 //!
 //! The expansion names only `::paragon_sdk` and `::std` paths: depending on `paragon-sdk` is
 //! enough.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod ast;
 mod endpoints;

@@ -42,6 +42,7 @@ struct WithIcon;
     spec = "../specs/tasklab/openapi.yaml",
     operations = ["getMe", "listTasks"]
 )]
+/// Task Lab, declared from its manifest and spec.
 pub struct TaskLab;
 
 /// Parses a derived definition the way a server would: from a folder holding no icon, since

@@ -102,7 +102,7 @@
 //! assert!(text.contains("error: accent color must be `#RRGGBB`\n  --> demo.toml:2:9"));
 //! assert!(text.contains("missing field `description`"));
 //! ```
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod api;
 mod auth;

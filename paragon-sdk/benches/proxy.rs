@@ -3,6 +3,8 @@
 //! Run with `cargo bench -p paragon-sdk --bench proxy`. Both proxy benchmarks make the same
 //! exchange with the same local server, one connection kept alive, and decode the same JSON.
 
+#![allow(unsafe_code)] // OS calls below, each with its SAFETY comment
+
 use std::hint::black_box;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -65,7 +65,7 @@
 //! service: `PARAGON_API_URL`, `PARAGON_PROXY_URL`, `PARAGON_EVENTS_URL`,
 //! `PARAGON_ACTIONKIT_URL`, `PARAGON_PASSPORT_URL`. A missing or malformed setting is an
 //! [`Error::Config`] naming the variable.
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod api;
 mod client;

@@ -1,6 +1,8 @@
 //! Configuration from the environment. One test in this binary, so nothing else reads the
 //! environment while it changes.
 
+#![allow(unsafe_code)] // edition 2024 makes changing the environment unsafe; see SAFETY below
+
 mod common;
 
 use common::{PRIVATE_PKCS8, PROJECT, Reply, Server, verify};

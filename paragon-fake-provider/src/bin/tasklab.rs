@@ -1,6 +1,8 @@
 //! `tasklab [PORT]`: serves the Task Lab fake provider on 127.0.0.1 (default port 8080)
 //! until interrupted, for trying examples by hand.
 
+#![forbid(unsafe_code)]
+
 use paragon_fake_provider::FakeProvider;
 
 #[tokio::main]

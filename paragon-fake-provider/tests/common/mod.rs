@@ -9,12 +9,12 @@ use serde_json::Value;
 
 /// An RFC 7636 verifier and its S256 challenge, computed independently
 /// (Python `hashlib.sha256` + urlsafe base64 without padding).
-pub const VERIFIER: &str = "tasklab-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
-pub const CHALLENGE: &str = "mxHzm8LAvFOlInx1FgjlDZ7vW7sXqi7GwvGkJfZxvJk";
-pub const REDIRECT_URI: &str = "https://app.example/oauth/callback";
+pub(crate) const VERIFIER: &str = "tasklab-verifier-0123456789-abcdefghijklmnopqrstuvwxyz";
+pub(crate) const CHALLENGE: &str = "mxHzm8LAvFOlInx1FgjlDZ7vW7sXqi7GwvGkJfZxvJk";
+pub(crate) const REDIRECT_URI: &str = "https://app.example/oauth/callback";
 
 /// A client that shows redirects instead of following them.
-pub fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -22,7 +22,7 @@ pub fn client() -> Client {
 }
 
 /// The standard authorization request parameters with PKCE, plus `extra`.
-pub fn authorize_params<'a>(
+pub(crate) fn authorize_params<'a>(
     provider: &'a RunningProvider,
     extra: &[(&'a str, &'a str)],
 ) -> Vec<(&'a str, &'a str)> {
@@ -40,7 +40,7 @@ pub fn authorize_params<'a>(
 }
 
 /// GETs the consent page and returns its HTML.
-pub async fn consent_page(
+pub(crate) async fn consent_page(
     provider: &RunningProvider,
     params: &[(&str, &str)],
 ) -> (StatusCode, String) {
@@ -54,7 +54,7 @@ pub async fn consent_page(
 }
 
 /// The value of the consent form's hidden anti-forgery field.
-pub fn hidden_request_id(html: &str) -> String {
+pub(crate) fn hidden_request_id(html: &str) -> String {
     let marker = "name=\"request\" value=\"";
     let start = html
         .find(marker)
@@ -65,7 +65,7 @@ pub fn hidden_request_id(html: &str) -> String {
 }
 
 /// Posts the consent form.
-pub async fn decide(
+pub(crate) async fn decide(
     provider: &RunningProvider,
     request_id: &str,
     decision: &str,
@@ -84,7 +84,7 @@ pub async fn decide(
 }
 
 /// The query parameters of a redirect's `Location`, after checking it goes to `REDIRECT_URI`.
-pub fn redirect_params(response: &Response) -> HashMap<String, String> {
+pub(crate) fn redirect_params(response: &Response) -> HashMap<String, String> {
     let location = response.headers()["location"].to_str().unwrap();
     let url = url::Url::parse(location).unwrap();
     assert_eq!(
@@ -96,7 +96,7 @@ pub fn redirect_params(response: &Response) -> HashMap<String, String> {
 }
 
 /// Runs the consent flow (PKCE, approve as `username`) and returns the code.
-pub async fn authorization_code(provider: &RunningProvider, username: &str) -> String {
+pub(crate) async fn authorization_code(provider: &RunningProvider, username: &str) -> String {
     let (status, html) = consent_page(provider, &authorize_params(provider, &[])).await;
     assert_eq!(status, StatusCode::OK);
     let response = decide(provider, &hidden_request_id(&html), "allow", username).await;
@@ -105,7 +105,7 @@ pub async fn authorization_code(provider: &RunningProvider, username: &str) -> S
 }
 
 /// POSTs a form to the token endpoint with the client's Basic credentials.
-pub async fn token_request(provider: &RunningProvider, form: &[(&str, &str)]) -> Response {
+pub(crate) async fn token_request(provider: &RunningProvider, form: &[(&str, &str)]) -> Response {
     client()
         .post(provider.token_url())
         .basic_auth(provider.client_id(), Some(provider.client_secret()))
@@ -116,7 +116,7 @@ pub async fn token_request(provider: &RunningProvider, form: &[(&str, &str)]) ->
 }
 
 /// The whole authorization-code flow; returns the token answer.
-pub async fn tokens(provider: &RunningProvider, username: &str) -> Value {
+pub(crate) async fn tokens(provider: &RunningProvider, username: &str) -> Value {
     let code = authorization_code(provider, username).await;
     let response = token_request(
         provider,
@@ -133,7 +133,7 @@ pub async fn tokens(provider: &RunningProvider, username: &str) -> Value {
 }
 
 /// `GET {api}/me` with a bearer token; returns the status, the WWW-Authenticate header and the body.
-pub async fn me_with_token(
+pub(crate) async fn me_with_token(
     provider: &RunningProvider,
     token: &str,
 ) -> (StatusCode, Option<String>, Value) {

@@ -1,6 +1,8 @@
 //! `paragon-local serve`: the local Paragon Connect server; `paragon-local rekey`: re-encrypt
 //! its stored secrets with the current encryption key after a rotation.
 
+#![forbid(unsafe_code)]
+
 use clap::{Parser, Subcommand};
 use paragon_local::{EncryptionKey, LocalServer, ProjectKey};
 use std::net::SocketAddr;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 /// The PostgreSQL URL for `test` when `PARAGON_TEST_DATABASE_URL=postgres://…` is set (CI starts
 /// a server); otherwise says on the real stderr (not captured by the harness) that `test` is
 /// skipped.
-pub fn postgres_url(test: &str) -> Option<String> {
+pub(crate) fn postgres_url(test: &str) -> Option<String> {
     match std::env::var("PARAGON_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => Some(url),
         _ => {
@@ -27,7 +27,7 @@ pub fn postgres_url(test: &str) -> Option<String> {
 
 /// The `paragon-local` binary, with none of the configuration variables of the environment
 /// the tests run in.
-pub fn paragon_local_bin() -> std::process::Command {
+pub(crate) fn paragon_local_bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-local"));
     for var in [
         "PARAGON_PROJECT_ID",
@@ -45,23 +45,23 @@ pub fn paragon_local_bin() -> std::process::Command {
     c
 }
 
-pub fn specs() -> PathBuf {
+pub(crate) fn specs() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs"))
 }
 
 /// A manifest from TOML text, resolved in the tasklab folder (for its icon).
-pub fn manifest(toml: &str) -> Manifest {
+pub(crate) fn manifest(toml: &str) -> Manifest {
     Manifest::parse(toml, specs().join("tasklab/test-integration.toml"))
         .unwrap_or_else(|d| panic!("test manifest: {d}"))
 }
 
-pub struct Env {
+pub(crate) struct Env {
     pub provider: RunningProvider,
     pub server: RunningServer,
     pub http: reqwest::Client,
 }
 
-pub fn server_for(provider: &RunningProvider) -> LocalServerBuilder {
+pub(crate) fn server_for(provider: &RunningProvider) -> LocalServerBuilder {
     LocalServer::builder()
         .dev(true)
         .project_id("proj-test")
@@ -73,7 +73,7 @@ pub fn server_for(provider: &RunningProvider) -> LocalServerBuilder {
         .specs(specs().join("tasklab-keys"))
 }
 
-pub async fn start_with(
+pub(crate) async fn start_with(
     provider: FakeProviderBuilder,
     server: impl FnOnce(LocalServerBuilder) -> LocalServerBuilder,
 ) -> Env {
@@ -93,20 +93,20 @@ pub async fn start_with(
     }
 }
 
-pub async fn start() -> Env {
+pub(crate) async fn start() -> Env {
     start_with(FakeProvider::builder(), |b| b).await
 }
 
 impl Env {
-    pub fn token(&self, user: &str) -> String {
+    pub(crate) fn token(&self, user: &str) -> String {
         self.server.token(user).expect("mint")
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.server.url(), path)
     }
 
-    pub fn project(&self, path: &str) -> String {
+    pub(crate) fn project(&self, path: &str) -> String {
         format!(
             "{}/projects/{}{}",
             self.server.url(),
@@ -116,7 +116,7 @@ impl Env {
     }
 
     /// A call to the server as `user`; returns (status, JSON body or null).
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         user: &str,
         method: Method,
@@ -139,7 +139,7 @@ impl Env {
 
     /// Connects `user` to the OAuth integration `slug` the way the quickstart does:
     /// build-oauth, then follow the provider's (auto-approving) redirect to `/oauth`.
-    pub async fn connect_oauth(&self, user: &str, slug: &str) -> String {
+    pub(crate) async fn connect_oauth(&self, user: &str, slug: &str) -> String {
         let url = format!(
             "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={slug}",
             self.server.url(),
@@ -174,7 +174,13 @@ impl Env {
             .to_string()
     }
 
-    pub async fn proxy(&self, user: &str, method: Method, slug: &str, path: &str) -> (u16, Value) {
+    pub(crate) async fn proxy(
+        &self,
+        user: &str,
+        method: Method,
+        slug: &str,
+        path: &str,
+    ) -> (u16, Value) {
         let url = self.project(&format!("/sdk/proxy/{slug}{path}"));
         self.call(user, method, &url, None, &[]).await
     }

@@ -14,14 +14,14 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use serde_json::Value;
 
-pub const PRIVATE_PKCS8: &str = include_str!("../fixtures/test-only-private-pkcs8.pem");
-pub const PRIVATE_PKCS1: &str = include_str!("../fixtures/test-only-private-pkcs1.pem");
-pub const PUBLIC: &str = include_str!("../fixtures/test-only-public.pem");
-pub const PROJECT: &str = "proj-1";
+pub(crate) const PRIVATE_PKCS8: &str = include_str!("../fixtures/test-only-private-pkcs8.pem");
+pub(crate) const PRIVATE_PKCS1: &str = include_str!("../fixtures/test-only-private-pkcs1.pem");
+pub(crate) const PUBLIC: &str = include_str!("../fixtures/test-only-public.pem");
+pub(crate) const PROJECT: &str = "proj-1";
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub method: Method,
     /// Path and query, as sent.
     pub uri: String,
@@ -30,25 +30,25 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub fn bearer(&self) -> String {
+    pub(crate) fn bearer(&self) -> String {
         self.header("authorization")
             .and_then(|v| v.strip_prefix("Bearer "))
             .expect("bearer token")
             .to_owned()
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("JSON request body")
     }
 }
 
 /// A reply to send.
 #[derive(Debug, Clone)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Bytes,
@@ -56,7 +56,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             headers: vec![("content-type".into(), "application/json".into())],
@@ -66,11 +66,11 @@ impl Reply {
     }
 
     /// `{"output": body}` with 200.
-    pub fn output(body: Value) -> Reply {
+    pub(crate) fn output(body: Value) -> Reply {
         Reply::json(200, serde_json::json!({ "output": body }))
     }
 
-    pub fn bytes(status: u16, body: impl Into<Bytes>) -> Reply {
+    pub(crate) fn bytes(status: u16, body: impl Into<Bytes>) -> Reply {
         Reply {
             status,
             headers: vec![],
@@ -79,12 +79,12 @@ impl Reply {
         }
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> Reply {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Reply {
         self.headers.push((name.into(), value.into()));
         self
     }
 
-    pub fn delayed(mut self, delay: Duration) -> Reply {
+    pub(crate) fn delayed(mut self, delay: Duration) -> Reply {
         self.delay = delay;
         self
     }
@@ -97,7 +97,7 @@ struct Shared {
 }
 
 /// The server; it stops when the test's runtime ends.
-pub struct Server {
+pub(crate) struct Server {
     pub addr: SocketAddr,
     shared: Shared,
 }
@@ -105,12 +105,12 @@ pub struct Server {
 impl Server {
     /// Starts on 127.0.0.1 with an ephemeral port. Replies are used in order; the last one
     /// repeats.
-    pub async fn start(replies: Vec<Reply>) -> Server {
+    pub(crate) async fn start(replies: Vec<Reply>) -> Server {
         Server::start_on("127.0.0.1:0".parse().unwrap(), replies).await
     }
 
     /// Starts on a given address.
-    pub async fn start_on(addr: SocketAddr, replies: Vec<Reply>) -> Server {
+    pub(crate) async fn start_on(addr: SocketAddr, replies: Vec<Reply>) -> Server {
         let shared = Shared::default();
         shared.replies.lock().unwrap().extend(replies);
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -120,22 +120,22 @@ impl Server {
         Server { addr, shared }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.shared.requests.lock().unwrap().clone()
     }
 
-    pub fn only_request(&self) -> Recorded {
+    pub(crate) fn only_request(&self) -> Recorded {
         let all = self.requests();
         assert_eq!(all.len(), 1, "expected exactly one request, got {all:#?}");
         all.into_iter().next().unwrap()
     }
 
     /// A client for this server with the test signing key.
-    pub fn keyed_client(&self) -> paragon_sdk::Paragon {
+    pub(crate) fn keyed_client(&self) -> paragon_sdk::Paragon {
         self.builder()
             .signing_key(paragon_sdk::SigningKey::from_pem(PRIVATE_PKCS8).unwrap())
             .build()
@@ -143,11 +143,11 @@ impl Server {
     }
 
     /// A client for this server with a fixed user token.
-    pub fn token_client(&self, token: &str) -> paragon_sdk::Paragon {
+    pub(crate) fn token_client(&self, token: &str) -> paragon_sdk::Paragon {
         self.builder().user_token(token).build().unwrap()
     }
 
-    pub fn builder(&self) -> paragon_sdk::ParagonBuilder {
+    pub(crate) fn builder(&self) -> paragon_sdk::ParagonBuilder {
         paragon_sdk::Paragon::builder()
             .ignore_env()
             .project_id(PROJECT)
@@ -197,7 +197,7 @@ async fn handle(
 }
 
 /// Verifies a token's RS256 signature with the test public key and returns its claims.
-pub fn verify(token: &str) -> Value {
+pub(crate) fn verify(token: &str) -> Value {
     let key = jsonwebtoken::DecodingKey::from_rsa_pem(PUBLIC.as_bytes()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&[format!("useparagon.com/{PROJECT}")]);
