@@ -728,8 +728,7 @@ impl ParagonBuilder {
 /// The project id in a token's `aud` claim (`useparagon.com/{projectId}`), read without
 /// verification: it only picks the URL, Paragon verifies the token.
 fn project_from_token(token: &UserToken) -> Option<String> {
-    let claims: serde_json::Value =
-        jsonwebtoken::dangerous::insecure_decode_claims(token.expose()).ok()?;
+    let claims = crate::token::unverified_claims(token.expose())?;
     let aud = match claims.get("aud")? {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(items) => items.iter().find_map(|v| v.as_str())?.to_owned(),

@@ -104,7 +104,7 @@ impl RetryPolicy {
                 Duration::from_nanos(if nanos == 0 {
                     0
                 } else {
-                    rand::random_range(0..=nanos)
+                    fastrand::u64(0..=nanos)
                 })
             }
         };

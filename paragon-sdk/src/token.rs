@@ -6,8 +6,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use http::HeaderValue;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -54,7 +57,7 @@ impl fmt::Display for UserToken {
 /// checked by signing once, so a bad key fails here rather than at the first request.
 /// `Debug` never prints key material.
 #[derive(Clone)]
-pub struct SigningKey(Arc<EncodingKey>);
+pub struct SigningKey(Arc<RsaKeyPair>);
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,17 +95,24 @@ impl SigningKey {
             .trim_matches('"')
             .replace("\\n", "\n")
             .replace("\r\n", "\n");
-        let label_ok = pem.contains("-----BEGIN PRIVATE KEY-----")
-            || pem.contains("-----BEGIN RSA PRIVATE KEY-----");
-        if !label_ok {
-            return Err(Error::config(
+        // The parsers' messages never contain key material.
+        let block = pem::parse(pem.as_bytes()).map_err(|e| {
+            Error::config(
                 setting,
-                "expected an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----)",
-            ));
+                format!("expected an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----): {e}"),
+            )
+        })?;
+        let key = match block.tag() {
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(block.contents()),
+            "RSA PRIVATE KEY" => RsaKeyPair::from_der(block.contents()),
+            other => {
+                return Err(Error::config(
+                    setting,
+                    format!("expected an RSA private key in PEM form (-----BEGIN PRIVATE KEY----- or -----BEGIN RSA PRIVATE KEY-----), found -----BEGIN {other}-----"),
+                ));
+            }
         }
-        // The parser's message never contains key material.
-        let key = EncodingKey::from_rsa_pem(pem.as_bytes())
-            .map_err(|e| Error::config(setting, format!("not a usable RSA private key: {e}")))?;
+        .map_err(|e| Error::config(setting, format!("not a usable RSA private key: {e}")))?;
         let key = SigningKey(Arc::new(key));
         key.sign(&Map::new()).map_err(|_| {
             Error::config(
@@ -157,12 +167,33 @@ impl SigningKey {
         Ok((self.sign(&claims)?, exp))
     }
 
+    /// An RS256 JWT (RFC 7519) over `claims`: `base64url(header).base64url(claims).signature`.
     fn sign(&self, claims: &Map<String, Value>) -> Result<UserToken> {
-        let header = Header::new(Algorithm::RS256);
-        jsonwebtoken::encode(&header, claims, &self.0)
-            .map(UserToken::new)
-            .map_err(|e| Error::config("signing_key", format!("signing failed: {e}")))
+        const HEADER: &str = r#"{"alg":"RS256","typ":"JWT"}"#;
+        let claims = serde_json::to_vec(claims)
+            .map_err(|e| Error::config("signing_key", format!("signing failed: {e}")))?;
+        let mut jwt = B64URL.encode(HEADER);
+        jwt.push('.');
+        B64URL.encode_string(claims, &mut jwt);
+        let mut signature = vec![0; self.0.public_modulus_len()];
+        self.0
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                jwt.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| Error::config("signing_key", "signing failed"))?;
+        jwt.push('.');
+        B64URL.encode_string(signature, &mut jwt);
+        Ok(UserToken::new(jwt))
     }
+}
+
+/// The claims of a JWT, decoded without verifying its signature.
+pub(crate) fn unverified_claims(token: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&B64URL.decode(payload).ok()?).ok()
 }
 
 /// What a user token may do: the `urn:useparagon:connect:permissions` claim.
