@@ -13,6 +13,9 @@ cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
+
 step "PostgreSQL for the credential-store tests"
 if [ -z "${PARAGON_TEST_DATABASE_URL:-}" ]; then
   if out=$(scripts/start-postgres.sh); then
@@ -42,6 +45,11 @@ fi
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+
+step "cargo package: every published crate packages and builds on its own"
+# Cargo verifies interdependent workspace crates against a local overlay of the packages.
+cargo package --workspace --exclude paragon-examples --exclude paragon-fake-provider --locked --allow-dirty --quiet
+scripts/check-user-crate.sh
 
 step "GitHub's full spec: generate the client and cargo check it"
 if [ -f .cache/specs/api.github.com.json ]; then

@@ -6,7 +6,7 @@
 //!   `specs/tasklab/openapi.yaml` into the module `tasklab_api`.
 //!
 //! The local Connect server in [`run`] serves the inline type's own definition
-//! ([`Integration::definition_toml`](paragon_sdk::Integration::definition_toml)), so what the
+//! ([`Integration::definition_toml`]), so what the
 //! macro checked is what the proxy uses.
 
 use paragon_manifest::Manifest;

@@ -60,7 +60,7 @@ enum Command {
         after_help = "Examples:\n  paragon request custom.tasklab GET /tasks -q limit=5 --user user-42\n  paragon request custom.tasklab POST /tasks --data '{\"title\":\"Write docs\"}'\n  paragon request custom.tasklab GET /bytes --raw > file.bin\n  paragon request salesforce GET /services/data -H 'X-Trace: 1' --credential 3f2a..."
     )]
     Request {
-        /// The integration: a built-in type (salesforce) or custom.<slug>.
+        /// The integration: a built-in type (salesforce) or custom.{slug}.
         integration: String,
         /// The HTTP method (GET, POST, PUT, PATCH, DELETE, ...).
         method: String,
@@ -128,7 +128,7 @@ enum Command {
         after_help = "Examples:\n  paragon test custom.tasklab --path /me --user user-42\n  paragon test --manifest specs/tasklab --user user-42"
     )]
     Test {
-        /// The integration (defaults to the manifest's custom.<slug>).
+        /// The integration (defaults to the manifest's custom.{slug}).
         integration: Option<String>,
         /// The integration definition (integration.toml or its folder) holding the test endpoint.
         #[arg(long, value_name = "PATH", required_unless_present = "path")]

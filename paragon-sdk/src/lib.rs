@@ -66,6 +66,7 @@
 //! `PARAGON_ACTIONKIT_URL`, `PARAGON_PASSPORT_URL`. A missing or malformed setting is an
 //! [`Error::Config`] naming the variable.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api;
 mod client;
@@ -90,6 +91,7 @@ pub use integration::Integration;
 pub use operation::OperationError;
 /// `#[derive(Integration)]` and `#[endpoints]` (feature `macros`): see `paragon-macros`.
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use paragon_macros::{Integration, endpoints};
 pub use request::ProxyRequest;
 pub use response::Response;
