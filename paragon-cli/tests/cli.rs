@@ -12,7 +12,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../paragon-sdk/tests/fixtures");
-const WORKSPACE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+const SPECS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs");
 
 #[derive(Clone, Debug)]
 struct Seen {
@@ -395,7 +395,7 @@ async fn test_command_reports_outcomes() {
     // The test endpoint and slug from the Task Lab manifest.
     let server = Server::json(401, json!({"error": "invalid_token"})).await;
     let out = server
-        .run(&["test", "--manifest", &format!("{WORKSPACE}/specs/tasklab")])
+        .run(&["test", "--manifest", &format!("{SPECS}/tasklab")])
         .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).starts_with("failed:"), "{}", stdout(&out));

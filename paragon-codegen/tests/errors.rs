@@ -127,10 +127,10 @@ fn validate_command_prints_every_error_and_fails() {
 
 #[test]
 fn validate_command_accepts_the_shipped_manifests() {
-    let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    let specs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/shipped");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
         .arg("validate")
-        .current_dir(specs.parent().unwrap())
+        .arg(&specs)
         .output()
         .unwrap();
     assert!(

@@ -153,7 +153,7 @@ fn build_script_writes_a_module_into_out_dir() {
 
 #[test]
 fn manifest_supplies_the_integration_name_and_test_endpoint() {
-    let tasklab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab");
+    let tasklab = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/shipped/tasklab");
     let generated = Generator::new(&tasklab).render().unwrap();
     assert!(
         generated

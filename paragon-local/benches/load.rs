@@ -230,7 +230,7 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
     rt.block_on(async move {
         let provider = FakeProvider::builder().start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab-keys");
+        let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab-keys");
         // The child inherits the spawning thread's CPUs (the runtime's workers keep theirs).
         pin(&layout.server);
         let mut child = Command::new(env!("CARGO_BIN_EXE_paragon-local"))

@@ -39,7 +39,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab-keys");
+//! let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab-keys");
 //! let server = LocalServer::builder()
 //!     .dev(true) // generate the project key and the encryption key
 //!     .project_id("my-project")

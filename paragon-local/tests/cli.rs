@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn specs() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../specs").to_string()
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs").to_string()
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn dev_mode_generates_keys_and_prints_how_to_mint_tokens() {
 #[test]
 fn secrets_a_manifest_needs_but_the_environment_lacks_are_named_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let tasklab = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab");
+    let tasklab = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab");
     let mut child = bin()
         .args([
             "serve",

@@ -436,7 +436,10 @@ async fn rekey_command_reports_and_fails_on_unknown_keys() {
     // A server given A as a previous key says at startup that secrets still use it.
     let mut child = bin()
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
-        .args(["--specs", concat!(env!("CARGO_MANIFEST_DIR"), "/../specs")])
+        .args([
+            "--specs",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs"),
+        ])
         .args(["--project-id", &deployment.project])
         .env(
             "PARAGON_SIGNING_KEY",
@@ -518,7 +521,7 @@ fn bad_previous_key_is_a_configuration_error_naming_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     let good = EncryptionKey::generate();
     let signing = ProjectKey::generate();
-    let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs");
+    let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs");
     // `serve`, the list in the environment: the second entry is wrong.
     let (ok, out, err) = run(bin()
         .args(["serve", "--listen", "127.0.0.1:0", "--specs", specs])

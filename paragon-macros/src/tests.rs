@@ -13,7 +13,7 @@ fn expand(input: TokenStream) -> syn::Result<TokenStream> {
 }
 
 fn specs() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs"))
 }
 
 /// The item `mod <name> { … }` in an expansion.
@@ -32,8 +32,8 @@ fn module(expansion: &TokenStream, name: &str) -> syn::ItemMod {
 fn spec_operations_are_the_code_generators() {
     let expansion = expand(quote! {
         #[integration(
-            manifest = "../specs/tasklab/integration.toml",
-            spec = "../specs/tasklab/openapi.yaml",
+            manifest = "tests/specs/tasklab/integration.toml",
+            spec = "tests/specs/tasklab/openapi.yaml",
             tags = ["tasks"],
             module = "tasklab",
         )]

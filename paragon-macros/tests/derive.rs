@@ -19,7 +19,7 @@ use paragon_sdk::{Integration as _, Paragon};
 struct InlineKeys;
 
 #[derive(Integration)]
-#[integration(manifest = "../specs/tasklab-keys/integration.toml")]
+#[integration(manifest = "tests/specs/tasklab-keys/integration.toml")]
 struct FileKeys;
 
 #[derive(Integration)]
@@ -38,8 +38,8 @@ struct WithIcon;
 
 #[derive(Integration)]
 #[integration(
-    manifest = "../specs/tasklab",
-    spec = "../specs/tasklab/openapi.yaml",
+    manifest = "tests/specs/tasklab",
+    spec = "tests/specs/tasklab/openapi.yaml",
     operations = ["getMe", "listTasks"]
 )]
 /// Task Lab, declared from its manifest and spec.
@@ -57,7 +57,7 @@ fn inline_and_file_declare_the_same_integration() {
     assert_eq!(FileKeys::NAME, InlineKeys::NAME);
     assert_eq!(FileKeys::TEST_ENDPOINT, InlineKeys::TEST_ENDPOINT);
 
-    let file = Manifest::load("../specs/tasklab-keys").expect("manifest");
+    let file = Manifest::load("tests/specs/tasklab-keys").expect("manifest");
     let inline = parse(InlineKeys::definition_toml().expect("definition"));
     assert_eq!(format!("{:?}", inline.api()), format!("{:?}", file.api()));
     assert_eq!(
@@ -71,7 +71,7 @@ fn inline_and_file_declare_the_same_integration() {
 fn a_file_definition_is_the_file() {
     assert_eq!(
         FileKeys::definition_toml(),
-        Some(include_str!("../../specs/tasklab-keys/integration.toml"))
+        Some(include_str!("specs/tasklab-keys/integration.toml"))
     );
 }
 

@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use paragon_manifest::{Manifest, RenderContext};
 
 fn specs() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs")
 }
 
 fn parse(c: &mut Criterion) {

@@ -109,7 +109,7 @@ impl Api {
     /// ```
     /// use paragon_manifest::{Manifest, Url};
     ///
-    /// let github = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/github"))?;
+    /// let github = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/github"))?;
     /// let upload = Url::parse("https://uploads.github.com/repos/o/r/releases/1/assets")?;
     /// assert!(github.api().allows_url(&upload));
     /// assert!(!github.api().allows_url(&Url::parse("http://uploads.github.com/")?));
@@ -140,7 +140,7 @@ impl Api {
     /// ```
     /// use paragon_manifest::{Manifest, Reference};
     ///
-    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/freshdesk")).unwrap();
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/freshdesk")).unwrap();
     /// let refs: Vec<String> = m.api().references().map(|r| r.to_string()).collect();
     /// assert_eq!(refs, ["{input.domain}", "{input.api_key}"]);
     /// assert!(!m.api().references().any(|r| matches!(r, Reference::User(_))));

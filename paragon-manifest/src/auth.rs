@@ -228,7 +228,7 @@ impl OAuth {
     /// use std::collections::HashMap;
     /// use paragon_manifest::{AuthorizeRequest, Manifest, RenderContext};
     ///
-    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab")).unwrap();
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab")).unwrap();
     /// let secrets = HashMap::from([
     ///     ("TASKLAB_URL".to_string(), "http://127.0.0.1:4000".to_string()),
     ///     ("TASKLAB_CLIENT_ID".to_string(), "demo".to_string()),

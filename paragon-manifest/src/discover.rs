@@ -10,7 +10,7 @@ use crate::manifest::{MANIFEST_FILE, Manifest};
 /// A missing or unreadable `specs_dir` gives an empty list.
 ///
 /// ```
-/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs");
+/// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs");
 /// let found = paragon_manifest::discover(dir);
 /// assert!(found.iter().any(|p| p.ends_with("tasklab/integration.toml")));
 /// ```
@@ -36,7 +36,7 @@ pub fn discover(specs_dir: impl AsRef<Path>) -> Vec<PathBuf> {
 /// ```
 /// use std::path::PathBuf;
 ///
-/// let specs = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs"));
+/// let specs = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs"));
 /// for (path, result) in paragon_manifest::validate_paths(&[specs]) {
 ///     if let Err(diagnostics) = result {
 ///         panic!("{}: {diagnostics}", path.display());

@@ -130,7 +130,7 @@ impl InputField {
     /// ```
     /// let m = paragon_manifest::Manifest::load(concat!(
     ///     env!("CARGO_MANIFEST_DIR"),
-    ///     "/../specs/zendesk"
+    ///     "/tests/specs/zendesk"
     /// ))
     /// .unwrap();
     /// let subdomain = m.input("subdomain").unwrap();

@@ -18,7 +18,7 @@
 //! use std::collections::HashMap;
 //! use paragon_manifest::{Manifest, RenderContext};
 //!
-//! let manifest = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab"))?;
+//! let manifest = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab"))?;
 //! assert_eq!(manifest.slug(), "custom.tasklab");
 //! assert_eq!(manifest.test_endpoint(), "/me");
 //!

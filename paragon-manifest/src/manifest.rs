@@ -100,7 +100,7 @@ impl Manifest {
     /// ```
     /// use paragon_manifest::Manifest;
     ///
-    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab")).unwrap();
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab")).unwrap();
     /// assert_eq!(m.env_names(), ["TASKLAB_CLIENT_ID", "TASKLAB_CLIENT_SECRET", "TASKLAB_URL"]);
     /// ```
     pub fn env_names(&self) -> &[String] {
@@ -141,7 +141,7 @@ impl Manifest {
     /// use std::collections::HashMap;
     /// use paragon_manifest::Manifest;
     ///
-    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/salesforce")).unwrap();
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/salesforce")).unwrap();
     /// let given: HashMap<&str, &str> = HashMap::new();
     /// let values = m.resolve_inputs(|key| given.get(key).copied()).unwrap();
     /// assert_eq!(values["environment"], "login"); // the default

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 fn specs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs")
 }
 
 /// An inline manifest placed in `specs/tasklab/` so its icon resolves.

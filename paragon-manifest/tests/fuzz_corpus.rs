@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-include!("../../fuzz/exercise.rs");
+include!("../fuzz/exercise.rs");
 
 /// What the fuzz target sees for a file: its longest valid UTF-8 prefix (how `arbitrary` makes a
 /// `&str` out of the fuzzer's bytes).
@@ -30,8 +30,9 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn the_fuzz_corpus_never_panics() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/tasklab/integration.toml");
     let corpus = files_in(&root.join("corpus/manifest_parse"));
     assert!(
         corpus.len() >= 10,
@@ -47,8 +48,9 @@ fn the_fuzz_corpus_never_panics() {
 
 #[test]
 fn the_seeds_behave_as_named() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/manifest_parse");
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/manifest_parse");
+    let manifest =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/tasklab/integration.toml");
     for file in files_in(&root) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         let bytes = std::fs::read(&file).unwrap();

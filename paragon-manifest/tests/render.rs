@@ -8,7 +8,7 @@ use paragon_manifest::{AuthorizeRequest, Manifest, Reference, RenderContext, Ren
 
 fn load(name: &str) -> Manifest {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../specs")
+        .join("tests/specs")
         .join(name);
     Manifest::load(dir).unwrap_or_else(|d| panic!("{d}"))
 }
@@ -125,7 +125,7 @@ type = "none"
 base_url = "https://data.example.org/api"
 test_endpoint = "/status"
 "##;
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/tasklab/integration.toml");
     let m = Manifest::parse(source, file).unwrap();
     let auth = m.authorization(&RenderContext::new()).unwrap();
     assert!(auth.headers.is_empty() && auth.query.is_empty());
@@ -197,7 +197,7 @@ base_url = "{input.server}/api/v4"
 test_endpoint = "/user"
 authorization = { type = "headers", headers = { "PRIVATE-TOKEN" = "{input.token}" } }
 "##;
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/tasklab/integration.toml");
     let m = Manifest::parse(source, file).unwrap();
     let ctx = RenderContext::new().input("server", "https://git.acme.example");
     assert_eq!(

@@ -6,7 +6,7 @@ use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
 
 /// Manifests are parsed as if they were in `specs/tasklab/`, so `icon.svg` resolves.
 fn manifest_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab/integration.toml")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs/tasklab/integration.toml")
 }
 
 fn parse(source: &str) -> Result<Manifest, Diagnostics> {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Manifest, Part, Reference};
 
 fn specs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs")
 }
 
 fn load(name: &str) -> Manifest {

@@ -46,7 +46,7 @@ pub(crate) fn paragon_local_bin() -> std::process::Command {
 }
 
 pub(crate) fn specs() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../specs"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs"))
 }
 
 /// A manifest from TOML text, resolved in the tasklab folder (for its icon).
