@@ -12,7 +12,7 @@ use crate::config::{self, ServiceUrls};
 use crate::error::{Error, Result, Route, classify};
 use crate::request::ProxyRequest;
 use crate::retry::{self, RetryPolicy};
-use crate::token::{Permissions, SigningKey, TokenCache, TokenOptions, UserToken, bearer};
+use crate::token::{Bearer, Permissions, SigningKey, TokenCache, TokenOptions, UserToken, bearer};
 
 /// Connections that take longer than this to open fail.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -77,7 +77,7 @@ pub(crate) struct Settings {
     project_id: Option<String>,
     project_id_hint: &'static str,
     urls: ServiceUrls,
-    token: Option<(UserToken, HeaderValue)>,
+    token: Option<Bearer>,
     signing_key: Option<SigningKey>,
     default_user: Option<String>,
     token_options: TokenOptions,
@@ -137,7 +137,7 @@ impl Paragon {
 
     /// The token this handle sends: the configured one, or one minted for its user (cached).
     pub fn user_token(&self) -> Result<UserToken> {
-        Ok(self.auth()?.0)
+        Ok(self.auth()?.0.clone())
     }
 
     /// The project id.
@@ -173,7 +173,7 @@ impl Paragon {
     }
 
     /// The token and its ready `Authorization` value.
-    pub(crate) fn auth(&self) -> Result<(UserToken, HeaderValue)> {
+    pub(crate) fn auth(&self) -> Result<Bearer> {
         let s = self.settings()?;
         let user = self.user.as_deref().or(if s.token.is_some() {
             None
@@ -245,12 +245,12 @@ impl Paragon {
     async fn execute_inner(&self, call: Call, span: tracing::Span) -> Result<reqwest::Response> {
         let started = Instant::now();
         let s = self.settings()?;
-        let (_, auth) = self.auth()?;
+        let auth = self.auth()?;
         let url =
             Url::parse(&call.url).map_err(|e| Error::InvalidRequest(format!("bad URL: {e}")))?;
 
         let mut headers = call.headers;
-        headers.insert(header::AUTHORIZATION, auth);
+        headers.insert(header::AUTHORIZATION, auth.1.clone());
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
             self::headers::SDK_VERSION,
@@ -676,7 +676,7 @@ impl ParagonBuilder {
                         "the user token has characters not allowed in a header",
                     )
                 })?;
-                Some((t, header))
+                Some(Arc::new((t, header)))
             }
             None => None,
         };
@@ -686,7 +686,7 @@ impl ParagonBuilder {
             None => env(config::ENV_PROJECT_ID)?,
         };
         if project_id.is_none() {
-            project_id = token.as_ref().and_then(|(t, _)| project_from_token(t));
+            project_id = token.as_ref().and_then(|b| project_from_token(&b.0));
         }
         if let Some(id) = &project_id {
             crate::path::id("project id", id).map_err(|_| {

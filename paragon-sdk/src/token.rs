@@ -297,10 +297,13 @@ impl TokenOptions {
 const PRUNE_ABOVE: usize = 10_000;
 
 struct Cached {
-    token: UserToken,
-    header: HeaderValue,
+    bearer: Bearer,
     refresh_at: Instant,
 }
+
+/// A token and its ready `Authorization` value, shared: a request clones the `Arc`, not the
+/// token text.
+pub(crate) type Bearer = Arc<(UserToken, HeaderValue)>;
 
 /// Signed tokens per user, shared by every handle of one [`crate::Paragon`].
 #[derive(Default)]
@@ -317,15 +320,15 @@ impl TokenCache {
         project_id: &str,
         user_id: &str,
         options: &TokenOptions,
-    ) -> Result<(UserToken, HeaderValue)> {
+    ) -> Result<Bearer> {
         let now = Instant::now();
         if let Some(hit) = self.lock().get(user_id)
             && hit.refresh_at > now
         {
-            return Ok((hit.token.clone(), hit.header.clone()));
+            return Ok(hit.bearer.clone());
         }
         let (token, _exp) = key.mint_at(project_id, user_id, options, SystemTime::now())?;
-        let header = bearer(&token)?;
+        let bearer = Arc::new((token.clone(), bearer(&token)?));
         let refresh_at = now + options.ttl.saturating_sub(options.refresh_margin());
         let mut entries = self.lock();
         if entries.len() > PRUNE_ABOVE {
@@ -334,12 +337,11 @@ impl TokenCache {
         entries.insert(
             user_id.to_owned(),
             Cached {
-                token: token.clone(),
-                header: header.clone(),
+                bearer: bearer.clone(),
                 refresh_at,
             },
         );
-        Ok((token, header))
+        Ok(bearer)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cached>> {
