@@ -183,7 +183,10 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
     for input in &sig.inputs {
         match input {
             FnArg::Receiver(r) => {
-                if r.reference.is_none() || r.mutability.is_some() {
+                // `&self` only: syn 3 puts the `mut` of `&mut self` inside the reference kind.
+                if !matches!(r.kind, syn::ReceiverKind::Reference(_, _, None))
+                    || r.mutability.is_some()
+                {
                     errors.push(syn::Error::new_spanned(r, "endpoints take `&self`"));
                 }
                 has_self = true;

@@ -13,6 +13,9 @@ trait GitHubApi {
 
     #[get("/user")]
     async fn returns_result(&self) -> Result<String, String>;
+
+    #[get("/user")]
+    async fn mutable(&mut self) -> String;
 }
 
 fn main() {}
