@@ -50,6 +50,7 @@ impl LocalServer {
             credential_cache_ttl: crate::store::DEFAULT_CACHE_TTL,
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
+            require_audience: false,
         }
     }
 }
@@ -72,6 +73,7 @@ pub struct LocalServerBuilder {
     credential_cache_ttl: Duration,
     max_request_body: usize,
     max_response_body: usize,
+    require_audience: bool,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -221,6 +223,14 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Refuse user tokens that carry no `aud` claim (default: accepted, as Paragon's own
+    /// examples mint some without one). A token with an `aud` must always name this project
+    /// (`useparagon.com/<project id>`).
+    pub fn require_audience(mut self, required: bool) -> Self {
+        self.require_audience = required;
+        self
+    }
+
     /// Loads the manifests, opens and migrates the store, binds the address and serves.
     pub async fn start(self) -> Result<RunningServer, StartError> {
         let mut manifests = self.manifests;
@@ -319,6 +329,7 @@ impl LocalServerBuilder {
                 max_response_body: self.max_response_body,
             },
             portal_key,
+            require_aud: self.require_audience,
             verified: Default::default(),
         });
         let app = router(state.clone(), self.max_request_body);

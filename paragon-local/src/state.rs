@@ -46,6 +46,8 @@ pub(crate) struct AppState {
     /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
     pub public_url: String,
     pub limits: Limits,
+    /// Refuse user tokens without an `aud` claim.
+    pub require_aud: bool,
     /// HMAC key for portal sessions and CSRF tokens (derived from the encryption key, so all
     /// replicas sharing the store agree).
     pub portal_key: [u8; 32],
@@ -109,7 +111,7 @@ impl AppState {
         if let Some(user) = self.verified.get(token) {
             return Ok(user);
         }
-        let user = self.key.verify(token, pid)?;
+        let user = self.key.verify(token, pid, self.require_aud)?;
         self.verified.put(token, &user);
         Ok(user)
     }
