@@ -237,6 +237,7 @@ impl LocalServerBuilder {
         for dir in &self.specs {
             manifests.extend(load_specs(dir)?);
         }
+        refuse_reserved_env(&manifests)?;
         let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
         let project_id = match (self.project_id, self.dev) {
             (Some(id), _) if !id.trim().is_empty() => id.trim().to_string(),
@@ -380,6 +381,25 @@ impl LocalServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// A manifest that names one of the server's own secrets in `{env.*}` is refused at start,
+/// rather than left to fail (or leak) at its first call.
+fn refuse_reserved_env(manifests: &[Manifest]) -> Result<(), StartError> {
+    for m in manifests {
+        if let Some(name) = m
+            .env_names()
+            .iter()
+            .find(|n| crate::state::RESERVED_ENV.contains(&n.as_str()))
+        {
+            return Err(StartError::Config(format!(
+                "integration {}: `{{env.{name}}}` names one of this server's own secrets, \
+                 which manifests cannot read",
+                m.slug()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {

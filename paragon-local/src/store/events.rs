@@ -34,26 +34,19 @@ impl Store {
         workflow: &str,
         enabled: bool,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "DELETE FROM workflow_states WHERE project_id = $1 AND user_id = $2 AND workflow_id = $3",
-        )
-        .bind(project)
-        .bind(user)
-        .bind(workflow)
-        .execute(&mut *tx)
-        .await?;
+        // One atomic upsert: a delete-then-insert pair raced on PostgreSQL (both deletes
+        // found nothing, the second insert failed on the primary key).
         sqlx::query(
             "INSERT INTO workflow_states (project_id, user_id, workflow_id, enabled) \
-             VALUES ($1, $2, $3, $4)",
+             VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (project_id, user_id, workflow_id) DO UPDATE SET enabled = excluded.enabled",
         )
         .bind(project)
         .bind(user)
         .bind(workflow)
         .bind(i64::from(enabled))
-        .execute(&mut *tx)
+        .execute(&self.pool)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -35,6 +35,14 @@ pub enum StoreError {
     /// The database URL is not one this server understands.
     #[error("unsupported database URL (expected a SQLite file path, sqlite:… or postgres://…)")]
     UnsupportedUrl,
+    /// The SQLite database file could not be created.
+    #[error("cannot create the database file {path}: {source}")]
+    Create {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The database answered with an error.
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
@@ -101,17 +109,64 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
-        Backend::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
+    let sql: [(&str, &str); 2] = match backend {
+        Backend::Sqlite => [
+            (
+                "init",
+                include_str!("../../migrations/sqlite/0001_init.sql"),
+            ),
+            (
+                "oauth states expiry",
+                include_str!("../../migrations/sqlite/0002_oauth_states_expiry.sql"),
+            ),
+        ],
+        Backend::Postgres => [
+            (
+                "init",
+                include_str!("../../migrations/postgres/0001_init.sql"),
+            ),
+            (
+                "oauth states expiry",
+                include_str!("../../migrations/postgres/0002_oauth_states_expiry.sql"),
+            ),
+        ],
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+    let migrations = (1..)
+        .zip(sql)
+        .map(|(version, (name, sql))| {
+            Migration::new(
+                version,
+                name.into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
+/// Creates a SQLite database file readable and writable by its owner only (0600) before
+/// SQLite opens it, which would create it 0644 under the usual umask. SQLite gives its
+/// `-wal` and `-shm` files the database file's permissions. An existing file is left as is.
+fn create_private(url: &str) -> Result<(), StoreError> {
+    let Some(rest) = url.strip_prefix("sqlite://") else {
+        return Ok(());
+    };
+    let encoded = rest.split_once('?').map_or(rest, |(path, _)| path);
+    let path = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&*path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Create {
+            path: path.into_owned(),
+            source: e,
+        }),
+    }
 }
 
 /// Turns the configured database location into a URL the `Any` driver accepts.
@@ -159,6 +214,9 @@ impl Store {
         sqlx::any::install_default_drivers();
         let (url, backend) = database_url(location)?;
         let memory = url == "sqlite::memory:";
+        if backend == Backend::Sqlite && !memory {
+            create_private(&url)?;
+        }
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         options = match backend {
             // Each connection to `:memory:` is its own database: keep exactly one, forever.

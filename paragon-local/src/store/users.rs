@@ -1,6 +1,6 @@
 //! Per-user metadata.
 
-use super::{Store, StoreError, now_ms};
+use super::{Backend, Store, StoreError, now_ms};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -27,19 +27,33 @@ impl Store {
         user: &str,
         meta: &serde_json::Map<String, Value>,
     ) -> Result<Value, StoreError> {
+        // Read-modify-write without lost updates: the insert makes the row exist and (on
+        // SQLite) takes the write lock; on PostgreSQL `FOR UPDATE` holds the row until commit,
+        // so a concurrent merge waits and then reads this one's result.
         let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("SELECT meta FROM users WHERE project_id = $1 AND user_id = $2")
+        sqlx::query(
+            "INSERT INTO users (project_id, user_id, meta, created_at) VALUES ($1, $2, '{}', $3) \
+             ON CONFLICT (project_id, user_id) DO NOTHING",
+        )
+        .bind(project)
+        .bind(user)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        let select = match self.backend {
+            Backend::Postgres => {
+                "SELECT meta FROM users WHERE project_id = $1 AND user_id = $2 FOR UPDATE"
+            }
+            Backend::Sqlite => "SELECT meta FROM users WHERE project_id = $1 AND user_id = $2",
+        };
+        let row = sqlx::query(select)
             .bind(project)
             .bind(user)
-            .fetch_optional(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        let mut current = match &row {
-            Some(row) => {
-                let s: String = row.try_get("meta")?;
-                serde_json::from_str::<serde_json::Map<String, Value>>(&s).unwrap_or_default()
-            }
-            None => Default::default(),
-        };
+        let s: String = row.try_get("meta")?;
+        let mut current =
+            serde_json::from_str::<serde_json::Map<String, Value>>(&s).unwrap_or_default();
         for (k, v) in meta {
             if v.is_null() {
                 current.remove(k);
@@ -48,24 +62,12 @@ impl Store {
             }
         }
         let text = Value::Object(current.clone()).to_string();
-        if row.is_some() {
-            sqlx::query("UPDATE users SET meta = $1 WHERE project_id = $2 AND user_id = $3")
-                .bind(text)
-                .bind(project)
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-        } else {
-            sqlx::query(
-                "INSERT INTO users (project_id, user_id, meta, created_at) VALUES ($1, $2, $3, $4)",
-            )
+        sqlx::query("UPDATE users SET meta = $1 WHERE project_id = $2 AND user_id = $3")
+            .bind(text)
             .bind(project)
             .bind(user)
-            .bind(text)
-            .bind(now_ms())
             .execute(&mut *tx)
             .await?;
-        }
         tx.commit().await?;
         Ok(Value::Object(current))
     }
