@@ -113,10 +113,17 @@ impl ProjectKey {
             .map_err(|e| e.to_string())
     }
 
-    /// Verifies a bearer token for `project_id`: RS256 signature, `exp`, `aud` when present.
-    pub(crate) fn verify(&self, token: &str, project_id: &str) -> Result<User, ApiError> {
+    /// Verifies a bearer token for `project_id`: RS256 signature, `exp`, `nbf` when present,
+    /// `aud` when present (or always, when `require_aud`).
+    pub(crate) fn verify(
+        &self,
+        token: &str,
+        project_id: &str,
+        require_aud: bool,
+    ) -> Result<User, ApiError> {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp", "sub"]);
         let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &validation)
@@ -124,6 +131,9 @@ impl ProjectKey {
             use jsonwebtoken::errors::ErrorKind;
             let why = match e.kind() {
                 ErrorKind::ExpiredSignature => "the user token has expired".to_string(),
+                ErrorKind::ImmatureSignature => {
+                    "the user token is not valid yet (its `nbf` is in the future)".to_string()
+                }
                 ErrorKind::InvalidSignature => {
                     "the user token's signature does not match the project's key".to_string()
                 }
@@ -136,6 +146,11 @@ impl ProjectKey {
         let claims = data.claims;
         let expected = format!("useparagon.com/{project_id}");
         match claims.get("aud") {
+            None if require_aud => {
+                return Err(ApiError::unauthorized(format!(
+                    "the user token has no `aud` claim (this server requires {expected})"
+                )));
+            }
             None => {}
             Some(Value::String(a)) if *a == expected => {}
             Some(Value::Array(list)) if list.iter().any(|a| a.as_str() == Some(&expected)) => {}
@@ -153,9 +168,12 @@ impl ProjectKey {
                 ));
             }
         };
-        let permissions = match claims.get("urn:useparagon:connect:permissions") {
+        // A claim that is present but not an object is a token minted wrong: it grants
+        // nothing rather than everything (fail closed).
+        let permissions = match claims.get(PERMISSIONS_CLAIM) {
+            None => None,
             Some(Value::Object(map)) => Some(map.clone()),
-            _ => None,
+            Some(_) => Some(Map::new()),
         };
         let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
         Ok(User {
@@ -166,6 +184,9 @@ impl ProjectKey {
         })
     }
 }
+
+/// The token claim holding per-integration and per-credential permissions.
+const PERMISSIONS_CLAIM: &str = "urn:useparagon:connect:permissions";
 
 /// The caller, from a verified token.
 #[derive(Debug, Clone)]
@@ -276,19 +297,22 @@ mod tests {
     fn mint_verify_and_reject() {
         let key = ProjectKey::generate();
         let t = key.mint("p1", "alice", Duration::from_secs(60)).unwrap();
-        let u = key.verify(&t, "p1").unwrap();
+        let u = key.verify(&t, "p1", false).unwrap();
         assert_eq!(u.user_id, "alice");
         // Wrong project in the path: audience mismatch.
-        assert_eq!(key.verify(&t, "p2").unwrap_err().status().as_u16(), 401);
+        assert_eq!(
+            key.verify(&t, "p2", false).unwrap_err().status().as_u16(),
+            401
+        );
         // Another key's signature.
         let other = ProjectKey::generate();
         let forged = other.mint("p1", "alice", Duration::from_secs(60)).unwrap();
-        let e = key.verify(&forged, "p1").unwrap_err();
+        let e = key.verify(&forged, "p1", false).unwrap_err();
         assert!(e.message().contains("signature"), "{}", e.message());
         // Public-only key verifies but cannot mint.
         let pem = key.private_pem().unwrap();
         let reloaded = ProjectKey::from_private_pem(&pem.replace('\n', "\\n")).unwrap();
-        assert!(reloaded.verify(&t, "p1").is_ok());
+        assert!(reloaded.verify(&t, "p1", false).is_ok());
         assert!(!format!("{key:?}").contains("PRIVATE"));
     }
 }

@@ -210,7 +210,7 @@ async fn show(
     };
     if let Some(token) = q.token.as_deref() {
         // Exchange the token for a session and drop it from the URL (history, Referer).
-        let user = match app.key.verify(token, &app.project_id) {
+        let user = match app.key.verify(token, &app.project_id, app.require_aud) {
             Ok(u) => u,
             Err(e) => return message_page(StatusCode::UNAUTHORIZED, "Sign-in failed", e.message()),
         };

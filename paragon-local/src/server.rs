@@ -50,6 +50,7 @@ impl LocalServer {
             credential_cache_ttl: crate::store::DEFAULT_CACHE_TTL,
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
+            require_audience: false,
         }
     }
 }
@@ -72,6 +73,7 @@ pub struct LocalServerBuilder {
     credential_cache_ttl: Duration,
     max_request_body: usize,
     max_response_body: usize,
+    require_audience: bool,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -221,12 +223,21 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Refuse user tokens that carry no `aud` claim (default: accepted, as Paragon's own
+    /// examples mint some without one). A token with an `aud` must always name this project
+    /// (`useparagon.com/<project id>`).
+    pub fn require_audience(mut self, required: bool) -> Self {
+        self.require_audience = required;
+        self
+    }
+
     /// Loads the manifests, opens and migrates the store, binds the address and serves.
     pub async fn start(self) -> Result<RunningServer, StartError> {
         let mut manifests = self.manifests;
         for dir in &self.specs {
             manifests.extend(load_specs(dir)?);
         }
+        refuse_reserved_env(&manifests)?;
         let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
         let project_id = match (self.project_id, self.dev) {
             (Some(id), _) if !id.trim().is_empty() => id.trim().to_string(),
@@ -319,6 +330,7 @@ impl LocalServerBuilder {
                 max_response_body: self.max_response_body,
             },
             portal_key,
+            require_aud: self.require_audience,
             verified: Default::default(),
         });
         let app = router(state.clone(), self.max_request_body);
@@ -369,6 +381,25 @@ impl LocalServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// A manifest that names one of the server's own secrets in `{env.*}` is refused at start,
+/// rather than left to fail (or leak) at its first call.
+fn refuse_reserved_env(manifests: &[Manifest]) -> Result<(), StartError> {
+    for m in manifests {
+        if let Some(name) = m
+            .env_names()
+            .iter()
+            .find(|n| crate::state::RESERVED_ENV.contains(&n.as_str()))
+        {
+            return Err(StartError::Config(format!(
+                "integration {}: `{{env.{name}}}` names one of this server's own secrets, \
+                 which manifests cannot read",
+                m.slug()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {

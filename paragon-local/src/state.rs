@@ -19,8 +19,22 @@ pub(crate) struct SecretsLookup {
     pub process_env: bool,
 }
 
+/// The server's own secrets: never readable through `{env.*}`, or a manifest could send them
+/// to a provider.
+pub(crate) const RESERVED_ENV: [&str; 6] = [
+    "PARAGON_LOCAL_ENCRYPTION_KEY",
+    "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
+    "PARAGON_SIGNING_KEY",
+    "PARAGON_SIGNING_KEY_FILE",
+    "PARAGON_PUBLIC_KEY_FILE",
+    "PARAGON_LOCAL_DATABASE_URL",
+];
+
 impl Secrets for SecretsLookup {
     fn secret(&self, name: &str) -> Option<String> {
+        if RESERVED_ENV.contains(&name) {
+            return None;
+        }
         self.explicit
             .get(name)
             .cloned()
@@ -46,6 +60,8 @@ pub(crate) struct AppState {
     /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
     pub public_url: String,
     pub limits: Limits,
+    /// Refuse user tokens without an `aud` claim.
+    pub require_aud: bool,
     /// HMAC key for portal sessions and CSRF tokens (derived from the encryption key, so all
     /// replicas sharing the store agree).
     pub portal_key: [u8; 32],
@@ -109,7 +125,7 @@ impl AppState {
         if let Some(user) = self.verified.get(token) {
             return Ok(user);
         }
-        let user = self.key.verify(token, pid)?;
+        let user = self.key.verify(token, pid, self.require_aud)?;
         self.verified.put(token, &user);
         Ok(user)
     }

@@ -22,15 +22,33 @@ const STATE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Where the browser may be sent after the callback: a path on this server, or an http(s)
 /// URL on a loopback host or this server's origin. Anything else would be an open redirect.
+///
+/// Browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.example/`
+/// would become the protocol-relative `//evil.example/`: such characters are refused
+/// outright, and a path is also resolved against the public URL (as a browser would) and
+/// must keep its origin.
 fn check_redirect(app: &AppState, url: &str) -> Result<String, ApiError> {
-    if url.starts_with('/') && !url.starts_with("//") && !url.contains('\\') {
-        return Ok(url.to_string());
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(ApiError::bad_request(
+            "redirectUrl must not contain whitespace, control characters or backslashes",
+        ));
+    }
+    let public = url::Url::parse(&app.public_url)
+        .map_err(|e| ApiError::internal(format!("the public URL is not a URL: {e}")))?;
+    if url.starts_with('/') && !url.starts_with("//") {
+        let resolved = public
+            .join(url)
+            .map_err(|e| ApiError::bad_request(format!("redirectUrl is not a path: {e}")))?;
+        if resolved.origin() == public.origin() {
+            return Ok(url.to_string());
+        }
     }
     let parsed = url::Url::parse(url)
         .map_err(|e| ApiError::bad_request(format!("redirectUrl is not a URL or path: {e}")))?;
-    let same_origin = url::Url::parse(&app.public_url)
-        .map(|p| p.origin() == parsed.origin())
-        .unwrap_or(false);
+    let same_origin = public.origin() == parsed.origin();
     let loopback = match parsed.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

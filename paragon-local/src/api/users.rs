@@ -68,11 +68,37 @@ pub(crate) async fn set_meta(
 ) -> Result<Json<Value>, ApiError> {
     let user = app.user(&pid, &headers)?;
     let body: MetaBody = parse_body(&body)?;
+    for (key, value) in &body.meta {
+        refuse_line_breaks(value, &format!("/meta/{}", pointer_escape(key)))?;
+    }
     let meta = app
         .store
         .merge_user_meta(&pid, &user.user_id, &body.meta)
         .await?;
     Ok(Json(json!({ "userId": user.user_id, "meta": meta })))
+}
+
+/// Metadata is rendered into request headers and URLs (`{user.*}`): a CR, LF or NUL stored
+/// here would break every later call that uses it, so it is refused where it comes in.
+fn refuse_line_breaks(value: &Value, pointer: &str) -> Result<(), ApiError> {
+    match value {
+        Value::String(s) if s.contains(['\r', '\n', '\0']) => Err(ApiError::bad_request(format!(
+            "metadata at {pointer} contains a line break or NUL, which cannot be sent in a header"
+        ))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| refuse_line_breaks(v, &format!("{pointer}/{i}"))),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            refuse_line_breaks(v, &format!("{pointer}/{}", pointer_escape(k)))
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// A key as a JSON pointer segment (RFC 6901).
+fn pointer_escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
 }
 
 pub(crate) async fn integrations(

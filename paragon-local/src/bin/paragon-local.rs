@@ -122,6 +122,9 @@ struct Serve {
     /// Timeout of every call to a provider, in seconds.
     #[arg(long, env = "PARAGON_LOCAL_UPSTREAM_TIMEOUT", default_value_t = 30)]
     upstream_timeout: u64,
+    /// Refuse user tokens without an `aud` claim (one naming another project is always refused).
+    #[arg(long, env = "PARAGON_LOCAL_REQUIRE_AUDIENCE", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    require_audience: bool,
 }
 
 fn read(path: &Path, what: &str) -> Result<String, String> {
@@ -170,7 +173,8 @@ async fn serve(args: Serve) -> Result<(), String> {
         .database_url(&args.store.database_url)
         .previous_encryption_keys(args.store.previous_keys()?)
         .dev(args.dev)
-        .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)));
+        .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)))
+        .require_audience(args.require_audience);
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
     }

@@ -1,0 +1,207 @@
+//! Connected accounts: reads, writes and the refresh lease.
+
+use super::model::{Credential, Secret};
+use super::{Store, StoreError, now_ms};
+use serde_json::Value;
+
+impl Store {
+    pub(crate) async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO credentials (id, project_id, user_id, integration, status, status_reason, \
+             provider_id, config, secret, key_id, expires_at, version, lease_until, created_at, \
+             refreshed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14)",
+        )
+        .bind(&c.id)
+        .bind(&c.project_id)
+        .bind(&c.user_id)
+        .bind(&c.integration)
+        .bind(c.status.as_str())
+        .bind(c.status_reason.clone())
+        .bind(c.provider_id.clone())
+        .bind(c.config.to_string())
+        .bind(self.seal_secret(&c.id, &c.secret))
+        .bind(self.cipher.key_id())
+        .bind(c.expires_at)
+        .bind(c.version)
+        .bind(c.created_at)
+        .bind(c.refreshed_at)
+        .execute(&self.pool)
+        .await?;
+        self.changed(&c.project_id, &c.user_id).await;
+        Ok(())
+    }
+
+    /// The user's credentials, oldest first, optionally for one integration.
+    pub(crate) async fn list_credentials(
+        &self,
+        project: &str,
+        user: &str,
+        integration: Option<&str>,
+    ) -> Result<Vec<Credential>, StoreError> {
+        let rows = match integration {
+            Some(integration) => {
+                sqlx::query(
+                    "SELECT * FROM credentials WHERE project_id = $1 AND user_id = $2 \
+                     AND integration = $3 ORDER BY created_at, id",
+                )
+                .bind(project)
+                .bind(user)
+                .bind(integration)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT * FROM credentials WHERE project_id = $1 AND user_id = $2 \
+                     ORDER BY created_at, id",
+                )
+                .bind(project)
+                .bind(user)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(|r| self.credential_from_row(r)).collect()
+    }
+
+    pub(crate) async fn get_credential(
+        &self,
+        project: &str,
+        user: &str,
+        id: &str,
+    ) -> Result<Option<Credential>, StoreError> {
+        let row = sqlx::query(
+            "SELECT * FROM credentials WHERE project_id = $1 AND user_id = $2 AND id = $3",
+        )
+        .bind(project)
+        .bind(user)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref()
+            .map(|r| self.credential_from_row(r))
+            .transpose()
+    }
+
+    /// Replaces the secret if nobody wrote it since `expected_version` was read; returns
+    /// whether this write won. Committed before it returns, so a rotated refresh token is
+    /// durable before the new access token is used.
+    pub(crate) async fn swap_secret(
+        &self,
+        c: &Credential,
+        expected_version: i64,
+        secret: &Secret,
+        expires_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE credentials SET secret = $1, key_id = $2, expires_at = $3, \
+             version = version + 1, status = 'VALID', status_reason = NULL, refreshed_at = $4, \
+             lease_until = 0 WHERE id = $5 AND project_id = $6 AND user_id = $7 AND version = $8",
+        )
+        .bind(self.seal_secret(&c.id, secret))
+        .bind(self.cipher.key_id())
+        .bind(expires_at)
+        .bind(now)
+        .bind(&c.id)
+        .bind(&c.project_id)
+        .bind(&c.user_id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        self.changed(&c.project_id, &c.user_id).await;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Marks a credential INVALID with the reason, unless it changed since `expected_version`.
+    pub(crate) async fn mark_invalid(
+        &self,
+        c: &Credential,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET status = 'INVALID', status_reason = $1, lease_until = 0, \
+             version = version + 1 WHERE id = $2 AND project_id = $3 AND user_id = $4 \
+             AND version = $5",
+        )
+        .bind(reason)
+        .bind(&c.id)
+        .bind(&c.project_id)
+        .bind(&c.user_id)
+        .bind(expected_version)
+        .execute(&self.pool)
+        .await?;
+        self.changed(&c.project_id, &c.user_id).await;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes the cross-replica refresh lease on a credential until `until` (ms) if it is free.
+    pub(crate) async fn try_lease(&self, id: &str, until: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET lease_until = $1 WHERE id = $2 AND lease_until < $3",
+        )
+        .bind(until)
+        .bind(id)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn release_lease(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE credentials SET lease_until = 0 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn update_config(
+        &self,
+        project: &str,
+        user: &str,
+        id: &str,
+        config: &Value,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET config = $1 WHERE project_id = $2 AND user_id = $3 AND id = $4",
+        )
+        .bind(config.to_string())
+        .bind(project)
+        .bind(user)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        self.changed(project, user).await;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn delete_credential(
+        &self,
+        project: &str,
+        user: &str,
+        id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM configurations WHERE credential_id = $1 AND project_id = $2 AND user_id = $3",
+        )
+        .bind(id)
+        .bind(project)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query(
+            "DELETE FROM credentials WHERE project_id = $1 AND user_id = $2 AND id = $3",
+        )
+        .bind(project)
+        .bind(user)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.changed(project, user).await;
+        Ok(done.rows_affected() == 1)
+    }
+}
