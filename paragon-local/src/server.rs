@@ -50,6 +50,9 @@ impl LocalServer {
             credential_cache_ttl: crate::store::DEFAULT_CACHE_TTL,
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
+            workflows: Vec::new(),
+            functions: BTreeMap::new(),
+            engine: crate::workflows::EngineConfig::default(),
         }
     }
 }
@@ -72,6 +75,9 @@ pub struct LocalServerBuilder {
     credential_cache_ttl: Duration,
     max_request_body: usize,
     max_response_body: usize,
+    workflows: Vec<paragon_manifest::workflow::Workflow>,
+    functions: BTreeMap<String, crate::workflows::StepFunction>,
+    engine: crate::workflows::EngineConfig,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -221,6 +227,69 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Runs a workflow built in Rust ([`Workflow::builder`](paragon_manifest::workflow::Workflow::builder)),
+    /// beside those found under the specs folders (`<integration>/workflows/*.toml`).
+    pub fn workflow(mut self, workflow: paragon_manifest::workflow::Workflow) -> Self {
+        self.workflows.push(workflow);
+        self
+    }
+
+    /// Registers a Rust function that workflow steps call by name (`type = "function"`,
+    /// `rust = "<name>"`): it gets the step's rendered `parameters` and returns its output,
+    /// or an error message that fails the step.
+    ///
+    /// ```
+    /// use paragon_local::LocalServer;
+    /// use serde_json::{Value, json};
+    ///
+    /// let builder = LocalServer::builder().function("double", |p: Value| async move {
+    ///     let n = p["n"].as_i64().ok_or("`n` must be a number")?;
+    ///     Ok(json!(n * 2))
+    /// });
+    /// ```
+    pub fn function<F, Fut>(mut self, name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn(serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'static,
+    {
+        let f: crate::workflows::StepFunction = Arc::new(move |v| Box::pin(f(v)));
+        self.functions.insert(name.into(), f);
+        self
+    }
+
+    /// How long a replica holds a workflow run without renewing its lease (default 30 s):
+    /// after a crash, another replica (or the restarted one) resumes the run this long after
+    /// the last renewal.
+    pub fn workflow_lease(mut self, lease: Duration) -> Self {
+        self.engine.lease = lease;
+        self
+    }
+
+    /// How often the workflow worker looks for due timers, schedules and orphaned runs
+    /// (default 500 ms).
+    pub fn workflow_poll_interval(mut self, poll: Duration) -> Self {
+        self.engine.poll = poll;
+        self
+    }
+
+    /// Time limit of one JavaScript function step (default 5 s).
+    pub fn function_time_limit(mut self, limit: Duration) -> Self {
+        self.engine.js.time = limit;
+        self
+    }
+
+    /// Memory limit of one JavaScript function step (default 64 MiB).
+    pub fn function_memory_limit(mut self, bytes: usize) -> Self {
+        self.engine.js.memory = bytes;
+        self
+    }
+
+    /// How long a Request trigger waits for its Response step (default 55 s, as Paragon).
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.engine.response_timeout = timeout;
+        self
+    }
+
     /// Loads the manifests, opens and migrates the store, binds the address and serves.
     pub async fn start(self) -> Result<RunningServer, StartError> {
         let mut manifests = self.manifests;
@@ -228,6 +297,14 @@ impl LocalServerBuilder {
             manifests.extend(load_specs(dir)?);
         }
         let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
+        let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();
+        let mut workflows = self.workflows;
+        for dir in &self.specs {
+            let found = crate::workflows::load_dir(dir, &slugs)
+                .map_err(|(path, message)| StartError::Manifest { path, message })?;
+            workflows.extend(found);
+        }
+        let engine = crate::workflows::Engine::new(workflows, self.functions, self.engine);
         let project_id = match (self.project_id, self.dev) {
             (Some(id), _) if !id.trim().is_empty() => id.trim().to_string(),
             (_, true) => uuid::Uuid::new_v4().to_string(),
@@ -320,7 +397,9 @@ impl LocalServerBuilder {
             },
             portal_key,
             verified: Default::default(),
+            workflows: engine,
         });
+        let worker = crate::workflows::spawn_worker(Arc::downgrade(&state));
         let app = router(state.clone(), self.max_request_body);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -367,6 +446,7 @@ impl LocalServerBuilder {
             missing_secrets,
             shutdown: Some(shutdown),
             task: Some(task),
+            worker,
         })
     }
 }
@@ -429,6 +509,22 @@ fn router(state: Shared, body_limit: usize) -> Router {
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/triggers/{workflow}", post(events::trigger))
         .route("/tools", get(events::tools).post(events::run_tool))
+        .route(
+            "/task-history/workflow-executions",
+            get(crate::workflows::history::list),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}",
+            get(crate::workflows::history::get),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}/step-executions",
+            get(crate::workflows::history::step_executions),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}/replay",
+            post(crate::workflows::history::replay),
+        )
         .route("/triggers", get(events::triggers));
     let v2 = Router::new()
         .route("/sdk/events/trigger", post(events::event))
@@ -455,6 +551,8 @@ pub struct RunningServer {
     missing_secrets: Vec<(String, Vec<String>)>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The workflow worker (claims runs, fires schedules).
+    worker: JoinHandle<()>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -524,6 +622,7 @@ impl RunningServer {
     /// Stops accepting connections, waits for in-flight requests (up to 5 s) and closes the
     /// store.
     pub async fn shutdown(mut self) {
+        self.worker.abort();
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }
@@ -565,6 +664,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        self.worker.abort();
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }

@@ -329,17 +329,29 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql = match backend {
-        Backend::Sqlite => include_str!("../migrations/sqlite/0001_init.sql"),
-        Backend::Postgres => include_str!("../migrations/postgres/0001_init.sql"),
+    let (init, workflows) = match backend {
+        Backend::Sqlite => (
+            include_str!("../migrations/sqlite/0001_init.sql"),
+            include_str!("../migrations/sqlite/0002_workflows.sql"),
+        ),
+        Backend::Postgres => (
+            include_str!("../migrations/postgres/0001_init.sql"),
+            include_str!("../migrations/postgres/0002_workflows.sql"),
+        ),
     };
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        sql.into_sql_str(),
-        false,
-    )])
+    let migration = |version, name: &str, sql: &'static str| {
+        Migration::new(
+            version,
+            name.to_owned().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(1, "init", init),
+        migration(2, "workflows", workflows),
+    ])
 }
 
 /// Turns the configured database location into a URL the `Any` driver accepts.
@@ -430,6 +442,11 @@ impl Store {
             cache,
             _listener: listener,
         })
+    }
+
+    /// The connection pool, for the workflow engine's own tables (`crate::workflows::store`).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// The user's credentials, from the cache when read recently enough.
