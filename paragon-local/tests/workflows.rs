@@ -648,3 +648,84 @@ async fn history_filters_and_replays_a_failed_run() {
         .await;
     assert_eq!(status, 400, "only failed runs are replayed");
 }
+
+const PAGES: &str = r#"
+id = "wf-pages"
+name = "All tasks"
+default_enabled = true
+[trigger]
+type = "request"
+[[steps]]
+key = "all"
+type = "integration_request"
+path = "/task-pages"
+query = { limit = "3" }
+pagination = { next = "next_cursor", param = "cursor", items = "tasks" }
+[[steps]]
+key = "answer"
+type = "response"
+body = { pages = "{steps.all.output.pages}", tasks = "{steps.all.output.body}" }
+"#;
+
+#[tokio::test]
+async fn pagination_reads_every_page() {
+    let env = start(vec![workflow("custom.tasklab", "pages", PAGES)]).await;
+    env.connect_oauth("alice", "custom.tasklab").await;
+    for i in 0..7 {
+        let url = env.project("/sdk/proxy/custom.tasklab/tasks");
+        env.call(
+            "alice",
+            Method::POST,
+            &url,
+            Some(json!({"title": format!("t{i}")})),
+            &[],
+        )
+        .await;
+    }
+    let (status, body) = env
+        .call(
+            "alice",
+            Method::POST,
+            &env.project("/sdk/triggers/wf-pages"),
+            Some(json!({})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["pages"], 3, "3 + 3 + 1");
+    let titles: Vec<&str> = body["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["t0", "t1", "t2", "t3", "t4", "t5", "t6"]);
+}
+
+#[tokio::test]
+async fn the_server_refuses_to_start_with_a_bad_workflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("tasklab-keys");
+    std::fs::create_dir_all(folder.join("workflows")).unwrap();
+    for f in ["integration.toml", "icon.svg"] {
+        std::fs::copy(common::specs().join("tasklab-keys").join(f), folder.join(f)).unwrap();
+    }
+    std::fs::write(
+        folder.join("workflows/bad.toml"),
+        "name = \"Bad\"\n[trigger]\ntype = \"app_event\"\nevent = \"Nobody Sends This\"\n",
+    )
+    .unwrap();
+    let err = paragon_local::LocalServer::builder()
+        .dev(true)
+        .process_env(false)
+        .specs(dir.path())
+        .start()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown app event `Nobody Sends This`"),
+        "{err}"
+    );
+    assert!(err.contains("workflows/bad.toml:4:9"), "{err}");
+}

@@ -122,6 +122,10 @@ struct Serve {
     /// Timeout of every call to a provider, in seconds.
     #[arg(long, env = "PARAGON_LOCAL_UPSTREAM_TIMEOUT", default_value_t = 30)]
     upstream_timeout: u64,
+    /// How long a replica holds a workflow run without renewing its lease, in seconds: after a
+    /// crash, the run resumes elsewhere (or after a restart) this long after the last renewal.
+    #[arg(long, env = "PARAGON_LOCAL_WORKFLOW_LEASE", default_value_t = 30)]
+    workflow_lease: u64,
 }
 
 fn read(path: &Path, what: &str) -> Result<String, String> {
@@ -170,7 +174,8 @@ async fn serve(args: Serve) -> Result<(), String> {
         .database_url(&args.store.database_url)
         .previous_encryption_keys(args.store.previous_keys()?)
         .dev(args.dev)
-        .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)));
+        .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)))
+        .workflow_lease(Duration::from_secs(args.workflow_lease.max(1)));
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
     }
