@@ -16,7 +16,7 @@ CREATE TABLE workflow_runs (
     created_at   BIGINT NOT NULL,
     ended_at     BIGINT
 );
-CREATE INDEX workflow_runs_due ON workflow_runs (status, lease_until);
+CREATE INDEX workflow_runs_due ON workflow_runs (project_id, status, lease_until);
 CREATE INDEX workflow_runs_user ON workflow_runs (project_id, user_id, created_at);
 
 CREATE TABLE workflow_steps (

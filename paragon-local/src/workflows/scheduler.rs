@@ -36,7 +36,14 @@ pub(crate) fn spawn_worker(app: Weak<crate::state::AppState>) -> tokio::task::Jo
 
 async fn claim(app: &Shared) -> Result<(), crate::store::StoreError> {
     let until = now_ms() + app.workflows.config.lease.as_millis() as i64;
-    let ids = store::claim(&app.store, &app.workflows.owner, until, CLAIM_BATCH).await?;
+    let ids = store::claim(
+        &app.store,
+        &app.project_id,
+        &app.workflows.owner,
+        until,
+        CLAIM_BATCH,
+    )
+    .await?;
     for id in ids {
         engine::spawn(app, id);
     }
@@ -83,7 +90,9 @@ async fn schedules(app: &Shared, from: i64, to: i64) -> Result<(), crate::store:
                 continue;
             }
             for tick in &due {
-                if store::take_tick(&app.store, &w.id, &user, *tick).await? {
+                // Ticks are keyed by project too: projects may share a database.
+                let key = format!("{}/{}", app.project_id, w.id);
+                if store::take_tick(&app.store, &key, &user, *tick).await? {
                     let input = json!({ "body": { "scheduledAt": crate::api::date(*tick) } });
                     let run = store::NewRun {
                         id: crate::store::new_id(),

@@ -148,9 +148,11 @@ pub(crate) async fn insert_runs(
     Ok(())
 }
 
-/// Claims up to `limit` runnable runs for `owner` until `lease_until`; returns their ids.
+/// Claims up to `limit` runnable runs of `project_id` for `owner` until `lease_until`;
+/// returns their ids.
 pub(crate) async fn claim(
     store: &Store,
+    project_id: &str,
     owner: &str,
     lease_until: i64,
     limit: i64,
@@ -161,7 +163,7 @@ pub(crate) async fn claim(
     };
     let sql = format!(
         "UPDATE workflow_runs SET lease_owner = $1, lease_until = $2 WHERE id IN (\
-         SELECT id FROM workflow_runs WHERE status IN ('EXECUTING', 'DELAYED') \
+         SELECT id FROM workflow_runs WHERE project_id = $5 AND status IN ('EXECUTING', 'DELAYED') \
          AND (wake_at IS NULL OR wake_at <= $3) AND (lease_until IS NULL OR lease_until < $3) \
          ORDER BY created_at LIMIT $4{lock}) RETURNING id"
     );
@@ -170,6 +172,7 @@ pub(crate) async fn claim(
         .bind(lease_until)
         .bind(now_ms())
         .bind(limit)
+        .bind(project_id)
         .fetch_all(store.pool())
         .await?;
     rows.iter()
