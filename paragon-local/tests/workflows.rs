@@ -729,3 +729,97 @@ async fn the_server_refuses_to_start_with_a_bad_workflow() {
     );
     assert!(err.contains("workflows/bad.toml:4:9"), "{err}");
 }
+
+const EVERY_SECOND: &str = r#"
+id = "wf-tick"
+name = "Every second"
+default_enabled = true
+[trigger]
+type = "schedule"
+cron = "* * * * * *"
+timezone = "Europe/Paris"
+[[steps]]
+key = "note"
+type = "function"
+rust = "shout"
+parameters = { text = "{trigger.body.scheduledAt}" }
+"#;
+
+#[tokio::test]
+async fn a_schedule_fires_once_per_tick_across_two_servers_on_one_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shared.db").display().to_string();
+    let provider = FakeProvider::builder().start().await.unwrap();
+    let (key, enc) = (
+        paragon_local::ProjectKey::generate(),
+        paragon_local::EncryptionKey::generate(),
+    );
+    let wf = workflow("custom.tasklabkeys", "tick", EVERY_SECOND);
+    let server = || {
+        common::server_for(&provider)
+            .dev(false)
+            .project_id("proj-tick")
+            .project_key(key.clone())
+            .encryption_key(enc.clone())
+            .database_url(&db)
+            .workflow(wf.clone())
+            .workflow_poll_interval(Duration::from_millis(100))
+            .function("shout", |p: Value| async move { Ok(p["text"].clone()) })
+    };
+    let a = server().start().await.unwrap();
+    let b = server().start().await.unwrap();
+    let http = reqwest::Client::new();
+    let token = a.token("sam").unwrap();
+    let api_key = provider.api_keys()[0].to_string();
+    let res = http
+        .post(format!("{}/projects/proj-tick/sdk/credentials", a.url()))
+        .bearer_auth(&token)
+        .json(&json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let list: Value = http
+        .get(format!(
+            "{}/projects/proj-tick/task-history/workflow-executions?workflowId=wf-tick",
+            b.url()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let runs = list["data"].as_array().unwrap();
+    assert!(runs.len() >= 2, "{list}");
+    let mut ticks = Vec::new();
+    for r in runs.iter().filter(|r| r["status"] == "SUCCEEDED") {
+        let url = format!(
+            "{}/projects/proj-tick/task-history/workflow-executions/{}/step-executions",
+            a.url(),
+            r["id"].as_str().unwrap()
+        );
+        let steps: Value = http
+            .get(url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ticks.push(steps["data"][0]["output"].as_str().unwrap().to_owned());
+    }
+    let mut unique = ticks.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ticks.len(), "a tick ran twice: {ticks:?}");
+    assert!(
+        ticks.iter().all(|t| t.ends_with(".000Z")),
+        "ticks fall on whole seconds: {ticks:?}"
+    );
+    a.shutdown().await;
+    b.shutdown().await;
+}
