@@ -823,3 +823,61 @@ async fn a_schedule_fires_once_per_tick_across_two_servers_on_one_store() {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_sdk_reads_history_replays_and_sees_workflow_state() {
+    use paragon_sdk::api::ExecutionQuery;
+    let env = start(vec![workflow(
+        "custom.tasklab",
+        "replay",
+        FAILS_THEN_REPLAY,
+    )])
+    .await;
+    let paragon = paragon_sdk::Paragon::builder()
+        .ignore_env()
+        .project_id(env.server.project_id())
+        .signing_key(
+            paragon_sdk::SigningKey::from_pem(env.server.signing_key_pem().unwrap()).unwrap(),
+        )
+        .base_url(env.server.url())
+        .build()
+        .unwrap()
+        .user("fay");
+    let me = paragon.me().await.unwrap();
+    let state = &me.integrations["custom.tasklab"].configured_workflows["wf-replay"];
+    assert!(state.enabled);
+    assert_eq!(state.name.as_deref(), Some("Replay"));
+    paragon
+        .trigger_workflow("wf-replay", &json!({"title": "via sdk"}))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let failed = loop {
+        let list = paragon
+            .workflow_executions(&ExecutionQuery::new().workflow("wf-replay").status("FAILED"))
+            .await
+            .unwrap();
+        if let Some(e) = list.into_iter().next() {
+            break e;
+        }
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(failed.user_id, "fay");
+    let steps = paragon.step_executions(&failed.id).await.unwrap();
+    assert_eq!(steps[0].step_key, "create");
+    assert!(
+        steps[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("Integration not enabled")
+    );
+    let one = paragon.workflow_execution(&failed.id).await.unwrap();
+    assert_eq!(one.task_count, Some(0));
+    env.connect_oauth("fay", "custom.tasklab").await;
+    let replay = paragon.replay_execution(&failed.id).await.unwrap();
+    assert_eq!(replay.replay_of.as_deref(), Some(failed.id.as_str()));
+    let done = finished(&env, "fay", &replay.id).await;
+    assert_eq!(done["status"], "SUCCEEDED");
+}
