@@ -134,6 +134,17 @@ fn main() -> ExitCode {
                     }
                 }
             }
+            // Workflows beside each valid manifest (`<integration>/workflows/*.toml`).
+            for (path, result) in paragon_manifest::workflow::validate_workflow_paths(&paths) {
+                match result {
+                    Ok(w) if w.is_empty() => {}
+                    Ok(w) => println!("ok: {} ({} workflows)", path.display(), w.len()),
+                    Err(errors) => {
+                        failed = true;
+                        eprintln!("{errors}");
+                    }
+                }
+            }
             if failed {
                 ExitCode::FAILURE
             } else {

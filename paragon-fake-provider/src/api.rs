@@ -27,6 +27,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/me", get(me))
         .route("/tasks", get(list_tasks).post(create_task))
+        .route("/task-pages", get(list_task_pages))
         .route(
             "/tasks/{id}",
             get(get_task).patch(update_task).delete(delete_task),
@@ -263,6 +264,52 @@ async fn list_tasks(
         .cloned()
         .collect();
     Ok(Json(tasks))
+}
+
+/// `GET /v1/task-pages?limit=N&cursor=C`: the tasks in pages, `{"tasks": […],
+/// "next_cursor": "…" | null}`; the cursor is opaque to callers (the last task's number).
+async fn list_task_pages(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(&state, "tasks:read")?;
+    let mut limit = DEFAULT_LIMIT;
+    let mut after = 0u64;
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "limit" => {
+                limit = value.parse().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+                    ApiError::invalid_request(format!(
+                        "query parameter `limit` must be a whole number from 1 to {MAX_LIMIT}, got `{value}`"
+                    ))
+                })?;
+            }
+            "cursor" => {
+                after = value.parse().map_err(|_| {
+                    ApiError::invalid_request(format!(
+                        "query parameter `cursor` is not a cursor this API gave: `{value}`"
+                    ))
+                })?;
+            }
+            _ => {}
+        }
+    }
+    let inner = state.lock();
+    let mine = inner.tasks.get(&caller.principal.id);
+    let page: Vec<(u64, Task)> = mine
+        .into_iter()
+        .flat_map(|tasks| tasks.range(after + 1..))
+        .take(limit + 1)
+        .map(|(n, t)| (*n, t.clone()))
+        .collect();
+    let more = page.len() > limit;
+    let page = &page[..page.len().min(limit)];
+    let next = more
+        .then(|| page.last().map(|(n, _)| n.to_string()))
+        .flatten();
+    let tasks: Vec<&Task> = page.iter().map(|(_, t)| t).collect();
+    Ok(Json(json!({ "tasks": tasks, "next_cursor": next })))
 }
 
 #[derive(Deserialize)]

@@ -221,6 +221,17 @@ impl User {
     /// specific key wins (`credential:<id>` over `integration:<name>` over `integration:*`).
     /// A value `true` allows everything; a list allows reads, and writes if it holds
     /// `credential:write`.
+    /// The user a workflow run acts for: the engine already knows who (the run's row), and
+    /// a workflow is not limited by a token's permissions claim.
+    pub(crate) fn for_workflow(project_id: &str, user_id: &str) -> User {
+        User {
+            project_id: project_id.to_owned(),
+            user_id: user_id.to_owned(),
+            exp: i64::MAX,
+            permissions: None,
+        }
+    }
+
     pub(crate) fn check(
         &self,
         integration: &str,

@@ -9,9 +9,15 @@
 //!   `X-Paragon-Credential` and `X-Paragon-Proxy-Url`. The base URL and authorization come
 //!   from the integration's manifest (`paragon-manifest`), rendered per credential.
 //! - **Users API** — `/sdk/me`, `/sdk/integrations`, `/sdk/credentials` (+ configurations),
-//!   `/sdk/workflows`, `/sdk/actions`; app events are stored; workflow triggers answer
-//!   `202 Accepted` (there is no workflow engine: every workflow behaves as one without a
-//!   response step); ActionKit answers with empty tool lists.
+//!   `/sdk/workflows`, `/sdk/actions`; ActionKit answers with empty tool lists.
+//! - **Workflows** — the workflows of `specs/<integration>/workflows/*.toml` (see
+//!   `paragon_manifest::workflow`) and those given to [`LocalServerBuilder::workflow`] run on
+//!   app events (`POST /sdk/events/trigger`), request triggers (`POST /sdk/triggers/{id}`,
+//!   answered by the Response step, or 202), schedules and new credentials, durably: every run
+//!   and step execution is a row, a step's result is committed before the next starts, and a
+//!   run survives `kill -9` (it resumes at the first unfinished step once its lease lapses).
+//!   History: `GET /projects/{pid}/task-history/workflow-executions` (and `/{id}`,
+//!   `/{id}/step-executions`, `POST /{id}/replay`).
 //! - **OAuth without a browser page** — `GET /v2/projects/{pid}/sdk/actions/build-oauth`
 //!   returns the provider's authorization URL (state, PKCE as the manifest says, scopes,
 //!   extra parameters, `redirect_uri = <server>/oauth`); the provider's redirect to `/oauth`
@@ -125,9 +131,11 @@ mod server;
 mod state;
 mod store;
 mod upstream;
+mod workflows;
 
 pub use auth::ProjectKey;
 pub use crypto::{CryptoError, EncryptionKey};
 pub use error::StartError;
 pub use server::{LocalServer, LocalServerBuilder, RunningServer};
 pub use store::{Backend, RekeyReport, StoreError, rekey};
+pub use workflows::StepFunction;

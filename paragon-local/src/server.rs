@@ -51,6 +51,9 @@ impl LocalServer {
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
             require_audience: false,
+            workflows: Vec::new(),
+            functions: BTreeMap::new(),
+            engine: crate::workflows::EngineConfig::default(),
         }
     }
 }
@@ -74,6 +77,9 @@ pub struct LocalServerBuilder {
     max_request_body: usize,
     max_response_body: usize,
     require_audience: bool,
+    workflows: Vec<paragon_manifest::workflow::Workflow>,
+    functions: BTreeMap<String, crate::workflows::StepFunction>,
+    engine: crate::workflows::EngineConfig,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -231,6 +237,69 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Runs a workflow built in Rust ([`Workflow::builder`](paragon_manifest::workflow::Workflow::builder)),
+    /// beside those found under the specs folders (`<integration>/workflows/*.toml`).
+    pub fn workflow(mut self, workflow: paragon_manifest::workflow::Workflow) -> Self {
+        self.workflows.push(workflow);
+        self
+    }
+
+    /// Registers a Rust function that workflow steps call by name (`type = "function"`,
+    /// `rust = "<name>"`): it gets the step's rendered `parameters` and returns its output,
+    /// or an error message that fails the step.
+    ///
+    /// ```
+    /// use paragon_local::LocalServer;
+    /// use serde_json::{Value, json};
+    ///
+    /// let builder = LocalServer::builder().function("double", |p: Value| async move {
+    ///     let n = p["n"].as_i64().ok_or("`n` must be a number")?;
+    ///     Ok(json!(n * 2))
+    /// });
+    /// ```
+    pub fn function<F, Fut>(mut self, name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn(serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<serde_json::Value, String>> + Send + 'static,
+    {
+        let f: crate::workflows::StepFunction = Arc::new(move |v| Box::pin(f(v)));
+        self.functions.insert(name.into(), f);
+        self
+    }
+
+    /// How long a replica holds a workflow run without renewing its lease (default 30 s):
+    /// after a crash, another replica (or the restarted one) resumes the run this long after
+    /// the last renewal.
+    pub fn workflow_lease(mut self, lease: Duration) -> Self {
+        self.engine.lease = lease;
+        self
+    }
+
+    /// How often the workflow worker looks for due timers, schedules and orphaned runs
+    /// (default 500 ms).
+    pub fn workflow_poll_interval(mut self, poll: Duration) -> Self {
+        self.engine.poll = poll;
+        self
+    }
+
+    /// Time limit of one JavaScript function step (default 5 s).
+    pub fn function_time_limit(mut self, limit: Duration) -> Self {
+        self.engine.js.time = limit;
+        self
+    }
+
+    /// Memory limit of one JavaScript function step (default 64 MiB).
+    pub fn function_memory_limit(mut self, bytes: usize) -> Self {
+        self.engine.js.memory = bytes;
+        self
+    }
+
+    /// How long a Request trigger waits for its Response step (default 55 s, as Paragon).
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.engine.response_timeout = timeout;
+        self
+    }
+
     /// Loads the manifests, opens and migrates the store, binds the address and serves.
     pub async fn start(self) -> Result<RunningServer, StartError> {
         let mut manifests = self.manifests;
@@ -239,6 +308,14 @@ impl LocalServerBuilder {
         }
         refuse_reserved_env(&manifests)?;
         let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
+        let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();
+        let mut workflows = self.workflows;
+        for dir in &self.specs {
+            let found = crate::workflows::load_dir(dir, &slugs)
+                .map_err(|(path, message)| StartError::Manifest { path, message })?;
+            workflows.extend(found);
+        }
+        let engine = crate::workflows::Engine::new(workflows, self.functions, self.engine);
         let project_id = match (self.project_id, self.dev) {
             (Some(id), _) if !id.trim().is_empty() => id.trim().to_string(),
             (_, true) => uuid::Uuid::new_v4().to_string(),
@@ -332,7 +409,9 @@ impl LocalServerBuilder {
             portal_key,
             require_aud: self.require_audience,
             verified: Default::default(),
+            workflows: engine,
         });
+        let worker = crate::workflows::spawn_worker(Arc::downgrade(&state));
         let app = router(state.clone(), self.max_request_body);
         let (shutdown, signal) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -379,6 +458,7 @@ impl LocalServerBuilder {
             missing_secrets,
             shutdown: Some(shutdown),
             task: Some(task),
+            worker,
         })
     }
 }
@@ -460,6 +540,22 @@ fn router(state: Shared, body_limit: usize) -> Router {
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/triggers/{workflow}", post(events::trigger))
         .route("/tools", get(events::tools).post(events::run_tool))
+        .route(
+            "/task-history/workflow-executions",
+            get(crate::workflows::history::list),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}",
+            get(crate::workflows::history::get),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}/step-executions",
+            get(crate::workflows::history::step_executions),
+        )
+        .route(
+            "/task-history/workflow-executions/{id}/replay",
+            post(crate::workflows::history::replay),
+        )
         .route("/triggers", get(events::triggers));
     let v2 = Router::new()
         .route("/sdk/events/trigger", post(events::event))
@@ -486,6 +582,8 @@ pub struct RunningServer {
     missing_secrets: Vec<(String, Vec<String>)>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// The workflow worker (claims runs, fires schedules).
+    worker: JoinHandle<()>,
 }
 
 impl fmt::Debug for RunningServer {
@@ -555,6 +653,7 @@ impl RunningServer {
     /// Stops accepting connections, waits for in-flight requests (up to 5 s) and closes the
     /// store.
     pub async fn shutdown(mut self) {
+        self.worker.abort();
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }
@@ -596,6 +695,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
+        self.worker.abort();
         if let Some(s) = self.shutdown.take() {
             let _ = s.send(());
         }

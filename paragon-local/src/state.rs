@@ -67,6 +67,8 @@ pub(crate) struct AppState {
     pub portal_key: [u8; 32],
     /// Tokens already verified, so the hot proxy path skips the RSA signature check.
     pub verified: TokenCache,
+    /// The workflow engine: definitions, registered functions, waiting request triggers.
+    pub workflows: crate::workflows::Engine,
 }
 
 /// Verified user tokens until their `exp`. Bounded: when full, expired entries go, then all.

@@ -184,11 +184,21 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
 
 #[tokio::test]
 async fn workflows_events_and_actionkit_through_the_sdk() {
-    let env = start().await;
+    let wf = paragon_manifest::workflow::Workflow::parse(
+        "id = \"wf-1\"\nname = \"Log\"\n[trigger]\ntype = \"request\"\n",
+        "specs/tasklab/workflows/log.toml",
+        &paragon_manifest::workflow::Context::default(),
+    )
+    .unwrap();
+    let env = start_with(FakeProvider::builder(), |b| b.workflow(wf)).await;
     let erin = sdk(&env).user("erin");
+    // Not enabled by default: refused until the user enables it.
+    let err = erin
+        .trigger_workflow("wf-1", &json!({"a": 1}))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("disabled for this user"), "{err}");
     erin.enable_workflow("wf-1").await.unwrap();
-    erin.disable_workflow("wf-1").await.unwrap();
-    // No workflow engine: every workflow answers like one without a response step.
     let outcome = erin
         .trigger_workflow("wf-1", &json!({"a": 1}))
         .await
@@ -197,6 +207,8 @@ async fn workflows_events_and_actionkit_through_the_sdk() {
         matches!(outcome, paragon_sdk::api::WorkflowOutcome::Accepted),
         "{outcome:?}"
     );
+    erin.disable_workflow("wf-1").await.unwrap();
+    assert!(erin.trigger_workflow("wf-1", &json!({})).await.is_err());
     erin.send_event("Signed Up", &json!({"plan": "pro"}))
         .await
         .unwrap();

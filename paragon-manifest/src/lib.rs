@@ -117,6 +117,7 @@ mod render;
 mod secret;
 mod template;
 mod url_rule;
+pub mod workflow;
 
 pub use api::{Api, ApiAuthorization, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};

@@ -14,7 +14,7 @@ use crate::input::{InputField, InputKind};
 use crate::manifest::Manifest;
 use crate::template::{Part, Reference, Template};
 
-type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
@@ -29,18 +29,18 @@ const TOP_LEVEL_KEYS: &[&str] = &[
 const SPEC_DEFAULTS: [&str; 3] = ["openapi.json", "openapi.yaml", "openapi.yml"];
 
 /// A table being read, with its position and dotted path.
-struct Table<'a, 'i> {
-    map: &'a DeTable<'i>,
-    span: Range<usize>,
-    path: String,
+pub(crate) struct Table<'a, 'i> {
+    pub(crate) map: &'a DeTable<'i>,
+    pub(crate) span: Range<usize>,
+    pub(crate) path: String,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
-    fn get(&self, key: &str) -> Option<&'a Value<'i>> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value<'i>> {
         self.map.get(key)
     }
 
-    fn field(&self, key: &str) -> String {
+    pub(crate) fn field(&self, key: &str) -> String {
         if self.path.is_empty() {
             key.to_owned()
         } else {
@@ -58,10 +58,10 @@ struct Declared {
     auth_type: Option<&'static str>,
 }
 
-struct Reader<'s> {
-    src: &'s str,
-    file: &'s Path,
-    diags: Diagnostics,
+pub(crate) struct Reader<'s> {
+    pub(crate) src: &'s str,
+    pub(crate) file: &'s Path,
+    pub(crate) diags: Diagnostics,
     /// "missing field" problems, kept apart until the end: a field the user misspelled is
     /// reported once, as the unknown field with its suggestion, not also as missing.
     missing: Vec<Diagnostic>,
@@ -71,14 +71,26 @@ struct Reader<'s> {
     env_names: std::collections::BTreeSet<String>,
 }
 
-impl Reader<'_> {
+impl<'s> Reader<'s> {
+    /// A reader of `src`, which diagnostics name `file`.
+    pub(crate) fn new(src: &'s str, file: &'s Path) -> Reader<'s> {
+        Reader {
+            src,
+            file,
+            diags: Diagnostics::new(),
+            missing: Vec::new(),
+            suggested: Vec::new(),
+            env_names: Default::default(),
+        }
+    }
+
     /// How many problems were found so far.
-    fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.diags.len() + self.missing.len()
     }
 
     /// Every problem, sorted, without "missing" ones a suggestion already explains.
-    fn finish(mut self) -> Diagnostics {
+    pub(crate) fn finish(mut self) -> Diagnostics {
         for d in std::mem::take(&mut self.missing) {
             if !self.suggested.contains(&d.field) {
                 self.diags.push(d);
@@ -88,7 +100,7 @@ impl Reader<'_> {
         self.diags
     }
 
-    fn error(
+    pub(crate) fn error(
         &mut self,
         span: Range<usize>,
         field: &str,
@@ -108,7 +120,13 @@ impl Reader<'_> {
 
     /// Reports keys of `table` not in `allowed`. `others` are keys that exist for another
     /// variant, with the note explaining why they do not apply here.
-    fn check_keys(&mut self, table: &Table<'_, '_>, allowed: &[&str], others: &[&str], note: &str) {
+    pub(crate) fn check_keys(
+        &mut self,
+        table: &Table<'_, '_>,
+        allowed: &[&str],
+        others: &[&str],
+        note: &str,
+    ) {
         for (key, _) in table.map.iter() {
             let k: &str = key.get_ref();
             if allowed.contains(&k) {
@@ -138,7 +156,7 @@ impl Reader<'_> {
         }
     }
 
-    fn missing(&mut self, table: &Table<'_, '_>, key: &str, help: impl Into<String>) {
+    pub(crate) fn missing(&mut self, table: &Table<'_, '_>, key: &str, help: impl Into<String>) {
         let field = table.field(key);
         if table.path.is_empty() {
             // A missing top-level field has no place in the file: point at its start.
@@ -160,7 +178,7 @@ impl Reader<'_> {
         self.missing.extend(self.diags.0.drain(before..));
     }
 
-    fn wrong_type(&mut self, value: &Value<'_>, field: &str, expected: &str) {
+    pub(crate) fn wrong_type(&mut self, value: &Value<'_>, field: &str, expected: &str) {
         self.error(
             value.span(),
             field,
@@ -172,7 +190,11 @@ impl Reader<'_> {
         );
     }
 
-    fn string(&mut self, value: &Value<'_>, field: &str) -> Option<(String, Range<usize>)> {
+    pub(crate) fn string(
+        &mut self,
+        value: &Value<'_>,
+        field: &str,
+    ) -> Option<(String, Range<usize>)> {
         match value.get_ref() {
             DeValue::String(s) => Some((s.to_string(), value.span())),
             _ => {
@@ -182,7 +204,7 @@ impl Reader<'_> {
         }
     }
 
-    fn req_string(
+    pub(crate) fn req_string(
         &mut self,
         table: &Table<'_, '_>,
         key: &str,
@@ -197,13 +219,17 @@ impl Reader<'_> {
         }
     }
 
-    fn opt_string(&mut self, table: &Table<'_, '_>, key: &str) -> Option<(String, Range<usize>)> {
+    pub(crate) fn opt_string(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+    ) -> Option<(String, Range<usize>)> {
         table
             .get(key)
             .and_then(|v| self.string(v, &table.field(key)))
     }
 
-    fn opt_bool(&mut self, table: &Table<'_, '_>, key: &str) -> Option<bool> {
+    pub(crate) fn opt_bool(&mut self, table: &Table<'_, '_>, key: &str) -> Option<bool> {
         let v = table.get(key)?;
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
@@ -214,7 +240,7 @@ impl Reader<'_> {
         }
     }
 
-    fn opt_string_array(
+    pub(crate) fn opt_string_array(
         &mut self,
         table: &Table<'_, '_>,
         key: &str,
@@ -234,7 +260,11 @@ impl Reader<'_> {
         Some(out)
     }
 
-    fn opt_table<'a, 'i>(&mut self, table: &Table<'a, 'i>, key: &str) -> Option<Table<'a, 'i>> {
+    pub(crate) fn opt_table<'a, 'i>(
+        &mut self,
+        table: &Table<'a, 'i>,
+        key: &str,
+    ) -> Option<Table<'a, 'i>> {
         let v = table.get(key)?;
         let field = table.field(key);
         match v.get_ref() {
@@ -252,7 +282,12 @@ impl Reader<'_> {
 
     /// The span of bytes `offset..offset + len` of a string value, when the raw TOML maps
     /// one to one (no escapes); else the whole value.
-    fn inner_span(&self, span: &Range<usize>, offset: usize, len: usize) -> Range<usize> {
+    pub(crate) fn inner_span(
+        &self,
+        span: &Range<usize>,
+        offset: usize,
+        len: usize,
+    ) -> Range<usize> {
         let raw = self.src.get(span.clone()).unwrap_or("");
         let simple = (raw.starts_with('"') && !raw.starts_with("\"\"\"") && !raw.contains('\\'))
             || (raw.starts_with('\'') && !raw.starts_with("'''"));
@@ -414,14 +449,7 @@ fn check_reference(
 
 /// Parses and validates a manifest; see [`Manifest::parse`].
 pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics> {
-    let mut r = Reader {
-        src: source,
-        file: &file,
-        diags: Diagnostics::new(),
-        missing: Vec::new(),
-        suggested: Vec::new(),
-        env_names: Default::default(),
-    };
+    let mut r = Reader::new(source, &file);
     let (root, errors) = DeTable::parse_recoverable(source);
     if !errors.is_empty() {
         for e in errors {
@@ -1466,7 +1494,7 @@ fn authorization(
     }
 }
 
-fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -1474,20 +1502,20 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn is_header_name(s: &str) -> bool {
+pub(crate) fn is_header_name(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-fn article(type_str: &str) -> String {
+pub(crate) fn article(type_str: &str) -> String {
     match type_str {
         "integer" | "array" => format!("an {type_str}"),
         other => format!("a {other}"),
     }
 }
 
-fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
     items
         .iter()
         .map(|s| format!("`{}`", s.as_ref()))
@@ -1496,7 +1524,7 @@ fn quote_list<S: AsRef<str>>(items: &[S]) -> String {
 }
 
 /// The candidate closest to `word`, if close enough to be a likely typo.
-fn closest<'c, S: AsRef<str>>(word: &str, candidates: &'c [S]) -> Option<&'c str> {
+pub(crate) fn closest<'c, S: AsRef<str>>(word: &str, candidates: &'c [S]) -> Option<&'c str> {
     candidates
         .iter()
         .map(|c| (edit_distance(word, c.as_ref()), c.as_ref()))

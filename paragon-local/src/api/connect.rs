@@ -314,5 +314,6 @@ async fn finish(
         refreshed_at: Some(now),
     };
     app.store.insert_credential(&c).await?;
+    crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
 }

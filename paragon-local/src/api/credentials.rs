@@ -209,6 +209,7 @@ pub(crate) async fn create_credential(
         }
     }
     app.store.insert_credential(&c).await?;
+    crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
 }
 

@@ -1,4 +1,4 @@
-//! App events (stored), workflow triggers and enable/disable (no workflow engine here),
+//! App events and workflow triggers (hooks into `crate::workflows`), enable/disable,
 //! dynamic field options and ActionKit (no tools).
 
 use super::parse_body;
@@ -38,29 +38,35 @@ pub(crate) async fn event(
             &pid,
             &user.user_id,
             &event.name,
-            &Value::Object(event.payload),
+            &Value::Object(event.payload.clone()),
         )
         .await?;
+    let payload = Value::Object(event.payload);
+    let runs =
+        crate::workflows::triggers::app_event(&app, &user.user_id, &event.name, &payload).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": id, "name": event.name })),
+        Json(json!({ "id": id, "name": event.name, "workflowExecutionIds": runs })),
     )
         .into_response())
 }
 
-/// `POST /sdk/triggers/{workflowId}`: there is no workflow engine, so every workflow is one
-/// without a response step: 202 Accepted, as the reference says.
+/// `POST /sdk/triggers/{workflowId}`: runs the workflow; its Response step's answer, or 202
+/// at once when it has none.
 pub(crate) async fn trigger(
     State(app): State<Shared>,
-    Path((pid, _workflow)): Path<(String, String)>,
+    Path((pid, workflow)): Path<(String, String)>,
+    Query(query): Query<std::collections::BTreeMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    app.user(&pid, &headers)?;
-    if !body.is_empty() {
-        let _: Value = parse_body(&body)?;
-    }
-    Ok(StatusCode::ACCEPTED.into_response())
+    let user = app.user(&pid, &headers)?;
+    let body: Value = if body.is_empty() {
+        json!({})
+    } else {
+        parse_body(&body)?
+    };
+    crate::workflows::triggers::request(&app, &user.user_id, &workflow, query, &headers, body).await
 }
 
 /// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored.

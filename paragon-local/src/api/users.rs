@@ -22,6 +22,7 @@ pub(crate) async fn me(
         .store
         .list_credentials(&pid, &user.user_id, None)
         .await?;
+    let mut workflows = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut integrations = Map::new();
     for integration in app.integrations.iter() {
         let mine: Vec<_> = all
@@ -43,6 +44,7 @@ pub(crate) async fn me(
                     .iter()
                     .map(|c| credential_json(c, Some(integration), &[]))
                     .collect::<Vec<_>>(),
+                "configuredWorkflows": workflows.remove(&integration.slug).unwrap_or_default(),
             }),
         );
     }

@@ -125,6 +125,10 @@ struct Serve {
     /// Refuse user tokens without an `aud` claim (one naming another project is always refused).
     #[arg(long, env = "PARAGON_LOCAL_REQUIRE_AUDIENCE", value_parser = clap::builder::BoolishValueParser::new(), default_value = "false", num_args = 0..=1, default_missing_value = "true")]
     require_audience: bool,
+    /// How long a replica holds a workflow run without renewing its lease, in seconds: after a
+    /// crash, the run resumes elsewhere (or after a restart) this long after the last renewal.
+    #[arg(long, env = "PARAGON_LOCAL_WORKFLOW_LEASE", default_value_t = 30)]
+    workflow_lease: u64,
 }
 
 fn read(path: &Path, what: &str) -> Result<String, String> {
@@ -174,7 +178,8 @@ async fn serve(args: Serve) -> Result<(), String> {
         .previous_encryption_keys(args.store.previous_keys()?)
         .dev(args.dev)
         .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)))
-        .require_audience(args.require_audience);
+        .require_audience(args.require_audience)
+        .workflow_lease(Duration::from_secs(args.workflow_lease.max(1)));
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
     }

@@ -109,7 +109,7 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(&str, &str); 2] = match backend {
+    let sql: [(&str, &str); 3] = match backend {
         Backend::Sqlite => [
             (
                 "init",
@@ -118,6 +118,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "oauth states expiry",
                 include_str!("../../migrations/sqlite/0002_oauth_states_expiry.sql"),
+            ),
+            (
+                "workflows",
+                include_str!("../../migrations/sqlite/0003_workflows.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -128,6 +132,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "oauth states expiry",
                 include_str!("../../migrations/postgres/0002_oauth_states_expiry.sql"),
+            ),
+            (
+                "workflows",
+                include_str!("../../migrations/postgres/0003_workflows.sql"),
             ),
         ],
     };
@@ -260,6 +268,11 @@ impl Store {
             cache,
             _listener: listener,
         })
+    }
+
+    /// The connection pool, for the workflow engine's own tables (`crate::workflows::store`).
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// The user's credentials, from the cache when read recently enough.

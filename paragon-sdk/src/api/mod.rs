@@ -8,6 +8,7 @@ mod actionkit;
 mod credentials;
 mod events;
 mod integrations;
+mod task_history;
 mod users;
 mod workflows;
 
@@ -15,7 +16,8 @@ pub use actionkit::{Tool, ToolFunction, Tools};
 pub use credentials::{Configuration, Credential, CredentialStatus, NewCredential};
 pub use events::FieldOptionsRequest;
 pub use integrations::{CustomIntegration, OAuthOptions, ProjectIntegration, TestOutcome};
-pub use users::{IntegrationState, User};
+pub use task_history::{ExecutionQuery, StepExecution, WorkflowExecution};
+pub use users::{ConfiguredWorkflow, IntegrationState, User};
 pub use workflows::WorkflowOutcome;
 
 use http::Method;

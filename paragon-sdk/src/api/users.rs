@@ -51,6 +51,25 @@ pub struct IntegrationState {
     /// Every connected account.
     #[serde(default, deserialize_with = "null_default")]
     pub all_credentials: Vec<Credential>,
+    /// The integration's workflows for this user, by workflow id.
+    #[serde(default, deserialize_with = "null_default")]
+    pub configured_workflows: BTreeMap<String, ConfiguredWorkflow>,
+}
+
+/// A workflow's state for the user.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ConfiguredWorkflow {
+    /// Whether it runs for the user.
+    #[serde(default, deserialize_with = "null_default")]
+    pub enabled: bool,
+    /// Its display name, when the server says.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Whether the portal hides it.
+    #[serde(default, deserialize_with = "null_default")]
+    pub hidden: bool,
 }
 
 impl Paragon {

@@ -1,0 +1,243 @@
+//! What starts runs: app events, request triggers, new credentials, and the enablement rules
+//! they share; `/sdk/me`'s workflow state.
+
+use super::Loaded;
+use super::engine;
+use super::store::{self, NewRun};
+use crate::error::ApiError;
+use crate::state::{AppState, Shared};
+use crate::store::{Credential, StoreError, new_id, now_ms};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use paragon_manifest::workflow::Trigger;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Whether `wf` runs for a user, given their explicit choices.
+fn enabled(w: &Loaded, states: &[(String, bool)]) -> bool {
+    states
+        .iter()
+        .find(|(id, _)| *id == w.id)
+        .map_or(w.wf.default_enabled(), |(_, on)| *on)
+}
+
+/// Records one run per workflow (one transaction), then starts them here.
+async fn start(
+    app: &Shared,
+    user_id: &str,
+    workflows: &[&Arc<Loaded>],
+    trigger_kind: &str,
+    input: &Value,
+) -> Result<Vec<String>, StoreError> {
+    if workflows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let runs: Vec<NewRun<'_>> = workflows
+        .iter()
+        .map(|w| NewRun {
+            id: new_id(),
+            project_id: &app.project_id,
+            user_id,
+            workflow_id: &w.id,
+            trigger_kind,
+            input,
+            replay_of: None,
+        })
+        .collect();
+    let lease_until = now_ms() + app.workflows.config.lease.as_millis() as i64;
+    store::insert_runs(&app.store, &runs, &app.workflows.owner, lease_until).await?;
+    let ids: Vec<String> = runs.into_iter().map(|r| r.id).collect();
+    for id in &ids {
+        engine::spawn(app, id.clone());
+    }
+    Ok(ids)
+}
+
+/// `POST /sdk/events/trigger`: starts every enabled workflow of the user subscribed to
+/// `event`; returns once their runs are recorded.
+pub(crate) async fn app_event(
+    app: &Shared,
+    user_id: &str,
+    event: &str,
+    payload: &Value,
+) -> Result<Vec<String>, ApiError> {
+    let subscribed: Vec<&Arc<Loaded>> = app
+        .workflows
+        .workflows
+        .iter()
+        .filter(|w| matches!(w.wf.trigger(), Trigger::AppEvent { event: e } if e == event))
+        .collect();
+    if subscribed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let states = store::user_states(&app.store, &app.project_id, user_id).await?;
+    let chosen: Vec<&Arc<Loaded>> = subscribed
+        .into_iter()
+        .filter(|w| enabled(w, &states))
+        .collect();
+    Ok(start(
+        app,
+        user_id,
+        &chosen,
+        "app_event",
+        &json!({ "body": payload }),
+    )
+    .await?)
+}
+
+/// A new credential: records runs of the integration's Integration Enabled workflows for its
+/// user, unleased, so the next poll of any replica's worker starts them.
+pub(crate) async fn credential_created(app: &AppState, c: &Credential) {
+    let wanted: Vec<&Arc<Loaded>> = app
+        .workflows
+        .workflows
+        .iter()
+        .filter(|w| {
+            w.wf.integration() == c.integration && *w.wf.trigger() == Trigger::IntegrationEnabled
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let input = json!({ "body": { "credentialId": c.id, "integration": c.integration, "providerId": c.provider_id } });
+    let result = async {
+        let states = store::user_states(&app.store, &app.project_id, &c.user_id).await?;
+        let chosen: Vec<&Arc<Loaded>> =
+            wanted.into_iter().filter(|w| enabled(w, &states)).collect();
+        let runs: Vec<NewRun<'_>> = chosen
+            .iter()
+            .map(|w| NewRun {
+                id: new_id(),
+                project_id: &app.project_id,
+                user_id: &c.user_id,
+                workflow_id: &w.id,
+                trigger_kind: "integration_enabled",
+                input: &input,
+                replay_of: None,
+            })
+            .collect();
+        store::insert_runs(&app.store, &runs, "", 0).await
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::error!(error = %e, "cannot start Integration Enabled workflows");
+    }
+}
+
+/// Headers a workflow may read: never the caller's credentials.
+fn visible_headers(headers: &HeaderMap) -> Map<String, Value> {
+    headers
+        .iter()
+        .filter(|(n, _)| {
+            !matches!(
+                n.as_str(),
+                "authorization" | "cookie" | "proxy-authorization"
+            ) && !n.as_str().starts_with("x-paragon-")
+        })
+        .filter_map(|(n, v)| {
+            Some((
+                n.as_str().to_owned(),
+                Value::String(v.to_str().ok()?.to_owned()),
+            ))
+        })
+        .collect()
+}
+
+/// `POST /sdk/triggers/{workflowId}`: the Response step's answer, or 202 at once when the
+/// workflow has none.
+pub(crate) async fn request(
+    app: &Shared,
+    user_id: &str,
+    workflow_id: &str,
+    query: BTreeMap<String, String>,
+    headers: &HeaderMap,
+    body: Value,
+) -> Result<Response, ApiError> {
+    let w = app.workflows.find(workflow_id).cloned().ok_or_else(|| {
+        ApiError::not_found(format!("no workflow {workflow_id:?} on this server"))
+    })?;
+    if *w.wf.trigger() != Trigger::Request {
+        return Err(ApiError::bad_request(format!(
+            "workflow {workflow_id:?} ({}) is started by a `{}` trigger, not by requests",
+            w.wf.name(),
+            w.wf.trigger().type_name()
+        )));
+    }
+    let states = store::user_states(&app.store, &app.project_id, user_id).await?;
+    if !enabled(&w, &states) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "workflow_disabled",
+            format!(
+                "workflow {workflow_id:?} ({}) is disabled for this user: enable it with POST /sdk/workflows/{workflow_id}",
+                w.wf.name()
+            ),
+        ));
+    }
+    let input = json!({ "body": body, "query": query, "headers": visible_headers(headers) });
+    let id = new_id();
+    // Registered before the run starts, so a fast Response step is never missed.
+    let answer = w.wf.has_response().then(|| app.workflows.wait_for(&id));
+    let run = NewRun {
+        id: id.clone(),
+        project_id: &app.project_id,
+        user_id,
+        workflow_id: &w.id,
+        trigger_kind: "request",
+        input: &input,
+        replay_of: None,
+    };
+    let lease_until = now_ms() + app.workflows.config.lease.as_millis() as i64;
+    store::insert_runs(&app.store, &[run], &app.workflows.owner, lease_until).await?;
+    engine::spawn(app, id.clone());
+    let Some(answer) = answer else {
+        return Ok((
+            StatusCode::ACCEPTED,
+            axum::Json(json!({ "executionId": id })),
+        )
+            .into_response());
+    };
+    match tokio::time::timeout(app.workflows.config.response_timeout, answer).await {
+        Ok(Ok(Ok(out))) => {
+            let status = out
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| StatusCode::from_u16(s as u16).ok())
+                .unwrap_or(StatusCode::OK);
+            let body = out.get("body").cloned().unwrap_or(Value::Null);
+            Ok((status, axum::Json(body)).into_response())
+        }
+        Ok(Ok(Err(why))) => {
+            Err(
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "workflow_failed", why)
+                    .with_meta(json!({ "executionId": id })),
+            )
+        }
+        Ok(Err(_)) | Err(_) => Err(ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "workflow_timeout",
+            format!(
+                "the workflow did not reach its Response step within {:?}; it goes on running",
+                app.workflows.config.response_timeout
+            ),
+        )
+        .with_meta(json!({ "executionId": id }))),
+    }
+}
+
+/// `/sdk/me`'s workflow state: per integration slug, `{workflowId: {enabled, settings}}`.
+pub(crate) async fn me_state(
+    app: &Shared,
+    user_id: &str,
+) -> Result<BTreeMap<String, Map<String, Value>>, ApiError> {
+    let states = store::user_states(&app.store, &app.project_id, user_id).await?;
+    let mut out: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    for w in &app.workflows.workflows {
+        out.entry(w.wf.integration().to_owned()).or_default().insert(
+            w.id.clone(),
+            json!({ "enabled": enabled(w, &states), "name": w.wf.name(), "hidden": w.wf.hidden() }),
+        );
+    }
+    Ok(out)
+}
