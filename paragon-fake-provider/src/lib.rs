@@ -20,6 +20,7 @@
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
 //!   [`RunningProvider::delay_next`], [`RunningProvider::fail_next_token_requests`],
+//!   [`RunningProvider::delay_next_token_responses`],
 //!   [`RunningProvider::revoke_access_tokens`], [`RunningProvider::revoke_refresh_tokens`].
 //! - **Stats** for assertions: [`RunningProvider::stats`].
 //!
@@ -358,6 +359,16 @@ impl RunningProvider {
         self.state
             .lock()
             .planned_delays
+            .extend(std::iter::repeat_n(delay, n));
+    }
+
+    /// Delays the answers of the next `n` token requests by `delay`. The grant is processed
+    /// first (codes consumed, refresh tokens rotated), so a client that stops waiting has lost
+    /// the new tokens, as with a real provider whose answer is slow.
+    pub fn delay_next_token_responses(&self, n: usize, delay: Duration) {
+        self.state
+            .lock()
+            .planned_token_delays
             .extend(std::iter::repeat_n(delay, n));
     }
 

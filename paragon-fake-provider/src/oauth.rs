@@ -396,6 +396,12 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let result = params
         .map_err(|message| oauth_error("invalid_request", message))
         .and_then(|params| exchange(&state, &headers, &params));
+    // Tokens are issued (and a refresh token rotated) before the delay, like a provider whose
+    // answer is slow to arrive: a client that gives up meanwhile has still consumed its grant.
+    let planned_delay = state.lock().planned_token_delays.pop_front();
+    if let Some(delay) = planned_delay {
+        tokio::time::sleep(delay).await;
+    }
     match result {
         Ok(response) => response,
         Err(error) => {

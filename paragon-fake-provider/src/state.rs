@@ -75,6 +75,8 @@ pub(crate) struct Inner {
     pub(crate) planned_failures: VecDeque<StatusCode>,
     pub(crate) planned_token_failures: VecDeque<StatusCode>,
     pub(crate) planned_delays: VecDeque<Duration>,
+    /// Delays applied to token responses after the grant was processed.
+    pub(crate) planned_token_delays: VecDeque<Duration>,
     pub(crate) stats: Stats,
 }
 

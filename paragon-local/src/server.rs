@@ -302,17 +302,18 @@ impl LocalServerBuilder {
             out.copy_from_slice(&tag.as_ref()[..32]);
             out
         };
+        let secrets = SecretsLookup {
+            explicit: self.secrets,
+            process_env: self.process_env,
+        };
         let state: Shared = Arc::new(AppState {
             project_id: project_id.clone(),
             key: key.clone(),
             store: store.clone(),
             integrations,
-            secrets: SecretsLookup {
-                explicit: self.secrets,
-                process_env: self.process_env,
-            },
+            refresher: Refresher::new(store.clone(), http.clone(), secrets.clone()),
+            secrets,
             http,
-            refresher: Refresher::default(),
             public_url,
             limits: Limits {
                 max_request_body: self.max_request_body,
