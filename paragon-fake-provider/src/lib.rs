@@ -120,6 +120,7 @@ impl FakeProvider {
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
+                advertised_expires_in: None,
                 code_ttl: Duration::from_secs(60),
                 rotate_refresh_tokens: true,
                 auto_approve: false,
@@ -223,6 +224,13 @@ impl FakeProviderBuilder {
     /// already expired.
     pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
         self.config.access_token_ttl = ttl;
+        self
+    }
+
+    /// Makes token answers claim `expires_in = secs` whatever the tokens' real lifetime, to
+    /// test clients against absurd values (`u64::MAX`, 10^12 s).
+    pub fn advertise_expires_in(mut self, secs: u64) -> Self {
+        self.config.advertised_expires_in = Some(secs);
         self
     }
 

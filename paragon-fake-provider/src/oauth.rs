@@ -674,7 +674,10 @@ fn token_response(
     let mut body = json!({
         "access_token": access_token,
         "token_type": "bearer",
-        "expires_in": ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0),
+        "expires_in": state
+            .config
+            .advertised_expires_in
+            .unwrap_or(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)),
         "scope": scope,
         "instance_url": state.base_url,
     });

@@ -26,13 +26,30 @@ use paragon_manifest::{Auth, Secrets};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Refresh this long before the provider's expiry (at most).
 const SKEW_MS: i64 = 60_000;
 /// How long a replica may hold the refresh lease.
 const LEASE_MS: i64 = 30_000;
+
+/// The wait after a token endpoint's first transient failure; it doubles with each further
+/// one, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// At most one refresh per credential in this window is driven by a provider 401: a provider
+/// that answers 401 for another reason (a missing scope, a deleted resource) must not cost a
+/// token grant per call.
+const WINDOW_401: Duration = Duration::from_secs(30);
+/// Entries kept in the per-credential maps before old ones are pruned.
+const MAX_TRACKED: usize = 10_000;
+
+/// A credential whose token endpoint failed transiently: no new attempt before `until`.
+struct Backoff {
+    failures: u32,
+    until: Instant,
+}
 
 /// What a refresh ends with: the usable credential, or why there is none.
 type Outcome = Result<Credential, ApiError>;
@@ -49,6 +66,9 @@ pub(crate) struct Refresher {
     flights: Mutex<HashMap<FlightKey, Flight>>,
     /// One token request at a time per credential in this process, whatever the flight.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    backoff: Mutex<HashMap<String, Backoff>>,
+    /// When each credential last had a refresh driven by a provider 401.
+    after_401: Mutex<HashMap<String, Instant>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -144,6 +164,8 @@ impl Refresher {
             secrets,
             flights: Mutex::default(),
             locks: Mutex::default(),
+            backoff: Mutex::default(),
+            after_401: Mutex::default(),
         })
     }
 
@@ -243,6 +265,9 @@ impl Refresher {
             if !needs_refresh(&current, failed_token) {
                 return Ok(current);
             }
+            if let Some(held_back) = self.hold_back(&current, failed_token) {
+                return held_back;
+            }
             if self
                 .store
                 .try_lease(&current.id, now_ms() + LEASE_MS)
@@ -296,16 +321,32 @@ impl Refresher {
             (_, None) => return (Ok(current.clone()), false),
         };
         let capture = integration.manifest.auth().capture();
-        match request_token(&self.http, &endpoint, grant, capture).await {
+        let answer = request_token(&self.http, &endpoint, grant, capture).await;
+        // Only a refresh that worked counts against the 401 budget: after a failed one the
+        // backoff decides.
+        if failed_token.is_some() && answer.is_ok() {
+            self.note_401_refresh(&current.id);
+        }
+        if !matches!(answer, Err(TokenError::Unavailable(_))) {
+            lock(&self.backoff).remove(&current.id);
+        }
+        match answer {
             Ok(tokens) => self.store_tokens(&current, tokens).await,
             Err(TokenError::Rejected(reason)) => self.invalidate(&current, reason).await,
-            Err(e @ TokenError::Unavailable(_)) => (
-                Err(ApiError::integration(
-                    StatusCode::BAD_GATEWAY,
-                    e.to_string(),
-                )),
-                false,
-            ),
+            Err(e @ TokenError::Unavailable(_)) => {
+                let wait = self.back_off(&current.id);
+                tracing::warn!(credential = %current.id, error = %e, retry_in = ?wait, "token refresh failed; will retry");
+                if still_usable(&current, failed_token) {
+                    return (Ok(current), false);
+                }
+                (
+                    Err(ApiError::integration(
+                        StatusCode::BAD_GATEWAY,
+                        e.to_string(),
+                    )),
+                    false,
+                )
+            }
         }
     }
 
@@ -352,6 +393,71 @@ impl Refresher {
             Err(e) => (Err(e.into()), false),
         }
     }
+}
+
+impl Refresher {
+    /// Why not to ask for a token now, if there is a reason: a 401-driven refresh of this
+    /// credential happened within [`WINDOW_401`] (the caller gets the provider's 401), or the
+    /// token endpoint is backing off (the current token is used while it lasts).
+    fn hold_back(&self, current: &Credential, failed_token: Option<&str>) -> Option<Outcome> {
+        if failed_token.is_some() {
+            let last = lock(&self.after_401).get(&current.id).copied();
+            if last.is_some_and(|at| at.elapsed() < WINDOW_401) {
+                return Some(Ok(current.clone()));
+            }
+        }
+        let until = lock(&self.backoff).get(&current.id).map(|b| b.until)?;
+        let wait = until.checked_duration_since(Instant::now())?;
+        if still_usable(current, failed_token) {
+            return Some(Ok(current.clone()));
+        }
+        Some(Err(ApiError::integration(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the provider's token endpoint failed for the credential {}; the next attempt \
+                 is in {} ms",
+                current.id,
+                wait.as_millis()
+            ),
+        )))
+    }
+
+    fn note_401_refresh(&self, id: &str) {
+        let mut map = lock(&self.after_401);
+        if map.len() >= MAX_TRACKED {
+            map.retain(|_, at| at.elapsed() < WINDOW_401);
+        }
+        map.insert(id.to_string(), Instant::now());
+    }
+
+    /// Records a transient failure and returns how long to wait before the next attempt.
+    fn back_off(&self, id: &str) -> Duration {
+        let mut map = lock(&self.backoff);
+        if map.len() >= MAX_TRACKED {
+            let now = Instant::now();
+            map.retain(|_, b| b.until > now);
+        }
+        let failures = map.get(id).map_or(0, |b| b.failures).saturating_add(1);
+        let wait = FIRST_BACKOFF
+            .saturating_mul(1 << failures.saturating_sub(1).min(16))
+            .min(MAX_BACKOFF);
+        map.insert(
+            id.to_string(),
+            Backoff {
+                failures,
+                until: Instant::now() + wait,
+            },
+        );
+        wait
+    }
+}
+
+/// Whether the stored access token can still serve a caller that was renewing it ahead of
+/// expiry (not one whose token the provider just refused).
+fn still_usable(c: &Credential, failed_token: Option<&str>) -> bool {
+    failed_token.is_none()
+        && c.secret.access_token.is_some()
+        && c.expires_at.is_some_and(|at| at > now_ms())
 }
 
 /// The error for a refresh task that ended without a result (it panicked).
