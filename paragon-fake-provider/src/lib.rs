@@ -20,6 +20,7 @@
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
 //!   [`RunningProvider::delay_next`], [`RunningProvider::fail_next_token_requests`],
+//!   [`RunningProvider::delay_next_token_responses`],
 //!   [`RunningProvider::revoke_access_tokens`], [`RunningProvider::revoke_refresh_tokens`].
 //! - **Stats** for assertions: [`RunningProvider::stats`].
 //!
@@ -119,6 +120,7 @@ impl FakeProvider {
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
+                advertised_expires_in: None,
                 code_ttl: Duration::from_secs(60),
                 rotate_refresh_tokens: true,
                 auto_approve: false,
@@ -222,6 +224,13 @@ impl FakeProviderBuilder {
     /// already expired.
     pub fn access_token_ttl(mut self, ttl: Duration) -> Self {
         self.config.access_token_ttl = ttl;
+        self
+    }
+
+    /// Makes token answers claim `expires_in = secs` whatever the tokens' real lifetime, to
+    /// test clients against absurd values (`u64::MAX`, 10^12 s).
+    pub fn advertise_expires_in(mut self, secs: u64) -> Self {
+        self.config.advertised_expires_in = Some(secs);
         self
     }
 
@@ -358,6 +367,16 @@ impl RunningProvider {
         self.state
             .lock()
             .planned_delays
+            .extend(std::iter::repeat_n(delay, n));
+    }
+
+    /// Delays the answers of the next `n` token requests by `delay`. The grant is processed
+    /// first (codes consumed, refresh tokens rotated), so a client that stops waiting has lost
+    /// the new tokens, as with a real provider whose answer is slow.
+    pub fn delay_next_token_responses(&self, n: usize, delay: Duration) {
+        self.state
+            .lock()
+            .planned_token_delays
             .extend(std::iter::repeat_n(delay, n));
     }
 

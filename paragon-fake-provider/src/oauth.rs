@@ -396,6 +396,12 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     let result = params
         .map_err(|message| oauth_error("invalid_request", message))
         .and_then(|params| exchange(&state, &headers, &params));
+    // Tokens are issued (and a refresh token rotated) before the delay, like a provider whose
+    // answer is slow to arrive: a client that gives up meanwhile has still consumed its grant.
+    let planned_delay = state.lock().planned_token_delays.pop_front();
+    if let Some(delay) = planned_delay {
+        tokio::time::sleep(delay).await;
+    }
     match result {
         Ok(response) => response,
         Err(error) => {
@@ -668,7 +674,10 @@ fn token_response(
     let mut body = json!({
         "access_token": access_token,
         "token_type": "bearer",
-        "expires_in": ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0),
+        "expires_in": state
+            .config
+            .advertised_expires_in
+            .unwrap_or(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)),
         "scope": scope,
         "instance_url": state.base_url,
     });

@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) api_keys: Vec<Secret>,
     pub(crate) scopes: Vec<String>,
     pub(crate) access_token_ttl: Duration,
+    /// The `expires_in` token answers claim instead of the real lifetime.
+    pub(crate) advertised_expires_in: Option<u64>,
     pub(crate) code_ttl: Duration,
     pub(crate) rotate_refresh_tokens: bool,
     pub(crate) auto_approve: bool,
@@ -75,6 +77,8 @@ pub(crate) struct Inner {
     pub(crate) planned_failures: VecDeque<StatusCode>,
     pub(crate) planned_token_failures: VecDeque<StatusCode>,
     pub(crate) planned_delays: VecDeque<Duration>,
+    /// Delays applied to token responses after the grant was processed.
+    pub(crate) planned_token_delays: VecDeque<Duration>,
     pub(crate) stats: Stats,
 }
 

@@ -127,6 +127,7 @@ mod oauth;
 mod portal;
 mod proxy;
 mod refresh;
+mod secrets;
 mod server;
 mod state;
 mod store;

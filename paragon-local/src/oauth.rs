@@ -16,10 +16,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::store::now_ms;
 use crate::upstream::Upstream;
 use bytes::Bytes;
+use http::StatusCode;
 
 /// Every extra field of a token response, so the manifest's `capture` list can pick some.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -88,10 +91,12 @@ pub(crate) struct Tokens {
 /// Why a token request failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum TokenError {
-    /// The provider answered with an OAuth error (e.g. `invalid_grant`): retrying won't help.
+    /// The provider refused the grant for good (`invalid_grant`, `invalid_client`,
+    /// `unauthorized_client` with 400 or 401): retrying won't help.
     #[error("the provider refused the token request: {0}")]
     Rejected(String),
-    /// The provider could not be reached or answered garbage: may work later.
+    /// The provider could not be reached, failed, asked to retry or answered garbage: may
+    /// work later.
     #[error("the token request failed: {0}")]
     Unavailable(String),
 }
@@ -117,9 +122,17 @@ pub(crate) async fn request_token(
         })
         .set_token_uri(oauth2::TokenUrl::from_url(endpoint.url.clone()));
     let owned = http.clone();
+    // The answer's status decides whether an OAuth error is final; `oauth2` does not keep it.
+    let status = Arc::new(Mutex::new(None));
+    let seen = status.clone();
     let call = move |request: oauth2::HttpRequest| {
         let http = owned.clone();
-        async move { send(&http, request).await }
+        let seen = seen.clone();
+        async move {
+            let answer = send(&http, request).await?;
+            *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.status());
+            Ok::<_, HttpError>(answer)
+        }
     };
     let result = match grant {
         Grant::Code {
@@ -157,21 +170,8 @@ pub(crate) async fn request_token(
             req.request_async(&call).await
         }
     };
-    let response = result.map_err(|e| match e {
-        oauth2::RequestTokenError::ServerResponse(r) => {
-            let mut msg = r.error().to_string();
-            if let Some(d) = r.error_description() {
-                msg.push_str(": ");
-                msg.push_str(d);
-            }
-            TokenError::Rejected(msg)
-        }
-        oauth2::RequestTokenError::Request(e) => TokenError::Unavailable(e.to_string()),
-        oauth2::RequestTokenError::Parse(e, _) => {
-            TokenError::Unavailable(format!("unreadable token response: {e}"))
-        }
-        oauth2::RequestTokenError::Other(e) => TokenError::Unavailable(e),
-    })?;
+    let status = *status.lock().unwrap_or_else(|e| e.into_inner());
+    let response = result.map_err(|e| classify(e, status))?;
     let mut captured = BTreeMap::new();
     for name in capture {
         if let Some(v) = response.extra_fields().fields.get(name) {
@@ -186,11 +186,56 @@ pub(crate) async fn request_token(
     Ok(Tokens {
         access_token: response.access_token().secret().clone(),
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-        expires_at: response
-            .expires_in()
-            .map(|d| now_ms() + d.as_millis() as i64),
+        expires_at: response.expires_in().map(expiry),
         captured,
     })
+}
+
+/// The longest access-token lifetime believed: a provider's `expires_in` beyond a year (or one
+/// that would overflow) is taken as a year, so the expiry stays a formattable date and the
+/// token is renewed at least yearly.
+const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The expiry (ms since the epoch) of a token that lives `expires_in`, saturated and capped.
+fn expiry(expires_in: Duration) -> i64 {
+    let ms = i64::try_from(expires_in.min(MAX_LIFETIME).as_millis()).unwrap_or(i64::MAX);
+    now_ms().saturating_add(ms)
+}
+
+/// OAuth errors after which the grant is dead for good (RFC 6749 §5.2), when answered with
+/// 400 or 401. Anything else (`temporarily_unavailable`, `server_error`, a 5xx, an unreadable
+/// answer) may pass and is retried later.
+const FINAL_ERRORS: [&str; 3] = ["invalid_grant", "invalid_client", "unauthorized_client"];
+
+fn classify(
+    e: oauth2::RequestTokenError<HttpError, BasicErrorResponse>,
+    status: Option<StatusCode>,
+) -> TokenError {
+    match e {
+        oauth2::RequestTokenError::ServerResponse(r) => {
+            let code = r.error().to_string();
+            let mut msg = code.clone();
+            if let Some(d) = r.error_description() {
+                msg.push_str(": ");
+                msg.push_str(d);
+            }
+            let final_status = matches!(
+                status,
+                Some(StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED)
+            );
+            if final_status && FINAL_ERRORS.contains(&code.as_str()) {
+                TokenError::Rejected(msg)
+            } else {
+                let status = status.map_or(String::new(), |s| format!(" ({s})"));
+                TokenError::Unavailable(format!("the provider answered {msg}{status}"))
+            }
+        }
+        oauth2::RequestTokenError::Request(e) => TokenError::Unavailable(e.to_string()),
+        oauth2::RequestTokenError::Parse(e, _) => {
+            TokenError::Unavailable(format!("unreadable token response: {e}"))
+        }
+        oauth2::RequestTokenError::Other(e) => TokenError::Unavailable(e),
+    }
 }
 
 async fn send(

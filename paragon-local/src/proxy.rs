@@ -118,12 +118,14 @@ pub(crate) async fn send_authorized(
     c: Credential,
     out: &Outgoing,
 ) -> Result<Answer, ApiError> {
-    let c = app.fresh(integration, c, None).await?;
+    // The refresher's tasks outlive this call, so they hold the integration by `Arc`.
+    let shared = app.integration(&integration.slug)?;
+    let c = app.refresher.fresh(shared, c, None).await?;
     let answer = send_once(app, integration, &c, out).await?;
     let renewable = integration.manifest.auth().has_access_token();
     if answer.status == StatusCode::UNAUTHORIZED && renewable {
         let failed = c.secret.access_token.clone();
-        let c2 = app.fresh(integration, c, failed.as_deref()).await?;
+        let c2 = app.refresher.fresh(shared, c, failed.as_deref()).await?;
         if c2.secret.access_token != failed {
             return send_once(app, integration, &c2, out).await;
         }

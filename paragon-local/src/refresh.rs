@@ -1,46 +1,90 @@
 //! Keeping access tokens fresh: ahead of expiry and once after a provider 401, single-flight
 //! per credential.
 //!
+//! The [`Refresher`] has its own collaborators (the store, the upstream client, the secrets),
+//! not the server's whole state. A refresh runs in a task owned by its single-flight entry, not
+//! in the caller's future: a caller that disconnects mid-refresh cannot drop the token request
+//! after the provider has rotated the refresh token, so the new tokens are always stored.
+//! Every caller waiting on the same credential (and the same failed token) shares the task's
+//! result.
+//!
 //! In one process a `tokio` mutex per credential id serializes refreshes; across replicas a
 //! lease column in the store does. Whoever holds both re-reads the credential first, so N
 //! concurrent callers on an expired token cause exactly one token request; the others find the
 //! refreshed token on their re-read. The new tokens (including a rotated refresh token) are
-//! committed with a compare-and-swap on the credential's version before anyone uses them.
+//! committed with a compare-and-swap on the credential's version before anyone uses them, and
+//! the lease is released on every path that did not write.
 
 use crate::error::ApiError;
 use crate::integration::Integration;
-use crate::oauth::{Grant, TokenEndpoint, TokenError, request_token};
-use crate::state::AppState;
-use crate::store::{Credential, Status, now_ms};
+use crate::oauth::{Grant, TokenEndpoint, TokenError, Tokens, request_token};
+use crate::secrets::SecretsLookup;
+use crate::store::{Credential, Status, Store, now_ms};
+use crate::upstream::Upstream;
 use axum::http::StatusCode;
-use paragon_manifest::Auth;
+use paragon_manifest::{Auth, Secrets};
 use serde_json::json;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
 
 /// Refresh this long before the provider's expiry (at most).
 const SKEW_MS: i64 = 60_000;
 /// How long a replica may hold the refresh lease.
 const LEASE_MS: i64 = 30_000;
 
-#[derive(Default)]
-pub(crate) struct Refresher {
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+/// The wait after a token endpoint's first transient failure; it doubles with each further
+/// one, up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_secs(1);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// At most one refresh per credential in this window is driven by a provider 401: a provider
+/// that answers 401 for another reason (a missing scope, a deleted resource) must not cost a
+/// token grant per call.
+const WINDOW_401: Duration = Duration::from_secs(30);
+/// Entries kept in the per-credential maps before old ones are pruned.
+const MAX_TRACKED: usize = 10_000;
+
+/// A credential whose token endpoint failed transiently: no new attempt before `until`.
+struct Backoff {
+    failures: u32,
+    until: Instant,
 }
 
-impl Refresher {
-    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-        map.entry(id.to_string()).or_default().clone()
-    }
+/// What a refresh ends with: the usable credential, or why there is none.
+type Outcome = Result<Credential, ApiError>;
+/// A refresh under way: `None` until its task has finished.
+type Flight = watch::Receiver<Option<Outcome>>;
+/// A flight is shared by the callers on one credential that failed with the same token.
+type FlightKey = (String, Option<String>);
 
-    fn forget(&self, id: &str, lock: Arc<tokio::sync::Mutex<()>>) {
-        let mut map = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-        // Ours and the map's: nobody else waits, so the entry can go.
-        if Arc::strong_count(&lock) <= 2 {
-            map.remove(id);
-        }
+/// Renews access tokens; shared by every request (`Arc`), since its tasks outlive callers.
+pub(crate) struct Refresher {
+    store: Store,
+    http: Upstream,
+    secrets: SecretsLookup,
+    flights: Mutex<HashMap<FlightKey, Flight>>,
+    /// One token request at a time per credential in this process, whatever the flight.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    backoff: Mutex<HashMap<String, Backoff>>,
+    /// When each credential last had a refresh driven by a provider 401.
+    after_401: Mutex<HashMap<String, Instant>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes a flight's entry when its task ends, even by a panic, so no caller joins a flight
+/// that will never land.
+struct Landing {
+    refresher: Arc<Refresher>,
+    key: FlightKey,
+}
+
+impl Drop for Landing {
+    fn drop(&mut self) {
+        lock(&self.refresher.flights).remove(&self.key);
     }
 }
 
@@ -80,13 +124,13 @@ fn can_refresh(integration: &Integration, c: &Credential) -> bool {
     }
 }
 
-/// The token endpoint and grant for renewing `c`'s access token.
+/// The token endpoint for renewing `c`'s access token.
 pub(crate) fn renewal_endpoint(
-    app: &AppState,
+    secrets: &dyn Secrets,
     integration: &Integration,
     c: &Credential,
 ) -> Result<TokenEndpoint, ApiError> {
-    let ctx = integration.context(&app.secrets, &c.secret, None);
+    let ctx = integration.context(secrets, &c.secret, None);
     let render =
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
     match integration.manifest.auth() {
@@ -110,45 +154,110 @@ pub(crate) fn renewal_endpoint(
     }
 }
 
-impl AppState {
+impl Refresher {
+    /// A refresher writing to `store`, asking providers through `http`, rendering token
+    /// endpoints with `secrets`.
+    pub(crate) fn new(store: Store, http: Upstream, secrets: SecretsLookup) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            http,
+            secrets,
+            flights: Mutex::default(),
+            locks: Mutex::default(),
+            backoff: Mutex::default(),
+            after_401: Mutex::default(),
+        })
+    }
+
     /// Returns `c` with a usable access token: renewed if it expires within a minute, or if
     /// `failed_token` (the token the provider just refused) is still the stored one.
     pub(crate) async fn fresh(
-        &self,
-        integration: &Integration,
+        self: &Arc<Self>,
+        integration: &Arc<Integration>,
         c: Credential,
         failed_token: Option<&str>,
-    ) -> Result<Credential, ApiError> {
+    ) -> Outcome {
         if c.status == Status::Invalid {
             return Err(invalid_error(&c));
         }
         if !needs_refresh(&c, failed_token) || !can_refresh(integration, &c) {
             return Ok(c);
         }
-        let lock = self.refresher.lock_for(&c.id);
-        let result = {
-            let _guard = lock.lock().await;
-            self.refresh_locked(integration, &c, failed_token).await
-        };
-        self.refresher.forget(&c.id, lock);
-        result
+        let mut flight = self.join(integration, c, failed_token);
+        let landed = flight.wait_for(Option::is_some).await;
+        match landed {
+            Ok(outcome) => outcome.clone().unwrap_or_else(|| Err(lost())),
+            Err(_) => Err(lost()),
+        }
     }
 
-    async fn reread(&self, c: &Credential) -> Result<Credential, ApiError> {
+    /// The flight renewing `c` for this failed token: the one under way, or a new task.
+    fn join(
+        self: &Arc<Self>,
+        integration: &Arc<Integration>,
+        c: Credential,
+        failed_token: Option<&str>,
+    ) -> Flight {
+        let key: FlightKey = (c.id.clone(), failed_token.map(str::to_string));
+        let mut flights = lock(&self.flights);
+        if let Some(flight) = flights.get(&key) {
+            return flight.clone();
+        }
+        let (done, flight) = watch::channel(None);
+        flights.insert(key.clone(), flight.clone());
+        drop(flights);
+        let landing = Landing {
+            refresher: self.clone(),
+            key,
+        };
+        let integration = integration.clone();
+        tokio::spawn(async move {
+            let this = &landing.refresher;
+            let outcome = this
+                .refresh_serialized(&integration, &c, landing.key.1.as_deref())
+                .await;
+            drop(landing);
+            let _ = done.send(Some(outcome));
+        });
+        flight
+    }
+
+    async fn refresh_serialized(
+        &self,
+        integration: &Integration,
+        c: &Credential,
+        failed_token: Option<&str>,
+    ) -> Outcome {
+        let credential_lock = lock(&self.locks).entry(c.id.clone()).or_default().clone();
+        let outcome = {
+            let _guard = credential_lock.lock().await;
+            self.refresh_locked(integration, c, failed_token).await
+        };
+        let mut locks = lock(&self.locks);
+        // Ours and the map's: nobody else waits, so the entry can go.
+        if Arc::strong_count(&credential_lock) <= 2 {
+            locks.remove(&c.id);
+        }
+        outcome
+    }
+
+    async fn reread(&self, c: &Credential) -> Outcome {
         self.store
             .get_credential(&c.project_id, &c.user_id, &c.id)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("the credential {} was deleted", c.id)))
     }
 
+    /// Takes the store lease (waiting for another replica's refresh), renews, and releases
+    /// the lease unless a write already did.
     async fn refresh_locked(
         &self,
         integration: &Integration,
         c: &Credential,
         failed_token: Option<&str>,
-    ) -> Result<Credential, ApiError> {
+    ) -> Outcome {
         let waited_since = now_ms();
-        let current = loop {
+        loop {
             let current = self.reread(c).await?;
             if current.status == Status::Invalid {
                 return Err(invalid_error(&current));
@@ -156,22 +265,19 @@ impl AppState {
             if !needs_refresh(&current, failed_token) {
                 return Ok(current);
             }
+            if let Some(held_back) = self.hold_back(&current, failed_token) {
+                return held_back;
+            }
             if self
                 .store
                 .try_lease(&current.id, now_ms() + LEASE_MS)
                 .await?
             {
-                // Another replica may have finished between our read and the lease: re-check
-                // under the lease, so a consumed refresh token is never used twice.
-                let current = self.reread(c).await?;
-                if current.status == Status::Invalid || !needs_refresh(&current, failed_token) {
-                    self.store.release_lease(&current.id).await?;
-                    if current.status == Status::Invalid {
-                        return Err(invalid_error(&current));
-                    }
-                    return Ok(current);
+                let (outcome, released) = self.renew_leased(integration, c, failed_token).await;
+                if !released && let Err(e) = self.store.release_lease(&c.id).await {
+                    tracing::warn!(credential = %c.id, error = %e, "could not release the refresh lease; it expires on its own");
                 }
-                break current;
+                return outcome;
             }
             // Another replica is refreshing; its result appears on a re-read.
             if now_ms() - waited_since > LEASE_MS + 5_000 {
@@ -181,64 +287,180 @@ impl AppState {
                 ));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Under the lease: re-checks (another replica may have finished between our read and the
+    /// lease, and a consumed refresh token must never be used twice), asks for tokens and
+    /// stores the answer. The flag says whether a store write released the lease.
+    async fn renew_leased(
+        &self,
+        integration: &Integration,
+        c: &Credential,
+        failed_token: Option<&str>,
+    ) -> (Outcome, bool) {
+        let current = match self.reread(c).await {
+            Ok(current) => current,
+            Err(e) => return (Err(e), false),
         };
-        let endpoint = match renewal_endpoint(self, integration, &current) {
+        if current.status == Status::Invalid {
+            return (Err(invalid_error(&current)), false);
+        }
+        if !needs_refresh(&current, failed_token) {
+            return (Ok(current), false);
+        }
+        let endpoint = match renewal_endpoint(&self.secrets, integration, &current) {
             Ok(e) => e,
-            Err(e) => {
-                self.store.release_lease(&current.id).await?;
-                return Err(e);
-            }
+            Err(e) => return (Err(e), false),
         };
         let grant = match (integration.manifest.auth(), &current.secret.refresh_token) {
             (Auth::ClientCredentials(cc), _) => Grant::ClientCredentials {
                 scopes: cc.scopes(),
             },
             (_, Some(rt)) => Grant::Refresh { refresh_token: rt },
-            (_, None) => {
-                self.store.release_lease(&current.id).await?;
-                return Ok(current);
-            }
+            (_, None) => return (Ok(current.clone()), false),
         };
         let capture = integration.manifest.auth().capture();
-        match request_token(&self.http, &endpoint, grant, capture).await {
-            Ok(tokens) => {
-                let mut secret = current.secret.clone();
-                secret.access_token = Some(tokens.access_token);
-                if let Some(rt) = tokens.refresh_token {
-                    secret.refresh_token = Some(rt);
-                }
-                secret.captured.extend(tokens.captured);
-                if self
-                    .store
-                    .swap_secret(&current, current.version, &secret, tokens.expires_at)
-                    .await?
-                {
-                    tracing::info!(credential = %current.id, "access token renewed");
-                } else {
-                    tracing::warn!(credential = %current.id, "lost a refresh race; using the winner's token");
-                }
-                self.reread(&current).await
-            }
-            Err(TokenError::Rejected(reason)) => {
-                let reason = format!("token refresh failed: {reason}");
-                tracing::warn!(credential = %current.id, %reason, "credential marked INVALID");
-                if !self
-                    .store
-                    .mark_invalid(&current, current.version, &reason)
-                    .await?
-                {
-                    // Someone else wrote it meanwhile (e.g. a reconnect): use theirs.
-                    return self.reread(&current).await;
-                }
-                Err(invalid_error(&self.reread(&current).await?))
-            }
+        let answer = request_token(&self.http, &endpoint, grant, capture).await;
+        // Only a refresh that worked counts against the 401 budget: after a failed one the
+        // backoff decides.
+        if failed_token.is_some() && answer.is_ok() {
+            self.note_401_refresh(&current.id);
+        }
+        if !matches!(answer, Err(TokenError::Unavailable(_))) {
+            lock(&self.backoff).remove(&current.id);
+        }
+        match answer {
+            Ok(tokens) => self.store_tokens(&current, tokens).await,
+            Err(TokenError::Rejected(reason)) => self.invalidate(&current, reason).await,
             Err(e @ TokenError::Unavailable(_)) => {
-                self.store.release_lease(&current.id).await?;
-                Err(ApiError::integration(
-                    StatusCode::BAD_GATEWAY,
-                    e.to_string(),
-                ))
+                let wait = self.back_off(&current.id);
+                tracing::warn!(credential = %current.id, error = %e, retry_in = ?wait, "token refresh failed; will retry");
+                if still_usable(&current, failed_token) {
+                    return (Ok(current), false);
+                }
+                (
+                    Err(ApiError::integration(
+                        StatusCode::BAD_GATEWAY,
+                        e.to_string(),
+                    )),
+                    false,
+                )
             }
         }
     }
+
+    /// Commits the new tokens (compare-and-swap on the version read under the lease).
+    async fn store_tokens(&self, current: &Credential, tokens: Tokens) -> (Outcome, bool) {
+        let mut secret = current.secret.clone();
+        secret.access_token = Some(tokens.access_token);
+        if let Some(rt) = tokens.refresh_token {
+            secret.refresh_token = Some(rt);
+        }
+        secret.captured.extend(tokens.captured);
+        let swapped = self
+            .store
+            .swap_secret(current, current.version, &secret, tokens.expires_at)
+            .await;
+        match swapped {
+            Ok(true) => {
+                tracing::info!(credential = %current.id, "access token renewed");
+                (self.reread(current).await, true)
+            }
+            Ok(false) => {
+                tracing::warn!(credential = %current.id, "lost a refresh race; using the winner's token");
+                (self.reread(current).await, false)
+            }
+            Err(e) => (Err(e.into()), false),
+        }
+    }
+
+    /// Marks the credential INVALID after the provider refused its grant for good.
+    async fn invalidate(&self, current: &Credential, reason: String) -> (Outcome, bool) {
+        let reason = format!("token refresh failed: {reason}");
+        tracing::warn!(credential = %current.id, %reason, "credential marked INVALID");
+        match self
+            .store
+            .mark_invalid(current, current.version, &reason)
+            .await
+        {
+            Ok(true) => match self.reread(current).await {
+                Ok(c) => (Err(invalid_error(&c)), true),
+                Err(e) => (Err(e), true),
+            },
+            // Someone else wrote it meanwhile (e.g. a reconnect): use theirs.
+            Ok(false) => (self.reread(current).await, false),
+            Err(e) => (Err(e.into()), false),
+        }
+    }
+}
+
+impl Refresher {
+    /// Why not to ask for a token now, if there is a reason: a 401-driven refresh of this
+    /// credential happened within [`WINDOW_401`] (the caller gets the provider's 401), or the
+    /// token endpoint is backing off (the current token is used while it lasts).
+    fn hold_back(&self, current: &Credential, failed_token: Option<&str>) -> Option<Outcome> {
+        if failed_token.is_some() {
+            let last = lock(&self.after_401).get(&current.id).copied();
+            if last.is_some_and(|at| at.elapsed() < WINDOW_401) {
+                return Some(Ok(current.clone()));
+            }
+        }
+        let until = lock(&self.backoff).get(&current.id).map(|b| b.until)?;
+        let wait = until.checked_duration_since(Instant::now())?;
+        if still_usable(current, failed_token) {
+            return Some(Ok(current.clone()));
+        }
+        Some(Err(ApiError::integration(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the provider's token endpoint failed for the credential {}; the next attempt \
+                 is in {} ms",
+                current.id,
+                wait.as_millis()
+            ),
+        )))
+    }
+
+    fn note_401_refresh(&self, id: &str) {
+        let mut map = lock(&self.after_401);
+        if map.len() >= MAX_TRACKED {
+            map.retain(|_, at| at.elapsed() < WINDOW_401);
+        }
+        map.insert(id.to_string(), Instant::now());
+    }
+
+    /// Records a transient failure and returns how long to wait before the next attempt.
+    fn back_off(&self, id: &str) -> Duration {
+        let mut map = lock(&self.backoff);
+        if map.len() >= MAX_TRACKED {
+            let now = Instant::now();
+            map.retain(|_, b| b.until > now);
+        }
+        let failures = map.get(id).map_or(0, |b| b.failures).saturating_add(1);
+        let wait = FIRST_BACKOFF
+            .saturating_mul(1 << failures.saturating_sub(1).min(16))
+            .min(MAX_BACKOFF);
+        map.insert(
+            id.to_string(),
+            Backoff {
+                failures,
+                until: Instant::now() + wait,
+            },
+        );
+        wait
+    }
+}
+
+/// Whether the stored access token can still serve a caller that was renewing it ahead of
+/// expiry (not one whose token the provider just refused).
+fn still_usable(c: &Credential, failed_token: Option<&str>) -> bool {
+    failed_token.is_none()
+        && c.secret.access_token.is_some()
+        && c.expires_at.is_some_and(|at| at > now_ms())
+}
+
+/// The error for a refresh task that ended without a result (it panicked).
+fn lost() -> ApiError {
+    ApiError::internal("the token refresh ended without a result")
 }

@@ -390,17 +390,18 @@ impl LocalServerBuilder {
             out.copy_from_slice(&tag.as_ref()[..32]);
             out
         };
+        let secrets = SecretsLookup {
+            explicit: self.secrets,
+            process_env: self.process_env,
+        };
         let state: Shared = Arc::new(AppState {
             project_id: project_id.clone(),
             key: key.clone(),
             store: store.clone(),
             integrations,
-            secrets: SecretsLookup {
-                explicit: self.secrets,
-                process_env: self.process_env,
-            },
+            refresher: Refresher::new(store.clone(), http.clone(), secrets.clone()),
+            secrets,
             http,
-            refresher: Refresher::default(),
             public_url,
             limits: Limits {
                 max_request_body: self.max_request_body,
@@ -470,7 +471,7 @@ fn refuse_reserved_env(manifests: &[Manifest]) -> Result<(), StartError> {
         if let Some(name) = m
             .env_names()
             .iter()
-            .find(|n| crate::state::RESERVED_ENV.contains(&n.as_str()))
+            .find(|n| crate::secrets::RESERVED_ENV.contains(&n.as_str()))
         {
             return Err(StartError::Config(format!(
                 "integration {}: `{{env.{name}}}` names one of this server's own secrets, \

@@ -4,43 +4,11 @@ use crate::auth::{ProjectKey, User};
 use crate::error::ApiError;
 use crate::integration::{Integration, Integrations};
 use crate::refresh::Refresher;
+pub(crate) use crate::secrets::SecretsLookup;
 use crate::store::Store;
 use crate::upstream::Upstream;
 use axum::http::HeaderMap;
-use paragon_manifest::Secrets;
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// Environment secrets for manifest templates: explicit values first, then (optionally) the
-/// process environment.
-#[derive(Clone, Default)]
-pub(crate) struct SecretsLookup {
-    pub explicit: BTreeMap<String, String>,
-    pub process_env: bool,
-}
-
-/// The server's own secrets: never readable through `{env.*}`, or a manifest could send them
-/// to a provider.
-pub(crate) const RESERVED_ENV: [&str; 6] = [
-    "PARAGON_LOCAL_ENCRYPTION_KEY",
-    "PARAGON_LOCAL_PREVIOUS_ENCRYPTION_KEYS",
-    "PARAGON_SIGNING_KEY",
-    "PARAGON_SIGNING_KEY_FILE",
-    "PARAGON_PUBLIC_KEY_FILE",
-    "PARAGON_LOCAL_DATABASE_URL",
-];
-
-impl Secrets for SecretsLookup {
-    fn secret(&self, name: &str) -> Option<String> {
-        if RESERVED_ENV.contains(&name) {
-            return None;
-        }
-        self.explicit
-            .get(name)
-            .cloned()
-            .or_else(|| self.process_env.then(|| std::env::var(name).ok()).flatten())
-    }
-}
 
 /// Size and time limits.
 #[derive(Debug, Clone, Copy)]
@@ -56,7 +24,8 @@ pub(crate) struct AppState {
     pub integrations: Integrations,
     pub secrets: SecretsLookup,
     pub http: Upstream,
-    pub refresher: Refresher,
+    /// Keeps access tokens fresh (its own store, client and secrets handles).
+    pub refresher: Arc<Refresher>,
     /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
     pub public_url: String,
     pub limits: Limits,

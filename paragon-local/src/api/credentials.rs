@@ -181,7 +181,7 @@ pub(crate) async fn create_credential(
         refreshed_at: None,
     };
     if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
-        let endpoint = crate::refresh::renewal_endpoint(app, integration, &c)?;
+        let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
         let grant = Grant::ClientCredentials {
             scopes: cc.scopes(),
         };

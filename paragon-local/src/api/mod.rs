@@ -27,9 +27,13 @@ pub(crate) fn parse_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
     })
 }
 
-/// RFC 3339 time of a millisecond timestamp.
+/// The last millisecond of year 9999, the last RFC 3339 can write.
+const LAST_DATE_MS: i64 = 253_402_300_799_999;
+
+/// RFC 3339 time of a millisecond timestamp (clamped to years 1970 to 9999, so a stored
+/// far-future expiry never makes an answer fail).
 pub(crate) fn date(ms: i64) -> String {
-    let t = UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64);
+    let t = UNIX_EPOCH + Duration::from_millis(ms.clamp(0, LAST_DATE_MS) as u64);
     humantime::format_rfc3339_millis(t).to_string()
 }
 
