@@ -103,6 +103,7 @@
 //! assert!(text.contains("missing field `description`"));
 //! ```
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod auth;
@@ -117,6 +118,8 @@ mod render;
 mod secret;
 mod template;
 mod url_rule;
+#[cfg(feature = "workflows")]
+#[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub mod workflow;
 
 pub use api::{Api, ApiAuthorization, RenderedAuth};
