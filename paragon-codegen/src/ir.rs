@@ -486,60 +486,14 @@ impl<'a> TypeGen<'a> {
         }
     }
 
-    /// Merges `allOf` members (following refs) into one object schema.
+    /// Merges `allOf` members (following refs) into one object schema, later members refining
+    /// earlier ones.
     fn merge_all_of(
         &mut self,
         obj: &Map<String, Value>,
         members: &[Value],
     ) -> Result<Map<String, Value>, String> {
-        let mut props = Map::new();
-        let mut required: Vec<Value> = Vec::new();
-        let mut addl: Option<Value> = None;
-        let mut add =
-            |o: &Map<String, Value>, props: &mut Map<String, Value>, required: &mut Vec<Value>| {
-                if let Some(p) = o.get("properties").and_then(Value::as_object) {
-                    for (k, v) in p {
-                        props.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                }
-                if let Some(r) = o.get("required").and_then(Value::as_array) {
-                    required.extend(r.iter().cloned());
-                }
-                if let Some(a) = o.get("additionalProperties").filter(|a| a.is_object()) {
-                    addl.get_or_insert_with(|| a.clone());
-                }
-            };
-        add(obj, &mut props, &mut required);
-        let mut stack: Vec<(Value, usize)> = members.iter().rev().map(|m| (m.clone(), 0)).collect();
-        while let Some((m, level)) = stack.pop() {
-            if level > 16 {
-                return Err("`allOf` nests too deeply".into());
-            }
-            let Some(m) = self.deref(&m).cloned() else {
-                return Err("an `allOf` member does not resolve".into());
-            };
-            let m = normalize::schema(&m).into_owned();
-            let Some(mo) = m.as_object() else { continue };
-            if mo.contains_key("oneOf") || mo.contains_key("anyOf") {
-                return Err("`allOf` with a `oneOf`/`anyOf` member".into());
-            }
-            match mo.get("type").and_then(Value::as_str) {
-                None | Some("object") => {}
-                Some(other) => return Err(format!("`allOf` with a member of type `{other}`")),
-            }
-            add(mo, &mut props, &mut required);
-            if let Some(Value::Array(inner)) = mo.get("allOf") {
-                stack.extend(inner.iter().rev().map(|i| (i.clone(), level + 1)));
-            }
-        }
-        let mut merged = Map::new();
-        merged.insert("type".into(), Value::String("object".into()));
-        merged.insert("properties".into(), Value::Object(props));
-        merged.insert("required".into(), Value::Array(required));
-        if let Some(a) = addl {
-            merged.insert("additionalProperties".into(), a);
-        }
-        Ok(merged)
+        crate::allof::merge(obj, members, &mut |v| self.deref(v).cloned())
     }
 
     fn object(&mut self, obj: &Map<String, Value>, name: &str) -> DefKind {

@@ -52,6 +52,7 @@
 //! [`paragon_manifest::Diagnostics`], printed compiler style.
 #![forbid(unsafe_code)]
 
+mod allof;
 mod generator;
 mod ir;
 mod load;

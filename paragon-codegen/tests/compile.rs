@@ -5,6 +5,9 @@
 #![allow(unreachable_pub)] // the generated modules are a user's public API, included exactly as generated
 
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/allof.rs"]
+mod allof;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/basic.rs"]
 mod basic;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -150,24 +153,28 @@ async fn proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
                     headers,
                     body,
                 });
-                let (status, body) =
-                    if path.ends_with("/users/octo%20cat/repos") && method == Method::GET {
-                        (
-                            StatusCode::OK,
-                            json!({"output": [{"id": 1, "name": "hello", "topics": ["x"]}]}),
-                        )
-                    } else if path.ends_with("/users/ghost/repos") && method == Method::GET {
-                        (StatusCode::NOT_FOUND, json!({"message": "Not Found"}))
-                    } else if path.ends_with("/users/octocat/repos") && method == Method::POST {
-                        (
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            json!({"message": "name taken"}),
-                        )
-                    } else if path.ends_with("/form") {
-                        (StatusCode::OK, json!({"output": "done"}))
-                    } else {
-                        (StatusCode::NO_CONTENT, Value::Null)
-                    };
+                let (status, body) = if path.ends_with("/users/octo%20cat/repos")
+                    && method == Method::GET
+                {
+                    (
+                        StatusCode::OK,
+                        json!({"output": [{"id": 1, "name": "hello", "topics": ["x"]}]}),
+                    )
+                } else if path.ends_with("/users/ghost/repos") && method == Method::GET {
+                    (StatusCode::NOT_FOUND, json!({"message": "Not Found"}))
+                } else if path.ends_with("/users/octocat/repos") && method == Method::POST {
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        json!({"message": "name taken"}),
+                    )
+                } else if path.ends_with("/bookings") {
+                    let page = json!({"data": [{"id": "b1", "note": "x"}], "next_cursor": null});
+                    (StatusCode::OK, json!({ "output": page }))
+                } else if path.ends_with("/form") {
+                    (StatusCode::OK, json!({"output": "done"}))
+                } else {
+                    (StatusCode::NO_CONTENT, Value::Null)
+                };
                 let text = if body.is_null() {
                     String::new()
                 } else {
@@ -255,6 +262,23 @@ async fn generated_client_calls_through_the_proxy() {
             .uri
             .ends_with("/repos/me/r%2Fx/stars/7")
     );
+}
+
+#[tokio::test]
+async fn all_of_envelope_types_the_list_items() {
+    let (paragon, _) = proxy().await;
+    let client = allof::Client::new(paragon);
+    let page: allof::types::ListBookingsResponse = client.list_bookings().await.unwrap();
+    // `data` is `Vec<Booking>`, not a vector of maps: the later `allOf` member refined it.
+    let ids: Vec<&str> = page.data.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["b1"]);
+    assert_eq!(page.data[0].note.as_deref(), Some("x"));
+    let rooms: allof::types::Page =
+        serde_json::from_value(json!({"data": [{"name": "Ada"}], "total": 1})).unwrap();
+    assert_eq!(rooms.data[0].name.as_deref(), Some("Ada"));
+    let confirmed: Result<allof::types::ConfirmedBooking, _> =
+        serde_json::from_value(json!({"id": "b2"}));
+    assert!(confirmed.is_err(), "a later member made `note` required");
 }
 
 #[tokio::test]

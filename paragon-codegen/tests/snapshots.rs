@@ -63,6 +63,11 @@ fn unions_and_all_of() {
 }
 
 #[test]
+fn all_of_members_refine_each_other() {
+    check_with("allof.yaml", "Bookings", true);
+}
+
+#[test]
 fn recursive_types() {
     check("recursive.yaml", "Recursive");
 }
