@@ -223,7 +223,8 @@ impl Generator {
             full_serde: self.full_serde,
             module,
         };
-        generate_from_value(&loaded.root, &spec, &meta, &options, files)
+        let api = manifest.as_ref().map(Manifest::api);
+        generate_from_value(&loaded.root, &spec, &meta, &options, api, files)
     }
 }
 
@@ -239,6 +240,7 @@ fn generate_from_value(
     spec: &Path,
     meta: &Meta,
     options: &Options<'_>,
+    api: Option<&paragon_manifest::Api>,
     files: Vec<PathBuf>,
 ) -> Result<Generated, Diagnostics> {
     if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
@@ -255,7 +257,8 @@ fn generate_from_value(
             .into());
     }
     let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
-    let ops = operations::collect(&mut tg, options.filters);
+    let servers = crate::servers::Servers::new(root, api);
+    let ops = operations::collect(&mut tg, options.filters, &servers);
     // A spec without operations is a library of types: generate them all.
     let no_operations = root
         .get("paths")

@@ -60,6 +60,7 @@ mod names;
 mod normalize;
 mod operations;
 mod render;
+mod servers;
 mod types;
 
 pub use generator::{Generated, Generator};

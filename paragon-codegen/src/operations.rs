@@ -2,6 +2,7 @@
 
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
+use crate::servers::{Servers, Target};
 use crate::types::{doc_attrs, ty_tokens};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -96,6 +97,8 @@ pub(crate) struct Op {
     response: Resp,
     errors: Vec<(String, Status, Ty)>,
     error_enum: Option<String>,
+    /// The absolute server of an operation that is not on the base URL.
+    server: Option<String>,
 }
 
 impl Op {
@@ -155,7 +158,7 @@ fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Val
 }
 
 /// Collects the operations of the spec, building the types they use.
-pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
+pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers<'_>) -> Vec<Op> {
     let root = tg.root;
     let mut ops = Vec::new();
     let Some(paths) = root.get("paths").and_then(Value::as_object) else {
@@ -191,9 +194,35 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
             if !filters.keeps(path, op, &base_name) {
                 continue;
             }
+            let own_servers = op
+                .get("servers")
+                .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+            let target = match servers.target(own_servers.or(item.get("servers"))) {
+                Ok(target) => target,
+                Err(why) => {
+                    let place = if own_servers.is_some() { method } else { "" };
+                    tg.errors.push(
+                        crate::load::diag(&tg.file, why)
+                            .field(format!("paths.{path}{}{place}.servers", if place.is_empty() { "" } else { "." }))
+                            .help("add the host to `allowed_hosts` in the manifest's [api], or leave the operation out with --operation, --tag or --path-prefix"),
+                    );
+                    continue;
+                }
+            };
+            let sent_path = match &target {
+                Target::Prefix(prefix) => format!("{prefix}{path}"),
+                _ => path.clone(),
+            };
             let fn_name = method_names.unique(&base_name);
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
-            let built = operation(tg, method, path, op, &path_params, fn_name, builder);
+            let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            if let Target::Full(server) = target {
+                built.doc.push(String::new());
+                built.doc.push(format!(
+                    "Sent to `{server}` through the proxy's full-URL form."
+                ));
+                built.server = Some(server);
+            }
             ops.push(built);
         }
     }
@@ -452,6 +481,7 @@ fn operation(
         response,
         errors,
         error_enum: None,
+        server: None,
     }
 }
 
@@ -637,7 +667,15 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 quote!(super::__query(&mut query, #wire, &self.#n, #explode);)
             })
             .collect();
-        let query_stmt = if query.is_empty() {
+        let query_stmt = if let Some(server) = &op.server {
+            // The proxy drops the route's query when the full-URL header replaces the path, so
+            // the query travels inside that URL.
+            quote!(
+                let mut query = Vec::new();
+                #(#query)*
+                request = ::paragon_sdk::__private::codegen::on_server(request, #server, path, &query);
+            )
+        } else if query.is_empty() {
             quote!()
         } else {
             quote!(
@@ -757,6 +795,14 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(impl<'a> #builder<'a> { #(#setters)* })
         };
+        let request_stmt = if op.server.is_some() {
+            quote!(
+                let path: &str = #path_expr;
+                let mut request = super::__request(self.client, ::paragon_sdk::Method::#method, path);
+            )
+        } else {
+            quote!(let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);)
+        };
         items.push(quote!(
             #[doc = #bdoc]
             #[must_use = "a request builder does nothing until awaited"]
@@ -766,7 +812,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 type Output = Result<#ok_ty, super::Error<#err_ty>>;
                 type IntoFuture = super::BoxFuture<'a, Self::Output>;
                 fn into_future(self) -> Self::IntoFuture {
-                    let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);
+                    #request_stmt
                     #query_stmt
                     #(#headers)*
                     #body_stmt

@@ -32,6 +32,9 @@ mod openapi31;
 #[path = "generated/recursive.rs"]
 mod recursive;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/servers.rs"]
+mod servers;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/unions.rs"]
 mod unions;
 
@@ -279,6 +282,41 @@ async fn all_of_envelope_types_the_list_items() {
     let confirmed: Result<allof::types::ConfirmedBooking, _> =
         serde_json::from_value(json!({"id": "b2"}));
     assert!(confirmed.is_err(), "a later member made `note` required");
+}
+
+#[tokio::test]
+async fn operations_on_other_servers() {
+    let (paragon, seen) = proxy().await;
+    let client = servers::Client::new(paragon);
+    client.list_things().await.unwrap();
+    client
+        .upload_asset(7, "a b.txt")
+        .body(paragon_sdk::__private::bytes::Bytes::from_static(b"bytes"))
+        .content_type("text/plain")
+        .await
+        .unwrap();
+    client.on_the_base().await.unwrap();
+    let seen = seen.lock().unwrap();
+    // A relative server adjusts the path.
+    assert!(
+        seen[0].uri.ends_with("/sdk/proxy/custom.servers/v2/things"),
+        "{}",
+        seen[0].uri
+    );
+    assert!(!seen[0].headers.contains_key("x-paragon-proxy-url"));
+    // Another host goes through the full-URL form, with the query inside that URL.
+    assert_eq!(
+        seen[1].headers["x-paragon-proxy-url"],
+        "https://uploads.example.com/uploads/7?name=a+b.txt"
+    );
+    assert_eq!(&seen[1].body[..], b"bytes");
+    // A server equal to the spec's own is the base URL.
+    assert!(
+        seen[2].uri.ends_with("/sdk/proxy/custom.servers/same"),
+        "{}",
+        seen[2].uri
+    );
+    assert!(!seen[2].headers.contains_key("x-paragon-proxy-url"));
 }
 
 #[tokio::test]

@@ -140,3 +140,42 @@ fn validate_command_accepts_the_shipped_manifests() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("custom.tasklab"));
 }
+
+#[test]
+fn a_server_the_manifest_does_not_allow_is_an_error() {
+    let spec = write(
+        "servers.yaml",
+        r#"openapi: 3.0.3
+info: { title: GitHub, version: "1" }
+servers: [{ url: "https://api.github.com" }]
+paths:
+  /assets:
+    post:
+      operationId: upload
+      servers: [{ url: "https://uploads.github.com" }]
+      responses: { "204": { description: none } }
+  /elsewhere:
+    servers: [{ url: "https://evil.example" }]
+    get:
+      operationId: leak
+      responses: { "204": { description: none } }
+"#,
+    );
+    let github = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs/github");
+    let text = Generator::new(&github)
+        .spec(&spec)
+        .render()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains(
+            "error: the operation is served from `https://evil.example`, a host the manifest does not allow"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("paths./elsewhere.servers"), "{text}");
+    assert!(text.contains("allowed_hosts"), "{text}");
+    // uploads.github.com is in the manifest's `allowed_hosts`: no error for it.
+    assert!(!text.contains("uploads.github.com"), "{text}");
+    assert_eq!(text.matches("error:").count(), 1, "{text}");
+}

@@ -68,6 +68,11 @@ fn all_of_members_refine_each_other() {
 }
 
 #[test]
+fn path_and_operation_servers() {
+    check("servers.yaml", "Servers");
+}
+
+#[test]
 fn recursive_types() {
     check("recursive.yaml", "Recursive");
 }
