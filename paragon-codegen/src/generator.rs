@@ -173,6 +173,12 @@ impl Generator {
     }
 
     fn run(&self, module: Option<&str>) -> Result<Generated, Diagnostics> {
+        let bare_name = if self.integration.is_none() {
+            Some(self.name.as_deref().unwrap_or_default())
+        } else {
+            None
+        };
+        check_names(bare_name, module)?;
         let mut files = Vec::new();
         let manifest = match &self.integration {
             Some(dir) => {
@@ -256,6 +262,7 @@ fn generate_from_value(
             .help("convert the spec to OpenAPI 3 first")
             .into());
     }
+    check_document(root, spec)?;
     let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
     let servers = crate::servers::Servers::new(root, api);
     let ops = operations::collect(&mut tg, options.filters, &servers);
@@ -280,6 +287,71 @@ fn generate_from_value(
         operations: ops.len(),
         types: tg.defs.len(),
     })
+}
+
+/// What would otherwise generate an empty or wrong client without a word: an OpenAPI version
+/// this generator does not read, or `paths: null`.
+fn check_document(root: &serde_json::Value, spec: &Path) -> Result<(), Diagnostics> {
+    let version = match root.get("openapi") {
+        Some(serde_json::Value::String(v)) => Some(v.clone()),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    if let Some(v) = version
+        && !(v.starts_with("3.0") || v.starts_with("3.1"))
+    {
+        return Err(load::diag(spec, format!("OpenAPI {v} is not supported"))
+            .field("openapi")
+            .help("paragon-codegen reads OpenAPI 3.0 and 3.1 documents")
+            .into());
+    }
+    if root.get("paths").is_some_and(serde_json::Value::is_null) {
+        return Err(load::diag(spec, "`paths` is null: the spec lists no operations")
+            .field("paths")
+            .help("write `paths: {}` for a spec of types only, or list the operations under `paths`")
+            .into());
+    }
+    Ok(())
+}
+
+/// The integration name of a bare spec and the module name must make a client that compiles.
+fn check_names(name: Option<&str>, module: Option<&str>) -> Result<(), Diagnostics> {
+    let mut errors = Diagnostics::new();
+    if let Some(name) = name
+        && !name.chars().any(|c| c.is_ascii_alphanumeric())
+    {
+        errors.push(
+            Diagnostic::error(format!(
+                "the integration name `{name}` has no letter or digit"
+            ))
+            .field("name")
+            .help("give the integration's display name, e.g. \"Task Lab\" (→ custom.tasklab)"),
+        );
+    }
+    if let Some(module) = module
+        && !is_identifier(module)
+    {
+        errors.push(
+            Diagnostic::error(format!("the module name `{module}` is not a Rust identifier"))
+                .field("module")
+                .help("use snake case letters, digits and `_`, not starting with a digit, e.g. `task_lab`"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+        && syn::parse_str::<syn::Ident>(name).is_ok()
 }
 
 fn write_if_changed(path: &Path, contents: &str) -> Result<(), Diagnostics> {

@@ -61,6 +61,7 @@ mod normalize;
 mod operations;
 mod render;
 mod servers;
+mod suggest;
 mod types;
 
 pub use generator::{Generated, Generator};

@@ -71,7 +71,13 @@ fn main() -> ExitCode {
             full_serde,
         } => {
             let mut generator = match (integration, spec, name) {
-                (Some(dir), spec, _) => {
+                (Some(_), _, Some(name)) => {
+                    eprintln!(
+                        "error: --name {name:?} beside --integration: the manifest's `name` names the integration\n  = help: drop --name, or change `name` in integration.toml"
+                    );
+                    return ExitCode::from(2);
+                }
+                (Some(dir), spec, None) => {
                     let g = Generator::new(dir);
                     match spec {
                         Some(s) => g.spec(s),

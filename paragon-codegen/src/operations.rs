@@ -3,10 +3,12 @@
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
 use crate::servers::{Servers, Target};
+use crate::suggest;
 use crate::types::{doc_attrs, ty_tokens};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Which operations to generate; empty means all. An operation is kept when it matches any filter.
 #[derive(Debug, Clone, Default)]
@@ -40,6 +42,72 @@ impl Filters {
                 .path_prefixes
                 .iter()
                 .any(|p| path.starts_with(p.as_str()))
+    }
+}
+
+/// Every tag, operation id and path of the spec, to say what exists when a filter matches none.
+#[derive(Default)]
+struct Offered {
+    tags: BTreeSet<String>,
+    operations: BTreeSet<String>,
+    paths: BTreeSet<String>,
+}
+
+impl Offered {
+    fn add(&mut self, path: &str, op: &Value, fn_name: &str) {
+        self.paths.insert(path.to_string());
+        self.operations
+            .insert(str_of(op, "operationId").map_or_else(|| fn_name.to_string(), str::to_string));
+        for tag in op
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(tag) = tag.as_str() {
+                self.tags.insert(tag.to_string());
+            }
+        }
+    }
+
+    /// An error per filter that keeps no operation, naming the nearest that exist.
+    fn unmatched(&self, filters: &Filters) -> Vec<paragon_manifest::Diagnostic> {
+        let mut errors = Vec::new();
+        let mut check =
+            |kind: &str, flag: &str, asked: &str, found: bool, all: &BTreeSet<String>| {
+                if found {
+                    return;
+                }
+                let near = suggest::nearest(asked, all.iter().map(String::as_str), 5);
+                let help = if near.is_empty() {
+                    format!("the spec has no {kind}s")
+                } else {
+                    format!(
+                        "the nearest of the spec's {} {kind}s: {}",
+                        all.len(),
+                        suggest::listed(&near)
+                    )
+                };
+                errors.push(
+                    paragon_manifest::Diagnostic::error(format!(
+                        "{kind} `{asked}` ({flag}) matches no operation"
+                    ))
+                    .help(help),
+                );
+            };
+        for tag in &filters.tags {
+            check("tag", "--tag", tag, self.tags.contains(tag), &self.tags);
+        }
+        for id in &filters.operation_ids {
+            let found = self.operations.contains(id)
+                || self.operations.iter().any(|o| snake(o, "operation") == *id);
+            check("operation", "--operation", id, found, &self.operations);
+        }
+        for prefix in &filters.path_prefixes {
+            let found = self.paths.iter().any(|p| p.starts_with(prefix.as_str()));
+            check("path", "--path-prefix", prefix, found, &self.paths);
+        }
+        errors
     }
 }
 
@@ -176,6 +244,7 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
         "Option", "Some", "None", "String", "Vec", "Box", "Result", "Ok", "Err", "Into", "Self",
         "Client", "Error",
     ]);
+    let mut offered = Offered::default();
     for (path, item) in paths {
         let Some(item) = tg.deref(item) else { continue };
         let path_params: Vec<Value> = item
@@ -191,6 +260,7 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
                 Some(id) => snake(id, "operation"),
                 None => snake(&format!("{method} {path}"), "operation"),
             };
+            offered.add(path, op, &base_name);
             if !filters.keeps(path, op, &base_name) {
                 continue;
             }
@@ -226,6 +296,9 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
             ops.push(built);
         }
     }
+    let unmatched = offered.unmatched(filters);
+    tg.errors
+        .extend(unmatched.into_iter().map(|d| d.file(&tg.file)));
     for op in &mut ops {
         if !op.errors.is_empty() {
             op.error_enum = Some(builder_names.unique(&format!("{}Error", op.builder)));

@@ -179,3 +179,97 @@ paths:
     assert!(!text.contains("uploads.github.com"), "{text}");
     assert_eq!(text.matches("error:").count(), 1, "{text}");
 }
+
+#[test]
+fn filters_that_match_nothing_name_what_exists() {
+    let spec = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/specs/basic.yaml");
+    let text = Generator::from_spec(&spec, "Basic")
+        .tag("nope")
+        .operation("repos/list-for-use")
+        .path_prefix("/zzz")
+        .render()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("error: tag `nope` (--tag) matches no operation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: operation `repos/list-for-use` (--operation) matches no operation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("error: path `/zzz` (--path-prefix) matches no operation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("nearest of the spec's 4 operations: `repos/list-for-user`"),
+        "{text}"
+    );
+    assert!(text.contains("nearest of the spec's 2 tags"), "{text}");
+}
+
+#[test]
+fn unsupported_versions_null_paths_and_bad_names_are_errors() {
+    let v2 = write(
+        "v4.yaml",
+        "openapi: 4.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    );
+    let text = error_text(&v2);
+    assert!(
+        text.contains("error: OpenAPI 4.0.0 is not supported"),
+        "{text}"
+    );
+    assert!(text.contains("field: `openapi`"), "{text}");
+    let null = write(
+        "null.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: null\n",
+    );
+    let text = error_text(&null);
+    assert!(text.contains("error: `paths` is null"), "{text}");
+    let ok = write(
+        "ok.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+    );
+    let text = Generator::from_spec(&ok, "!!")
+        .render()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("error: the integration name `!!` has no letter or digit"),
+        "{text}"
+    );
+    let text = Generator::from_spec(&ok, "Fine")
+        .module_name("type")
+        .out_dir(std::env::temp_dir())
+        .generate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("error: the module name `type` is not a Rust identifier"),
+        "{text}"
+    );
+}
+
+#[test]
+fn name_beside_integration_is_refused() {
+    let github = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs/github");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
+        .args([
+            "generate",
+            "--name",
+            "Other",
+            "--out",
+            "/dev/null",
+            "--integration",
+        ])
+        .arg(&github)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--name \"Other\" beside --integration"),
+        "{stderr}"
+    );
+}
