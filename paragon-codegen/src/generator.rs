@@ -230,7 +230,13 @@ impl Generator {
             module,
         };
         let api = manifest.as_ref().map(Manifest::api);
-        generate_from_value(&loaded.root, &spec, &meta, &options, api, files)
+        let input = Input {
+            root: &loaded.root,
+            text: &loaded.text,
+            spec: &spec,
+            api,
+        };
+        generate_from_value(&input, &meta, &options, files)
     }
 }
 
@@ -241,14 +247,21 @@ struct Options<'a> {
     module: Option<&'a str>,
 }
 
+/// What one generation reads: the spec's document and text, and the manifest's API setup.
+struct Input<'a> {
+    root: &'a serde_json::Value,
+    text: &'a str,
+    spec: &'a Path,
+    api: Option<&'a paragon_manifest::Api>,
+}
+
 fn generate_from_value(
-    root: &serde_json::Value,
-    spec: &Path,
+    input: &Input<'_>,
     meta: &Meta,
     options: &Options<'_>,
-    api: Option<&paragon_manifest::Api>,
     files: Vec<PathBuf>,
 ) -> Result<Generated, Diagnostics> {
+    let (root, spec) = (input.root, input.spec);
     if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
         return Err(
             load::diag(spec, "not an OpenAPI document: no `paths` or `components`")
@@ -264,7 +277,8 @@ fn generate_from_value(
     }
     check_document(root, spec)?;
     let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
-    let servers = crate::servers::Servers::new(root, api);
+    tg.source = input.text;
+    let servers = crate::servers::Servers::new(root, input.api);
     let ops = operations::collect(&mut tg, options.filters, &servers);
     // A spec without operations is a library of types: generate them all.
     let no_operations = root

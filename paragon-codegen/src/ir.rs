@@ -77,6 +77,8 @@ pub(crate) struct Field {
 pub(crate) struct TypeGen<'a> {
     pub(crate) root: &'a Value,
     pub(crate) file: PathBuf,
+    /// The spec file's text, to place diagnostics at a line and column (empty when unknown).
+    pub(crate) source: &'a str,
     pub(crate) defs: Vec<Def>,
     pub(crate) errors: Vec<Diagnostic>,
     names: Namer,
@@ -149,6 +151,7 @@ impl<'a> TypeGen<'a> {
         TypeGen {
             root,
             file,
+            source: "",
             defs: Vec::new(),
             errors: Vec::new(),
             names,
@@ -197,11 +200,13 @@ impl<'a> TypeGen<'a> {
         let root: &'a Value = self.root;
         let found = r.strip_prefix('#').and_then(|p| resolve_pointer(root, p));
         if found.is_none() {
-            self.errors.push(
-                crate::load::diag(&self.file, format!("unresolvable $ref `{r}`"))
-                    .field(r.trim_start_matches('#').to_string())
-                    .help("the JSON pointer after `#` must name an object in this spec"),
-            );
+            let unresolved = crate::load::diag(&self.file, format!("unresolvable $ref `{r}`"));
+            self.errors.push(crate::refs::explain(
+                unresolved,
+                Some(self.source),
+                r,
+                Some(root),
+            ));
         }
         found
     }

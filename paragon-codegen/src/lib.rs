@@ -59,6 +59,7 @@ mod load;
 mod names;
 mod normalize;
 mod operations;
+mod refs;
 mod render;
 mod servers;
 mod suggest;

@@ -11,6 +11,8 @@ pub(crate) struct Loaded {
     pub(crate) root: Value,
     /// Every file read, for `cargo:rerun-if-changed`.
     pub(crate) files: Vec<PathBuf>,
+    /// The text of the spec file itself, to place later diagnostics at a line and column.
+    pub(crate) text: String,
 }
 
 /// Reads `path` and resolves refs to sibling files.
@@ -21,9 +23,11 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostics> {
     if !loader.imported_schemas.is_empty() {
         insert_schemas(&mut root, std::mem::take(&mut loader.imported_schemas));
     }
+    let text = loader.texts.remove(path).unwrap_or_default();
     Ok(Loaded {
         root,
         files: loader.files,
+        text,
     })
 }
 
@@ -111,6 +115,8 @@ struct Loader {
     imported: HashMap<(PathBuf, String), String>,
     imported_schemas: Vec<(String, Value)>,
     taken: BTreeSet<String>,
+    /// The text of every file read, to place a `$ref` that does not resolve.
+    texts: HashMap<PathBuf, String>,
 }
 
 const MAX_DEPTH: usize = 48;
@@ -121,6 +127,7 @@ impl Loader {
             .map_err(|e| crate::load::diag(path, format!("cannot read spec: {e}")))?;
         self.files.push(path.to_path_buf());
         let value = parse(&text, path)?;
+        self.texts.insert(path.to_path_buf(), text);
         if self.files.len() == 1
             && let Some(schemas) = value
                 .pointer("/components/schemas")
@@ -186,12 +193,35 @@ impl Loader {
                         *v = ref_value(local);
                         return Ok(());
                     }
-                    let mut value = resolve_pointer(self.doc(&target)?, &pointer)
-                        .cloned()
-                        .ok_or_else(|| {
-                            crate::load::diag(file, format!("unresolvable $ref `{r}`"))
-                                .field(pointer.clone())
-                        })?;
+                    if !target.is_file() {
+                        let missing = diag(
+                            file,
+                            format!(
+                                "$ref `{r}` names `{}`, which does not exist",
+                                target.display()
+                            ),
+                        );
+                        let text = self.texts.get(file).map(String::as_str);
+                        let help = format!(
+                            "put `{file_part}` beside `{}`, or fix the path in the $ref",
+                            file.display()
+                        );
+                        return Err(crate::refs::explain(missing, text, &r, None)
+                            .help(help)
+                            .into());
+                    }
+                    let found = resolve_pointer(self.doc(&target)?, &pointer).cloned();
+                    let Some(mut value) = found else {
+                        let text = self.texts.get(file).map(String::as_str);
+                        let unresolved = diag(file, format!("unresolvable $ref `{r}`"));
+                        return Err(crate::refs::explain(
+                            unresolved,
+                            text,
+                            &r,
+                            self.docs.get(&target),
+                        )
+                        .into());
+                    };
                     if named {
                         let base = pointer.rsplit('/').next().unwrap_or("Schema").to_string();
                         let mut name = base.clone();

@@ -50,31 +50,63 @@ fn malformed_yaml_reports_line_and_column() {
 }
 
 #[test]
-fn unresolvable_ref_names_the_pointer() {
+fn unresolvable_ref_is_placed_at_the_ref_with_the_nearest_name() {
     let path = write(
         "dangling.yaml",
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: '#/components/schemas/Missing' }\n",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Booking: { type: object }\n    A: { $ref: '#/components/schemas/Bookng' }\n",
     );
     let text = error_text(&path);
     assert!(
-        text.contains("error: unresolvable $ref `#/components/schemas/Missing`"),
+        text.contains("error: unresolvable $ref `#/components/schemas/Bookng`"),
         "{text}"
     );
     assert!(
-        text.contains("field: `/components/schemas/Missing`"),
+        text.contains(&format!("--> {}:7:10", path.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: did you mean `#/components/schemas/Booking`?"),
         "{text}"
     );
 }
 
 #[test]
-fn missing_sibling_file_is_an_error() {
+fn missing_sibling_file_names_the_file_that_refers_to_it() {
     let path = write(
         "sibling.yaml",
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'nowhere.yaml#/components/schemas/A' }\n",
     );
     let text = error_text(&path);
-    assert!(text.contains("cannot read spec"), "{text}");
-    assert!(text.contains("nowhere.yaml"), "{text}");
+    assert!(
+        text.contains("$ref `nowhere.yaml#/components/schemas/A` names"),
+        "{text}"
+    );
+    assert!(text.contains("which does not exist"), "{text}");
+    assert!(
+        text.contains(&format!("--> {}:6:10", path.display())),
+        "{text}"
+    );
+}
+
+#[test]
+fn unresolvable_pointer_in_a_sibling_file() {
+    write(
+        "other.yaml",
+        "components:\n  schemas:\n    Pet: { type: object, properties: { name: { type: string } } }\n",
+    );
+    let path = write(
+        "uses-other.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'other.yaml#/components/schemas/Pets' }\n",
+    );
+    let text = error_text(&path);
+    assert!(
+        text.contains(&format!("--> {}:6:10", path.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("help: did you mean `other.yaml#/components/schemas/Pet`?"),
+        "{text}"
+    );
 }
 
 #[test]
