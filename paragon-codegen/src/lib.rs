@@ -64,6 +64,7 @@ mod render;
 mod servers;
 mod suggest;
 mod types;
+mod yaml;
 
 pub use generator::{Generated, Generator};
 pub use paragon_manifest::{Diagnostic, Diagnostics};

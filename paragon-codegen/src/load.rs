@@ -46,7 +46,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostics> {
             })
             .map_err(Diagnostics::from)
     } else {
-        let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        let crate::yaml::Json(value) = serde_norway::from_str(text).map_err(|e| {
             let mut d = crate::load::diag(
                 path,
                 format!("invalid YAML: {}", strip_position(&e.to_string())),
@@ -56,7 +56,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostics> {
             }
             d
         })?;
-        Ok(yaml_to_json(yaml))
+        Ok(value)
     }
 }
 
@@ -65,45 +65,6 @@ fn strip_position(msg: &str) -> String {
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
-    }
-}
-
-fn yaml_to_json(v: serde_norway::Value) -> Value {
-    use serde_norway::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Bool(b) => b.to_string(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Null => "null".to_string(),
-                    other => serde_norway::to_string(&other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                };
-                out.insert(key, yaml_to_json(v));
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(t) => yaml_to_json(t.value),
     }
 }
 

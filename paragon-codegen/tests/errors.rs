@@ -305,3 +305,25 @@ fn name_beside_integration_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn yaml_integers_beyond_64_bits_read_as_floats() {
+    // Published specs carry such bounds; serde's YAML value type failed the whole spec on them.
+    let path = write(
+        "big.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Big: { type: object, properties: { n: { type: integer, maximum: 18446744073709551616, minimum: -99999999999999999999999 } } }\n",
+    );
+    let generated = Generator::from_spec(&path, "Big").render().unwrap();
+    assert!(
+        generated.source.contains("pub struct Big"),
+        "{}",
+        generated.source
+    );
+    assert!(
+        generated
+            .source
+            .contains("pub n: ::std::option::Option<i64>"),
+        "{}",
+        generated.source
+    );
+}
