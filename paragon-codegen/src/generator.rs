@@ -34,6 +34,21 @@ pub struct Generated {
     pub operations: usize,
     /// How many named types the `types` module holds.
     pub types: usize,
+    /// What generation degraded or renamed to go on (a `$ref` that does not resolve, typed as
+    /// untyped JSON; a duplicate operation id), each also noted in a comment at the affected
+    /// item. Print them with [`warnings_text`](Self::warnings_text).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Generated {
+    /// The warnings, compiler style (`warning: …`), empty when there are none.
+    pub fn warnings_text(&self) -> String {
+        self.warnings
+            .iter()
+            .map(|w| w.to_string().replacen("error:", "warning:", 1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 impl Generator {
@@ -156,6 +171,14 @@ impl Generator {
         for file in &generated.files {
             println!("cargo:rerun-if-changed={}", file.display());
         }
+        for w in &generated.warnings {
+            let at = if w.line > 0 {
+                format!("{}:{}:{}", w.file.display(), w.line, w.column)
+            } else {
+                w.file.display().to_string()
+            };
+            println!("cargo:warning={} ({at})", w.message);
+        }
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -235,6 +258,7 @@ impl Generator {
             text: &loaded.text,
             spec: &spec,
             api,
+            warnings: &loaded.warnings,
         };
         generate_from_value(&input, &meta, &options, files)
     }
@@ -253,6 +277,8 @@ struct Input<'a> {
     text: &'a str,
     spec: &'a Path,
     api: Option<&'a paragon_manifest::Api>,
+    /// What loading degraded (refs to files or pointers that do not exist).
+    warnings: &'a [Diagnostic],
 }
 
 fn generate_from_value(
@@ -293,6 +319,9 @@ fn generate_from_value(
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(Diagnostics(errors));
     }
+    let mut warnings = input.warnings.to_vec();
+    warnings.append(&mut tg.warnings);
+    warnings.dedup_by(|a, b| a.message == b.message);
     let source = render::source(meta, &tg.defs, &ops, options.module, options.full_serde)
         .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
     Ok(Generated {
@@ -300,6 +329,7 @@ fn generate_from_value(
         files,
         operations: ops.len(),
         types: tg.defs.len(),
+        warnings,
     })
 }
 

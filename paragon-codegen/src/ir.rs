@@ -81,6 +81,8 @@ pub(crate) struct TypeGen<'a> {
     pub(crate) source: &'a str,
     pub(crate) defs: Vec<Def>,
     pub(crate) errors: Vec<Diagnostic>,
+    /// What was degraded to keep generating (a dangling `$ref` typed as untyped JSON, ...).
+    pub(crate) warnings: Vec<Diagnostic>,
     names: Namer,
     /// Names chosen up front for every component schema, so filters do not change them.
     reserved: HashMap<String, String>,
@@ -154,6 +156,7 @@ impl<'a> TypeGen<'a> {
             source: "",
             defs: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             names,
             reserved,
             by_ref: HashMap::new(),
@@ -189,11 +192,32 @@ impl<'a> TypeGen<'a> {
                 None => return Some(cur),
             }
         }
-        self.errors.push(crate::load::diag(
-            &self.file,
-            "a cycle of $refs that refer only to each other",
-        ));
+        self.warnings.push(
+            crate::load::diag(&self.file, "a cycle of $refs that refer only to each other")
+                .help("the schema is typed as untyped JSON (`serde_json::Value`)"),
+        );
         None
+    }
+
+    /// Whether following `r` through schemas that are only a `$ref` comes back to `r`: such a
+    /// type holds no value (`struct A(Box<B>); struct B(Box<A>);`).
+    fn is_ref_cycle(&self, r: &str) -> bool {
+        let mut seen = vec![r];
+        let mut cur = r;
+        loop {
+            let Some(next) = cur
+                .strip_prefix('#')
+                .and_then(|p| resolve_pointer(self.root, p))
+                .and_then(|s| str_of(s, "$ref"))
+            else {
+                return false;
+            };
+            if seen.contains(&next) {
+                return true;
+            }
+            seen.push(next);
+            cur = next;
+        }
     }
 
     fn resolve(&mut self, r: &str) -> Option<&'a Value> {
@@ -201,7 +225,8 @@ impl<'a> TypeGen<'a> {
         let found = r.strip_prefix('#').and_then(|p| resolve_pointer(root, p));
         if found.is_none() {
             let unresolved = crate::load::diag(&self.file, format!("unresolvable $ref `{r}`"));
-            self.errors.push(crate::refs::explain(
+            // Published specs ship such refs; one must not cost the rest of the spec.
+            self.warnings.push(crate::refs::explain(
                 unresolved,
                 Some(self.source),
                 r,
@@ -216,7 +241,23 @@ impl<'a> TypeGen<'a> {
         if let Some(&id) = self.by_ref.get(r) {
             return Ty::Named(id);
         }
+        if self.is_ref_cycle(r) {
+            let cycle = crate::load::diag(
+                &self.file,
+                format!("`$ref` `{r}` is a cycle of $refs that refer only to each other"),
+            );
+            self.warnings.push(crate::refs::explain(cycle, Some(self.source), r, None).help(
+                "no value can have such a type: it is typed as untyped JSON (`serde_json::Value`)",
+            ));
+            self.note = Some(format!(
+                "Untyped: `{r}` is a cycle of $refs that refer only to each other."
+            ));
+            return Ty::Value;
+        }
         let Some(schema) = self.resolve(r) else {
+            self.note = Some(format!(
+                "Untyped: `$ref` `{r}` does not resolve in the spec, so this is any JSON value."
+            ));
             return Ty::Value;
         };
         let name = match self.reserved.get(r) {

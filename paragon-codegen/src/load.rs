@@ -13,6 +13,8 @@ pub(crate) struct Loaded {
     pub(crate) files: Vec<PathBuf>,
     /// The text of the spec file itself, to place later diagnostics at a line and column.
     pub(crate) text: String,
+    /// Refs to sibling files or pointers that do not exist, typed as untyped JSON.
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 /// Reads `path` and resolves refs to sibling files.
@@ -28,6 +30,7 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostics> {
         root,
         files: loader.files,
         text,
+        warnings: loader.warnings,
     })
 }
 
@@ -78,6 +81,7 @@ struct Loader {
     taken: BTreeSet<String>,
     /// The text of every file read, to place a `$ref` that does not resolve.
     texts: HashMap<PathBuf, String>,
+    warnings: Vec<Diagnostic>,
 }
 
 const MAX_DEPTH: usize = 48;
@@ -154,6 +158,8 @@ impl Loader {
                         *v = ref_value(local);
                         return Ok(());
                     }
+                    // Published specs ship refs to files and pointers that do not exist: warn,
+                    // type that schema as untyped JSON, and generate the rest.
                     if !target.is_file() {
                         let missing = diag(
                             file,
@@ -164,24 +170,26 @@ impl Loader {
                         );
                         let text = self.texts.get(file).map(String::as_str);
                         let help = format!(
-                            "put `{file_part}` beside `{}`, or fix the path in the $ref",
+                            "put `{file_part}` beside `{}`, or fix the path in the $ref; until then the schema is untyped JSON",
                             file.display()
                         );
-                        return Err(crate::refs::explain(missing, text, &r, None)
-                            .help(help)
-                            .into());
+                        self.warnings
+                            .push(crate::refs::explain(missing, text, &r, None).help(help));
+                        *v = untyped(&r);
+                        return Ok(());
                     }
                     let found = resolve_pointer(self.doc(&target)?, &pointer).cloned();
                     let Some(mut value) = found else {
                         let text = self.texts.get(file).map(String::as_str);
                         let unresolved = diag(file, format!("unresolvable $ref `{r}`"));
-                        return Err(crate::refs::explain(
+                        self.warnings.push(crate::refs::explain(
                             unresolved,
                             text,
                             &r,
                             self.docs.get(&target),
-                        )
-                        .into());
+                        ));
+                        *v = untyped(&r);
+                        return Ok(());
                     };
                     if named {
                         let base = pointer.rsplit('/').next().unwrap_or("Schema").to_string();
@@ -211,6 +219,14 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// What stands for a schema whose `$ref` does not resolve: any JSON value, saying why in its docs.
+fn untyped(r: &str) -> Value {
+    let mut m = Map::new();
+    let why = format!("Untyped: `$ref` `{r}` does not resolve, so this is any JSON value.");
+    m.insert("description".into(), Value::String(why));
+    Value::Object(m)
 }
 
 fn ref_value(r: &str) -> Value {

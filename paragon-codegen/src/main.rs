@@ -107,16 +107,20 @@ fn main() -> ExitCode {
                 Ok(g) => g,
                 Err(errors) => return fail(&errors),
             };
+            if !generated.warnings.is_empty() {
+                eprintln!("{}", generated.warnings_text());
+            }
             if let Err(e) = std::fs::write(&out, &generated.source) {
                 eprintln!("error: cannot write {}: {e}", out.display());
                 return ExitCode::FAILURE;
             }
             eprintln!(
-                "wrote {} ({} operations, {} types, {} lines)",
+                "wrote {} ({} operations, {} types, {} lines, {} warnings)",
                 out.display(),
                 generated.operations,
                 generated.types,
-                generated.source.lines().count()
+                generated.source.lines().count(),
+                generated.warnings.len()
             );
             ExitCode::SUCCESS
         }

@@ -8,7 +8,7 @@ use crate::types::{doc_attrs, ty_tokens};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Which operations to generate; empty means all. An operation is kept when it matches any filter.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +43,38 @@ impl Filters {
                 .iter()
                 .any(|p| path.starts_with(p.as_str()))
     }
+}
+
+/// A warning (and the doc note) for an operation renamed because its id was taken: specs that
+/// repeat an `operationId` are wrong, but the rename must not be silent.
+fn rename_note(
+    tg: &mut TypeGen<'_>,
+    first_use: &HashMap<String, String>,
+    method: &str,
+    path: &str,
+    op: &Value,
+    base_name: &str,
+    fn_name: &str,
+) -> Option<String> {
+    let id = str_of(op, "operationId")?;
+    let Some(other) = first_use.get(base_name).cloned() else {
+        // Not a duplicate: the name is one every client has (`new`, `paragon`, ...).
+        return Some(format!(
+            "Named `{fn_name}`: `{base_name}` is a method every generated client has."
+        ));
+    };
+    let field = format!("paths.{path}.{method}.operationId");
+    tg.warnings.push(
+        crate::load::diag(
+            &tg.file,
+            format!("operationId `{id}` is also used by {other}; this operation is `{fn_name}`"),
+        )
+        .field(field)
+        .help("operation ids must be unique; filters by --operation match the first"),
+    );
+    Some(format!(
+        "Renamed to `{fn_name}`: `{other}` already has operationId `{id}`."
+    ))
 }
 
 /// Every tag, operation id and path of the spec, to say what exists when a filter matches none.
@@ -245,6 +277,8 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
         "Client", "Error",
     ]);
     let mut offered = Offered::default();
+    // Which operation first took each method name, to say what a duplicate collided with.
+    let mut first_use: HashMap<String, String> = HashMap::new();
     for (path, item) in paths {
         let Some(item) = tg.deref(item) else { continue };
         let path_params: Vec<Value> = item
@@ -284,8 +318,17 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
                 _ => path.clone(),
             };
             let fn_name = method_names.unique(&base_name);
+            let renamed = (fn_name != base_name)
+                .then(|| rename_note(tg, &first_use, method, path, op, &base_name, &fn_name));
+            first_use
+                .entry(base_name.clone())
+                .or_insert_with(|| format!("{} {path}", method.to_uppercase()));
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
             let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            if let Some(note) = renamed.flatten() {
+                built.doc.push(String::new());
+                built.doc.push(note);
+            }
             if let Target::Full(server) = target {
                 built.doc.push(String::new());
                 built.doc.push(format!(

@@ -49,42 +49,66 @@ fn malformed_yaml_reports_line_and_column() {
     );
 }
 
+fn warnings_of(path: &PathBuf) -> (String, String) {
+    let generated = Generator::from_spec(path, "Dangling")
+        .all_schemas(true)
+        .render()
+        .unwrap_or_else(|e| panic!("a dangling $ref must not fail generation:\n{e}"));
+    (generated.warnings_text(), generated.source)
+}
+
 #[test]
-fn unresolvable_ref_is_placed_at_the_ref_with_the_nearest_name() {
+fn dangling_ref_warns_at_the_ref_with_the_nearest_name_and_generates_the_rest() {
     let path = write(
         "dangling.yaml",
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Booking: { type: object }\n    A: { $ref: '#/components/schemas/Bookng' }\n",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    Booking: { type: object, properties: { id: { type: string } } }\n    A: { type: object, properties: { b: { $ref: '#/components/schemas/Bookng' } } }\n",
     );
-    let text = error_text(&path);
+    let (text, source) = warnings_of(&path);
     assert!(
-        text.contains("error: unresolvable $ref `#/components/schemas/Bookng`"),
+        text.starts_with("warning: unresolvable $ref `#/components/schemas/Bookng`"),
         "{text}"
     );
     assert!(
-        text.contains(&format!("--> {}:7:10", path.display())),
+        text.contains(&format!("--> {}:7:43", path.display())),
         "{text}"
     );
     assert!(
         text.contains("help: did you mean `#/components/schemas/Booking`?"),
         "{text}"
     );
+    // The rest generates; the field is untyped JSON, with the reason at the field.
+    assert!(source.contains("pub struct Booking"), "{source}");
+    assert!(
+        source.contains("Untyped: `$ref` `#/components/schemas/Bookng` does not resolve"),
+        "{source}"
+    );
+    assert!(
+        source
+            .contains("pub b: ::std::option::Option<::paragon_sdk::__private::serde_json::Value>"),
+        "{source}"
+    );
 }
 
 #[test]
-fn missing_sibling_file_names_the_file_that_refers_to_it() {
+fn missing_sibling_file_warns_naming_the_file_that_refers_to_it() {
     let path = write(
         "sibling.yaml",
-        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'nowhere.yaml#/components/schemas/A' }\n",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'nowhere.yaml#/components/schemas/A' }\n    B: { type: object, properties: { n: { type: integer } } }\n",
     );
-    let text = error_text(&path);
+    let (text, source) = warnings_of(&path);
     assert!(
-        text.contains("$ref `nowhere.yaml#/components/schemas/A` names"),
+        text.contains("warning: $ref `nowhere.yaml#/components/schemas/A` names"),
         "{text}"
     );
     assert!(text.contains("which does not exist"), "{text}");
     assert!(
         text.contains(&format!("--> {}:6:10", path.display())),
         "{text}"
+    );
+    assert!(source.contains("pub struct B"), "{source}");
+    assert!(
+        source.contains("does not resolve, so this is any JSON value"),
+        "{source}"
     );
 }
 
@@ -98,7 +122,7 @@ fn unresolvable_pointer_in_a_sibling_file() {
         "uses-other.yaml",
         "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: 'other.yaml#/components/schemas/Pets' }\n",
     );
-    let text = error_text(&path);
+    let (text, _) = warnings_of(&path);
     assert!(
         text.contains(&format!("--> {}:6:10", path.display())),
         "{text}"
@@ -106,6 +130,30 @@ fn unresolvable_pointer_in_a_sibling_file() {
     assert!(
         text.contains("help: did you mean `other.yaml#/components/schemas/Pet`?"),
         "{text}"
+    );
+}
+
+#[test]
+fn duplicate_operation_ids_warn_and_say_the_new_name() {
+    let path = write(
+        "dupes.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get: { operationId: list, responses: { '204': { description: x } } }\n  /b:\n    get: { operationId: list, responses: { '204': { description: x } } }\n",
+    );
+    let generated = Generator::from_spec(&path, "Dupes").render().unwrap();
+    let text = generated.warnings_text();
+    assert!(
+        text.contains(
+            "warning: operationId `list` is also used by GET /a; this operation is `list_2`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("paths./b.get.operationId"), "{text}");
+    assert!(
+        generated
+            .source
+            .contains("Renamed to `list_2`: `GET /a` already has operationId `list`."),
+        "{}",
+        generated.source
     );
 }
 
@@ -326,4 +374,18 @@ fn yaml_integers_beyond_64_bits_read_as_floats() {
         "{}",
         generated.source
     );
+}
+
+#[test]
+fn a_cycle_of_refs_warns_and_generates_the_rest() {
+    let path = write(
+        "cycle.yaml",
+        "openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: { $ref: '#/components/schemas/B' }\n    B: { $ref: '#/components/schemas/A' }\n    C: { type: object, properties: { a: { $ref: '#/components/schemas/A' } } }\n",
+    );
+    let (text, source) = warnings_of(&path);
+    assert!(
+        text.contains("is a cycle of $refs that refer only to each other"),
+        "{text}"
+    );
+    assert!(source.contains("pub struct C"), "{source}");
 }

@@ -56,10 +56,14 @@ impl Client {
         builders::Dup { client: self }
     }
     /// `GET /dup-b`
+    ///
+    /// Renamed to `dup_2`: `GET /dup-a` already has operationId `dup`.
     pub fn dup_2(&self) -> builders::Dup2<'_> {
         builders::Dup2 { client: self }
     }
     /// `GET /new`
+    ///
+    /// Named `new_2`: `new` is a method every generated client has.
     pub fn new_2(&self) -> builders::New2<'_> {
         builders::New2 { client: self }
     }
