@@ -162,6 +162,22 @@ impl Generator {
         self.run(None)
     }
 
+    /// Checks the manifest's spec as `paragon-codegen validate` does: it generates, and the
+    /// manifest's test endpoint is a `GET` the spec defines (a warning when generating, since a
+    /// client may be generated from part of an API, but an error here).
+    pub fn validate(&self) -> Result<Generated, Diagnostics> {
+        let mut generated = self.render()?;
+        let (errors, warnings) = std::mem::take(&mut generated.warnings)
+            .into_iter()
+            .partition(|w| w.field == TEST_ENDPOINT_FIELD);
+        generated.warnings = warnings;
+        if errors.is_empty() {
+            Ok(generated)
+        } else {
+            Err(Diagnostics(errors))
+        }
+    }
+
     /// Build scripts: writes `$OUT_DIR/<module>.rs` holding `pub mod <module> { … }`, prints
     /// `cargo:rerun-if-changed` for every file read and returns the written path. Include it with
     /// `include!(concat!(env!("OUT_DIR"), "/<module>.rs"));`.
@@ -224,8 +240,8 @@ impl Generator {
                 return Err(Diagnostic::error("no spec given").help("pass a spec path").into());
             }
         };
-        let loaded = load::load(&spec)?;
-        files.extend(loaded.files);
+        let mut loaded = load::load(&spec)?;
+        files.extend(std::mem::take(&mut loaded.files));
         let (integration, test_endpoint, title) = match &manifest {
             Some(m) => (
                 m.slug(),
@@ -253,6 +269,11 @@ impl Generator {
             module,
         };
         let api = manifest.as_ref().map(Manifest::api);
+        if let Some(m) = &manifest
+            && let Some(problem) = check_test_endpoint(&loaded.root, m)
+        {
+            loaded.warnings.push(problem);
+        }
         let input = Input {
             root: &loaded.root,
             text: &loaded.text,
@@ -331,6 +352,53 @@ fn generate_from_value(
         types: tg.defs.len(),
         warnings,
     })
+}
+
+/// The manifest field a test endpoint problem is reported at.
+const TEST_ENDPOINT_FIELD: &str = "api.test_endpoint";
+
+/// A problem when the manifest's test endpoint is not a `GET` of the spec: `test_connection`
+/// would call something the spec does not promise to answer.
+fn check_test_endpoint(root: &serde_json::Value, manifest: &Manifest) -> Option<Diagnostic> {
+    let endpoint = manifest.test_endpoint();
+    let wanted = endpoint.split('?').next().unwrap_or(endpoint);
+    let paths = root.get("paths")?.as_object()?;
+    let matching = paths.iter().find(|(p, _)| path_matches(p, wanted));
+    let problem = match matching {
+        Some((_, item)) if item.get("get").is_some() => return None,
+        Some((p, _)) => {
+            format!("the test endpoint `{endpoint}` is not a GET in the spec (`{p}` has no `get`)")
+        }
+        None => format!("the test endpoint `{endpoint}` is not a path of the spec"),
+    };
+    let near = crate::suggest::nearest(
+        wanted,
+        paths
+            .iter()
+            .filter(|(_, i)| i.get("get").is_some())
+            .map(|(p, _)| p.as_str()),
+        3,
+    );
+    let mut d = Diagnostic::error(problem)
+        .file(manifest.file())
+        .field(TEST_ENDPOINT_FIELD);
+    if !near.is_empty() {
+        d = d.help(format!(
+            "the spec's nearest GET paths: {}",
+            crate::suggest::listed(&near)
+        ));
+    }
+    Some(d)
+}
+
+/// Whether a spec path template (`/users/{id}`) matches a concrete path (`/users/me`).
+fn path_matches(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}') && !p.is_empty()))
 }
 
 /// What would otherwise generate an empty or wrong client without a word: an OpenAPI version

@@ -136,7 +136,17 @@ fn main() -> ExitCode {
             }
             let mut failed = false;
             for (path, result) in paragon_manifest::validate_paths(&paths) {
-                match result {
+                let checked = result.and_then(|m| {
+                    // The spec beside the manifest must generate, and hold the test endpoint.
+                    if m.spec_path().is_some() {
+                        let generated = Generator::new(m.file()).validate()?;
+                        if !generated.warnings.is_empty() {
+                            eprintln!("{}", generated.warnings_text());
+                        }
+                    }
+                    Ok(m)
+                });
+                match checked {
                     Ok(m) => println!("ok: {} ({})", path.display(), m.slug()),
                     Err(errors) => {
                         failed = true;

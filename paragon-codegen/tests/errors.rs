@@ -389,3 +389,38 @@ fn a_cycle_of_refs_warns_and_generates_the_rest() {
     );
     assert!(source.contains("pub struct C"), "{source}");
 }
+
+#[test]
+fn validate_checks_the_spec_beside_the_manifest_and_its_test_endpoint() {
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../specs/tasklab-keys");
+    let dir = std::env::temp_dir().join(format!("paragon-codegen-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+    let manifest = dir.join("integration.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("test_endpoint = \"/me\""), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replace("test_endpoint = \"/me\"", "test_endpoint = \"/mee\""),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
+        .arg("validate")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the test endpoint `/mee` is not a path of the spec"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("field: `api.test_endpoint`"), "{stderr}");
+    assert!(stderr.contains("nearest GET paths: `/me`"), "{stderr}");
+    // Generating still works: a client may cover part of an API.
+    let generated = Generator::new(&dir).render().unwrap();
+    assert!(generated.warnings_text().contains("test endpoint `/mee`"));
+}
