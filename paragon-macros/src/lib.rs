@@ -94,6 +94,13 @@
 //! a client struct of the same name, and `Type::client(&paragon)` returns it — so a type has
 //! either an `#[endpoints]` trait or a `spec`, not both.
 //!
+//! Your own types need serde's derive: a `#[body]` or `#[query]` argument's type
+//! `#[derive(serde::Serialize)]`, a return type `#[derive(serde::Deserialize)]` (add `serde` with
+//! its `derive` feature to your `Cargo.toml`). Without it the compiler reports that the type
+//! does not implement `Serialize` or `DeserializeOwned` at the argument or return type. A GET or
+//! HEAD endpoint takes no `#[body]` (send the fields as `#[query]`), and a misspelled method
+//! attribute (`#[gett]`) is reported where it is written, with the method it probably meant.
+//!
 //! The expansion names only `::paragon_sdk` and `::std` paths: depending on `paragon-sdk` is
 //! enough.
 #![forbid(unsafe_code)]
