@@ -20,6 +20,9 @@ mod collisions;
 #[path = "generated/enums.rs"]
 mod enums;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/ergonomics.rs"]
+mod ergonomics;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/external.rs"]
 mod external;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -317,6 +320,29 @@ async fn operations_on_other_servers() {
         seen[2].uri
     );
     assert!(!seen[2].headers.contains_key("x-paragon-proxy-url"));
+}
+
+#[test]
+fn request_bodies_take_str_and_start_from_default() {
+    use ergonomics::types::{CreateIssueRequest, SearchRequest};
+    // A string-or-array union takes a `&str` directly.
+    let issue = CreateIssueRequest {
+        title: "Bug".into(),
+        body: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&issue).unwrap(),
+        json!({"title": "Bug"})
+    );
+    // All fields optional: the body starts from `Default`.
+    let search = SearchRequest {
+        q: Some("is:open".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&search).unwrap(),
+        json!({"q": "is:open"})
+    );
 }
 
 #[tokio::test]

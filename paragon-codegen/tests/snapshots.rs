@@ -73,6 +73,11 @@ fn path_and_operation_servers() {
 }
 
 #[test]
+fn request_body_ergonomics() {
+    check("ergonomics.yaml", "Issues");
+}
+
+#[test]
 fn recursive_types() {
     check("recursive.yaml", "Recursive");
 }

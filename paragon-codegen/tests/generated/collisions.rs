@@ -95,7 +95,7 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Box {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -107,7 +107,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Error {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -115,13 +115,13 @@ pub mod types {
     }
     pub type FooBar = i64;
     pub type FooBar2 = ::std::string::String;
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone, Default, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Option {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub some: ::std::option::Option<String>,
     }
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone, Default, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Result {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -129,13 +129,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub vec: ::std::option::Option<::std::vec::Vec<Option>>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct SelfValue {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub me: ::std::option::Option<bool>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct String {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
