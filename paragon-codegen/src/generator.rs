@@ -34,6 +34,21 @@ pub struct Generated {
     pub operations: usize,
     /// How many named types the `types` module holds.
     pub types: usize,
+    /// What generation degraded or renamed to go on (a `$ref` that does not resolve, typed as
+    /// untyped JSON; a duplicate operation id), each also noted in a comment at the affected
+    /// item. Print them with [`warnings_text`](Self::warnings_text).
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Generated {
+    /// The warnings, compiler style (`warning: …`), empty when there are none.
+    pub fn warnings_text(&self) -> String {
+        self.warnings
+            .iter()
+            .map(|w| w.to_string().replacen("error:", "warning:", 1))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 impl Generator {
@@ -147,6 +162,22 @@ impl Generator {
         self.run(None)
     }
 
+    /// Checks the manifest's spec as `paragon-codegen validate` does: it generates, and the
+    /// manifest's test endpoint is a `GET` the spec defines (a warning when generating, since a
+    /// client may be generated from part of an API, but an error here).
+    pub fn validate(&self) -> Result<Generated, Diagnostics> {
+        let mut generated = self.render()?;
+        let (errors, warnings) = std::mem::take(&mut generated.warnings)
+            .into_iter()
+            .partition(|w| w.field == TEST_ENDPOINT_FIELD);
+        generated.warnings = warnings;
+        if errors.is_empty() {
+            Ok(generated)
+        } else {
+            Err(Diagnostics(errors))
+        }
+    }
+
     /// Build scripts: writes `$OUT_DIR/<module>.rs` holding `pub mod <module> { … }`, prints
     /// `cargo:rerun-if-changed` for every file read and returns the written path. Include it with
     /// `include!(concat!(env!("OUT_DIR"), "/<module>.rs"));`.
@@ -155,6 +186,14 @@ impl Generator {
         let generated = self.run(Some(&module))?;
         for file in &generated.files {
             println!("cargo:rerun-if-changed={}", file.display());
+        }
+        for w in &generated.warnings {
+            let at = if w.line > 0 {
+                format!("{}:{}:{}", w.file.display(), w.line, w.column)
+            } else {
+                w.file.display().to_string()
+            };
+            println!("cargo:warning={} ({at})", w.message);
         }
         let dir = match &self.out_dir {
             Some(d) => d.clone(),
@@ -173,6 +212,12 @@ impl Generator {
     }
 
     fn run(&self, module: Option<&str>) -> Result<Generated, Diagnostics> {
+        let bare_name = if self.integration.is_none() {
+            Some(self.name.as_deref().unwrap_or_default())
+        } else {
+            None
+        };
+        check_names(bare_name, module)?;
         let mut files = Vec::new();
         let manifest = match &self.integration {
             Some(dir) => {
@@ -195,8 +240,8 @@ impl Generator {
                 return Err(Diagnostic::error("no spec given").help("pass a spec path").into());
             }
         };
-        let loaded = load::load(&spec)?;
-        files.extend(loaded.files);
+        let mut loaded = load::load(&spec)?;
+        files.extend(std::mem::take(&mut loaded.files));
         let (integration, test_endpoint, title) = match &manifest {
             Some(m) => (
                 m.slug(),
@@ -223,7 +268,20 @@ impl Generator {
             full_serde: self.full_serde,
             module,
         };
-        generate_from_value(&loaded.root, &spec, &meta, &options, files)
+        let api = manifest.as_ref().map(Manifest::api);
+        if let Some(m) = &manifest
+            && let Some(problem) = check_test_endpoint(&loaded.root, m)
+        {
+            loaded.warnings.push(problem);
+        }
+        let input = Input {
+            root: &loaded.root,
+            text: &loaded.text,
+            spec: &spec,
+            api,
+            warnings: &loaded.warnings,
+        };
+        generate_from_value(&input, &meta, &options, files)
     }
 }
 
@@ -234,13 +292,23 @@ struct Options<'a> {
     module: Option<&'a str>,
 }
 
+/// What one generation reads: the spec's document and text, and the manifest's API setup.
+struct Input<'a> {
+    root: &'a serde_json::Value,
+    text: &'a str,
+    spec: &'a Path,
+    api: Option<&'a paragon_manifest::Api>,
+    /// What loading degraded (refs to files or pointers that do not exist).
+    warnings: &'a [Diagnostic],
+}
+
 fn generate_from_value(
-    root: &serde_json::Value,
-    spec: &Path,
+    input: &Input<'_>,
     meta: &Meta,
     options: &Options<'_>,
     files: Vec<PathBuf>,
 ) -> Result<Generated, Diagnostics> {
+    let (root, spec) = (input.root, input.spec);
     if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
         return Err(
             load::diag(spec, "not an OpenAPI document: no `paths` or `components`")
@@ -254,8 +322,11 @@ fn generate_from_value(
             .help("convert the spec to OpenAPI 3 first")
             .into());
     }
+    check_document(root, spec)?;
     let mut tg = TypeGen::new(root, spec.to_path_buf(), &[]);
-    let ops = operations::collect(&mut tg, options.filters);
+    tg.source = input.text;
+    let servers = crate::servers::Servers::new(root, input.api);
+    let ops = operations::collect(&mut tg, options.filters, &servers);
     // A spec without operations is a library of types: generate them all.
     let no_operations = root
         .get("paths")
@@ -269,6 +340,9 @@ fn generate_from_value(
         errors.dedup_by(|a, b| a.message == b.message);
         return Err(Diagnostics(errors));
     }
+    let mut warnings = input.warnings.to_vec();
+    warnings.append(&mut tg.warnings);
+    warnings.dedup_by(|a, b| a.message == b.message);
     let source = render::source(meta, &tg.defs, &ops, options.module, options.full_serde)
         .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
     Ok(Generated {
@@ -276,7 +350,120 @@ fn generate_from_value(
         files,
         operations: ops.len(),
         types: tg.defs.len(),
+        warnings,
     })
+}
+
+/// The manifest field a test endpoint problem is reported at.
+const TEST_ENDPOINT_FIELD: &str = "api.test_endpoint";
+
+/// A problem when the manifest's test endpoint is not a `GET` of the spec: `test_connection`
+/// would call something the spec does not promise to answer.
+fn check_test_endpoint(root: &serde_json::Value, manifest: &Manifest) -> Option<Diagnostic> {
+    let endpoint = manifest.test_endpoint();
+    let wanted = endpoint.split('?').next().unwrap_or(endpoint);
+    let paths = root.get("paths")?.as_object()?;
+    let matching = paths.iter().find(|(p, _)| path_matches(p, wanted));
+    let problem = match matching {
+        Some((_, item)) if item.get("get").is_some() => return None,
+        Some((p, _)) => {
+            format!("the test endpoint `{endpoint}` is not a GET in the spec (`{p}` has no `get`)")
+        }
+        None => format!("the test endpoint `{endpoint}` is not a path of the spec"),
+    };
+    let near = crate::suggest::nearest(
+        wanted,
+        paths
+            .iter()
+            .filter(|(_, i)| i.get("get").is_some())
+            .map(|(p, _)| p.as_str()),
+        3,
+    );
+    let mut d = Diagnostic::error(problem)
+        .file(manifest.file())
+        .field(TEST_ENDPOINT_FIELD);
+    if !near.is_empty() {
+        d = d.help(format!(
+            "the spec's nearest GET paths: {}",
+            crate::suggest::listed(&near)
+        ));
+    }
+    Some(d)
+}
+
+/// Whether a spec path template (`/users/{id}`) matches a concrete path (`/users/me`).
+fn path_matches(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.trim_end_matches('/').split('/').collect();
+    let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| t == p || (t.starts_with('{') && t.ends_with('}') && !p.is_empty()))
+}
+
+/// What would otherwise generate an empty or wrong client without a word: an OpenAPI version
+/// this generator does not read, or `paths: null`.
+fn check_document(root: &serde_json::Value, spec: &Path) -> Result<(), Diagnostics> {
+    let version = match root.get("openapi") {
+        Some(serde_json::Value::String(v)) => Some(v.clone()),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    if let Some(v) = version
+        && !(v.starts_with("3.0") || v.starts_with("3.1"))
+    {
+        return Err(load::diag(spec, format!("OpenAPI {v} is not supported"))
+            .field("openapi")
+            .help("paragon-codegen reads OpenAPI 3.0 and 3.1 documents")
+            .into());
+    }
+    if root.get("paths").is_some_and(serde_json::Value::is_null) {
+        return Err(load::diag(spec, "`paths` is null: the spec lists no operations")
+            .field("paths")
+            .help("write `paths: {}` for a spec of types only, or list the operations under `paths`")
+            .into());
+    }
+    Ok(())
+}
+
+/// The integration name of a bare spec and the module name must make a client that compiles.
+fn check_names(name: Option<&str>, module: Option<&str>) -> Result<(), Diagnostics> {
+    let mut errors = Diagnostics::new();
+    if let Some(name) = name
+        && !name.chars().any(|c| c.is_ascii_alphanumeric())
+    {
+        errors.push(
+            Diagnostic::error(format!(
+                "the integration name `{name}` has no letter or digit"
+            ))
+            .field("name")
+            .help("give the integration's display name, e.g. \"Task Lab\" (→ custom.tasklab)"),
+        );
+    }
+    if let Some(module) = module
+        && !is_identifier(module)
+    {
+        errors.push(
+            Diagnostic::error(format!("the module name `{module}` is not a Rust identifier"))
+                .field("module")
+                .help("use snake case letters, digits and `_`, not starting with a digit, e.g. `task_lab`"),
+        );
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_"
+        && syn::parse_str::<syn::Ident>(name).is_ok()
 }
 
 fn write_if_changed(path: &Path, contents: &str) -> Result<(), Diagnostics> {

@@ -77,8 +77,12 @@ pub(crate) struct Field {
 pub(crate) struct TypeGen<'a> {
     pub(crate) root: &'a Value,
     pub(crate) file: PathBuf,
+    /// The spec file's text, to place diagnostics at a line and column (empty when unknown).
+    pub(crate) source: &'a str,
     pub(crate) defs: Vec<Def>,
     pub(crate) errors: Vec<Diagnostic>,
+    /// What was degraded to keep generating (a dangling `$ref` typed as untyped JSON, ...).
+    pub(crate) warnings: Vec<Diagnostic>,
     names: Namer,
     /// Names chosen up front for every component schema, so filters do not change them.
     reserved: HashMap<String, String>,
@@ -149,8 +153,10 @@ impl<'a> TypeGen<'a> {
         TypeGen {
             root,
             file,
+            source: "",
             defs: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             names,
             reserved,
             by_ref: HashMap::new(),
@@ -186,22 +192,46 @@ impl<'a> TypeGen<'a> {
                 None => return Some(cur),
             }
         }
-        self.errors.push(crate::load::diag(
-            &self.file,
-            "a cycle of $refs that refer only to each other",
-        ));
+        self.warnings.push(
+            crate::load::diag(&self.file, "a cycle of $refs that refer only to each other")
+                .help("the schema is typed as untyped JSON (`serde_json::Value`)"),
+        );
         None
+    }
+
+    /// Whether following `r` through schemas that are only a `$ref` comes back to `r`: such a
+    /// type holds no value (`struct A(Box<B>); struct B(Box<A>);`).
+    fn is_ref_cycle(&self, r: &str) -> bool {
+        let mut seen = vec![r];
+        let mut cur = r;
+        loop {
+            let Some(next) = cur
+                .strip_prefix('#')
+                .and_then(|p| resolve_pointer(self.root, p))
+                .and_then(|s| str_of(s, "$ref"))
+            else {
+                return false;
+            };
+            if seen.contains(&next) {
+                return true;
+            }
+            seen.push(next);
+            cur = next;
+        }
     }
 
     fn resolve(&mut self, r: &str) -> Option<&'a Value> {
         let root: &'a Value = self.root;
         let found = r.strip_prefix('#').and_then(|p| resolve_pointer(root, p));
         if found.is_none() {
-            self.errors.push(
-                crate::load::diag(&self.file, format!("unresolvable $ref `{r}`"))
-                    .field(r.trim_start_matches('#').to_string())
-                    .help("the JSON pointer after `#` must name an object in this spec"),
-            );
+            let unresolved = crate::load::diag(&self.file, format!("unresolvable $ref `{r}`"));
+            // Published specs ship such refs; one must not cost the rest of the spec.
+            self.warnings.push(crate::refs::explain(
+                unresolved,
+                Some(self.source),
+                r,
+                Some(root),
+            ));
         }
         found
     }
@@ -211,7 +241,23 @@ impl<'a> TypeGen<'a> {
         if let Some(&id) = self.by_ref.get(r) {
             return Ty::Named(id);
         }
+        if self.is_ref_cycle(r) {
+            let cycle = crate::load::diag(
+                &self.file,
+                format!("`$ref` `{r}` is a cycle of $refs that refer only to each other"),
+            );
+            self.warnings.push(crate::refs::explain(cycle, Some(self.source), r, None).help(
+                "no value can have such a type: it is typed as untyped JSON (`serde_json::Value`)",
+            ));
+            self.note = Some(format!(
+                "Untyped: `{r}` is a cycle of $refs that refer only to each other."
+            ));
+            return Ty::Value;
+        }
         let Some(schema) = self.resolve(r) else {
+            self.note = Some(format!(
+                "Untyped: `$ref` `{r}` does not resolve in the spec, so this is any JSON value."
+            ));
             return Ty::Value;
         };
         let name = match self.reserved.get(r) {
@@ -486,60 +532,14 @@ impl<'a> TypeGen<'a> {
         }
     }
 
-    /// Merges `allOf` members (following refs) into one object schema.
+    /// Merges `allOf` members (following refs) into one object schema, later members refining
+    /// earlier ones.
     fn merge_all_of(
         &mut self,
         obj: &Map<String, Value>,
         members: &[Value],
     ) -> Result<Map<String, Value>, String> {
-        let mut props = Map::new();
-        let mut required: Vec<Value> = Vec::new();
-        let mut addl: Option<Value> = None;
-        let mut add =
-            |o: &Map<String, Value>, props: &mut Map<String, Value>, required: &mut Vec<Value>| {
-                if let Some(p) = o.get("properties").and_then(Value::as_object) {
-                    for (k, v) in p {
-                        props.entry(k.clone()).or_insert_with(|| v.clone());
-                    }
-                }
-                if let Some(r) = o.get("required").and_then(Value::as_array) {
-                    required.extend(r.iter().cloned());
-                }
-                if let Some(a) = o.get("additionalProperties").filter(|a| a.is_object()) {
-                    addl.get_or_insert_with(|| a.clone());
-                }
-            };
-        add(obj, &mut props, &mut required);
-        let mut stack: Vec<(Value, usize)> = members.iter().rev().map(|m| (m.clone(), 0)).collect();
-        while let Some((m, level)) = stack.pop() {
-            if level > 16 {
-                return Err("`allOf` nests too deeply".into());
-            }
-            let Some(m) = self.deref(&m).cloned() else {
-                return Err("an `allOf` member does not resolve".into());
-            };
-            let m = normalize::schema(&m).into_owned();
-            let Some(mo) = m.as_object() else { continue };
-            if mo.contains_key("oneOf") || mo.contains_key("anyOf") {
-                return Err("`allOf` with a `oneOf`/`anyOf` member".into());
-            }
-            match mo.get("type").and_then(Value::as_str) {
-                None | Some("object") => {}
-                Some(other) => return Err(format!("`allOf` with a member of type `{other}`")),
-            }
-            add(mo, &mut props, &mut required);
-            if let Some(Value::Array(inner)) = mo.get("allOf") {
-                stack.extend(inner.iter().rev().map(|i| (i.clone(), level + 1)));
-            }
-        }
-        let mut merged = Map::new();
-        merged.insert("type".into(), Value::String("object".into()));
-        merged.insert("properties".into(), Value::Object(props));
-        merged.insert("required".into(), Value::Array(required));
-        if let Some(a) = addl {
-            merged.insert("additionalProperties".into(), a);
-        }
-        Ok(merged)
+        crate::allof::merge(obj, members, &mut |v| self.deref(v).cloned())
     }
 
     fn object(&mut self, obj: &Map<String, Value>, name: &str) -> DefKind {

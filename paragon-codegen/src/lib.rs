@@ -49,17 +49,25 @@
 //! The pipeline, one module per stage: `load` (JSON/YAML, sibling-file refs) → `normalize`
 //! (OpenAPI 3.1 shapes to 3.0) → `ir` (named Rust types from schemas) → `types` and
 //! `operations` (tokens) → `render` (syn + prettyplease). Errors are
-//! [`paragon_manifest::Diagnostics`], printed compiler style.
+//! [`paragon_manifest::Diagnostics`], printed compiler style. What a published spec gets wrong
+//! in one corner (a `$ref` that does not resolve, a cycle of `$ref`s, a repeated `operationId`)
+//! is a warning instead, in [`Generated::warnings`] and in a comment at the affected item, and
+//! the rest generates.
 #![forbid(unsafe_code)]
 
+mod allof;
 mod generator;
 mod ir;
 mod load;
 mod names;
 mod normalize;
 mod operations;
+mod refs;
 mod render;
+mod servers;
+mod suggest;
 mod types;
+mod yaml;
 
 pub use generator::{Generated, Generator};
 pub use paragon_manifest::{Diagnostic, Diagnostics};

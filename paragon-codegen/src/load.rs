@@ -11,6 +11,10 @@ pub(crate) struct Loaded {
     pub(crate) root: Value,
     /// Every file read, for `cargo:rerun-if-changed`.
     pub(crate) files: Vec<PathBuf>,
+    /// The text of the spec file itself, to place later diagnostics at a line and column.
+    pub(crate) text: String,
+    /// Refs to sibling files or pointers that do not exist, typed as untyped JSON.
+    pub(crate) warnings: Vec<Diagnostic>,
 }
 
 /// Reads `path` and resolves refs to sibling files.
@@ -21,9 +25,12 @@ pub(crate) fn load(path: &Path) -> Result<Loaded, Diagnostics> {
     if !loader.imported_schemas.is_empty() {
         insert_schemas(&mut root, std::mem::take(&mut loader.imported_schemas));
     }
+    let text = loader.texts.remove(path).unwrap_or_default();
     Ok(Loaded {
         root,
         files: loader.files,
+        text,
+        warnings: loader.warnings,
     })
 }
 
@@ -42,7 +49,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostics> {
             })
             .map_err(Diagnostics::from)
     } else {
-        let yaml: serde_norway::Value = serde_norway::from_str(text).map_err(|e| {
+        let crate::yaml::Json(value) = serde_norway::from_str(text).map_err(|e| {
             let mut d = crate::load::diag(
                 path,
                 format!("invalid YAML: {}", strip_position(&e.to_string())),
@@ -52,7 +59,7 @@ pub(crate) fn parse(text: &str, path: &Path) -> Result<Value, Diagnostics> {
             }
             d
         })?;
-        Ok(yaml_to_json(yaml))
+        Ok(value)
     }
 }
 
@@ -64,45 +71,6 @@ fn strip_position(msg: &str) -> String {
     }
 }
 
-fn yaml_to_json(v: serde_norway::Value) -> Value {
-    use serde_norway::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                n.as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(Value::Null, Value::Number)
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(s) => Value::Array(s.into_iter().map(yaml_to_json).collect()),
-        Y::Mapping(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                let key = match k {
-                    Y::String(s) => s,
-                    Y::Bool(b) => b.to_string(),
-                    Y::Number(n) => n.to_string(),
-                    Y::Null => "null".to_string(),
-                    other => serde_norway::to_string(&other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                };
-                out.insert(key, yaml_to_json(v));
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(t) => yaml_to_json(t.value),
-    }
-}
-
 #[derive(Default)]
 struct Loader {
     docs: HashMap<PathBuf, Value>,
@@ -111,6 +79,9 @@ struct Loader {
     imported: HashMap<(PathBuf, String), String>,
     imported_schemas: Vec<(String, Value)>,
     taken: BTreeSet<String>,
+    /// The text of every file read, to place a `$ref` that does not resolve.
+    texts: HashMap<PathBuf, String>,
+    warnings: Vec<Diagnostic>,
 }
 
 const MAX_DEPTH: usize = 48;
@@ -121,6 +92,7 @@ impl Loader {
             .map_err(|e| crate::load::diag(path, format!("cannot read spec: {e}")))?;
         self.files.push(path.to_path_buf());
         let value = parse(&text, path)?;
+        self.texts.insert(path.to_path_buf(), text);
         if self.files.len() == 1
             && let Some(schemas) = value
                 .pointer("/components/schemas")
@@ -186,12 +158,39 @@ impl Loader {
                         *v = ref_value(local);
                         return Ok(());
                     }
-                    let mut value = resolve_pointer(self.doc(&target)?, &pointer)
-                        .cloned()
-                        .ok_or_else(|| {
-                            crate::load::diag(file, format!("unresolvable $ref `{r}`"))
-                                .field(pointer.clone())
-                        })?;
+                    // Published specs ship refs to files and pointers that do not exist: warn,
+                    // type that schema as untyped JSON, and generate the rest.
+                    if !target.is_file() {
+                        let missing = diag(
+                            file,
+                            format!(
+                                "$ref `{r}` names `{}`, which does not exist",
+                                target.display()
+                            ),
+                        );
+                        let text = self.texts.get(file).map(String::as_str);
+                        let help = format!(
+                            "put `{file_part}` beside `{}`, or fix the path in the $ref; until then the schema is untyped JSON",
+                            file.display()
+                        );
+                        self.warnings
+                            .push(crate::refs::explain(missing, text, &r, None).help(help));
+                        *v = untyped(&r);
+                        return Ok(());
+                    }
+                    let found = resolve_pointer(self.doc(&target)?, &pointer).cloned();
+                    let Some(mut value) = found else {
+                        let text = self.texts.get(file).map(String::as_str);
+                        let unresolved = diag(file, format!("unresolvable $ref `{r}`"));
+                        self.warnings.push(crate::refs::explain(
+                            unresolved,
+                            text,
+                            &r,
+                            self.docs.get(&target),
+                        ));
+                        *v = untyped(&r);
+                        return Ok(());
+                    };
                     if named {
                         let base = pointer.rsplit('/').next().unwrap_or("Schema").to_string();
                         let mut name = base.clone();
@@ -220,6 +219,14 @@ impl Loader {
         }
         Ok(())
     }
+}
+
+/// What stands for a schema whose `$ref` does not resolve: any JSON value, saying why in its docs.
+fn untyped(r: &str) -> Value {
+    let mut m = Map::new();
+    let why = format!("Untyped: `$ref` `{r}` does not resolve, so this is any JSON value.");
+    m.insert("description".into(), Value::String(why));
+    Value::Object(m)
 }
 
 fn ref_value(r: &str) -> Value {

@@ -71,7 +71,13 @@ fn main() -> ExitCode {
             full_serde,
         } => {
             let mut generator = match (integration, spec, name) {
-                (Some(dir), spec, _) => {
+                (Some(_), _, Some(name)) => {
+                    eprintln!(
+                        "error: --name {name:?} beside --integration: the manifest's `name` names the integration\n  = help: drop --name, or change `name` in integration.toml"
+                    );
+                    return ExitCode::from(2);
+                }
+                (Some(dir), spec, None) => {
                     let g = Generator::new(dir);
                     match spec {
                         Some(s) => g.spec(s),
@@ -101,16 +107,20 @@ fn main() -> ExitCode {
                 Ok(g) => g,
                 Err(errors) => return fail(&errors),
             };
+            if !generated.warnings.is_empty() {
+                eprintln!("{}", generated.warnings_text());
+            }
             if let Err(e) = std::fs::write(&out, &generated.source) {
                 eprintln!("error: cannot write {}: {e}", out.display());
                 return ExitCode::FAILURE;
             }
             eprintln!(
-                "wrote {} ({} operations, {} types, {} lines)",
+                "wrote {} ({} operations, {} types, {} lines, {} warnings)",
                 out.display(),
                 generated.operations,
                 generated.types,
-                generated.source.lines().count()
+                generated.source.lines().count(),
+                generated.warnings.len()
             );
             ExitCode::SUCCESS
         }
@@ -126,7 +136,17 @@ fn main() -> ExitCode {
             }
             let mut failed = false;
             for (path, result) in paragon_manifest::validate_paths(&paths) {
-                match result {
+                let checked = result.and_then(|m| {
+                    // The spec beside the manifest must generate, and hold the test endpoint.
+                    if m.spec_path().is_some() {
+                        let generated = Generator::new(m.file()).validate()?;
+                        if !generated.warnings.is_empty() {
+                            eprintln!("{}", generated.warnings_text());
+                        }
+                    }
+                    Ok(m)
+                });
+                match checked {
                     Ok(m) => println!("ok: {} ({})", path.display(), m.slug()),
                     Err(errors) => {
                         failed = true;

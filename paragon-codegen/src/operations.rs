@@ -2,10 +2,13 @@
 
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
+use crate::servers::{Servers, Target};
+use crate::suggest;
 use crate::types::{doc_attrs, ty_tokens};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
 
 /// Which operations to generate; empty means all. An operation is kept when it matches any filter.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +42,104 @@ impl Filters {
                 .path_prefixes
                 .iter()
                 .any(|p| path.starts_with(p.as_str()))
+    }
+}
+
+/// A warning (and the doc note) for an operation renamed because its id was taken: specs that
+/// repeat an `operationId` are wrong, but the rename must not be silent.
+fn rename_note(
+    tg: &mut TypeGen<'_>,
+    first_use: &HashMap<String, String>,
+    method: &str,
+    path: &str,
+    op: &Value,
+    base_name: &str,
+    fn_name: &str,
+) -> Option<String> {
+    let id = str_of(op, "operationId")?;
+    let Some(other) = first_use.get(base_name).cloned() else {
+        // Not a duplicate: the name is one every client has (`new`, `paragon`, ...).
+        return Some(format!(
+            "Named `{fn_name}`: `{base_name}` is a method every generated client has."
+        ));
+    };
+    let field = format!("paths.{path}.{method}.operationId");
+    tg.warnings.push(
+        crate::load::diag(
+            &tg.file,
+            format!("operationId `{id}` is also used by {other}; this operation is `{fn_name}`"),
+        )
+        .field(field)
+        .help("operation ids must be unique; filters by --operation match the first"),
+    );
+    Some(format!(
+        "Renamed to `{fn_name}`: `{other}` already has operationId `{id}`."
+    ))
+}
+
+/// Every tag, operation id and path of the spec, to say what exists when a filter matches none.
+#[derive(Default)]
+struct Offered {
+    tags: BTreeSet<String>,
+    operations: BTreeSet<String>,
+    paths: BTreeSet<String>,
+}
+
+impl Offered {
+    fn add(&mut self, path: &str, op: &Value, fn_name: &str) {
+        self.paths.insert(path.to_string());
+        self.operations
+            .insert(str_of(op, "operationId").map_or_else(|| fn_name.to_string(), str::to_string));
+        for tag in op
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(tag) = tag.as_str() {
+                self.tags.insert(tag.to_string());
+            }
+        }
+    }
+
+    /// An error per filter that keeps no operation, naming the nearest that exist.
+    fn unmatched(&self, filters: &Filters) -> Vec<paragon_manifest::Diagnostic> {
+        let mut errors = Vec::new();
+        let mut check =
+            |kind: &str, flag: &str, asked: &str, found: bool, all: &BTreeSet<String>| {
+                if found {
+                    return;
+                }
+                let near = suggest::nearest(asked, all.iter().map(String::as_str), 5);
+                let help = if near.is_empty() {
+                    format!("the spec has no {kind}s")
+                } else {
+                    format!(
+                        "the nearest of the spec's {} {kind}s: {}",
+                        all.len(),
+                        suggest::listed(&near)
+                    )
+                };
+                errors.push(
+                    paragon_manifest::Diagnostic::error(format!(
+                        "{kind} `{asked}` ({flag}) matches no operation"
+                    ))
+                    .help(help),
+                );
+            };
+        for tag in &filters.tags {
+            check("tag", "--tag", tag, self.tags.contains(tag), &self.tags);
+        }
+        for id in &filters.operation_ids {
+            let found = self.operations.contains(id)
+                || self.operations.iter().any(|o| snake(o, "operation") == *id);
+            check("operation", "--operation", id, found, &self.operations);
+        }
+        for prefix in &filters.path_prefixes {
+            let found = self.paths.iter().any(|p| p.starts_with(prefix.as_str()));
+            check("path", "--path-prefix", prefix, found, &self.paths);
+        }
+        errors
     }
 }
 
@@ -96,6 +197,8 @@ pub(crate) struct Op {
     response: Resp,
     errors: Vec<(String, Status, Ty)>,
     error_enum: Option<String>,
+    /// The absolute server of an operation that is not on the base URL.
+    server: Option<String>,
 }
 
 impl Op {
@@ -155,7 +258,7 @@ fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Val
 }
 
 /// Collects the operations of the spec, building the types they use.
-pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
+pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers<'_>) -> Vec<Op> {
     let root = tg.root;
     let mut ops = Vec::new();
     let Some(paths) = root.get("paths").and_then(Value::as_object) else {
@@ -173,6 +276,9 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
         "Option", "Some", "None", "String", "Vec", "Box", "Result", "Ok", "Err", "Into", "Self",
         "Client", "Error",
     ]);
+    let mut offered = Offered::default();
+    // Which operation first took each method name, to say what a duplicate collided with.
+    let mut first_use: HashMap<String, String> = HashMap::new();
     for (path, item) in paths {
         let Some(item) = tg.deref(item) else { continue };
         let path_params: Vec<Value> = item
@@ -188,15 +294,54 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters) -> Vec<Op> {
                 Some(id) => snake(id, "operation"),
                 None => snake(&format!("{method} {path}"), "operation"),
             };
+            offered.add(path, op, &base_name);
             if !filters.keeps(path, op, &base_name) {
                 continue;
             }
+            let own_servers = op
+                .get("servers")
+                .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
+            let target = match servers.target(own_servers.or(item.get("servers"))) {
+                Ok(target) => target,
+                Err(why) => {
+                    let place = if own_servers.is_some() { method } else { "" };
+                    tg.errors.push(
+                        crate::load::diag(&tg.file, why)
+                            .field(format!("paths.{path}{}{place}.servers", if place.is_empty() { "" } else { "." }))
+                            .help("add the host to `allowed_hosts` in the manifest's [api], or leave the operation out with --operation, --tag or --path-prefix"),
+                    );
+                    continue;
+                }
+            };
+            let sent_path = match &target {
+                Target::Prefix(prefix) => format!("{prefix}{path}"),
+                _ => path.clone(),
+            };
             let fn_name = method_names.unique(&base_name);
+            let renamed = (fn_name != base_name)
+                .then(|| rename_note(tg, &first_use, method, path, op, &base_name, &fn_name));
+            first_use
+                .entry(base_name.clone())
+                .or_insert_with(|| format!("{} {path}", method.to_uppercase()));
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
-            let built = operation(tg, method, path, op, &path_params, fn_name, builder);
+            let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            if let Some(note) = renamed.flatten() {
+                built.doc.push(String::new());
+                built.doc.push(note);
+            }
+            if let Target::Full(server) = target {
+                built.doc.push(String::new());
+                built.doc.push(format!(
+                    "Sent to `{server}` through the proxy's full-URL form."
+                ));
+                built.server = Some(server);
+            }
             ops.push(built);
         }
     }
+    let unmatched = offered.unmatched(filters);
+    tg.errors
+        .extend(unmatched.into_iter().map(|d| d.file(&tg.file)));
     for op in &mut ops {
         if !op.errors.is_empty() {
             op.error_enum = Some(builder_names.unique(&format!("{}Error", op.builder)));
@@ -452,6 +597,7 @@ fn operation(
         response,
         errors,
         error_enum: None,
+        server: None,
     }
 }
 
@@ -637,7 +783,15 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 quote!(super::__query(&mut query, #wire, &self.#n, #explode);)
             })
             .collect();
-        let query_stmt = if query.is_empty() {
+        let query_stmt = if let Some(server) = &op.server {
+            // The proxy drops the route's query when the full-URL header replaces the path, so
+            // the query travels inside that URL.
+            quote!(
+                let mut query = Vec::new();
+                #(#query)*
+                request = ::paragon_sdk::__private::codegen::on_server(request, #server, path, &query);
+            )
+        } else if query.is_empty() {
             quote!()
         } else {
             quote!(
@@ -757,6 +911,14 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(impl<'a> #builder<'a> { #(#setters)* })
         };
+        let request_stmt = if op.server.is_some() {
+            quote!(
+                let path: &str = #path_expr;
+                let mut request = super::__request(self.client, ::paragon_sdk::Method::#method, path);
+            )
+        } else {
+            quote!(let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);)
+        };
         items.push(quote!(
             #[doc = #bdoc]
             #[must_use = "a request builder does nothing until awaited"]
@@ -766,7 +928,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 type Output = Result<#ok_ty, super::Error<#err_ty>>;
                 type IntoFuture = super::BoxFuture<'a, Self::Output>;
                 fn into_future(self) -> Self::IntoFuture {
-                    let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);
+                    #request_stmt
                     #query_stmt
                     #(#headers)*
                     #body_stmt

@@ -267,6 +267,7 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
         let derive = quote!(#[derive(Debug, Clone, #ser_derive #de_derive)]);
         match &def.kind {
             DefKind::Struct { fields, extra } => {
+                let fields_all_optional = fields.iter().all(|f| f.optional);
                 let fields = fields.iter().map(|f| {
                     let fname = ident(&f.name);
                     let fdoc = doc_attrs(&f.doc);
@@ -298,6 +299,12 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
                         pub #n: ::std::collections::BTreeMap<::std::string::String, #t>,
                     )
                 });
+                // A request body whose fields are all optional starts from `Default`.
+                let derive = if ser && fields_all_optional {
+                    quote!(#[derive(Debug, Clone, Default, #ser_derive #de_derive)])
+                } else {
+                    derive.clone()
+                };
                 quote!(
                     #doc #dep #derive
                     #[serde(crate = #serde_crate)]
@@ -327,10 +334,32 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
                     let t = ty(t);
                     quote!(#v(#t),)
                 });
+                // A string-or-array union that is sent takes a `&str` as it is
+                // (`title: "Bug".into()`).
+                let from_str = variants
+                    .iter()
+                    .find(|(_, t)| *t == Ty::String)
+                    .filter(|_| ser)
+                    .map(|(v, _)| {
+                        let v = ident(v);
+                        quote!(
+                            impl ::std::convert::From<&str> for #name {
+                                fn from(value: &str) -> Self {
+                                    #name::#v(value.into())
+                                }
+                            }
+                            impl ::std::convert::From<::std::string::String> for #name {
+                                fn from(value: ::std::string::String) -> Self {
+                                    #name::#v(value)
+                                }
+                            }
+                        )
+                    });
                 quote!(
                     #doc #dep #derive
                     #[serde(crate = #serde_crate, untagged)]
                     pub enum #name { #(#vs)* }
+                    #from_str
                 )
             }
             DefKind::Union { variants, discriminator: Some((prop, cases)) } => {

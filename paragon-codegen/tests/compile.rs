@@ -5,6 +5,9 @@
 #![allow(unreachable_pub)] // the generated modules are a user's public API, included exactly as generated
 
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/allof.rs"]
+mod allof;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/basic.rs"]
 mod basic;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -17,6 +20,9 @@ mod collisions;
 #[path = "generated/enums.rs"]
 mod enums;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/ergonomics.rs"]
+mod ergonomics;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/external.rs"]
 mod external;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -28,6 +34,9 @@ mod openapi31;
 #[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/recursive.rs"]
 mod recursive;
+#[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/servers.rs"]
+mod servers;
 #[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/unions.rs"]
 mod unions;
@@ -150,24 +159,28 @@ async fn proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
                     headers,
                     body,
                 });
-                let (status, body) =
-                    if path.ends_with("/users/octo%20cat/repos") && method == Method::GET {
-                        (
-                            StatusCode::OK,
-                            json!({"output": [{"id": 1, "name": "hello", "topics": ["x"]}]}),
-                        )
-                    } else if path.ends_with("/users/ghost/repos") && method == Method::GET {
-                        (StatusCode::NOT_FOUND, json!({"message": "Not Found"}))
-                    } else if path.ends_with("/users/octocat/repos") && method == Method::POST {
-                        (
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            json!({"message": "name taken"}),
-                        )
-                    } else if path.ends_with("/form") {
-                        (StatusCode::OK, json!({"output": "done"}))
-                    } else {
-                        (StatusCode::NO_CONTENT, Value::Null)
-                    };
+                let (status, body) = if path.ends_with("/users/octo%20cat/repos")
+                    && method == Method::GET
+                {
+                    (
+                        StatusCode::OK,
+                        json!({"output": [{"id": 1, "name": "hello", "topics": ["x"]}]}),
+                    )
+                } else if path.ends_with("/users/ghost/repos") && method == Method::GET {
+                    (StatusCode::NOT_FOUND, json!({"message": "Not Found"}))
+                } else if path.ends_with("/users/octocat/repos") && method == Method::POST {
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        json!({"message": "name taken"}),
+                    )
+                } else if path.ends_with("/bookings") {
+                    let page = json!({"data": [{"id": "b1", "note": "x"}], "next_cursor": null});
+                    (StatusCode::OK, json!({ "output": page }))
+                } else if path.ends_with("/form") {
+                    (StatusCode::OK, json!({"output": "done"}))
+                } else {
+                    (StatusCode::NO_CONTENT, Value::Null)
+                };
                 let text = if body.is_null() {
                     String::new()
                 } else {
@@ -254,6 +267,81 @@ async fn generated_client_calls_through_the_proxy() {
         seen.lock().unwrap()[3]
             .uri
             .ends_with("/repos/me/r%2Fx/stars/7")
+    );
+}
+
+#[tokio::test]
+async fn all_of_envelope_types_the_list_items() {
+    let (paragon, _) = proxy().await;
+    let client = allof::Client::new(paragon);
+    let page: allof::types::ListBookingsResponse = client.list_bookings().await.unwrap();
+    // `data` is `Vec<Booking>`, not a vector of maps: the later `allOf` member refined it.
+    let ids: Vec<&str> = page.data.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["b1"]);
+    assert_eq!(page.data[0].note.as_deref(), Some("x"));
+    let rooms: allof::types::Page =
+        serde_json::from_value(json!({"data": [{"name": "Ada"}], "total": 1})).unwrap();
+    assert_eq!(rooms.data[0].name.as_deref(), Some("Ada"));
+    let confirmed: Result<allof::types::ConfirmedBooking, _> =
+        serde_json::from_value(json!({"id": "b2"}));
+    assert!(confirmed.is_err(), "a later member made `note` required");
+}
+
+#[tokio::test]
+async fn operations_on_other_servers() {
+    let (paragon, seen) = proxy().await;
+    let client = servers::Client::new(paragon);
+    client.list_things().await.unwrap();
+    client
+        .upload_asset(7, "a b.txt")
+        .body(paragon_sdk::__private::bytes::Bytes::from_static(b"bytes"))
+        .content_type("text/plain")
+        .await
+        .unwrap();
+    client.on_the_base().await.unwrap();
+    let seen = seen.lock().unwrap();
+    // A relative server adjusts the path.
+    assert!(
+        seen[0].uri.ends_with("/sdk/proxy/custom.servers/v2/things"),
+        "{}",
+        seen[0].uri
+    );
+    assert!(!seen[0].headers.contains_key("x-paragon-proxy-url"));
+    // Another host goes through the full-URL form, with the query inside that URL.
+    assert_eq!(
+        seen[1].headers["x-paragon-proxy-url"],
+        "https://uploads.example.com/uploads/7?name=a+b.txt"
+    );
+    assert_eq!(&seen[1].body[..], b"bytes");
+    // A server equal to the spec's own is the base URL.
+    assert!(
+        seen[2].uri.ends_with("/sdk/proxy/custom.servers/same"),
+        "{}",
+        seen[2].uri
+    );
+    assert!(!seen[2].headers.contains_key("x-paragon-proxy-url"));
+}
+
+#[test]
+fn request_bodies_take_str_and_start_from_default() {
+    use ergonomics::types::{CreateIssueRequest, SearchRequest};
+    // A string-or-array union takes a `&str` directly.
+    let issue = CreateIssueRequest {
+        title: "Bug".into(),
+        body: None,
+    };
+    assert_eq!(
+        serde_json::to_value(&issue).unwrap(),
+        json!({"title": "Bug"})
+    );
+    // All fields optional: the body starts from `Default`.
+    let search = SearchRequest {
+        q: Some("is:open".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&search).unwrap(),
+        json!({"q": "is:open"})
     );
 }
 

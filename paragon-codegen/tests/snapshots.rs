@@ -63,6 +63,21 @@ fn unions_and_all_of() {
 }
 
 #[test]
+fn all_of_members_refine_each_other() {
+    check_with("allof.yaml", "Bookings", true);
+}
+
+#[test]
+fn path_and_operation_servers() {
+    check("servers.yaml", "Servers");
+}
+
+#[test]
+fn request_body_ergonomics() {
+    check("ergonomics.yaml", "Issues");
+}
+
+#[test]
 fn recursive_types() {
     check("recursive.yaml", "Recursive");
 }

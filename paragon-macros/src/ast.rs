@@ -135,11 +135,36 @@ fn parse_kind(input: ParseStream<'_>) -> syn::Result<Kind> {
         if input.peek(syn::token::Paren) {
             let content;
             parenthesized!(content in input);
+            lone_string(&word, &content)?;
             return Ok(Kind::Call(word, content.parse::<Entries>()?.0));
         }
         return Ok(Kind::Word(word));
     }
     Err(input.error("expected a value: a string, `true`/`false`, a number, `[...]` or `word(...)`"))
+}
+
+/// `bearer("{input.api_key}")`: a value without its argument's name. Said with the name to
+/// write, instead of the parser's "expected `=`".
+fn lone_string(word: &Ident, content: ParseStream<'_>) -> syn::Result<()> {
+    let ahead = content.fork();
+    let Ok(lit) = ahead.parse::<LitStr>() else {
+        return Ok(());
+    };
+    if !ahead.is_empty() {
+        return Ok(());
+    }
+    let name = match word.to_string().as_str() {
+        "bearer" => "token",
+        "basic" => "username",
+        _ => "name",
+    };
+    Err(syn::Error::new(
+        lit.span(),
+        format!(
+            "`{word}(...)` takes named arguments\nhelp: write `{word}({name} = {:?})`",
+            lit.value()
+        ),
+    ))
 }
 
 /// The tokens `input` consumed since `start` was forked.

@@ -136,6 +136,7 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
         ));
     }
     let mut route: Option<(Ident, LitStr)> = None;
+    let mut misspelled = false;
     let mut sig_attrs = Vec::new();
     for attr in &f.attrs {
         let name = attr.path().get_ident().map(Ident::to_string);
@@ -156,8 +157,21 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
                     )),
                 }
             }
+            Some(other) if crate::errors::closest(other, METHODS).is_some() => {
+                // A misspelled method (`#[gett]`) is reported where it is written, not as a
+                // missing method at the function's name.
+                let near = crate::errors::closest(other, METHODS).unwrap_or_default();
+                misspelled = true;
+                errors.push(syn::Error::new_spanned(
+                    attr.path(),
+                    format!("unknown HTTP method attribute `#[{other}]`\nhelp: did you mean `#[{near}]`?"),
+                ));
+            }
             _ => sig_attrs.push(attr.clone()),
         }
+    }
+    if misspelled && route.is_none() {
+        return Err(errors.into_error());
     }
     let Some((method, lit)) = route else {
         errors.push(syn::Error::new_spanned(
@@ -225,6 +239,14 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
             &sig.ident,
             "endpoints take `&self` first\nhelp: write e.g. `async fn user(&self, username: &str) -> User;`",
         ));
+    }
+    if method == "GET" || method == "HEAD" {
+        for a in args.iter().filter(|a| a.role == Role::Body) {
+            errors.push(syn::Error::new_spanned(
+                &a.ident,
+                format!("a {method} request has no body\nhelp: send the fields as #[query] parameters, or use #[post], #[put] or #[patch]"),
+            ));
+        }
     }
     if args.iter().filter(|a| a.role == Role::Body).count() > 1 {
         for a in args.iter().filter(|a| a.role == Role::Body).skip(1) {

@@ -94,6 +94,13 @@
 //! a client struct of the same name, and `Type::client(&paragon)` returns it — so a type has
 //! either an `#[endpoints]` trait or a `spec`, not both.
 //!
+//! Your own types need serde's derive: a `#[body]` or `#[query]` argument's type
+//! `#[derive(serde::Serialize)]`, a return type `#[derive(serde::Deserialize)]` (add `serde` with
+//! its `derive` feature to your `Cargo.toml`). Without it the compiler reports that the type
+//! does not implement `Serialize` or `DeserializeOwned` at the argument or return type. A GET or
+//! HEAD endpoint takes no `#[body]` (send the fields as `#[query]`), and a misspelled method
+//! attribute (`#[gett]`) is reported where it is written, with the method it probably meant.
+//!
 //! The expansion names only `::paragon_sdk` and `::std` paths: depending on `paragon-sdk` is
 //! enough.
 #![forbid(unsafe_code)]
@@ -114,8 +121,26 @@ use proc_macro::TokenStream;
 pub fn derive_integration(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
+        .unwrap_or_else(|e| fallback(&input, e))
         .into()
+}
+
+/// On a mistake, the error and beside it the trait impl with empty values, as thiserror does:
+/// the type's other uses (`GitHub::NAME`, `paragon.integration::<GitHub>()`) still compile, so
+/// only the real mistake is reported, not four follow-on errors wherever the type is used.
+fn fallback(input: &syn::DeriveInput, error: syn::Error) -> proc_macro2::TokenStream {
+    let error = error.into_compile_error();
+    if !input.generics.params.is_empty() {
+        return error;
+    }
+    let ident = &input.ident;
+    quote::quote! {
+        #error
+        impl ::paragon_sdk::Integration for #ident {
+            const NAME: &'static str = "";
+            const TEST_ENDPOINT: &'static str = "";
+        }
+    }
 }
 
 fn derive(input: &syn::DeriveInput) -> syn::Result<proc_macro2::TokenStream> {

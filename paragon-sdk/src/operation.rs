@@ -1,7 +1,7 @@
 //! The error of a typed operation, and the helpers every generated client calls, kept here
 //! once instead of in each generated module.
 
-use crate::{Error, Response};
+use crate::{Error, ProxyRequest, Response};
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
@@ -117,6 +117,25 @@ pub mod codegen {
             Ok(_) => Ok(()),
             Err(error) => Err(fail(error, decode)),
         }
+    }
+
+    /// Sends `request` to `server` (an operation-level server that is not the integration's
+    /// base URL) through the proxy's full-URL form. The proxy drops the route's query when that
+    /// URL replaces the path, so the query goes into the URL.
+    pub fn on_server(
+        request: ProxyRequest,
+        server: &str,
+        path: &str,
+        query: &[(&'static str, String)],
+    ) -> ProxyRequest {
+        let mut url = format!("{server}{path}");
+        if let Ok(encoded) = serde_urlencoded::to_string(query)
+            && !encoded.is_empty()
+        {
+            url.push('?');
+            url.push_str(&encoded);
+        }
+        request.full_url(url)
     }
 
     /// A parameter as text: strings as they are, lists comma-separated, `None` when absent.

@@ -56,10 +56,14 @@ impl Client {
         builders::Dup { client: self }
     }
     /// `GET /dup-b`
+    ///
+    /// Renamed to `dup_2`: `GET /dup-a` already has operationId `dup`.
     pub fn dup_2(&self) -> builders::Dup2<'_> {
         builders::Dup2 { client: self }
     }
     /// `GET /new`
+    ///
+    /// Named `new_2`: `new` is a method every generated client has.
     pub fn new_2(&self) -> builders::New2<'_> {
         builders::New2 { client: self }
     }
@@ -91,7 +95,7 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Box {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -103,7 +107,7 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Error {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -111,13 +115,13 @@ pub mod types {
     }
     pub type FooBar = i64;
     pub type FooBar2 = ::std::string::String;
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone, Default, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Option {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub some: ::std::option::Option<String>,
     }
-    #[derive(Debug, Clone, __Serialize)]
+    #[derive(Debug, Clone, Default, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Result {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -125,13 +129,13 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub vec: ::std::option::Option<::std::vec::Vec<Option>>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct SelfValue {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub me: ::std::option::Option<bool>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct String {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

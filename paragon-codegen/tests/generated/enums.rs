@@ -70,7 +70,7 @@ pub mod types {
     use ::paragon_sdk::__private::serde::{
         Deserialize as __Deserialize, Serialize as __Serialize,
     };
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Issue {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

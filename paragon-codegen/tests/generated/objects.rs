@@ -72,7 +72,7 @@ pub mod types {
     };
     pub type Anything = ::paragon_sdk::__private::serde_json::Value;
     #[deprecated]
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Deprecated {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -85,7 +85,7 @@ pub mod types {
     /// ```text
     /// fenced();
     /// ```
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Docs {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -153,7 +153,7 @@ pub mod types {
         pub optional_nullable: ::std::option::Option<i64>,
         pub required_nullable: ::std::option::Option<::std::string::String>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct NullableNested {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

@@ -75,7 +75,7 @@ pub mod types {
     pub struct A {
         pub b: ::std::boxed::Box<B>,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct B {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -92,7 +92,7 @@ pub mod types {
         pub next: ::std::option::Option<::std::boxed::Box<Node>>,
         pub value: i64,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Tree {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

@@ -89,6 +89,16 @@ pub mod types {
         Integer(i64),
         String(::std::string::String),
     }
+    impl ::std::convert::From<&str> for IdOrName {
+        fn from(value: &str) -> Self {
+            IdOrName::String(value.into())
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for IdOrName {
+        fn from(value: ::std::string::String) -> Self {
+            IdOrName::String(value)
+        }
+    }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct JustNamed {
@@ -157,7 +167,7 @@ pub mod types {
     pub struct ShapeCircle {
         pub radius: f64,
     }
-    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Timestamped {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
