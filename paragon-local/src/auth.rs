@@ -206,14 +206,45 @@ pub(crate) enum Access {
 }
 
 impl User {
-    /// A user known from a portal session. A session is made for one integration, and only
-    /// from a verified token whose permissions allow writing to it, so none are kept.
-    pub(crate) fn from_session(project_id: String, user_id: String, exp: i64) -> Self {
+    /// A user known from a portal session, with the permissions of the token that opened it
+    /// (so a `credential:<id>: false` still holds in the portal).
+    pub(crate) fn from_session(
+        project_id: String,
+        user_id: String,
+        exp: i64,
+        permissions: Option<Map<String, Value>>,
+    ) -> Self {
         Self {
             project_id,
             user_id,
             exp,
-            permissions: None,
+            permissions,
+        }
+    }
+
+    /// The token's permissions claim, if it had one.
+    pub(crate) fn permissions(&self) -> Option<&Map<String, Value>> {
+        self.permissions.as_ref()
+    }
+
+    /// Whether the token carried a permissions claim (and so is restricted).
+    pub(crate) fn has_permissions(&self) -> bool {
+        self.permissions.is_some()
+    }
+
+    /// Calls about the user rather than one integration (metadata, app events, workflows):
+    /// allowed without a permissions claim, or when its least specific scope,
+    /// `integration:*`, allows `access`.
+    pub(crate) fn check_user_wide(&self, access: Access) -> Result<(), ApiError> {
+        let Some(perms) = &self.permissions else {
+            return Ok(());
+        };
+        if allows(perms.get("integration:*"), access) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "the user token's permissions do not allow this call (it needs `integration:*`)",
+            ))
         }
     }
 
@@ -238,21 +269,25 @@ impl User {
             Some("integration:*".to_string()),
         ];
         let found = keys.iter().flatten().find_map(|k| perms.get(k));
-        let allowed = match found {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Array(list)) => {
-                access == Access::Read
-                    || list.iter().any(|p| p.as_str() == Some("credential:write"))
-            }
-            _ => false,
-        };
-        if allowed {
+        if allows(found, access) {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
                 "the user token's permissions do not allow this call on {integration}"
             )))
         }
+    }
+}
+
+/// What one permissions value grants: `true` everything, a list reads (and writes with
+/// `credential:write`), anything else nothing.
+fn allows(value: Option<&Value>, access: Access) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Array(list)) => {
+            access == Access::Read || list.iter().any(|p| p.as_str() == Some("credential:write"))
+        }
+        _ => false,
     }
 }
 

@@ -118,6 +118,7 @@ mod crypto;
 mod error;
 mod integration;
 mod oauth;
+mod permissions;
 mod portal;
 mod proxy;
 mod refresh;

@@ -103,7 +103,13 @@ fn verify_sig(app: &AppState, data: &[u8], sig: &[u8]) -> bool {
 /// `<payload>.<hmac>`, payload = base64url JSON `{p, u, i, exp}`.
 fn session_value(app: &AppState, user: &User, integration: &str) -> String {
     let exp = user.exp.min(now_ms() / 1000 + SESSION_SECS);
-    let payload = serde_json::json!({ "p": user.project_id, "u": user.user_id, "i": integration, "exp": exp });
+    let payload = serde_json::json!({
+        "p": user.project_id,
+        "u": user.user_id,
+        "i": integration,
+        "exp": exp,
+        "perm": user.permissions(),
+    });
     let payload = B64.encode(payload.to_string());
     let sig = B64.encode(sign(app, payload.as_bytes()).as_ref());
     format!("{payload}.{sig}")
@@ -139,7 +145,17 @@ fn session_user(app: &AppState, headers: &HeaderMap, integration: &str) -> Optio
     if exp < now_ms() / 1000 || json["p"] != app.project_id.as_str() || json["i"] != integration {
         return None;
     }
-    let user = User::from_session(app.project_id.clone(), json["u"].as_str()?.to_string(), exp);
+    let permissions = match &json["perm"] {
+        Value::Null => None,
+        Value::Object(map) => Some(map.clone()),
+        _ => return None,
+    };
+    let user = User::from_session(
+        app.project_id.clone(),
+        json["u"].as_str()?.to_string(),
+        exp,
+        permissions,
+    );
     Some((user, value))
 }
 
@@ -302,7 +318,14 @@ async fn render(
         .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
         .await
     {
-        Ok(a) => a,
+        // Accounts the signed-in token may not read are not shown.
+        Ok(a) => a
+            .into_iter()
+            .filter(|c| {
+                user.check(&c.integration, Some(&c.id), Access::Read)
+                    .is_ok()
+            })
+            .collect::<Vec<_>>(),
         Err(e) => {
             return message_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -597,6 +620,7 @@ async fn disconnect(
     let owned = matches!(
         app.store.get_credential(&user.project_id, &user.user_id, &id).await,
         Ok(Some(c)) if c.integration == integration.slug
+            && user.check(&c.integration, Some(&c.id), Access::Write).is_ok()
     );
     if !owned {
         let notice = Notice::Error(format!("No account {id:?} to disconnect."));

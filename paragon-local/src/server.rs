@@ -429,7 +429,13 @@ fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {
 
 fn router(state: Shared, body_limit: usize) -> Router {
     let project = Router::new()
-        .route("/sdk/proxy/{*rest}", any(crate::proxy::handle))
+        .route(
+            "/sdk/proxy/{*rest}",
+            any(crate::proxy::handle).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::permissions::guard_proxy,
+            )),
+        )
         .route("/sdk/me", get(users::me).patch(users::set_meta))
         .route("/sdk/integrations", get(users::integrations))
         .route(

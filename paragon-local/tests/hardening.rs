@@ -305,3 +305,221 @@ async fn concurrent_metadata_and_workflow_writes_lose_nothing_on_postgres() {
         assert_eq!(status, 200, "{body}");
     }
 }
+
+/// Sends `method url` with `token` and an optional JSON body and headers.
+async fn send(
+    env: &Env,
+    token: &str,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut req = env.http.request(method, url).bearer_auth(token);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Two API-key accounts of alice on `custom.tasklabkeys`: (first id, second id).
+async fn two_key_accounts(env: &Env) -> (String, String) {
+    let url = env.project("/sdk/credentials");
+    let mut ids = Vec::new();
+    for key in ["key-one", "key-two"] {
+        let (status, body) = env
+            .call(
+                "alice",
+                Method::POST,
+                &url,
+                Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_string());
+    }
+    (ids[0].clone(), ids[1].clone())
+}
+
+fn keys_provider() -> paragon_fake_provider::FakeProviderBuilder {
+    paragon_fake_provider::FakeProvider::builder().api_keys(["key-one", "key-two"])
+}
+
+/// Finding 5: a per-credential `false` holds when the header is left out (the default account
+/// is one the token may use), for an uninstall of every account, and in `/sdk/me`.
+#[tokio::test]
+async fn a_forbidden_credential_is_never_used_or_deleted_by_default() {
+    let env = start_with(keys_provider(), |b| b).await;
+    let (first, second) = two_key_accounts(&env).await;
+    let restricted = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {
+            "integration:*": true,
+            format!("credential:{first}"): false,
+        }}),
+    );
+    let proxy = env.project("/sdk/proxy/custom.tasklabkeys/me");
+    let (status, body) = send(&env, &restricted, Method::GET, &proxy, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let sent = env.provider.stats().last_api_request.unwrap();
+    assert_eq!(
+        sent.header("x-api-key"),
+        Some("key-two"),
+        "used the forbidden account"
+    );
+    let (status, _) = send(
+        &env,
+        &restricted,
+        Method::GET,
+        &proxy,
+        None,
+        &[("X-Paragon-Credential", &first)],
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    let (status, body) = send(
+        &env,
+        &restricted,
+        Method::DELETE,
+        &env.project("/sdk/integrations/custom.tasklabkeys"),
+        None,
+        &[],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, all) = env
+        .call(
+            "alice",
+            Method::GET,
+            &env.project("/sdk/credentials"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        2,
+        "an uninstall went through: {all}"
+    );
+
+    let (_, me) = send(
+        &env,
+        &restricted,
+        Method::GET,
+        &env.project("/sdk/me"),
+        None,
+        &[],
+    )
+    .await;
+    let shown: Vec<&str> = me["integrations"]["custom.tasklabkeys"]["allCredentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(shown, [second.as_str()], "{me}");
+
+    // Only the forbidden account left: nothing may be used by default.
+    env.call(
+        "alice",
+        Method::DELETE,
+        &env.project(&format!("/sdk/credentials/{second}")),
+        None,
+        &[],
+    )
+    .await;
+    let (status, body) = send(&env, &restricted, Method::GET, &proxy, None, &[]).await;
+    assert_eq!(status, 403, "{body}");
+}
+
+/// Finding 16: a read-only token reads through the proxy but cannot write through it, and
+/// user-wide writes (metadata, events, workflows) need `integration:*`.
+#[tokio::test]
+async fn read_only_and_integration_scoped_tokens_stay_in_their_lane() {
+    let env = start_with(keys_provider(), |b| b).await;
+    two_key_accounts(&env).await;
+    let read_only = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {"integration:*": ["credential:read"]}}),
+    );
+    let tasks = env.project("/sdk/proxy/custom.tasklabkeys/tasks");
+    assert_eq!(
+        send(&env, &read_only, Method::GET, &tasks, None, &[])
+            .await
+            .0,
+        200
+    );
+    for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        let (status, body) = send(
+            &env,
+            &read_only,
+            method.clone(),
+            &tasks,
+            Some(json!({"title": "x"})),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 403, "{method} went through: {body}");
+    }
+
+    let scoped = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {"integration:custom.tasklabkeys": true}}),
+    );
+    let writes = [
+        (
+            Method::PATCH,
+            env.project("/sdk/me"),
+            Some(json!({"meta": {"a": 1}})),
+        ),
+        (
+            Method::POST,
+            env.project("/sdk/events/trigger"),
+            Some(json!({"name": "e", "payload": {}})),
+        ),
+        (Method::POST, env.project("/sdk/workflows/wf-1"), None),
+        (Method::DELETE, env.project("/sdk/workflows/wf-1"), None),
+        (
+            Method::POST,
+            env.project("/sdk/triggers/wf-1"),
+            Some(json!({})),
+        ),
+    ];
+    for (method, url, body) in &writes {
+        let (status, answer) = send(&env, &scoped, method.clone(), url, body.clone(), &[]).await;
+        assert_eq!(status, 403, "{method} {url}: {answer}");
+    }
+    let full = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {"integration:*": true}}),
+    );
+    for (method, url, body) in &writes {
+        let (status, answer) = send(&env, &full, method.clone(), url, body.clone(), &[]).await;
+        assert!(status < 300, "{method} {url}: {status} {answer}");
+    }
+    // /sdk/integrations lists only what the token may see.
+    let (_, list) = send(
+        &env,
+        &scoped,
+        Method::GET,
+        &env.project("/sdk/integrations"),
+        None,
+        &[],
+    )
+    .await;
+    let slugs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["customIntegration"]["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, ["custom.tasklabkeys"], "{list}");
+}
