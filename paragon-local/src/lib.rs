@@ -122,6 +122,7 @@ mod permissions;
 mod portal;
 mod proxy;
 mod refresh;
+mod serve;
 mod server;
 mod state;
 mod store;

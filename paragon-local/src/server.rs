@@ -6,13 +6,14 @@ use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
 use crate::integration::Integrations;
 use crate::refresh::Refresher;
+use crate::serve::ServeLimits;
 use crate::state::{AppState, Limits, SecretsLookup, Shared};
 use crate::store::Store;
 use crate::upstream::Upstream;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{any, get, post};
-use axum::serve::ListenerExt;
 use paragon_manifest::Manifest;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// The local Connect server. Start one with [`LocalServer::builder`].
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +53,7 @@ impl LocalServer {
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
             require_audience: false,
+            serve: ServeLimits::default(),
         }
     }
 }
@@ -74,6 +77,7 @@ pub struct LocalServerBuilder {
     max_request_body: usize,
     max_response_body: usize,
     require_audience: bool,
+    serve: ServeLimits,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -223,6 +227,35 @@ impl LocalServerBuilder {
         self
     }
 
+    /// How long a client has to send a request's headers, from the connection's start or the
+    /// end of its previous response (default 10 s): a client that trickles headers (slowloris)
+    /// is disconnected.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive (default 30 s); then the request is refused
+    /// (400, "data was not received within the designated timeout") and the connection closed.
+    pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.body_timeout = timeout;
+        self
+    }
+
+    /// How long a whole request may take, provider calls included (default 120 s, above the
+    /// upstream timeout so a renewal and its retry fit); then 408.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.request_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 1024). Further clients wait in the listen backlog
+    /// until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.serve.max_connections = connections.max(1);
+        self
+    }
+
     /// Refuse user tokens that carry no `aud` claim (default: accepted, as Paragon's own
     /// examples mint some without one). A token with an `aud` must always name this project
     /// (`useparagon.com/<project id>`).
@@ -333,22 +366,10 @@ impl LocalServerBuilder {
             require_aud: self.require_audience,
             verified: Default::default(),
         });
-        let app = router(state.clone(), self.max_request_body);
+        let app = router(state.clone(), self.max_request_body, &self.serve);
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            // Small request/response exchanges: don't let Nagle hold a reply back.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = signal.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
+        let limits = self.serve;
+        let task = tokio::spawn(crate::serve::serve(listener, app, limits, signal));
         tracing::info!(%url, project_id = %project_id, backend = ?store.backend(), "paragon-local listening");
         let missing_secrets: Vec<(String, Vec<String>)> = state
             .integrations
@@ -427,7 +448,7 @@ fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {
     folders.iter().map(|p| load(p)).collect()
 }
 
-fn router(state: Shared, body_limit: usize) -> Router {
+fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
     let project = Router::new()
         .route(
             "/sdk/proxy/{*rest}",
@@ -478,6 +499,12 @@ fn router(state: Shared, body_limit: usize) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(crate::serve::trace_layer())
         .with_state(state)
 }
 

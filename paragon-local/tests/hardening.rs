@@ -523,3 +523,109 @@ async fn read_only_and_integration_scoped_tokens_stay_in_their_lane() {
         .collect();
     assert_eq!(slugs, ["custom.tasklabkeys"], "{list}");
 }
+
+/// Reads from `tcp` until the server closes it; returns what it sent, or `None` if it kept
+/// the connection open for `patience`.
+async fn read_until_closed(
+    tcp: &mut tokio::net::TcpStream,
+    patience: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(patience, tcp.read_to_end(&mut got)).await;
+    match read {
+        Ok(_) => Some(String::from_utf8_lossy(&got).into_owned()),
+        Err(_) => None,
+    }
+}
+
+/// Finding 11: a client that sends part of its headers and then nothing (slowloris) is
+/// disconnected after `--header-read-timeout`, by the binary as configured from its flags.
+#[tokio::test]
+async fn the_binary_drops_a_slowloris_connection() {
+    use std::io::BufRead;
+    use tokio::io::AsyncWriteExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = paragon_local_bin()
+        .args([
+            "serve",
+            "--dev",
+            "--listen",
+            "127.0.0.1:0",
+            "--header-read-timeout",
+            "1",
+            "--specs",
+            &specs().join("tasklab-keys").display().to_string(),
+        ])
+        .env("TASKLAB_URL", "http://127.0.0.1:9")
+        .current_dir(dir.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines.next().expect("server output").unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let closed = read_until_closed(&mut tcp, std::time::Duration::from_secs(8)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        closed.is_some(),
+        "the connection stayed open with incomplete headers"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+/// Finding 11: a body that stops arriving is refused after the body-read timeout; past the
+/// connection limit a client waits until a slot frees.
+#[tokio::test]
+async fn stalled_bodies_time_out_and_connections_are_bounded() {
+    use tokio::io::AsyncWriteExt;
+    let env = start_with(paragon_fake_provider::FakeProvider::builder(), |b| {
+        b.request_body_timeout(std::time::Duration::from_millis(500))
+            .max_connections(1)
+    })
+    .await;
+    let addr = env.server.addr();
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "PATCH /projects/proj-test/sdk/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"meta\":",
+        env.token("alice")
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+
+    // The stalled connection holds the only slot: another client is not served meanwhile.
+    let waiting = tokio::spawn({
+        let url = env.url("/healthz");
+        async move {
+            let started = std::time::Instant::now();
+            let res = reqwest::get(&url).await.unwrap();
+            (res.status().as_u16(), started.elapsed())
+        }
+    });
+
+    let answer = read_until_closed(&mut tcp, std::time::Duration::from_secs(5))
+        .await
+        .expect("the stalled request was never answered");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("not received within"), "{answer}");
+    drop(tcp);
+    let (status, waited) = waiting.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        waited >= std::time::Duration::from_millis(300),
+        "served at once although the only slot was taken ({waited:?})"
+    );
+}
