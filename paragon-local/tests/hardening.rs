@@ -629,3 +629,79 @@ async fn stalled_bodies_time_out_and_connections_are_bounded() {
         "served at once although the only slot was taken ({waited:?})"
     );
 }
+
+/// The encryption key of `tests/fixtures/store-v1.db` (a test key, used nowhere else).
+const FIXTURE_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// Finding 13: `tests/fixtures/store-v1.db` was written by the server as it was before this
+/// change (secrets sealed by the `aes-gcm` crate, bound to the credential id only): project
+/// `proj-fixture`, user `alice`, two `custom.tasklabkeys` accounts with the API keys `key-one`
+/// and `key-two`, under [`FIXTURE_KEY`]; `store-v1-signing-key.pem` is that project's (test)
+/// signing key. It must stay readable, and after `rekey` too.
+#[tokio::test]
+async fn a_store_written_before_aws_lc_and_the_new_binding_stays_readable() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    std::fs::copy(fixtures.join("store-v1.db"), &db).unwrap();
+    let pem = std::fs::read_to_string(fixtures.join("store-v1-signing-key.pem")).unwrap();
+    let key = paragon_local::ProjectKey::from_private_pem(&pem).unwrap();
+    let enc = paragon_local::EncryptionKey::parse(FIXTURE_KEY).unwrap();
+    let start = |db: String| {
+        let key = key.clone();
+        let enc = enc.clone();
+        async move {
+            start_with(keys_provider(), move |b| {
+                b.dev(false)
+                    .project_id("proj-fixture")
+                    .project_key(key)
+                    .encryption_key(enc)
+                    .database_url(db)
+            })
+            .await
+        }
+    };
+    let check = |env: Env| async move {
+        let (status, list) = env
+            .call(
+                "alice",
+                Method::GET,
+                &env.project("/sdk/credentials"),
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(status, 200, "{list}");
+        let ids: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(ids.len(), 2, "{list}");
+        let mut sent = Vec::new();
+        for id in &ids {
+            let (status, body) = env
+                .call(
+                    "alice",
+                    Method::GET,
+                    &env.project("/sdk/proxy/custom.tasklabkeys/me"),
+                    None,
+                    &[("X-Paragon-Credential", id)],
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+            let last = env.provider.stats().last_api_request.unwrap();
+            sent.push(last.header("x-api-key").unwrap().to_string());
+        }
+        sent.sort();
+        assert_eq!(sent, ["key-one", "key-two"]);
+        env.server.shutdown().await;
+    };
+    check(start(db.display().to_string()).await).await;
+    let report = paragon_local::rekey(&db.display().to_string(), &enc, &[])
+        .await
+        .unwrap();
+    assert!(report.is_complete(), "{report}");
+    check(start(db.display().to_string()).await).await;
+}
