@@ -703,5 +703,83 @@ async fn a_store_written_before_aws_lc_and_the_new_binding_stays_readable() {
         .await
         .unwrap();
     assert!(report.is_complete(), "{report}");
+    assert_eq!(
+        report.reencrypted, 2,
+        "old rows moved to the new binding: {report}"
+    );
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    use sqlx::Row;
+    let old: i64 = sqlx::query("SELECT COUNT(*) AS n FROM credentials WHERE aad_version < 2")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    pool.close().await;
+    assert_eq!(old, 0, "rows still bound to their id only after rekey");
     check(start(db.display().to_string()).await).await;
+}
+
+/// Finding 13: a secret is bound to its project, user, integration and id, so a row moved to
+/// another user in the database (or a ciphertext copied between rows) does not open for them.
+#[tokio::test]
+async fn a_credential_row_moved_to_another_user_does_not_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.db");
+    let url = db.display().to_string();
+    let env = start_with(keys_provider(), |b| {
+        b.database_url(url.clone())
+            .credential_cache_ttl(std::time::Duration::ZERO)
+    })
+    .await;
+    let (first, _) = two_key_accounts(&env).await;
+
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{url}"))
+        .await
+        .unwrap();
+    sqlx::query("UPDATE credentials SET user_id = 'mallory' WHERE id = $1")
+        .bind(&first)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let before = env.provider.stats().api_calls;
+    let (status, body) = env
+        .call(
+            "mallory",
+            Method::GET,
+            &env.project("/sdk/proxy/custom.tasklabkeys/me"),
+            None,
+            &[("X-Paragon-Credential", &first)],
+        )
+        .await;
+    assert!(status >= 500, "the moved secret was used: {status} {body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("authentication"),
+        "{body}"
+    );
+    assert_eq!(
+        env.provider.stats().api_calls,
+        before,
+        "the key reached the provider"
+    );
+    // alice's other account is untouched.
+    let (status, list) = env
+        .call(
+            "alice",
+            Method::GET,
+            &env.project("/sdk/credentials"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 1), "{list}");
 }
