@@ -568,7 +568,24 @@ async fn enable(
             .map(|c| format!("{base}?credentialId={}", c.id)),
     };
     match result {
-        Ok(to) => see_other(&to),
+        Ok(to) => {
+            let mut r = see_other(&to);
+            // A flow started here, for the signed-in user, is bound to this browser: the
+            // callback finishes it without asking (see `connect::callback`).
+            let state = url::Url::parse(&to).ok().and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            });
+            let cookie = matches!(integration.manifest.auth(), Auth::OAuth(_))
+                .then_some(state)
+                .flatten()
+                .map(|s| crate::api::connect::flow_cookie(&app, &s));
+            if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
         Err(e) => {
             render(
                 &app,

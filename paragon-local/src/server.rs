@@ -495,6 +495,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .nest("/projects/{pid}", project)
         .nest("/v2/projects/{pid}", v2)
         .route("/oauth", get(connect::callback))
+        .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })

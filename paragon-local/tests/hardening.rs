@@ -783,3 +783,64 @@ async fn a_credential_row_moved_to_another_user_does_not_open() {
         .await;
     assert_eq!((status, list.as_array().unwrap().len()), (200, 1), "{list}");
 }
+
+/// Finding 1: an authorization URL from `build-oauth` (the API) handed to someone else does not
+/// link their provider account to the caller silently: the browser that comes back to
+/// `/oauth` is shown the app user's name and must confirm, and cancelling connects nothing.
+#[tokio::test]
+async fn an_api_started_flow_needs_the_browser_to_confirm_the_app_user() {
+    let env = start().await;
+    let build = format!(
+        "{}/v2/projects/proj-test/sdk/actions/build-oauth?integrationId=custom.tasklab",
+        env.server.url()
+    );
+    let credentials = env.project("/sdk/credentials");
+    for (decision, connected) in [("deny", 0), ("allow", 1)] {
+        let (status, body) = env.call("mallory", Method::GET, &build, None, &[]).await;
+        assert_eq!(status, 200, "{body}");
+        let authorize = body["redirectUrl"].as_str().unwrap();
+        // The victim's browser: approves at the provider, lands on /oauth.
+        let victim = reqwest::Client::new();
+        let res = victim.get(authorize).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("<strong>mallory</strong>"), "{page}");
+        let (_, list) = env
+            .call("mallory", Method::GET, &credentials, None, &[])
+            .await;
+        assert_eq!(list, json!([]), "connected before the browser confirmed");
+
+        let id = confirmation_id(&page).expect("a confirmation form");
+        let res = victim
+            .post(env.url("/oauth/confirm"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("confirmation", id.as_str()),
+                ("decision", decision),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let (_, list) = env
+            .call("mallory", Method::GET, &credentials, None, &[])
+            .await;
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            connected,
+            "{decision}: {list}"
+        );
+        // The confirmation is single-use.
+        let again = victim
+            .post(env.url("/oauth/confirm"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("confirmation", id.as_str()),
+                ("decision", "allow"),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 400);
+    }
+}
