@@ -352,7 +352,9 @@ async fn render(
          .error{{background:#fee2e2;padding:.8rem;border-radius:.4rem}}.result{{background:#f3f4f6;padding:.8rem;border-radius:.4rem}}\
          pre{{white-space:pre-wrap;word-break:break-all}}form.inline{{display:inline}}\
          </style></head><body><main><header><img alt=\"\" width=\"48\" height=\"48\" \
-         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>",
+         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>\
+         <p class=\"who\">Signed in as <strong>{who}</strong></p>",
+        who = escape(&user.user_id),
         name = escape(m.name()),
         description = escape(m.description()),
         color = safe_color(m.color()),

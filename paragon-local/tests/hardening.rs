@@ -844,3 +844,43 @@ async fn an_api_started_flow_needs_the_browser_to_confirm_the_app_user() {
         assert_eq!(again.status(), 400);
     }
 }
+
+/// Finding 14 (part): the portal page says who is signed in, so a browser signed in as
+/// someone else (a link minted for another user) shows it.
+#[tokio::test]
+async fn the_portal_page_names_the_signed_in_user() {
+    let env = start().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = http
+        .get(env.url(&format!(
+            "/connect/custom.tasklabkeys?token={}",
+            env.token("grace<b>")
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let cookie = res.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = http
+        .get(env.url("/connect/custom.tasklabkeys"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Signed in as <strong>grace&lt;b&gt;</strong>"),
+        "{page}"
+    );
+}
