@@ -28,26 +28,23 @@ pub struct EncryptionKey([u8; 32]);
 impl EncryptionKey {
     /// Parses a key given as 64 hex digits or as base64 (standard or URL-safe, padded or
     /// not) of exactly 32 bytes: what `openssl rand -base64 32` prints.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, EncryptionKeyError> {
         let text = text.trim();
         let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
             (0..32)
                 .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
                 .collect::<Result<Vec<u8>, _>>()
-                .map_err(|e| format!("invalid hex: {e}"))?
+                .map_err(|_| EncryptionKeyError::Encoding)?
         } else {
             let cleaned = text.trim_end_matches('=');
             base64::engine::general_purpose::STANDARD_NO_PAD
                 .decode(cleaned)
                 .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cleaned))
-                .map_err(|_| {
-                    "expected 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)"
-                        .to_string()
-                })?
+                .map_err(|_| EncryptionKeyError::Encoding)?
         };
-        let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
-            format!("the key must be 32 bytes (256 bits), got {} bytes", b.len())
-        })?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| EncryptionKeyError::Length(b.len()))?;
         Ok(Self(key))
     }
 
@@ -80,6 +77,18 @@ impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "EncryptionKey(id={}, <redacted>)", self.id())
     }
+}
+
+/// Why an encryption key could not be read. Never includes the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncryptionKeyError {
+    /// Neither 64 hex digits nor base64.
+    #[error("expected 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)")]
+    Encoding,
+    /// Decoded, but not 32 bytes long.
+    #[error("the key must be 32 bytes (256 bits), got {0} bytes")]
+    Length(usize),
 }
 
 /// Why a stored value could not be decrypted.
@@ -283,7 +292,7 @@ mod tests {
         assert_eq!(EncryptionKey::parse(&b64).unwrap().id(), k.id());
         let hex: String = k.0.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(EncryptionKey::parse(&hex).unwrap().id(), k.id());
-        let err = EncryptionKey::parse("c2hvcnQ=").unwrap_err();
+        let err = EncryptionKey::parse("c2hvcnQ=").unwrap_err().to_string();
         assert!(err.contains("32 bytes"), "{err}");
         assert!(!format!("{k:?}").contains(&b64));
     }

@@ -128,8 +128,8 @@ mod state;
 mod store;
 mod upstream;
 
-pub use auth::ProjectKey;
-pub use crypto::{CryptoError, EncryptionKey};
+pub use auth::{KeyError, ProjectKey};
+pub use crypto::{CryptoError, EncryptionKey, EncryptionKeyError};
 pub use error::StartError;
 pub use server::{LocalServer, LocalServerBuilder, RunningServer};
 pub use store::{Backend, RekeyReport, StoreError, rekey};

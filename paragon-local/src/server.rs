@@ -581,7 +581,7 @@ impl RunningServer {
     }
 
     /// Mints a one-hour user token for `user_id` (fails if only the public key is known).
-    pub fn token(&self, user_id: &str) -> Result<String, String> {
+    pub fn token(&self, user_id: &str) -> Result<String, crate::auth::KeyError> {
         self.key
             .mint(&self.project_id, user_id, Duration::from_secs(3600))
     }
