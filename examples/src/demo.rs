@@ -189,9 +189,31 @@ impl Demo {
             .body(form)
             .send()
             .await?;
-        let status = callback.status();
-        let landed = callback.url().path().to_owned();
-        let body = callback.text().await?;
+        let mut status = callback.status();
+        let mut landed = callback.url().clone();
+        let mut body = callback.text().await?;
+        // A flow started through the API (not the portal) asks the browser to confirm the
+        // app user it connects the account to; this client is that browser and confirms.
+        if let Some(confirmation) = hidden_field(&body, "confirmation") {
+            let form = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("confirmation", &confirmation)
+                .append_pair("decision", "allow")
+                .finish();
+            let confirmed = self
+                .http
+                .post(landed.join("/oauth/confirm")?)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form)
+                .send()
+                .await?;
+            status = confirmed.status();
+            landed = confirmed.url().clone();
+            body = confirmed.text().await?;
+        }
+        let landed = landed.path().to_owned();
         if !status.is_success() || !body.contains("Connected") {
             return Err(format!("connecting {integration} ended at {landed} with {status}").into());
         }

@@ -8,6 +8,34 @@ use serde_json::{Map, Value};
 use std::fmt;
 use std::time::Duration;
 
+/// Why a project key could not be read, or a token not minted. The messages never include
+/// key material.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The text is not PEM.
+    #[error("not a PEM private key: {0}")]
+    NotPem(String),
+    /// PEM, but not a private key block this server reads.
+    #[error("expected `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY`, found `BEGIN {0}`")]
+    UnexpectedBlock(String),
+    /// A private key block that does not hold an RSA key.
+    #[error("not an RSA private key: {0}")]
+    NotRsa(String),
+    /// An RSA key the signing side refuses.
+    #[error("RSA private key rejected: {0}")]
+    Rejected(String),
+    /// Not an RSA public key in PEM.
+    #[error("not an RSA public key in PEM: {0}")]
+    NotPublicKey(String),
+    /// Only the public half is configured.
+    #[error("only the public key is configured; cannot mint tokens")]
+    PublicOnly,
+    /// Signing the token failed.
+    #[error("cannot sign the user token: {0}")]
+    Signing(String),
+}
+
 /// The project's key: always the public half (to verify user tokens), and the private half
 /// when it was given or generated (to mint tokens in tests and development). `Debug` never
 /// shows the private key.
@@ -33,22 +61,18 @@ fn unescape_pem(text: &str) -> String {
 impl ProjectKey {
     /// The project's signing key as PEM (PKCS#8 `BEGIN PRIVATE KEY` or PKCS#1
     /// `BEGIN RSA PRIVATE KEY`; literal `\n` sequences are unescaped).
-    pub fn from_private_pem(text: &str) -> Result<Self, String> {
+    pub fn from_private_pem(text: &str) -> Result<Self, KeyError> {
         let text = unescape_pem(text);
-        let pem = pem::parse(&text).map_err(|e| format!("not a PEM private key: {e}"))?;
+        let pem = pem::parse(&text).map_err(|e| KeyError::NotPem(e.to_string()))?;
         let pair = match pem.tag() {
             "PRIVATE KEY" => KeyPair::from_pkcs8(pem.contents()),
             "RSA PRIVATE KEY" => KeyPair::from_der(pem.contents()),
-            other => {
-                return Err(format!(
-                    "expected `BEGIN PRIVATE KEY` or `BEGIN RSA PRIVATE KEY`, found `BEGIN {other}`"
-                ));
-            }
+            other => return Err(KeyError::UnexpectedBlock(other.to_string())),
         }
-        .map_err(|e| format!("not an RSA private key: {e}"))?;
+        .map_err(|e| KeyError::NotRsa(e.to_string()))?;
         // Check now that the signing side accepts it too, so minting never fails later.
         EncodingKey::from_rsa_pem(text.as_bytes())
-            .map_err(|e| format!("RSA private key rejected: {e}"))?;
+            .map_err(|e| KeyError::Rejected(e.to_string()))?;
         Ok(Self::from_pair(&pair, text))
     }
 
@@ -67,10 +91,10 @@ impl ProjectKey {
 
     /// Only the public half (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`): the server
     /// verifies tokens but cannot mint them.
-    pub fn from_public_pem(text: &str) -> Result<Self, String> {
+    pub fn from_public_pem(text: &str) -> Result<Self, KeyError> {
         let text = unescape_pem(text);
         let decoding = DecodingKey::from_rsa_pem(text.as_bytes())
-            .map_err(|e| format!("not an RSA public key in PEM: {e}"))?;
+            .map_err(|e| KeyError::NotPublicKey(e.to_string()))?;
         Ok(Self {
             decoding,
             private_pem: None,
@@ -96,12 +120,10 @@ impl ProjectKey {
 
     /// Mints a user token for `user_id` valid for `ttl`, with `aud = useparagon.com/{project}`.
     /// Fails if only the public half is known.
-    pub fn mint(&self, project_id: &str, user_id: &str, ttl: Duration) -> Result<String, String> {
-        let pem = self
-            .private_pem
-            .as_deref()
-            .ok_or("only the public key is configured; cannot mint tokens")?;
-        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| e.to_string())?;
+    pub fn mint(&self, project_id: &str, user_id: &str, ttl: Duration) -> Result<String, KeyError> {
+        let pem = self.private_pem.as_deref().ok_or(KeyError::PublicOnly)?;
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes())
+            .map_err(|e| KeyError::Signing(e.to_string()))?;
         let now = crate::store::now_ms() / 1000;
         let claims = serde_json::json!({
             "sub": user_id,
@@ -110,7 +132,7 @@ impl ProjectKey {
             "aud": format!("useparagon.com/{project_id}"),
         });
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
-            .map_err(|e| e.to_string())
+            .map_err(|e| KeyError::Signing(e.to_string()))
     }
 
     /// Verifies a bearer token for `project_id`: RS256 signature, `exp`, `nbf` when present,
@@ -206,14 +228,45 @@ pub(crate) enum Access {
 }
 
 impl User {
-    /// A user known from a portal session. A session is made for one integration, and only
-    /// from a verified token whose permissions allow writing to it, so none are kept.
-    pub(crate) fn from_session(project_id: String, user_id: String, exp: i64) -> Self {
+    /// A user known from a portal session, with the permissions of the token that opened it
+    /// (so a `credential:<id>: false` still holds in the portal).
+    pub(crate) fn from_session(
+        project_id: String,
+        user_id: String,
+        exp: i64,
+        permissions: Option<Map<String, Value>>,
+    ) -> Self {
         Self {
             project_id,
             user_id,
             exp,
-            permissions: None,
+            permissions,
+        }
+    }
+
+    /// The token's permissions claim, if it had one.
+    pub(crate) fn permissions(&self) -> Option<&Map<String, Value>> {
+        self.permissions.as_ref()
+    }
+
+    /// Whether the token carried a permissions claim (and so is restricted).
+    pub(crate) fn has_permissions(&self) -> bool {
+        self.permissions.is_some()
+    }
+
+    /// Calls about the user rather than one integration (metadata, app events, workflows):
+    /// allowed without a permissions claim, or when its least specific scope,
+    /// `integration:*`, allows `access`.
+    pub(crate) fn check_user_wide(&self, access: Access) -> Result<(), ApiError> {
+        let Some(perms) = &self.permissions else {
+            return Ok(());
+        };
+        if allows(perms.get("integration:*"), access) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "the user token's permissions do not allow this call (it needs `integration:*`)",
+            ))
         }
     }
 
@@ -249,21 +302,25 @@ impl User {
             Some("integration:*".to_string()),
         ];
         let found = keys.iter().flatten().find_map(|k| perms.get(k));
-        let allowed = match found {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::Array(list)) => {
-                access == Access::Read
-                    || list.iter().any(|p| p.as_str() == Some("credential:write"))
-            }
-            _ => false,
-        };
-        if allowed {
+        if allows(found, access) {
             Ok(())
         } else {
             Err(ApiError::forbidden(format!(
                 "the user token's permissions do not allow this call on {integration}"
             )))
         }
+    }
+}
+
+/// What one permissions value grants: `true` everything, a list reads (and writes with
+/// `credential:write`), anything else nothing.
+fn allows(value: Option<&Value>, access: Access) -> bool {
+    match value {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Array(list)) => {
+            access == Access::Read || list.iter().any(|p| p.as_str() == Some("credential:write"))
+        }
+        _ => false,
     }
 }
 

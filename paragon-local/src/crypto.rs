@@ -1,4 +1,4 @@
-//! Encryption of secrets at rest: AES-256-GCM with a random 96-bit nonce per value.
+//! Encryption of secrets at rest: AES-256-GCM (aws-lc-rs) with a random 96-bit nonce per value.
 //!
 //! Each stored value is `nonce || ciphertext+tag`, bound by associated data to the row it
 //! belongs to (a credential id or an OAuth state), so a ciphertext copied into another row
@@ -8,12 +8,18 @@
 //! reported clearly (naming the key id it needs) instead of as a generic decryption failure.
 //! New values are always written with the current key.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Key, Nonce};
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use base64::Engine as _;
 use std::fmt;
+use std::sync::Arc;
 
-const NONCE_LEN: usize = 12;
+/// An AES-256-GCM key (aws-lc-rs, the one crypto stack of the server).
+fn aead_key(key: &EncryptionKey) -> LessSafeKey {
+    // A 32-byte key is always accepted for AES-256-GCM.
+    #[allow(clippy::expect_used)]
+    let unbound = UnboundKey::new(&AES_256_GCM, &key.0).expect("a 32-byte AES-256 key");
+    LessSafeKey::new(unbound)
+}
 
 /// A 256-bit key for encrypting credentials at rest. `Debug` never shows the key.
 #[derive(Clone)]
@@ -22,26 +28,23 @@ pub struct EncryptionKey([u8; 32]);
 impl EncryptionKey {
     /// Parses a key given as 64 hex digits or as base64 (standard or URL-safe, padded or
     /// not) of exactly 32 bytes: what `openssl rand -base64 32` prints.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, EncryptionKeyError> {
         let text = text.trim();
         let bytes = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
             (0..32)
                 .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
                 .collect::<Result<Vec<u8>, _>>()
-                .map_err(|e| format!("invalid hex: {e}"))?
+                .map_err(|_| EncryptionKeyError::Encoding)?
         } else {
             let cleaned = text.trim_end_matches('=');
             base64::engine::general_purpose::STANDARD_NO_PAD
                 .decode(cleaned)
                 .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cleaned))
-                .map_err(|_| {
-                    "expected 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)"
-                        .to_string()
-                })?
+                .map_err(|_| EncryptionKeyError::Encoding)?
         };
-        let key: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
-            format!("the key must be 32 bytes (256 bits), got {} bytes", b.len())
-        })?;
+        let key: [u8; 32] = bytes
+            .try_into()
+            .map_err(|b: Vec<u8>| EncryptionKeyError::Length(b.len()))?;
         Ok(Self(key))
     }
 
@@ -74,6 +77,18 @@ impl fmt::Debug for EncryptionKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "EncryptionKey(id={}, <redacted>)", self.id())
     }
+}
+
+/// Why an encryption key could not be read. Never includes the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncryptionKeyError {
+    /// Neither 64 hex digits nor base64.
+    #[error("expected 64 hex digits or base64 of 32 bytes (e.g. `openssl rand -base64 32`)")]
+    Encoding,
+    /// Decoded, but not 32 bytes long.
+    #[error("the key must be 32 bytes (256 bits), got {0} bytes")]
+    Length(usize),
 }
 
 /// Why a stored value could not be decrypted.
@@ -110,10 +125,10 @@ fn previous_ids(ids: &[String]) -> String {
 /// Encrypts with the current key; decrypts with whichever configured key a value names.
 #[derive(Clone)]
 pub(crate) struct Cipher {
-    aead: Aes256Gcm,
+    aead: Arc<LessSafeKey>,
     key_id: String,
     /// Keys kept only to read values written before a rotation, by id.
-    previous: Vec<(String, Aes256Gcm)>,
+    previous: Vec<(String, Arc<LessSafeKey>)>,
 }
 
 impl Cipher {
@@ -127,15 +142,15 @@ impl Cipher {
     /// (a previous key equal to the current one, or repeated, is ignored).
     pub(crate) fn with_previous(current: &EncryptionKey, previous: &[EncryptionKey]) -> Self {
         let key_id = current.id();
-        let mut keys: Vec<(String, Aes256Gcm)> = Vec::new();
+        let mut keys: Vec<(String, Arc<LessSafeKey>)> = Vec::new();
         for key in previous {
             let id = key.id();
             if id != key_id && keys.iter().all(|(known, _)| *known != id) {
-                keys.push((id, Aes256Gcm::new(&Key::<Aes256Gcm>::from(key.0))));
+                keys.push((id, Arc::new(aead_key(key))));
             }
         }
         Self {
-            aead: Aes256Gcm::new(&Key::<Aes256Gcm>::from(current.0)),
+            aead: Arc::new(aead_key(current)),
             key_id,
             previous: keys,
         }
@@ -160,18 +175,24 @@ impl Cipher {
     pub(crate) fn seal(&self, aad: &str, plaintext: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::fill(&mut nonce);
-        let payload = Payload {
-            msg: plaintext,
-            aad: aad.as_bytes(),
-        };
-        // Encryption only fails for inputs larger than GCM's 64 GiB limit.
-        let ct = self
-            .aead
-            .encrypt(&Nonce::from(nonce), payload)
-            .unwrap_or_default();
-        let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+        // `nonce || ciphertext || tag`: the layout the `aes-gcm` crate wrote before, so
+        // values stored by earlier versions open unchanged.
+        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + AES_256_GCM.tag_len());
         out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ct);
+        let mut body = plaintext.to_vec();
+        // Sealing only fails for inputs larger than GCM's 64 GiB limit.
+        if self
+            .aead
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad.as_bytes()),
+                &mut body,
+            )
+            .is_err()
+        {
+            return Vec::new();
+        }
+        out.extend_from_slice(&body);
         out
     }
 
@@ -200,15 +221,12 @@ impl Cipher {
             return Err(CryptoError::Corrupt);
         }
         let (nonce, ct) = sealed.split_at(NONCE_LEN);
-        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| CryptoError::Corrupt)?;
-        aead.decrypt(
-            &Nonce::from(nonce),
-            Payload {
-                msg: ct,
-                aad: aad.as_bytes(),
-            },
-        )
-        .map_err(|_| CryptoError::Corrupt)
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| CryptoError::Corrupt)?;
+        let mut body = ct.to_vec();
+        let plain = aead
+            .open_in_place(nonce, Aad::from(aad.as_bytes()), &mut body)
+            .map_err(|_| CryptoError::Corrupt)?;
+        Ok(plain.to_vec())
     }
 }
 
@@ -274,7 +292,7 @@ mod tests {
         assert_eq!(EncryptionKey::parse(&b64).unwrap().id(), k.id());
         let hex: String = k.0.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(EncryptionKey::parse(&hex).unwrap().id(), k.id());
-        let err = EncryptionKey::parse("c2hvcnQ=").unwrap_err();
+        let err = EncryptionKey::parse("c2hvcnQ=").unwrap_err().to_string();
         assert!(err.contains("32 bytes"), "{err}");
         assert!(!format!("{k:?}").contains(&b64));
     }

@@ -21,7 +21,8 @@
 //! - **OAuth without a browser page** — `GET /v2/projects/{pid}/sdk/actions/build-oauth`
 //!   returns the provider's authorization URL (state, PKCE as the manifest says, scopes,
 //!   extra parameters, `redirect_uri = <server>/oauth`); the provider's redirect to `/oauth`
-//!   exchanges the code and stores the credential.
+//!   exchanges the code and stores the credential: at once when the portal started the flow in
+//!   that browser, else after the browser confirms the app user (`POST /oauth/confirm`).
 //! - **Connect Portal** — `GET /connect/{integration}?token=<user token>`.
 //!
 //! Managed authentication: OAuth 2.0 authorization code with refresh ahead of expiry and once
@@ -30,9 +31,10 @@
 //! the credential `INVALID` with the reason; OAuth client credentials with the end user's
 //! client id and secret; API keys and other input fields.
 //!
-//! User tokens are verified (RS256 with the project's key, `exp`, `aud` when present, the
-//! project id in the path) and every store query is scoped by project and user, so a user can
-//! never reach another user's credentials. Secrets are encrypted at rest with AES-256-GCM.
+//! User tokens are verified (RS256 with the project's key, `exp`, `nbf`, `aud` when present or
+//! required, the project id in the path; the permissions claim per credential) and every store query is scoped by project and user, so a user can
+//! never reach another user's credentials. Secrets are encrypted at rest with AES-256-GCM, bound
+//! to their project, user, integration and id.
 //! Replicas sharing a PostgreSQL store announce every credential write to each other
 //! (`LISTEN`/`NOTIFY`), so a disconnect through one is honoured by all at once.
 //! Credentials are only sent to the integration's own base-URL host; path traversal and header
@@ -124,18 +126,20 @@ mod crypto;
 mod error;
 mod integration;
 mod oauth;
+mod permissions;
 mod portal;
 mod proxy;
 mod refresh;
 mod secrets;
+mod serve;
 mod server;
 mod state;
 mod store;
 mod upstream;
 mod workflows;
 
-pub use auth::ProjectKey;
-pub use crypto::{CryptoError, EncryptionKey};
+pub use auth::{KeyError, ProjectKey};
+pub use crypto::{CryptoError, EncryptionKey, EncryptionKeyError};
 pub use error::StartError;
 pub use server::{LocalServer, LocalServerBuilder, RunningServer};
 pub use store::{Backend, RekeyReport, StoreError, rekey};

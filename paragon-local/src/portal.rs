@@ -103,7 +103,13 @@ fn verify_sig(app: &AppState, data: &[u8], sig: &[u8]) -> bool {
 /// `<payload>.<hmac>`, payload = base64url JSON `{p, u, i, exp}`.
 fn session_value(app: &AppState, user: &User, integration: &str) -> String {
     let exp = user.exp.min(now_ms() / 1000 + SESSION_SECS);
-    let payload = serde_json::json!({ "p": user.project_id, "u": user.user_id, "i": integration, "exp": exp });
+    let payload = serde_json::json!({
+        "p": user.project_id,
+        "u": user.user_id,
+        "i": integration,
+        "exp": exp,
+        "perm": user.permissions(),
+    });
     let payload = B64.encode(payload.to_string());
     let sig = B64.encode(sign(app, payload.as_bytes()).as_ref());
     format!("{payload}.{sig}")
@@ -139,7 +145,17 @@ fn session_user(app: &AppState, headers: &HeaderMap, integration: &str) -> Optio
     if exp < now_ms() / 1000 || json["p"] != app.project_id.as_str() || json["i"] != integration {
         return None;
     }
-    let user = User::from_session(app.project_id.clone(), json["u"].as_str()?.to_string(), exp);
+    let permissions = match &json["perm"] {
+        Value::Null => None,
+        Value::Object(map) => Some(map.clone()),
+        _ => return None,
+    };
+    let user = User::from_session(
+        app.project_id.clone(),
+        json["u"].as_str()?.to_string(),
+        exp,
+        permissions,
+    );
     Some((user, value))
 }
 
@@ -302,7 +318,14 @@ async fn render(
         .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
         .await
     {
-        Ok(a) => a,
+        // Accounts the signed-in token may not read are not shown.
+        Ok(a) => a
+            .into_iter()
+            .filter(|c| {
+                user.check(&c.integration, Some(&c.id), Access::Read)
+                    .is_ok()
+            })
+            .collect::<Vec<_>>(),
         Err(e) => {
             return message_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -329,7 +352,9 @@ async fn render(
          .error{{background:#fee2e2;padding:.8rem;border-radius:.4rem}}.result{{background:#f3f4f6;padding:.8rem;border-radius:.4rem}}\
          pre{{white-space:pre-wrap;word-break:break-all}}form.inline{{display:inline}}\
          </style></head><body><main><header><img alt=\"\" width=\"48\" height=\"48\" \
-         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>",
+         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>\
+         <p class=\"who\">Signed in as <strong>{who}</strong></p>",
+        who = escape(&user.user_id),
         name = escape(m.name()),
         description = escape(m.description()),
         color = safe_color(m.color()),
@@ -545,7 +570,24 @@ async fn enable(
             .map(|c| format!("{base}?credentialId={}", c.id)),
     };
     match result {
-        Ok(to) => see_other(&to),
+        Ok(to) => {
+            let mut r = see_other(&to);
+            // A flow started here, for the signed-in user, is bound to this browser: the
+            // callback finishes it without asking (see `connect::callback`).
+            let state = url::Url::parse(&to).ok().and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "state")
+                    .map(|(_, v)| v.into_owned())
+            });
+            let cookie = matches!(integration.manifest.auth(), Auth::OAuth(_))
+                .then_some(state)
+                .flatten()
+                .map(|s| crate::api::connect::flow_cookie(&app, &s));
+            if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                r.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            r
+        }
         Err(e) => {
             render(
                 &app,
@@ -597,6 +639,7 @@ async fn disconnect(
     let owned = matches!(
         app.store.get_credential(&user.project_id, &user.user_id, &id).await,
         Ok(Some(c)) if c.integration == integration.slug
+            && user.check(&c.integration, Some(&c.id), Access::Write).is_ok()
     );
     if !owned {
         let notice = Notice::Error(format!("No account {id:?} to disconnect."));

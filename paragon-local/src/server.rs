@@ -6,13 +6,14 @@ use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
 use crate::integration::Integrations;
 use crate::refresh::Refresher;
+use crate::serve::ServeLimits;
 use crate::state::{AppState, Limits, SecretsLookup, Shared};
 use crate::store::Store;
 use crate::upstream::Upstream;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
 use axum::routing::{any, get, post};
-use axum::serve::ListenerExt;
 use paragon_manifest::Manifest;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 /// The local Connect server. Start one with [`LocalServer::builder`].
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +56,7 @@ impl LocalServer {
             workflows: Vec::new(),
             functions: BTreeMap::new(),
             engine: crate::workflows::EngineConfig::default(),
+            serve: ServeLimits::default(),
         }
     }
 }
@@ -80,6 +83,7 @@ pub struct LocalServerBuilder {
     workflows: Vec<paragon_manifest::workflow::Workflow>,
     functions: BTreeMap<String, crate::workflows::StepFunction>,
     engine: crate::workflows::EngineConfig,
+    serve: ServeLimits,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -226,6 +230,35 @@ impl LocalServerBuilder {
     /// Largest provider response relayed (default 10 MiB).
     pub fn max_response_body(mut self, bytes: usize) -> Self {
         self.max_response_body = bytes;
+        self
+    }
+
+    /// How long a client has to send a request's headers, from the connection's start or the
+    /// end of its previous response (default 10 s): a client that trickles headers (slowloris)
+    /// is disconnected.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a request body may take to arrive (default 30 s); then the request is refused
+    /// (400, "data was not received within the designated timeout") and the connection closed.
+    pub fn request_body_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.body_timeout = timeout;
+        self
+    }
+
+    /// How long a whole request may take, provider calls included (default 120 s, above the
+    /// upstream timeout so a renewal and its retry fit); then 408.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.serve.request_timeout = timeout;
+        self
+    }
+
+    /// Connections served at once (default 1024). Further clients wait in the listen backlog
+    /// until one closes.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.serve.max_connections = connections.max(1);
         self
     }
 
@@ -413,22 +446,10 @@ impl LocalServerBuilder {
             workflows: engine,
         });
         let worker = crate::workflows::spawn_worker(Arc::downgrade(&state));
-        let app = router(state.clone(), self.max_request_body);
+        let app = router(state.clone(), self.max_request_body, &self.serve);
         let (shutdown, signal) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            // Small request/response exchanges: don't let Nagle hold a reply back.
-            let listener = listener.tap_io(|tcp| {
-                let _ = tcp.set_nodelay(true);
-            });
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = signal.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::error!(error = %e, "server stopped");
-            }
-        });
+        let limits = self.serve;
+        let task = tokio::spawn(crate::serve::serve(listener, app, limits, signal));
         tracing::info!(%url, project_id = %project_id, backend = ?store.backend(), "paragon-local listening");
         let missing_secrets: Vec<(String, Vec<String>)> = state
             .integrations
@@ -508,9 +529,15 @@ fn load_specs(dir: &Path) -> Result<Vec<Manifest>, StartError> {
     folders.iter().map(|p| load(p)).collect()
 }
 
-fn router(state: Shared, body_limit: usize) -> Router {
+fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
     let project = Router::new()
-        .route("/sdk/proxy/{*rest}", any(crate::proxy::handle))
+        .route(
+            "/sdk/proxy/{*rest}",
+            any(crate::proxy::handle).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::permissions::guard_proxy,
+            )),
+        )
         .route("/sdk/me", get(users::me).patch(users::set_meta))
         .route("/sdk/integrations", get(users::integrations))
         .route(
@@ -565,10 +592,17 @@ fn router(state: Shared, body_limit: usize) -> Router {
         .nest("/projects/{pid}", project)
         .nest("/v2/projects/{pid}", v2)
         .route("/oauth", get(connect::callback))
+        .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(crate::serve::trace_layer())
         .with_state(state)
 }
 
@@ -646,7 +680,7 @@ impl RunningServer {
     }
 
     /// Mints a one-hour user token for `user_id` (fails if only the public key is known).
-    pub fn token(&self, user_id: &str) -> Result<String, String> {
+    pub fn token(&self, user_id: &str) -> Result<String, crate::auth::KeyError> {
         self.key
             .mint(&self.project_id, user_id, Duration::from_secs(3600))
     }

@@ -217,6 +217,13 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
         authorize.starts_with(&env.provider.authorize_url()),
         "{authorize}"
     );
+    // The flow is bound to this browser by a cookie for /oauth (issue 12, finding 1).
+    let flow = headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        flow.contains("Path=/oauth") && flow.contains("HttpOnly"),
+        "{flow}"
+    );
+    let flow = flow.split(';').next().unwrap().to_string();
     // The provider auto-approves and redirects to /oauth, which redirects back to the page.
     let res = browser.http.get(&authorize).send().await.unwrap();
     assert_eq!(res.status(), 302);
@@ -224,7 +231,13 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
         .to_str()
         .unwrap()
         .to_string();
-    let res = browser.http.get(&callback).send().await.unwrap();
+    let res = browser
+        .http
+        .get(&callback)
+        .header(header::COOKIE, &flow)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let back = res.headers()[header::LOCATION]
         .to_str()

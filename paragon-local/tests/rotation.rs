@@ -212,8 +212,8 @@ async fn rotate(db: &str, shared_database: bool) {
     let callback = location.replacen(&first_url, env.server.url(), 1);
     assert_ne!(callback, location, "{location}");
     let res = env.http.get(&callback).send().await.expect("callback");
-    let status = res.status();
-    let page = res.text().await.unwrap_or_default();
+    // Started through the API: the browser confirms (issue 12, finding 1).
+    let (status, page) = env.confirm_in_browser(res, "allow").await;
     assert!(
         status.is_success() && page.contains("Connected"),
         "{status} {page}"

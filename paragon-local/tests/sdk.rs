@@ -27,6 +27,22 @@ async fn connect(paragon: &Paragon, slug: &str) {
         .unwrap();
     let page = reqwest::get(&url).await.unwrap();
     assert!(page.status().is_success(), "{}", page.status());
+    // Started through the API, so the browser confirms (see `GET /oauth`).
+    let callback = page.url().clone();
+    let text = page.text().await.unwrap();
+    let id = confirmation_id(&text).expect("a confirmation page");
+    let confirm = callback.join("/oauth/confirm").unwrap();
+    let done = reqwest::Client::new()
+        .post(confirm)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form_body(&[
+            ("confirmation", id.as_str()),
+            ("decision", "allow"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_success(), "{}", done.status());
 }
 
 #[tokio::test]

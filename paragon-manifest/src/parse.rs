@@ -1410,6 +1410,20 @@ fn authorization(
             "refer to the credential, an input or an environment secret, e.g. \"{credential.access_token}\" or \"{input.api_key}\"",
         );
     };
+    // `{user.*}` is the app user's metadata, which the end user can write (PATCH /sdk/me):
+    // in an authorization value it would let them choose the credential that is sent.
+    let user_value = |r: &mut Reader<'_>, template: &Template, span: Range<usize>, field: &str| {
+        let used = template
+            .references()
+            .find(|v| matches!(v, crate::template::Reference::User(_)))?;
+        r.error(
+            span,
+            field,
+            format!("`{{user.{}}}` in `{field}`", used.name()),
+            "user metadata is writable by the end user: authorize with the credential, an input or an environment secret",
+        );
+        Some(())
+    };
     match ty.as_str() {
         "none" => Some(ApiAuthorization::None),
         "bearer" => {
@@ -1417,6 +1431,9 @@ fn authorization(
                 secret_value(r, "token", "e.g. token = \"{credential.access_token}\"")?;
             if token.literal().is_some() {
                 literal_secret(r, span, "api.authorization.token");
+                return None;
+            }
+            if user_value(r, &token, span, "api.authorization.token").is_some() {
                 return None;
             }
             Some(ApiAuthorization::Bearer { token })
@@ -1428,6 +1445,18 @@ fn authorization(
                 None => Some(None),
             };
             let ((username, span), password) = (username?, password?);
+            let mut refused = user_value(r, &username, span.clone(), "api.authorization.username");
+            if let Some((p, p_span)) = &password {
+                refused = refused.or(user_value(
+                    r,
+                    p,
+                    p_span.clone(),
+                    "api.authorization.password",
+                ));
+            }
+            if refused.is_some() {
+                return None;
+            }
             let password = password.map(|(p, _)| p);
             let all_literal = username.literal().is_some()
                 && password.as_ref().is_none_or(|p| p.literal().is_some());
@@ -1474,10 +1503,12 @@ fn authorization(
             }
             let mut ok = true;
             for (name, template) in &pairs {
+                let field = map.field(name);
+                let span = map.get(name).map_or(map.span.clone(), |v| v.span());
                 if template.literal().is_some() {
-                    let field = map.field(name);
-                    let span = map.get(name).map_or(map.span.clone(), |v| v.span());
                     literal_secret(r, span, &field);
+                    ok = false;
+                } else if user_value(r, template, span, &field).is_some() {
                     ok = false;
                 }
             }

@@ -603,6 +603,30 @@ fn literal_secrets_in_api_authorization() {
     );
 }
 
+/// Finding 16 of issue 12: user metadata is end-user writable (PATCH /sdk/me), so it cannot
+/// choose what authorizes a call.
+#[test]
+fn user_metadata_in_api_authorization() {
+    let d = single_error(&edit(
+        OAUTH,
+        "token = \"{credential.access_token}\"",
+        "token = \"{user.token}\"",
+    ));
+    assert_at(&d, 21, 44, "api.authorization.token", "`{user.token}`");
+    let d = single_error(&edit(
+        API_KEY,
+        "\"{input.api_key}\" }",
+        "\"{input.api_key}-{user.plan}\" }",
+    ));
+    assert_at(
+        &d,
+        17,
+        63,
+        "api.authorization.headers.X-Api-Key",
+        "`{user.plan}`",
+    );
+}
+
 #[test]
 fn client_credentials_secret_input_must_be_secret() {
     let d = single_error(&edit(

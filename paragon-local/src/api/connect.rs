@@ -111,6 +111,7 @@ pub(crate) async fn start_oauth(
         inputs,
         redirect_url,
         redirect_uri,
+        code: None,
     };
     app.store
         .put_oauth_state(state.secret(), &pending, STATE_TTL)
@@ -202,9 +203,66 @@ fn redirect(to: &str, params: &[(&str, &str)]) -> Response {
     r
 }
 
-/// `GET /oauth?code=…&state=…`: the provider's redirect; exchanges the code and stores the
-/// credential.
-pub(crate) async fn callback(State(app): State<Shared>, Query(q): Query<Callback>) -> Response {
+/// The cookie that binds a flow started in the portal to the browser that started it.
+const FLOW_COOKIE: &str = "paragon_local_flow";
+
+/// How long the browser has to confirm a connection it did not start.
+const CONFIRM_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// The flow cookie's value for `state`: a MAC under the portal key, so it cannot be made
+/// without the server and the state itself never sits in a cookie jar.
+fn flow_binding(app: &AppState, state: &str) -> aws_lc_rs::hmac::Tag {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &app.portal_key);
+    aws_lc_rs::hmac::sign(&key, format!("oauth flow\0{state}").as_bytes())
+}
+
+/// `Set-Cookie` binding the flow with `state` to this browser, sent by the portal when it
+/// starts a flow for its signed-in user. `SameSite=Lax` still reaches `/oauth` on the
+/// provider's top-level redirect.
+pub(crate) fn flow_cookie(app: &AppState, state: &str) -> String {
+    use base64::Engine as _;
+    let value =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(flow_binding(app, state).as_ref());
+    let secure = if app.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{FLOW_COOKIE}={value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        STATE_TTL.as_secs()
+    )
+}
+
+/// Whether the request carries the flow cookie for `state` (the browser that started it).
+fn bound_to_this_browser(app: &AppState, headers: &HeaderMap, state: &str) -> bool {
+    use base64::Engine as _;
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &app.portal_key);
+    let message = format!("oauth flow\0{state}");
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .filter(|(k, _)| *k == FLOW_COOKIE)
+        .filter_map(|(_, v)| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(v)
+                .ok()
+        })
+        .any(|tag| aws_lc_rs::hmac::verify(&key, message.as_bytes(), &tag).is_ok())
+}
+
+/// `GET /oauth?code=…&state=…`: the provider's redirect. A flow started by the portal in this
+/// browser finishes at once; any other (started through the API, so its authorization URL
+/// may have been handed to someone else) first asks this browser to confirm, naming the app
+/// user the account would be connected to (RFC 9700 §4.7: bind the flow to the user agent).
+pub(crate) async fn callback(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<Callback>,
+) -> Response {
     let Some(state) = q.state.as_deref().filter(|s| !s.is_empty()) else {
         return page(
             StatusCode::BAD_REQUEST,
@@ -239,7 +297,87 @@ pub(crate) async fn callback(State(app): State<Shared>, Query(q): Query<Callback
     let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
         return fail("The provider sent no authorization code.".into());
     };
-    match finish(&app, &pending, code).await {
+    if !bound_to_this_browser(&app, &headers, state) {
+        return ask_to_confirm(&app, pending, code).await;
+    }
+    complete(&app, &pending, code).await
+}
+
+/// Keeps the flow (with its code) under a new one-time id for five minutes and asks the
+/// browser whether to connect the account to the named app user.
+async fn ask_to_confirm(app: &AppState, mut pending: PendingOAuth, code: &str) -> Response {
+    pending.code = Some(code.to_string());
+    let id = CsrfToken::new_random();
+    if let Err(e) = app
+        .store
+        .put_oauth_state(id.secret(), &pending, CONFIRM_TTL)
+        .await
+    {
+        return ApiError::from(e).into_response();
+    }
+    let name = app
+        .integrations
+        .get(&pending.integration)
+        .map_or(pending.integration.clone(), |i| {
+            i.manifest.name().to_string()
+        });
+    let esc = crate::portal::escape;
+    let body = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>Confirm the connection</title></head><body><h1>Confirm the connection</h1>\
+         <p>Connect the {n} account you just approved to the app user <strong>{u}</strong>?</p>\
+         <p>Only continue if you started this connection yourself and you are {u}.</p>\
+         <form method=\"post\" action=\"/oauth/confirm\">\
+         <input type=\"hidden\" name=\"confirmation\" value=\"{c}\">\
+         <button name=\"decision\" value=\"allow\">Connect to {u}</button> \
+         <button name=\"decision\" value=\"deny\">Cancel</button></form></body></html>",
+        n = esc(&name),
+        u = esc(&pending.user_id),
+        c = esc(id.secret()),
+    );
+    let mut r = (StatusCode::OK, Html(body)).into_response();
+    let nonce = CsrfToken::new_random();
+    crate::portal::security_headers(r.headers_mut(), Some((nonce.secret(), "")));
+    r
+}
+
+/// `POST /oauth/confirm`: the browser's answer to [`ask_to_confirm`].
+pub(crate) async fn confirm(
+    State(app): State<Shared>,
+    axum::Form(form): axum::Form<std::collections::HashMap<String, String>>,
+) -> Response {
+    let id = form.get("confirmation").map(String::as_str).unwrap_or("");
+    let pending = match app.store.take_oauth_state(id).await {
+        Ok(Some(p)) if p.code.is_some() => p,
+        Ok(_) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                "Connection failed",
+                "This confirmation is unknown, already used or expired. Start again.",
+            );
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let code = pending.code.clone().unwrap_or_default();
+    if form.get("decision").map(String::as_str) != Some("allow") {
+        let message = "The connection was cancelled.";
+        return match &pending.redirect_url {
+            Some(to) => redirect(to, &[("error", message)]),
+            None => page(StatusCode::OK, "Cancelled", message),
+        };
+    }
+    complete(&app, &pending, &code).await
+}
+
+/// Exchanges the code, stores the credential and sends the browser on.
+async fn complete(app: &AppState, pending: &PendingOAuth, code: &str) -> Response {
+    let fail = |message: String| -> Response {
+        match &pending.redirect_url {
+            Some(to) => redirect(to, &[("error", &message)]),
+            None => page(StatusCode::BAD_REQUEST, "Connection failed", &message),
+        }
+    };
+    match finish(app, pending, code).await {
         Ok(c) => match &pending.redirect_url {
             Some(to) => redirect(to, &[("credentialId", &c.id)]),
             None => page(

@@ -2,7 +2,9 @@
 //! dynamic field options and ActionKit (no tools).
 
 use super::parse_body;
+use crate::auth::Access;
 use crate::error::ApiError;
+use crate::permissions::Caller;
 use crate::state::Shared;
 use axum::Json;
 use axum::body::Bytes;
@@ -23,11 +25,11 @@ pub(crate) struct Event {
 /// `POST /sdk/events/trigger`: stored, answered 201.
 pub(crate) async fn event(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let user = app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Write)?;
+    let pid = user.project_id.clone();
     let event: Event = parse_body(&body)?;
     if event.name.trim().is_empty() {
         return Err(ApiError::bad_request("the event `name` must not be empty"));
@@ -55,12 +57,13 @@ pub(crate) async fn event(
 /// at once when it has none.
 pub(crate) async fn trigger(
     State(app): State<Shared>,
-    Path((pid, workflow)): Path<(String, String)>,
+    Caller(user): Caller,
+    Path((_pid, workflow)): Path<(String, String)>,
     Query(query): Query<std::collections::BTreeMap<String, String>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let user = app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Write)?;
     let body: Value = if body.is_empty() {
         json!({})
     } else {
@@ -72,46 +75,40 @@ pub(crate) async fn trigger(
 /// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored.
 pub(crate) async fn workflow_enable(
     State(app): State<Shared>,
-    Path((pid, workflow)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Write)?;
     app.store
-        .set_workflow(&pid, &user.user_id, &workflow, true)
+        .set_workflow(&user.project_id, &user.user_id, &workflow, true)
         .await?;
     Ok(Json(json!({ "workflowId": workflow, "enabled": true })))
 }
 
 pub(crate) async fn workflow_disable(
     State(app): State<Shared>,
-    Path((pid, workflow)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Write)?;
     app.store
-        .set_workflow(&pid, &user.user_id, &workflow, false)
+        .set_workflow(&user.project_id, &user.user_id, &workflow, false)
         .await?;
     Ok(Json(json!({ "workflowId": workflow, "enabled": false })))
 }
 
 /// `POST /sdk/actions`: custom integrations declare no dynamic fields: no options.
-pub(crate) async fn actions(
-    State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    app.user(&pid, &headers)?;
+pub(crate) async fn actions(Caller(user): Caller) -> Result<Json<Value>, ApiError> {
+    user.check_user_wide(Access::Read)?;
     Ok(Json(json!({ "data": [], "nextPageCursor": null })))
 }
 
 /// `GET /tools`: no ActionKit tools for custom integrations here.
 pub(crate) async fn tools(
-    State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Read)?;
     let mut tools = Map::new();
     if let Some(list) = q.get("integrations") {
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -121,13 +118,8 @@ pub(crate) async fn tools(
     Ok(Json(json!({ "tools": tools, "errors": [] })))
 }
 
-pub(crate) async fn run_tool(
-    State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    app.user(&pid, &headers)?;
+pub(crate) async fn run_tool(Caller(user): Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    user.check_user_wide(Access::Write)?;
     let body: Value = parse_body(&body)?;
     let tool = body.get("tool").and_then(Value::as_str).unwrap_or("");
     Err(ApiError::new(
@@ -137,11 +129,7 @@ pub(crate) async fn run_tool(
     ))
 }
 
-pub(crate) async fn triggers(
-    State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    app.user(&pid, &headers)?;
+pub(crate) async fn triggers(Caller(user): Caller) -> Result<Json<Value>, ApiError> {
+    user.check_user_wide(Access::Read)?;
     Ok(Json(json!({ "triggers": [], "errors": [] })))
 }

@@ -1,10 +1,11 @@
 //! `GET`/`PATCH /sdk/me`, `GET /sdk/integrations`, `DELETE /sdk/integrations/{id}`.
 
 use super::{credential_json, parse_body};
-use crate::auth::Access;
+use crate::auth::{Access, User};
 use crate::error::ApiError;
-use crate::state::Shared;
-use crate::store::Status;
+use crate::permissions::Caller;
+use crate::state::{AppState, Shared};
+use crate::store::{Credential, Status};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -14,14 +15,10 @@ use serde_json::{Map, Value, json};
 
 pub(crate) async fn me(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
-    let all = app
-        .store
-        .list_credentials(&pid, &user.user_id, None)
-        .await?;
+    let pid = user.project_id.clone();
+    let all = readable(&app, &user).await?;
     let mut workflows = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut integrations = Map::new();
     for integration in app.integrations.iter() {
@@ -64,11 +61,11 @@ pub(crate) struct MetaBody {
 
 pub(crate) async fn set_meta(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
+    user.check_user_wide(Access::Write)?;
+    let pid = user.project_id.clone();
     let body: MetaBody = parse_body(&body)?;
     for (key, value) in &body.meta {
         refuse_line_breaks(value, &format!("/meta/{}", pointer_escape(key)))?;
@@ -78,6 +75,20 @@ pub(crate) async fn set_meta(
         .merge_user_meta(&pid, &user.user_id, &body.meta)
         .await?;
     Ok(Json(json!({ "userId": user.user_id, "meta": meta })))
+}
+
+/// The user's credentials that the token's permissions let it read.
+async fn readable(app: &AppState, user: &User) -> Result<Vec<Credential>, ApiError> {
+    Ok(app
+        .store
+        .list_credentials(&user.project_id, &user.user_id, None)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            user.check(&c.integration, Some(&c.id), Access::Read)
+                .is_ok()
+        })
+        .collect())
 }
 
 /// Metadata is rendered into request headers and URLs (`{user.*}`): a CR, LF or NUL stored
@@ -105,17 +116,18 @@ fn pointer_escape(key: &str) -> String {
 
 pub(crate) async fn integrations(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
-    let all = app
-        .store
-        .list_credentials(&pid, &user.user_id, None)
-        .await?;
+    let all = readable(&app, &user).await?;
     let list: Vec<Value> = app
         .integrations
         .iter()
+        // Integrations the token may not even read are not listed.
+        .filter(|i| {
+            !user.has_permissions()
+                || user.check(&i.slug, None, Access::Read).is_ok()
+                || all.iter().any(|c| c.integration == i.slug)
+        })
         .map(|i| {
             let m = &i.manifest;
             json!({
@@ -172,6 +184,11 @@ pub(crate) async fn uninstall(
     };
     if targets.is_empty() {
         return Err(ApiError::not_enabled(&integration.slug));
+    }
+    // Each account is checked, all before any goes, so a forbidden one (a per-credential
+    // `false`) neither goes nor leaves the others half-deleted.
+    for id in &targets {
+        user.check(&integration.slug, Some(id), Access::Write)?;
     }
     let mut removed = Vec::new();
     for id in targets {

@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the Connect API, the proxy, OAuth and the Connect Portal on one address.
-    Serve(Serve),
+    Serve(Box<Serve>),
     /// Re-encrypt stored secrets with the current key (after a key rotation).
     ///
     /// Every secret under a previous key is re-encrypted with the current key, one row at a
@@ -129,6 +129,18 @@ struct Serve {
     /// crash, the run resumes elsewhere (or after a restart) this long after the last renewal.
     #[arg(long, env = "PARAGON_LOCAL_WORKFLOW_LEASE", default_value_t = 30)]
     workflow_lease: u64,
+    /// Seconds a client has to send a request's headers before it is disconnected.
+    #[arg(long, env = "PARAGON_LOCAL_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    header_read_timeout: u64,
+    /// Seconds a request body may take to arrive (then 400 and the connection is closed).
+    #[arg(long, env = "PARAGON_LOCAL_REQUEST_BODY_TIMEOUT", default_value_t = 30)]
+    request_body_timeout: u64,
+    /// Seconds a whole request may take, provider calls included (then 408).
+    #[arg(long, env = "PARAGON_LOCAL_REQUEST_TIMEOUT", default_value_t = 120)]
+    request_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, env = "PARAGON_LOCAL_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
 }
 
 fn read(path: &Path, what: &str) -> Result<String, String> {
@@ -179,7 +191,11 @@ async fn serve(args: Serve) -> Result<(), String> {
         .dev(args.dev)
         .upstream_timeout(Duration::from_secs(args.upstream_timeout.max(1)))
         .require_audience(args.require_audience)
-        .workflow_lease(Duration::from_secs(args.workflow_lease.max(1)));
+        .workflow_lease(Duration::from_secs(args.workflow_lease.max(1)))
+        .header_read_timeout(Duration::from_secs(args.header_read_timeout.max(1)))
+        .request_body_timeout(Duration::from_secs(args.request_body_timeout.max(1)))
+        .request_timeout(Duration::from_secs(args.request_timeout.max(1)))
+        .max_connections(args.max_connections);
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
     }
@@ -326,7 +342,7 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Rekey(args) => rekey(args).await,
     };
     match result {

@@ -1,7 +1,7 @@
 //! Connected accounts: reads, writes and the refresh lease.
 
 use super::model::{Credential, Secret};
-use super::{Store, StoreError, now_ms};
+use super::{AAD_BOUND, Store, StoreError, now_ms};
 use serde_json::Value;
 
 impl Store {
@@ -9,7 +9,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO credentials (id, project_id, user_id, integration, status, status_reason, \
              provider_id, config, secret, key_id, expires_at, version, lease_until, created_at, \
-             refreshed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14)",
+             refreshed_at, aad_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15)",
         )
         .bind(&c.id)
         .bind(&c.project_id)
@@ -19,12 +20,13 @@ impl Store {
         .bind(c.status_reason.clone())
         .bind(c.provider_id.clone())
         .bind(c.config.to_string())
-        .bind(self.seal_secret(&c.id, &c.secret))
+        .bind(self.seal_secret(c, &c.secret))
         .bind(self.cipher.key_id())
         .bind(c.expires_at)
         .bind(c.version)
         .bind(c.created_at)
         .bind(c.refreshed_at)
+        .bind(AAD_BOUND)
         .execute(&self.pool)
         .await?;
         self.changed(&c.project_id, &c.user_id).await;
@@ -95,11 +97,11 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let done = sqlx::query(
-            "UPDATE credentials SET secret = $1, key_id = $2, expires_at = $3, \
+            "UPDATE credentials SET secret = $1, key_id = $2, expires_at = $3, aad_version = $9, \
              version = version + 1, status = 'VALID', status_reason = NULL, refreshed_at = $4, \
              lease_until = 0 WHERE id = $5 AND project_id = $6 AND user_id = $7 AND version = $8",
         )
-        .bind(self.seal_secret(&c.id, secret))
+        .bind(self.seal_secret(c, secret))
         .bind(self.cipher.key_id())
         .bind(expires_at)
         .bind(now)
@@ -107,6 +109,7 @@ impl Store {
         .bind(&c.project_id)
         .bind(&c.user_id)
         .bind(expected_version)
+        .bind(AAD_BOUND)
         .execute(&self.pool)
         .await?;
         self.changed(&c.project_id, &c.user_id).await;

@@ -76,6 +76,26 @@ pub enum Backend {
     Postgres,
 }
 
+/// The `aad_version` of secrets bound to their project, user, integration and id. Version 1
+/// (rows written before it) is bound to the id only; `rekey` moves such rows up.
+pub(super) const AAD_BOUND: i64 = 2;
+
+/// The associated data a credential's secret is sealed with, for the row's `aad_version`.
+/// A JSON array, so no choice of ids can make two different owners encode the same.
+pub(super) fn credential_aad(
+    version: i64,
+    project: &str,
+    user: &str,
+    integration: &str,
+    id: &str,
+) -> String {
+    if version >= AAD_BOUND {
+        serde_json::json!(["credential", project, user, integration, id]).to_string()
+    } else {
+        id.to_string()
+    }
+}
+
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
@@ -109,7 +129,7 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(&str, &str); 3] = match backend {
+    let sql: [(&str, &str); 4] = match backend {
         Backend::Sqlite => [
             (
                 "init",
@@ -120,8 +140,12 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../../migrations/sqlite/0002_oauth_states_expiry.sql"),
             ),
             (
+                "credential binding",
+                include_str!("../../migrations/sqlite/0003_credential_binding.sql"),
+            ),
+            (
                 "workflows",
-                include_str!("../../migrations/sqlite/0003_workflows.sql"),
+                include_str!("../../migrations/sqlite/0004_workflows.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -134,8 +158,12 @@ fn migrator(backend: Backend) -> Migrator {
                 include_str!("../../migrations/postgres/0002_oauth_states_expiry.sql"),
             ),
             (
+                "credential binding",
+                include_str!("../../migrations/postgres/0003_credential_binding.sql"),
+            ),
+            (
                 "workflows",
-                include_str!("../../migrations/postgres/0003_workflows.sql"),
+                include_str!("../../migrations/postgres/0004_workflows.sql"),
             ),
         ],
     };
@@ -296,18 +324,26 @@ impl Store {
         self.backend
     }
 
-    pub(super) fn seal_secret(&self, id: &str, secret: &Secret) -> Vec<u8> {
+    /// Seals `secret` for the credential `c`, bound to its project, user, integration and id
+    /// ([`AAD_BOUND`]): a row moved to another user or integration no longer opens.
+    pub(super) fn seal_secret(&self, c: &Credential, secret: &Secret) -> Vec<u8> {
         let json = serde_json::to_vec(secret).unwrap_or_default();
-        self.cipher.seal(id, &json)
+        let aad = credential_aad(AAD_BOUND, &c.project_id, &c.user_id, &c.integration, &c.id);
+        self.cipher.seal(&aad, &json)
     }
 
     pub(super) fn credential_from_row(&self, row: &AnyRow) -> Result<Credential, StoreError> {
         let id: String = row.try_get("id")?;
         let key_id: String = row.try_get("key_id")?;
         let sealed: Vec<u8> = row.try_get("secret")?;
+        let project_id: String = row.try_get("project_id")?;
+        let user_id: String = row.try_get("user_id")?;
+        let integration: String = row.try_get("integration")?;
+        let aad_version: i64 = row.try_get("aad_version")?;
+        let aad = credential_aad(aad_version, &project_id, &user_id, &integration, &id);
         let plain =
             self.cipher
-                .open(&key_id, &id, &sealed)
+                .open(&key_id, &aad, &sealed)
                 .map_err(|source| StoreError::Crypto {
                     id: id.clone(),
                     source,
@@ -319,9 +355,9 @@ impl Store {
         let config: String = row.try_get("config")?;
         let status: String = row.try_get("status")?;
         Ok(Credential {
-            project_id: row.try_get("project_id")?,
-            user_id: row.try_get("user_id")?,
-            integration: row.try_get("integration")?,
+            project_id,
+            user_id,
+            integration,
             status: Status::parse(&status),
             status_reason: row.try_get("status_reason")?,
             provider_id: row.try_get("provider_id")?,

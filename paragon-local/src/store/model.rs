@@ -100,6 +100,9 @@ pub(crate) struct PendingOAuth {
     pub inputs: BTreeMap<String, String>,
     pub redirect_url: Option<String>,
     pub redirect_uri: String,
+    /// The provider's authorization code, kept while the browser is asked to confirm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl fmt::Debug for PendingOAuth {

@@ -1,6 +1,6 @@
 //! Re-encrypting the store under the current key (`paragon-local rekey`).
 
-use super::{Store, StoreError, now_ms};
+use super::{AAD_BOUND, Store, StoreError, credential_aad, now_ms};
 use crate::crypto::Cipher;
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -67,10 +67,13 @@ impl fmt::Display for RekeyReport {
     }
 }
 
-/// A table holding encrypted values, and the queries that rotate its key. The row's own key
-/// (`id` / `state`) is the associated data its value is sealed with.
+/// A table holding encrypted values, and the queries that rotate its key. An OAuth state is
+/// sealed with its own key (`state`); a credential with its owner (see
+/// `super::credential_aad`), and rows still bound to their id only are moved up too.
 struct Sealed {
     what: &'static str,
+    /// Whether rows carry `project_id`, `user_id`, `integration` and `aad_version`.
+    bound_to_owner: bool,
     /// Whether row ids may be logged (a credential id may; an OAuth state is a secret).
     loggable_ids: bool,
     /// `$1` current key id, `$2` last id seen, `$3` batch size.
@@ -85,15 +88,18 @@ struct Sealed {
 const SEALED: [Sealed; 2] = [
     Sealed {
         what: "credential",
+        bound_to_owner: true,
         loggable_ids: true,
-        select: "SELECT id AS row_id, key_id, secret FROM credentials \
-                 WHERE key_id <> $1 AND id > $2 ORDER BY id LIMIT $3",
-        update: "UPDATE credentials SET secret = $1, key_id = $2 \
+        select: "SELECT id AS row_id, key_id, secret, project_id, user_id, integration, \
+                 aad_version FROM credentials \
+                 WHERE (key_id <> $1 OR aad_version < 2) AND id > $2 ORDER BY id LIMIT $3",
+        update: "UPDATE credentials SET secret = $1, key_id = $2, aad_version = 2 \
                  WHERE id = $3 AND key_id = $4 AND secret = $5",
         count: "SELECT key_id, COUNT(*) AS n FROM credentials WHERE key_id <> $1 GROUP BY key_id",
     },
     Sealed {
         what: "oauth state",
+        bound_to_owner: false,
         loggable_ids: false,
         select: "SELECT state AS row_id, key_id, secret FROM oauth_states \
                  WHERE key_id <> $1 AND state > $2 ORDER BY state LIMIT $3",
@@ -242,11 +248,23 @@ impl Store {
             for row in &rows {
                 let id: String = row.try_get("row_id")?;
                 let key_id: String = row.try_get("key_id")?;
-                if !self.cipher.is_previous(&key_id) {
+                if key_id != self.cipher.key_id() && !self.cipher.is_previous(&key_id) {
                     continue; // not configured: counted by the caller
                 }
+                let (old_aad, new_aad) = if table.bound_to_owner {
+                    let owner: [String; 3] = [
+                        row.try_get("project_id")?,
+                        row.try_get("user_id")?,
+                        row.try_get("integration")?,
+                    ];
+                    let version: i64 = row.try_get("aad_version")?;
+                    let aad = |v| credential_aad(v, &owner[0], &owner[1], &owner[2], &id);
+                    (aad(version), aad(AAD_BOUND))
+                } else {
+                    (id.clone(), id.clone())
+                };
                 let sealed: Vec<u8> = row.try_get("secret")?;
-                let plain = match self.cipher.open(&key_id, &id, &sealed) {
+                let plain = match self.cipher.open(&key_id, &old_aad, &sealed) {
                     Ok(plain) => plain,
                     Err(e) => {
                         if table.loggable_ids {
@@ -259,7 +277,7 @@ impl Store {
                     }
                 };
                 let done = sqlx::query(table.update)
-                    .bind(self.cipher.seal(&id, &plain))
+                    .bind(self.cipher.seal(&new_aad, &plain))
                     .bind(self.cipher.key_id())
                     .bind(&id)
                     .bind(&key_id)

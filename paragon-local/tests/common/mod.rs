@@ -45,6 +45,21 @@ pub(crate) fn paragon_local_bin() -> std::process::Command {
     c
 }
 
+/// An `application/x-www-form-urlencoded` body.
+pub(crate) fn form_body(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// The one-time id of `/oauth`'s confirmation form, if the page is one.
+pub(crate) fn confirmation_id(page: &str) -> Option<String> {
+    let start =
+        page.find("name=\"confirmation\" value=\"")? + "name=\"confirmation\" value=\"".len();
+    let end = page[start..].find('"')? + start;
+    Some(page[start..end].to_string())
+}
+
 pub(crate) fn specs() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs"))
 }
@@ -153,8 +168,7 @@ impl Env {
             .to_string();
         let res = self.http.get(&auth_url).send().await.expect("authorize");
         let final_url = res.url().clone();
-        let status = res.status();
-        let page = res.text().await.unwrap_or_default();
+        let (status, page) = self.confirm_in_browser(res, "allow").await;
         assert!(status.is_success(), "callback {final_url}: {status} {page}");
         assert!(page.contains("Connected"), "{page}");
         let (_, creds) = self
@@ -172,6 +186,34 @@ impl Env {
             .and_then(|c| c["id"].as_str())
             .expect("credential after callback")
             .to_string()
+    }
+
+    /// The browser's part after the provider's redirect to `/oauth`: a flow started through
+    /// the API asks the browser to confirm; answer `decision` (`allow` or `deny`). Returns the
+    /// final status and page.
+    pub(crate) async fn confirm_in_browser(
+        &self,
+        res: reqwest::Response,
+        decision: &str,
+    ) -> (reqwest::StatusCode, String) {
+        let status = res.status();
+        let page = res.text().await.unwrap_or_default();
+        let Some(id) = confirmation_id(&page) else {
+            return (status, page);
+        };
+        let res = self
+            .http
+            .post(self.url("/oauth/confirm"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form_body(&[
+                ("confirmation", id.as_str()),
+                ("decision", decision),
+            ]))
+            .send()
+            .await
+            .expect("confirm");
+        let status = res.status();
+        (status, res.text().await.unwrap_or_default())
     }
 
     pub(crate) async fn proxy(
