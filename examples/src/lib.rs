@@ -13,6 +13,7 @@
 //! | `#[derive(Integration)]`, inline and from files | `derived` | [`derived`] |
 //! | cloud, on-prem and per-service URLs | `urls` | [`urls`] |
 //! | "Send test request" for an integration | `test_request` | [`test_request`] |
+//! | the example workflows: an app event, a Request trigger, the history | `workflows` | [`workflows`] |
 //!
 //! ```no_run
 //! # async fn run() -> paragon_examples::Result<()> {
@@ -33,6 +34,7 @@ pub mod service;
 pub mod test_request;
 pub mod typed_client;
 pub mod urls;
+pub mod workflows;
 
 pub use demo::Demo;
 pub use out::Out;

@@ -881,3 +881,81 @@ async fn the_sdk_reads_history_replays_and_sees_workflow_state() {
     let done = finished(&env, "fay", &replay.id).await;
     assert_eq!(done["status"], "SUCCEEDED");
 }
+
+const ECHO: &str = r#"
+id = "wf-echo"
+name = "Echo"
+default_enabled = true
+[trigger]
+type = "request"
+[[steps]]
+key = "echo"
+type = "integration_request"
+method = "POST"
+path = "/echo"
+body = { client_secret = "{env.TASKLAB_CLIENT_SECRET}" }
+[[steps]]
+key = "answer"
+type = "response"
+body = { ok = true }
+"#;
+
+#[tokio::test]
+async fn secrets_never_reach_the_history() {
+    let env = start(vec![workflow("custom.tasklabkeys", "echo", ECHO)]).await;
+    let key = env.provider.api_keys()[0].to_string();
+    let (status, _) = env
+        .call(
+            "gus",
+            Method::POST,
+            &env.project("/sdk/credentials"),
+            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = env
+        .call(
+            "gus",
+            Method::POST,
+            &env.project("/sdk/triggers/wf-echo"),
+            Some(json!({})),
+            &[("x-trace", "t1")],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, list) = env
+        .call(
+            "gus",
+            Method::GET,
+            &env.project("/task-history/workflow-executions"),
+            None,
+            &[],
+        )
+        .await;
+    let id = list["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, run) = env
+        .call(
+            "gus",
+            Method::GET,
+            &env.project(&format!("/task-history/workflow-executions/{id}")),
+            None,
+            &[],
+        )
+        .await;
+    let steps = steps_of(&env, "gus", &id).await;
+    let stored = format!("{run} {}", Value::Array(steps.clone()));
+    let secret = env.provider.client_secret().to_owned();
+    // The provider saw both (the echo answers with its headers and body)...
+    let echo = &steps[0]["output"]["body"];
+    assert_eq!(echo["headers"]["x-api-key"], "***", "{echo}");
+    assert_eq!(echo["json"]["client_secret"], "***", "{echo}");
+    // ...and nothing the server stored holds either, nor the caller's token.
+    for s in [key.as_str(), secret.as_str(), env.token("gus").as_str()] {
+        assert!(
+            !stored.contains(s),
+            "a secret reached the history: {stored}"
+        );
+    }
+    assert_eq!(steps[0]["input"]["body"]["client_secret"], "***");
+}

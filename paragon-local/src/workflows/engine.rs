@@ -482,10 +482,16 @@ impl Runner<'_> {
     ) -> Result<Value, Outcome> {
         let mut last = prev.cloned();
         let mut tries = 0u32;
+        // JavaScript functions and conditions have no effect outside the run: running one
+        // again after a crash is harmless, so only their result is written (one commit less).
+        let pure = matches!(
+            step.kind,
+            StepKind::Function { .. } | StepKind::Conditional { .. }
+        );
         loop {
             let mut row = self.new_row(row_key, last.as_ref(), EXECUTING);
             row.input = self.input_of(step, data);
-            if !self.put(row.clone()).await {
+            if !pure && !self.put(row.clone()).await {
                 return Err(Outcome::Lost);
             }
             let result = self.call(step, data, &row.idempotency_key).await;

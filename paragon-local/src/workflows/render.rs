@@ -22,12 +22,7 @@ impl Scope<'_> {
                 .secrets
                 .secret(&name)
                 .ok_or_else(|| format!("`{r}`: the environment secret {name} is not set"))?;
-            if value.len() >= 4 {
-                let mut used = self.used_secrets.lock().unwrap_or_else(|e| e.into_inner());
-                if !used.contains(&value) {
-                    used.push(value.clone());
-                }
-            }
+            self.note_secret(&value);
             return Ok(Value::String(value));
         }
         let mut at = self
@@ -43,6 +38,18 @@ impl Scope<'_> {
             at = next.ok_or_else(|| format!("`{r}` has no value in this run (no `{segment}`)"))?;
         }
         Ok(at.clone())
+    }
+
+    /// Remembers a secret value, so the history never stores it (shorter values would redact
+    /// ordinary text).
+    pub(crate) fn note_secret(&self, value: &str) {
+        if value.len() < 4 {
+            return;
+        }
+        let mut used = self.used_secrets.lock().unwrap_or_else(|e| e.into_inner());
+        if !used.iter().any(|u| u == value) {
+            used.push(value.to_owned());
+        }
     }
 
     /// A template as text: referenced strings as they are, other values as JSON.

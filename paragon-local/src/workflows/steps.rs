@@ -108,6 +108,26 @@ fn failure(who: &str, status: http::StatusCode, body: &[u8]) -> String {
     format!("{who} answered {status}: {text}")
 }
 
+/// Notes the credential's secrets (tokens, secret inputs) for redaction: a provider may echo
+/// them back, and the history must not keep them.
+fn note_credential(
+    scope: &Scope<'_>,
+    integration: &crate::integration::Integration,
+    c: &crate::store::Credential,
+) {
+    for token in [&c.secret.access_token, &c.secret.refresh_token]
+        .into_iter()
+        .flatten()
+    {
+        scope.note_secret(token);
+    }
+    for field in integration.manifest.inputs().iter().filter(|f| f.secret()) {
+        if let Some(v) = c.secret.inputs.get(field.key()) {
+            scope.note_secret(v);
+        }
+    }
+}
+
 /// An Integration Request: the user's credential for `slug`, applied exactly as the proxy does
 /// (refresh ahead of expiry, one renewal after a 401), following pagination when asked.
 pub(crate) async fn integration_request(
@@ -131,6 +151,7 @@ pub(crate) async fn integration_request(
         let credential = pick_credential(app, &user, &integration, None)
             .await
             .map_err(|e| format!("{slug}: {}", e.message()))?;
+        note_credential(scope, &integration, &credential);
         let mut query = r.query.clone();
         if let (Some(p), Some(t)) = (pagination, &token) {
             query.push((p.param.clone(), t.clone()));
@@ -144,6 +165,10 @@ pub(crate) async fn integration_request(
         let answer = send_authorized(app, &integration, credential, &out)
             .await
             .map_err(|e| e.message().to_owned())?;
+        // A refresh during the call stored a new token: redact that one too.
+        if let Ok(now) = pick_credential(app, &user, &integration, None).await {
+            note_credential(scope, &integration, &now);
+        }
         if !answer.status.is_success() {
             return Err(failure(slug, answer.status, &answer.body));
         }

@@ -262,15 +262,14 @@ pub(crate) async fn put_step(
     if held.rows_affected() != 1 {
         return Ok(false);
     }
-    sqlx::query("DELETE FROM workflow_steps WHERE run_id = $1 AND step_key = $2")
-        .bind(run_id)
-        .bind(&s.step_key)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query(
         "INSERT INTO workflow_steps (run_id, step_key, idempotency_key, status, attempt, input, \
          output, error, wake_at, started_at, ended_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (run_id, step_key) DO UPDATE SET idempotency_key = excluded.idempotency_key, \
+         status = excluded.status, attempt = excluded.attempt, input = excluded.input, \
+         output = excluded.output, error = excluded.error, wake_at = excluded.wake_at, \
+         started_at = excluded.started_at, ended_at = excluded.ended_at",
     )
     .bind(run_id)
     .bind(&s.step_key)
