@@ -50,9 +50,88 @@ pub(crate) fn check_template(template: &Template) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the reference at the end of `prefix` (the template's text before it, references
+/// replaced) lands in the URL's path: after the authority and before any `?` or `#`, or at the
+/// head, where it forms the origin and whatever path follows it.
+fn lands_in_path(prefix: &str) -> bool {
+    let Some((_, rest)) = prefix.split_once("://") else {
+        return true;
+    };
+    rest.contains('/') && !rest.contains(['?', '#'])
+}
+
+/// The references of `template` that land in its URL's path.
+pub(crate) fn path_references(template: &Template) -> Vec<&crate::template::Reference> {
+    let mut prefix = String::new();
+    let mut out = Vec::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(r) => {
+                if lands_in_path(&prefix) {
+                    out.push(r);
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `value` holds a `.` or `..` path segment, also percent-encoded (once or more) or
+/// behind a backslash: URL parsers and servers collapse those, moving a request elsewhere.
+pub(crate) fn has_dot_segment(value: &str) -> bool {
+    let mut v = value.to_string();
+    // Each round peels one level of percent-encoding (`%252e` → `%2e` → `.`).
+    for _ in 0..4 {
+        if v.split(['/', '\\']).any(|s| s == "." || s == "..") {
+            return true;
+        }
+        let decoded = percent_encoding::percent_decode_str(&v)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == v {
+            return false;
+        }
+        v = decoded;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_in_any_encoding() {
+        for bad in [
+            "..",
+            ".",
+            "%2e%2E",
+            "%252e%252e",
+            "a/../b",
+            "a\\..",
+            "%2e",
+            "x/%2E",
+        ] {
+            assert!(has_dot_segment(bad), "{bad}");
+        }
+        for good in ["acme", "a.b", "...", "v1.2", "%2e%2e%2e"] {
+            assert!(!has_dot_segment(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn which_references_land_in_the_path() {
+        let t =
+            Template::parse("https://{input.sub}.example.com/w/{input.ws}/x?q={input.q}#{input.f}")
+                .unwrap();
+        let names: Vec<&str> = path_references(&t).iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["ws"]);
+        let t = Template::parse("{input.instance}/api/{env.V}").unwrap();
+        let names: Vec<&str> = path_references(&t).iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["instance", "V"]);
+    }
 
     #[test]
     fn the_rule() {
