@@ -60,6 +60,65 @@ fn lands_in_path(prefix: &str) -> bool {
     rest.contains('/') && !rest.contains(['?', '#'])
 }
 
+/// Whether a reference after `prefix` is part of the URL's host: at the head (it forms the
+/// origin), or after `://` and before the path, query or fragment.
+fn lands_in_host(prefix: &str) -> bool {
+    prefix
+        .split_once("://")
+        .is_none_or(|(_, rest)| !rest.contains(['/', '?', '#']))
+}
+
+/// The end user's value (`{input.*}` or `{user.*}`) that forms part of the URL's host, if
+/// any, and whether the host is still held to a fixed domain: every such value is followed by
+/// a literal suffix of at least two labels (`https://{input.sub}.zendesk.com`), and none is a
+/// `url` input (inserted unescaped, it could end the host early).
+pub(crate) fn end_user_host<'t>(
+    template: &'t Template,
+    url_inputs: &[String],
+) -> Option<(&'t crate::template::Reference, bool)> {
+    use crate::template::Reference;
+    let mut prefix = String::new();
+    let mut found = None;
+    let mut held = true;
+    // The host's text after the last end-user value, while still in the host.
+    let mut tail: Option<String> = None;
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => {
+                if let Some(t) = tail.as_mut() {
+                    match text.find(['/', '?', '#', ':']) {
+                        Some(end) => {
+                            t.push_str(&text[..end]);
+                            held &= t.starts_with('.') && t.matches('.').count() >= 2;
+                            tail = None;
+                        }
+                        None => t.push_str(text),
+                    }
+                }
+                prefix.push_str(text);
+            }
+            Part::Ref(r) => {
+                let in_host = lands_in_host(&prefix);
+                match r {
+                    Reference::Input(_) | Reference::User(_) if in_host => {
+                        found.get_or_insert(r);
+                        held &= !matches!(r, Reference::Input(k) if url_inputs.contains(k));
+                        tail = Some(String::new());
+                    }
+                    // Another value inside the suffix: the suffix is not fixed.
+                    _ if tail.is_some() => held = false,
+                    _ => {}
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    if let Some(t) = tail {
+        held &= t.starts_with('.') && t.matches('.').count() >= 2;
+    }
+    found.map(|r| (r, held))
+}
+
 /// The references of `template` that land in its URL's path.
 pub(crate) fn path_references(template: &Template) -> Vec<&crate::template::Reference> {
     let mut prefix = String::new();
@@ -119,6 +178,53 @@ mod tests {
         for good in ["acme", "a.b", "...", "v1.2", "%2e%2e%2e"] {
             assert!(!has_dot_segment(good), "{good}");
         }
+    }
+
+    #[test]
+    fn end_user_values_in_the_host() {
+        let host = |s: &str| {
+            let t = Template::parse(s).unwrap();
+            end_user_host(&t, &["u".to_string()]).map(|(r, held)| (r.name().to_string(), held))
+        };
+        assert_eq!(
+            host("https://{input.sub}.zendesk.com/oauth/token"),
+            Some(("sub".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.sub}.zendesk.com"),
+            Some(("sub".into(), true))
+        );
+        assert_eq!(
+            host("{input.instance}/oauth/token"),
+            Some(("instance".into(), false))
+        );
+        assert_eq!(
+            host("https://{input.host}/oauth/token"),
+            Some(("host".into(), false))
+        );
+        assert_eq!(
+            host("https://{input.sub}.com/t"),
+            Some(("sub".into(), false))
+        );
+        assert_eq!(
+            host("https://{user.region}.acme.example/t"),
+            Some(("region".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.u}.acme.example/t"),
+            Some(("u".into(), false))
+        );
+        // Each value is one label under example.com: still held (values are percent-encoded).
+        assert_eq!(
+            host("https://{input.a}.{input.b}.example.com/t"),
+            Some(("a".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.a}.{env.DOMAIN}/t"),
+            Some(("a".into(), false))
+        );
+        assert_eq!(host("https://login.example.com/{input.tenant}/token"), None);
+        assert_eq!(host("{env.URL}/token"), None);
     }
 
     #[test]
