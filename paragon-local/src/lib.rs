@@ -121,6 +121,7 @@ mod oauth;
 mod portal;
 mod proxy;
 mod refresh;
+mod resolve;
 mod secrets;
 mod server;
 mod state;

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::state::{AppState, Shared};
 use crate::store::{Credential, Status};
-use crate::upstream::{Answer, UpstreamError};
+use crate::upstream::{Answer, Reach, UpstreamError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
@@ -208,7 +208,7 @@ async fn send_once(
     } else {
         None
     };
-    let (url, headers) = prepare(app, integration, c, meta.as_ref(), out)?;
+    let (url, headers, reach) = prepare(app, integration, c, meta.as_ref(), out)?;
     let uri = http::Uri::try_from(url.as_str())
         .map_err(|e| ApiError::bad_request(format!("{}: unusable URL: {e}", integration.slug)))?;
     let mut request = http::Request::new(out.body.clone());
@@ -216,9 +216,12 @@ async fn send_once(
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
     app.http
-        .send(request, app.limits.max_response_body)
+        .send(request, app.limits.max_response_body, reach)
         .await
         .map_err(|e| {
+            if let UpstreamError::Refused(_) = e {
+                return ApiError::host_not_allowed(format!("{}: {e}", integration.slug));
+            }
             let status = match e {
                 UpstreamError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
                 _ => StatusCode::BAD_GATEWAY,
@@ -227,19 +230,22 @@ async fn send_once(
         })
 }
 
-/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data).
+/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data), and
+/// says who chose the URL's host: the base URL's host is as trusted as its template; an
+/// `allowed_hosts` host is the manifest's own.
 fn prepare(
     app: &AppState,
     integration: &Integration,
     c: &Credential,
     meta: Option<&Value>,
     out: &Outgoing,
-) -> Result<(Url, HeaderMap), ApiError> {
+) -> Result<(Url, HeaderMap, Reach), ApiError> {
     let ctx = integration.context(&app.secrets, &c.secret, meta);
     let manifest = &integration.manifest;
     let render = |e: paragon_manifest::RenderError| {
         ApiError::bad_request(format!("{}: {e}", integration.slug))
     };
+    let mut reach = integration.base_reach;
     let mut url = if is_full_url(&out.target) {
         let base = manifest.base_url(&ctx).map_err(render)?;
         let url = Url::parse(&out.target)
@@ -247,6 +253,9 @@ fn prepare(
         let same_origin = url.scheme() == base.scheme()
             && url.host_str() == base.host_str()
             && url.port_or_known_default() == base.port_or_known_default();
+        if !same_origin {
+            reach = Reach::Owner;
+        }
         if !same_origin && !manifest.api().allows_url(&url) {
             return Err(ApiError::host_not_allowed(format!(
                 "refusing to send {}'s credentials to {}: only the integration's own host {} \
@@ -294,7 +303,7 @@ fn prepare(
         })?;
         headers.insert(name, value);
     }
-    Ok((url, headers))
+    Ok((url, headers, reach))
 }
 
 fn is_full_url(target: &str) -> bool {

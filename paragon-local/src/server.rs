@@ -14,9 +14,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get, post};
 use axum::serve::ListenerExt;
 use paragon_manifest::Manifest;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,6 +50,7 @@ impl LocalServer {
             credential_cache_ttl: crate::store::DEFAULT_CACHE_TTL,
             max_request_body: 10 * 1024 * 1024,
             max_response_body: 10 * 1024 * 1024,
+            pins: HashMap::new(),
         }
     }
 }
@@ -72,6 +73,7 @@ pub struct LocalServerBuilder {
     credential_cache_ttl: Duration,
     max_request_body: usize,
     max_response_body: usize,
+    pins: HashMap<String, Vec<IpAddr>>,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -194,6 +196,20 @@ impl LocalServerBuilder {
         self
     }
 
+    /// Resolves `host` to `addrs` for upstream calls, before DNS (like curl's `--resolve`):
+    /// split-horizon names, and tests that must decide addresses without sending a packet.
+    /// Hosts that end users or tokens choose are still refused when every address is
+    /// loopback, private, link-local or unique-local.
+    pub fn resolve(
+        mut self,
+        host: impl Into<String>,
+        addrs: impl IntoIterator<Item = IpAddr>,
+    ) -> Self {
+        let host = host.into().trim_end_matches('.').to_ascii_lowercase();
+        self.pins.insert(host, addrs.into_iter().collect());
+        self
+    }
+
     /// Timeout of every upstream call (provider API and token endpoint). Default 30 s.
     pub fn upstream_timeout(mut self, timeout: Duration) -> Self {
         self.upstream_timeout = timeout;
@@ -290,6 +306,7 @@ impl LocalServerBuilder {
         let http = Upstream::new(
             self.upstream_timeout,
             self.upstream_timeout.min(Duration::from_secs(10)),
+            Arc::new(self.pins),
         )
         .map_err(StartError::Config)?;
         let portal_key = {

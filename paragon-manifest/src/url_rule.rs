@@ -60,12 +60,26 @@ fn lands_in_path(prefix: &str) -> bool {
     rest.contains('/') && !rest.contains(['?', '#'])
 }
 
-/// Whether a reference after `prefix` is part of the URL's host: at the head (it forms the
-/// origin), or after `://` and before the path, query or fragment.
+/// Whether a reference after `prefix` is part of the URL's host: before any `/`, `?` or `#`
+/// (at the head it forms the origin), or after `://` and before the path, query or fragment.
 fn lands_in_host(prefix: &str) -> bool {
-    prefix
-        .split_once("://")
-        .is_none_or(|(_, rest)| !rest.contains(['/', '?', '#']))
+    let rest = prefix.split_once("://").map_or(prefix, |(_, rest)| rest);
+    !rest.contains(['/', '?', '#'])
+}
+
+/// Whether a value the manifest does not fix (`{input.*}`, `{user.*}`, `{credential.*}`) forms
+/// part of the URL's host.
+pub(crate) fn host_from_values(template: &Template) -> bool {
+    let mut prefix = String::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(crate::template::Reference::Env(_)) => prefix.push('x'),
+            Part::Ref(_) if lands_in_host(&prefix) => return true,
+            Part::Ref(_) => prefix.push('x'),
+        }
+    }
+    false
 }
 
 /// The end user's value (`{input.*}` or `{user.*}`) that forms part of the URL's host, if
@@ -177,6 +191,25 @@ mod tests {
         }
         for good in ["acme", "a.b", "...", "v1.2", "%2e%2e%2e"] {
             assert!(!has_dot_segment(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn hosts_from_values() {
+        for (s, expected) in [
+            ("{env.TASKLAB_URL}/v1", false),
+            ("https://api.example.com/{input.x}", false),
+            ("https://{input.sub}.example.com/v1", true),
+            ("{input.instance}/api", true),
+            ("{credential.instance_url}/services", true),
+            ("{env.TASKLAB_URL}/v1/w/{input.workspace}", false),
+            ("https://{user.region}.example.com", true),
+        ] {
+            assert_eq!(
+                Template::parse(s).unwrap().host_from_values(),
+                expected,
+                "{s}"
+            );
         }
     }
 
