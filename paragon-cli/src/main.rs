@@ -16,6 +16,9 @@ use paragon_sdk::api::WorkflowOutcome;
 use paragon_sdk::{Method, Paragon};
 use serde_json::Value;
 
+mod report;
+use report::{Failed, Service};
+
 const ENV_HELP: &str = "\
 Environment:
   PARAGON_PROJECT_ID        the project id
@@ -168,11 +171,35 @@ fn client(user: &UserArg, ttl: Option<u64>) -> CliResult<Paragon> {
     if let Some(secs) = ttl {
         builder = builder.token_ttl(Duration::from_secs(secs));
     }
-    let paragon = builder.build().map_err(|e| e.to_string())?;
+    let paragon = builder.build().map_err(report::plain)?;
     Ok(match &user.user {
         Some(id) => paragon.user(id.clone()),
         None => paragon,
     })
+}
+
+/// The user a command acts for: `--user`, else `PARAGON_USER_ID`.
+fn user_of(user: &UserArg) -> Option<String> {
+    user.user
+        .clone()
+        .or_else(|| std::env::var("PARAGON_USER_ID").ok())
+}
+
+/// The message for a failed call to Paragon's users API.
+async fn api_failure(
+    e: paragon_sdk::Error,
+    paragon: &Paragon,
+    path: &str,
+    user: &UserArg,
+) -> String {
+    let failed = Failed {
+        paragon,
+        path: path.to_string(),
+        service: Service::Api,
+        integration: None,
+        user: user_of(user),
+    };
+    report::explain(e, &failed).await
 }
 
 fn parse_json(text: &str, what: &str) -> CliResult<Value> {
@@ -188,9 +215,7 @@ fn print_json(value: &impl serde::Serialize) -> CliResult {
 async fn run(command: Command) -> CliResult<ExitCode> {
     match command {
         Command::Token { user, ttl } => {
-            let token = client(&user, ttl)?
-                .user_token()
-                .map_err(|e| e.to_string())?;
+            let token = client(&user, ttl)?.user_token().map_err(report::plain)?;
             println!("{}", token.expose());
         }
         Command::Request {
@@ -207,7 +232,18 @@ async fn run(command: Command) -> CliResult<ExitCode> {
         } => {
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| format!("{method:?} is not an HTTP method"))?;
-            let mut request = client(&user, None)?.request(integration, method, path);
+            let paragon = client(&user, None)?;
+            let failed = Failed {
+                paragon: &paragon,
+                path: format!(
+                    "/sdk/proxy/{integration}{}",
+                    path.split(['?', '#']).next().unwrap_or("")
+                ),
+                service: Service::Proxy,
+                integration: Some(&integration),
+                user: user_of(&user),
+            };
+            let mut request = paragon.request(&integration, method, &path);
             let pairs = query
                 .iter()
                 .map(|q| {
@@ -245,32 +281,49 @@ async fn run(command: Command) -> CliResult<ExitCode> {
             if raw {
                 request = request.raw();
             }
-            let response = request.await.map_err(|e| e.to_string())?;
+            let response = match request.await {
+                Ok(response) => response,
+                Err(e) => return Err(report::explain(e, &failed).await),
+            };
             if raw {
-                let body = response.bytes().await.map_err(|e| e.to_string())?;
+                let body = response.bytes().await.map_err(report::plain)?;
                 std::io::stdout()
                     .write_all(&body)
                     .map_err(|e| e.to_string())?;
             } else {
-                let value: Value = response.json().await.map_err(|e| e.to_string())?;
+                let value: Value = response.json().await.map_err(report::plain)?;
                 print_json(&value)?;
             }
         }
         Command::Me { user } => {
-            print_json(&client(&user, None)?.me().await.map_err(|e| e.to_string())?)?
+            let paragon = client(&user, None)?;
+            match paragon.me().await {
+                Ok(me) => print_json(&me)?,
+                Err(e) => return Err(api_failure(e, &paragon, "/sdk/me", &user).await),
+            }
         }
-        Command::Integrations { user } => print_json(
-            &client(&user, None)?
-                .integrations()
-                .await
-                .map_err(|e| e.to_string())?,
-        )?,
+        Command::Integrations { user } => {
+            let paragon = client(&user, None)?;
+            match paragon.integrations().await {
+                Ok(list) => print_json(&list)?,
+                Err(e) => {
+                    return Err(api_failure(e, &paragon, "/sdk/integrations", &user).await);
+                }
+            }
+        }
         Command::Event { name, json, user } => {
             let payload = parse_json(&json, "the event payload")?;
-            client(&user, None)?
-                .send_event(&name, &payload)
-                .await
-                .map_err(|e| e.to_string())?;
+            let paragon = client(&user, None)?;
+            if let Err(e) = paragon.send_event(&name, &payload).await {
+                let failed = Failed {
+                    paragon: &paragon,
+                    path: "/sdk/events/trigger".into(),
+                    service: Service::Events,
+                    integration: None,
+                    user: user_of(&user),
+                };
+                return Err(report::explain(e, &failed).await);
+            }
             eprintln!("event {name:?} sent");
         }
         Command::Workflow { id, json, user } => {
@@ -278,11 +331,21 @@ async fn run(command: Command) -> CliResult<ExitCode> {
                 Some(text) => parse_json(&text, "the workflow payload")?,
                 None => Value::Object(Default::default()),
             };
-            match client(&user, None)?
-                .trigger_workflow(&id, &payload)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            let paragon = client(&user, None)?;
+            let outcome = match paragon.trigger_workflow(&id, &payload).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    let failed = Failed {
+                        paragon: &paragon,
+                        path: format!("/sdk/triggers/{id}"),
+                        service: Service::Events,
+                        integration: None,
+                        user: user_of(&user),
+                    };
+                    return Err(report::explain(e, &failed).await);
+                }
+            };
+            match outcome {
                 WorkflowOutcome::Response(value) => print_json(&value)?,
                 WorkflowOutcome::Accepted => {
                     eprintln!("accepted (202): the workflow sends no response")
@@ -311,10 +374,20 @@ async fn run(command: Command) -> CliResult<ExitCode> {
                 }
                 (None, None) => return Err("give --path or --manifest".into()),
             };
-            let outcome = client(&user, None)?
-                .test_connection(&integration, &test_path)
-                .await
-                .map_err(|e| e.to_string())?;
+            let paragon = client(&user, None)?;
+            let outcome = match paragon.test_connection(&integration, &test_path).await {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    let failed = Failed {
+                        paragon: &paragon,
+                        path: format!("/sdk/proxy/{integration}{test_path}"),
+                        service: Service::Proxy,
+                        integration: Some(&integration),
+                        user: user_of(&user),
+                    };
+                    return Err(report::explain(e, &failed).await);
+                }
+            };
             if outcome.is_success() {
                 println!("ok: GET {test_path} answered {}", outcome.status);
             } else {

@@ -289,8 +289,10 @@ async fn failures_exit_1_with_the_error_on_stderr() {
         .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).is_empty());
+    // The stub answers 404 to the integration list too, so no suggestion: who and where.
     assert!(
-        stderr(&out).starts_with("error: integration not enabled"),
+        stderr(&out)
+            .starts_with("error: custom.tasklab is not connected for the user \"env-user\""),
         "{}",
         stderr(&out)
     );

@@ -1,4 +1,4 @@
-//! The Task Lab REST API under `/v1`: who am I, tasks, echo, bytes.
+//! The Task Lab REST API under `/v1`: who am I, tasks, echo, bytes, redirect.
 //!
 //! Callers authenticate with a bearer access token, an `X-Api-Key` header, an
 //! `api_key` query parameter, or HTTP Basic with the key as the username.
@@ -35,6 +35,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/echo", any(echo))
         .route("/echo/{*rest}", any(echo))
         .route("/bytes", get(bytes))
+        .route("/redirect", any(redirect))
         .fallback(not_found)
 }
 
@@ -498,6 +499,35 @@ async fn bytes(_caller: Caller, RawQuery(query): RawQuery) -> Result<Response, A
         body,
     )
         .into_response())
+}
+
+/// `?location=<url>&status=<3xx>` (default 302): a redirect, for testing that clients and
+/// proxies hand it back instead of following it (with the caller's credentials).
+async fn redirect(_caller: Caller, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let mut location = None;
+    let mut status = StatusCode::FOUND;
+    for (name, value) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        match &*name {
+            "location" => location = Some(value.into_owned()),
+            "status" => {
+                status = value
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|n| StatusCode::from_u16(n).ok())
+                    .filter(StatusCode::is_redirection)
+                    .ok_or_else(|| {
+                        ApiError::invalid_request(format!(
+                            "query parameter `status` must be a 3xx status, got `{value}`"
+                        ))
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    let location = location
+        .and_then(|l| HeaderValue::from_str(&l).ok())
+        .ok_or_else(|| ApiError::invalid_request("query parameter `location` is required"))?;
+    Ok((status, [(axum::http::header::LOCATION, location)], "").into_response())
 }
 
 async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

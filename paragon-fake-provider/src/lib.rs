@@ -11,7 +11,8 @@
 //!   Token answers carry `instance_url`, the provider's root URL.
 //! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
 //!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
-//!   received) and `GET /bytes?size=N` (binary, byte `i` is `i % 256`).
+//!   received), `GET /bytes?size=N` (binary, byte `i` is `i % 256`) and
+//!   `ANY /redirect?location=URL&status=3xx` (answers that redirect).
 //!   Callers authenticate with `Authorization: Bearer <access token>`,
 //!   `X-Api-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the
 //!   username. Tasks are kept in memory, per caller. Errors are

@@ -18,8 +18,16 @@
 //! - `single` (only when asked for): everything on one CPU. No cross-CPU wake-ups, so the
 //!   one-connection figures show the proxy's own latency.
 //!
+//! The anchor: nginx (Debian's package, installed with `apt-get` when missing) as a plain
+//! reverse proxy to Task Lab, on paragon-local's CPUs with as many workers, driven the same
+//! way. It is the physical reference for a proxy that does no auth; paragon-local's throughput
+//! is printed as a ratio to it (target ≥ 0.8 in the pinned layout), with the p99 each adds at
+//! 64 connections and the p50 each adds at one connection. Without nginx (no apt, no root) the
+//! anchor is skipped with the reason.
+//!
 //! `cargo bench -p paragon-local --bench load` (env: LOAD_SECS, default 10; LOAD_CONNECTIONS,
-//! default 64; LOAD_MODES, default `pinned,shared`, or any of `pinned`, `shared`, `single`).
+//! default 64; LOAD_MODES, default `pinned,shared`, or any of `pinned`, `shared`, `single`;
+//! LOAD_NGINX=0 skips the anchor).
 
 #![allow(unsafe_code)] // OS calls below, each with its SAFETY comment
 
@@ -216,8 +224,79 @@ struct Report {
     proxied: Run,
     direct1: Run,
     proxied1: Run,
+    /// nginx at `connections` and at one connection, or why it did not run.
+    nginx: Result<(Run, Run), String>,
     rss_idle: u64,
     rss_peak: u64,
+}
+
+/// nginx's binary, installed from Debian when missing.
+fn nginx_binary() -> Result<String, String> {
+    let found = |p: &str| std::path::Path::new(p).exists();
+    if found("/usr/sbin/nginx") {
+        return Ok("/usr/sbin/nginx".into());
+    }
+    println!("nginx is missing: installing Debian's package (apt-get install nginx)");
+    let ok = |c: &mut Command| c.status().map(|s| s.success()).unwrap_or(false);
+    let quiet = |c: &mut Command| {
+        c.env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let mut update = Command::new("apt-get");
+    update.args(["update", "-qq"]);
+    quiet(&mut update);
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "-qq", "--no-install-recommends", "nginx"]);
+    quiet(&mut install);
+    if !(ok(&mut update) && ok(&mut install) && found("/usr/sbin/nginx")) {
+        return Err(
+            "nginx is not installed and `apt-get install nginx` failed (needs root)".into(),
+        );
+    }
+    Ok("/usr/sbin/nginx".into())
+}
+
+/// nginx in the foreground as a plain reverse proxy to `upstream` (`host:port`), with
+/// `workers` worker processes and kept-alive upstream connections, like paragon-local's pool.
+fn start_nginx(
+    dir: &std::path::Path,
+    upstream: &str,
+    workers: usize,
+) -> Result<(Server, String), String> {
+    let binary = nginx_binary()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
+    let d = dir.display();
+    let conf = format!(
+        "worker_processes {workers};\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\n\
+         events {{ worker_connections 4096; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+           fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+           upstream tasklab {{ server {upstream}; keepalive 256; }}\n\
+           server {{\n    listen 127.0.0.1:{port};\n    location / {{\n      proxy_pass http://tasklab;\n\
+               proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n    }}\n  }}\n}}\n"
+    );
+    let path = dir.join("nginx.conf");
+    std::fs::write(&path, conf).map_err(|e| e.to_string())?;
+    let child = Command::new(binary)
+        .args(["-p", &d.to_string(), "-c", &path.display().to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("starting nginx: {e}"))?;
+    let server = Server(child);
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > Duration::from_secs(5) {
+            let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+            return Err(format!("nginx did not start listening: {log}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok((server, format!("http://127.0.0.1:{port}")))
 }
 
 fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
@@ -298,15 +377,37 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
         let rss_peak = sampler.join().unwrap().max(rss_after);
         // Latency without queueing: one connection, so the difference is the proxy's own cost.
         let quiet_secs = secs.clamp(1, 5);
-        let direct1 = drive(&direct_url, direct_headers, 1, quiet_secs, pid).await;
+        let direct1 = drive(&direct_url, direct_headers.clone(), 1, quiet_secs, pid).await;
         let proxied1 = drive(&proxied_url, proxy_headers, 1, quiet_secs, pid).await;
         drop(server);
+        let nginx = if std::env::var("LOAD_NGINX").is_ok_and(|v| v == "0") {
+            Err("skipped (LOAD_NGINX=0)".to_string())
+        } else {
+            // nginx gets paragon-local's CPUs and as many workers as it has CPUs.
+            pin(&layout.server);
+            let started = start_nginx(dir.path(), provider.addr().to_string().as_str(), layout.server.len());
+            pin(&layout.bench);
+            match started {
+                Ok((nginx, nginx_url)) => {
+                    // Only throughput and latency are compared (nginx works in its workers, so
+                    // the master's CPU counters say nothing).
+                    let nginx_pid = nginx.0.id();
+                    let url = format!("{nginx_url}/v1/me");
+                    let many = drive(&url, direct_headers.clone(), connections, secs, nginx_pid).await;
+                    let one = drive(&url, direct_headers, 1, quiet_secs, nginx_pid).await;
+                    drop(nginx);
+                    Ok((many, one))
+                }
+                Err(e) => Err(e),
+            }
+        };
         Report {
             layout: layout.clone(),
             direct,
             proxied,
             direct1,
             proxied1,
+            nginx,
             rss_idle,
             rss_peak,
         }
@@ -368,6 +469,38 @@ fn print(r: &Report, secs: u64, connections: usize) {
         r.proxied1.p50.saturating_sub(r.direct1.p50),
         r.proxied1.p99.saturating_sub(r.direct1.p99)
     );
+    match &r.nginx {
+        Ok((many, one)) => {
+            println!(
+                "\nanchor: nginx as a plain reverse proxy to Task Lab (paragon-local's CPUs):\n"
+            );
+            println!(
+                "| proxy         | req/s    | p50       | p99       | added p99 ({connections} conn) | added p50 (1 conn) |"
+            );
+            println!(
+                "|---------------|----------|-----------|-----------|---------------------|--------------------|"
+            );
+            for (name, m, o) in [
+                ("nginx", many, one),
+                ("paragon-local", &r.proxied, &r.proxied1),
+            ] {
+                println!(
+                    "| {name:<13} | {:>8.0} | {:>9.3?} | {:>9.3?} | {:>19.3?} | {:>18.3?} |",
+                    m.rps(),
+                    m.p50,
+                    m.p99,
+                    m.p99.saturating_sub(r.direct.p99),
+                    o.p50.saturating_sub(r.direct1.p50),
+                );
+            }
+            println!(
+                "\nparagon-local/nginx throughput: {:.2} (target ≥ 0.8 pinned); nginx errors {}",
+                r.proxied.rps() / many.rps(),
+                many.errors + one.errors
+            );
+        }
+        Err(why) => println!("\nanchor: nginx {why}"),
+    }
 }
 
 fn main() {

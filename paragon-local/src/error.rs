@@ -41,6 +41,12 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "7210", message)
     }
 
+    /// A full proxy URL whose host the integration may not send credentials to: not a
+    /// permissions matter (7210), so a code of its own.
+    pub(crate) fn host_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "host_not_allowed", message)
+    }
+
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::store::Secret;
+use crate::upstream::Reach;
 
 /// One integration and what the server derives from its manifest once.
 #[derive(Debug)]
@@ -17,6 +18,8 @@ pub(crate) struct Integration {
     pub id: String,
     /// Whether rendering needs the user's metadata (`{user.*}`), which costs a store read.
     pub needs_user_meta: bool,
+    /// Who chose the base URL's host, hence which addresses the proxy may reach.
+    pub base_reach: Reach,
 }
 
 /// The namespace for integration ids (a fixed random UUID).
@@ -45,11 +48,13 @@ impl Integration {
             refs.extend(t.references());
         }
         let needs_user_meta = refs.iter().any(|r| matches!(r, Reference::User(_)));
+        let base_reach = crate::refresh::reach_of(api.base_url_template());
         Self {
             manifest,
             slug,
             id,
             needs_user_meta,
+            base_reach,
         }
     }
 

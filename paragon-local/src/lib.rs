@@ -130,6 +130,7 @@ mod permissions;
 mod portal;
 mod proxy;
 mod refresh;
+mod resolve;
 mod secrets;
 mod serve;
 mod server;

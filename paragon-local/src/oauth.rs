@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::store::now_ms;
-use crate::upstream::Upstream;
+use crate::upstream::{Reach, Upstream};
 use bytes::Bytes;
 use http::StatusCode;
 
@@ -53,6 +53,9 @@ pub(crate) struct TokenEndpoint {
     pub client_secret: String,
     pub client_auth: ClientAuth,
     pub extra_params: Vec<(String, String)>,
+    /// Who chose the token URL's host (an end user's instance URL reaches public addresses
+    /// only).
+    pub reach: Reach,
 }
 
 impl fmt::Debug for TokenEndpoint {
@@ -122,6 +125,7 @@ pub(crate) async fn request_token(
         })
         .set_token_uri(oauth2::TokenUrl::from_url(endpoint.url.clone()));
     let owned = http.clone();
+    let reach = endpoint.reach;
     // The answer's status decides whether an OAuth error is final; `oauth2` does not keep it.
     let status = Arc::new(Mutex::new(None));
     let seen = status.clone();
@@ -129,7 +133,7 @@ pub(crate) async fn request_token(
         let http = owned.clone();
         let seen = seen.clone();
         async move {
-            let answer = send(&http, request).await?;
+            let answer = send(&http, request, reach).await?;
             *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.status());
             Ok::<_, HttpError>(answer)
         }
@@ -241,9 +245,10 @@ fn classify(
 async fn send(
     http: &Upstream,
     request: oauth2::HttpRequest,
+    reach: Reach,
 ) -> Result<oauth2::HttpResponse, HttpError> {
     let answer = http
-        .send(request.map(Bytes::from), MAX_TOKEN_RESPONSE)
+        .send(request.map(Bytes::from), MAX_TOKEN_RESPONSE, reach)
         .await
         .map_err(|e| HttpError(e.to_string()))?;
     let mut out = http::Response::new(answer.body.to_vec());

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::state::{AppState, Shared};
 use crate::store::{Credential, Status};
-use crate::upstream::{Answer, UpstreamError};
+use crate::upstream::{Answer, Reach, UpstreamError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
@@ -51,8 +51,23 @@ fn is_dropped_response_header(name: &HeaderName) -> bool {
     )
 }
 
-/// Refuses `..`/`.` segments (also percent-encoded), backslashes and control characters.
-pub(crate) fn check_path(path: &str) -> Result<(), ApiError> {
+/// The names a `Connection` header lists: hop-by-hop for this exchange only (RFC 9110 §7.6.1).
+fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect()
+}
+
+/// Refuses, in the path part of `target` (before the first raw `?` or `#`, split before any
+/// decoding, so an encoded `%3F` cannot end the path early), `..`/`.` segments (also
+/// percent-encoded), backslashes and control characters. The query is the provider's
+/// business: it is forwarded as sent.
+pub(crate) fn check_path(target: &str) -> Result<(), ApiError> {
+    let path = target.split(['?', '#']).next().unwrap_or("");
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     if decoded.chars().any(|c| c.is_control()) {
         return Err(ApiError::bad_request(
@@ -62,13 +77,62 @@ pub(crate) fn check_path(path: &str) -> Result<(), ApiError> {
     if decoded.contains('\\') {
         return Err(ApiError::bad_request("the API path contains a backslash"));
     }
-    let path_only = decoded.split(['?', '#']).next().unwrap_or("");
-    if path_only.split('/').any(|seg| seg == ".." || seg == ".") {
+    if decoded.split('/').any(|seg| seg == ".." || seg == ".") {
         return Err(ApiError::bad_request(
             "the API path contains a `.` or `..` segment (path traversal is refused)",
         ));
     }
     Ok(())
+}
+
+/// After joining: the final path must stay under the base URL's path, whatever the URL parser
+/// did with the API path.
+fn check_under_base(url: &Url, base: &Url) -> Result<(), ApiError> {
+    let base_path = base.path().trim_end_matches('/');
+    let path = url.path();
+    let under = path == base_path
+        || path
+            .strip_prefix(base_path)
+            .is_some_and(|rest| rest.starts_with('/'));
+    if under {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "the API path leaves the integration's base path {base_path:?}"
+        )))
+    }
+}
+
+/// Replaces the query parameters named `names` in `url` (the manifest's query credential wins
+/// over a caller's same-named parameter, as its header credentials do), keeping every other
+/// parameter exactly as sent.
+fn set_query_credentials(url: &mut Url, pairs: &[(String, paragon_manifest::Secret)]) {
+    let kept: Vec<String> = url
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|piece| !piece.is_empty())
+        .filter(|piece| {
+            let raw_name = piece.split('=').next().unwrap_or("");
+            let name = url::form_urlencoded::parse(raw_name.as_bytes())
+                .next()
+                .map(|(k, _)| k.into_owned())
+                .unwrap_or_default();
+            !pairs.iter().any(|(k, _)| *k == name)
+        })
+        .map(str::to_string)
+        .collect();
+    let mut query = kept.join("&");
+    let mut added = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        added.append_pair(k, v.expose());
+    }
+    let added = added.finish();
+    if !query.is_empty() {
+        query.push('&');
+    }
+    query.push_str(&added);
+    url.set_query(Some(&query));
 }
 
 /// Picks the credential: the one named by `X-Paragon-Credential`, else the user's first VALID
@@ -144,7 +208,7 @@ async fn send_once(
     } else {
         None
     };
-    let (url, headers) = prepare(app, integration, c, meta.as_ref(), out)?;
+    let (url, headers, reach) = prepare(app, integration, c, meta.as_ref(), out)?;
     let uri = http::Uri::try_from(url.as_str())
         .map_err(|e| ApiError::bad_request(format!("{}: unusable URL: {e}", integration.slug)))?;
     let mut request = http::Request::new(out.body.clone());
@@ -152,9 +216,12 @@ async fn send_once(
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
     app.http
-        .send(request, app.limits.max_response_body)
+        .send(request, app.limits.max_response_body, reach)
         .await
         .map_err(|e| {
+            if let UpstreamError::Refused(_) = e {
+                return ApiError::host_not_allowed(format!("{}: {e}", integration.slug));
+            }
             let status = match e {
                 UpstreamError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
                 _ => StatusCode::BAD_GATEWAY,
@@ -163,19 +230,22 @@ async fn send_once(
         })
 }
 
-/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data).
+/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data), and
+/// says who chose the URL's host: the base URL's host is as trusted as its template; an
+/// `allowed_hosts` host is the manifest's own.
 fn prepare(
     app: &AppState,
     integration: &Integration,
     c: &Credential,
     meta: Option<&Value>,
     out: &Outgoing,
-) -> Result<(Url, HeaderMap), ApiError> {
+) -> Result<(Url, HeaderMap, Reach), ApiError> {
     let ctx = integration.context(&app.secrets, &c.secret, meta);
     let manifest = &integration.manifest;
     let render = |e: paragon_manifest::RenderError| {
         ApiError::bad_request(format!("{}: {e}", integration.slug))
     };
+    let mut reach = integration.base_reach;
     let mut url = if is_full_url(&out.target) {
         let base = manifest.base_url(&ctx).map_err(render)?;
         let url = Url::parse(&out.target)
@@ -183,8 +253,11 @@ fn prepare(
         let same_origin = url.scheme() == base.scheme()
             && url.host_str() == base.host_str()
             && url.port_or_known_default() == base.port_or_known_default();
+        if !same_origin {
+            reach = Reach::Owner;
+        }
         if !same_origin && !manifest.api().allows_url(&url) {
-            return Err(ApiError::forbidden(format!(
+            return Err(ApiError::host_not_allowed(format!(
                 "refusing to send {}'s credentials to {}: only the integration's own host {} \
                  and its manifest's `allowed_hosts` are allowed",
                 integration.slug,
@@ -192,22 +265,24 @@ fn prepare(
                 base.host_str().unwrap_or("?")
             )));
         }
-        check_path(url.path())?;
+        // The parsed URL has its dot segments collapsed already: check the path as sent.
+        let after_scheme = out.target.split_once("://").map_or("", |(_, rest)| rest);
+        check_path(after_scheme.find('/').map_or("", |i| &after_scheme[i..]))?;
         url
     } else {
         check_path(&out.target)?;
-        manifest.endpoint_url(&ctx, &out.target).map_err(render)?
+        let url = manifest.endpoint_url(&ctx, &out.target).map_err(render)?;
+        check_under_base(&url, &manifest.base_url(&ctx).map_err(render)?)?;
+        url
     };
     let auth = manifest.authorization(&ctx).map_err(render)?;
     if !auth.query.is_empty() {
-        let mut q = url.query_pairs_mut();
-        for (k, v) in &auth.query {
-            q.append_pair(k, v.expose());
-        }
+        set_query_credentials(&mut url, &auth.query);
     }
+    let hop_by_hop = connection_listed(&out.headers);
     let mut headers = HeaderMap::with_capacity(out.headers.len() + 4);
     for (name, value) in &out.headers {
-        if !is_dropped_request_header(name) {
+        if !is_dropped_request_header(name) && !hop_by_hop.contains(name) {
             headers.append(name.clone(), value.clone());
         }
     }
@@ -228,7 +303,7 @@ fn prepare(
         })?;
         headers.insert(name, value);
     }
-    Ok((url, headers))
+    Ok((url, headers, reach))
 }
 
 fn is_full_url(target: &str) -> bool {
@@ -329,8 +404,9 @@ async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
     if raw {
         let mut response = Response::new(Body::from(answer.body));
         *response.status_mut() = answer.status;
+        let hop_by_hop = connection_listed(&answer.headers);
         for (name, value) in &answer.headers {
-            if !is_dropped_response_header(name) {
+            if !is_dropped_response_header(name) && !hop_by_hop.contains(name) {
                 response.headers_mut().append(name.clone(), value.clone());
             }
         }
@@ -346,6 +422,12 @@ async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, v.clone());
+    }
+    // A redirect is the caller's to follow (or not): without its target it is useless.
+    if answer.status.is_redirection()
+        && let Some(v) = answer.headers.get(header::LOCATION)
+    {
+        response.headers_mut().insert(header::LOCATION, v.clone());
     }
     Ok(response)
 }
@@ -368,6 +450,8 @@ mod tests {
     fn traversal_is_refused() {
         assert!(check_path("/tasks/1").is_ok());
         assert!(check_path("/tasks?q=a/../b").is_ok());
+        assert!(check_path("/tasks?q=a%0Ab").is_ok());
+        assert!(check_path("/x%3F/../../oauth/authorize").is_err());
         for bad in [
             "/../admin",
             "/a/%2e%2e/b",

@@ -20,7 +20,7 @@ use crate::integration::Integration;
 use crate::oauth::{Grant, TokenEndpoint, TokenError, Tokens, request_token};
 use crate::secrets::SecretsLookup;
 use crate::store::{Credential, Status, Store, now_ms};
-use crate::upstream::Upstream;
+use crate::upstream::{Reach, Upstream};
 use axum::http::StatusCode;
 use paragon_manifest::{Auth, Secrets};
 use serde_json::json;
@@ -124,6 +124,16 @@ fn can_refresh(integration: &Integration, c: &Credential) -> bool {
     }
 }
 
+/// Whose addresses a URL template may reach: any when the manifest fixes its host, public
+/// ones when an input, user metadata or a captured value forms it.
+pub(crate) fn reach_of(template: &paragon_manifest::Template) -> Reach {
+    if template.host_from_values() {
+        Reach::Public
+    } else {
+        Reach::Owner
+    }
+}
+
 /// The token endpoint for renewing `c`'s access token.
 pub(crate) fn renewal_endpoint(
     secrets: &dyn Secrets,
@@ -135,6 +145,7 @@ pub(crate) fn renewal_endpoint(
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
     match integration.manifest.auth() {
         Auth::OAuth(o) => Ok(TokenEndpoint {
+            reach: reach_of(o.refresh_url_template().unwrap_or(o.token_url_template())),
             url: o.refresh_url(&ctx).map_err(render)?,
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
@@ -142,6 +153,7 @@ pub(crate) fn renewal_endpoint(
             extra_params: o.token_params(&ctx).map_err(render)?,
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
+            reach: reach_of(cc.token_url_template()),
             url: cc.token_url(&ctx).map_err(render)?,
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),

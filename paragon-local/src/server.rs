@@ -15,9 +15,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{any, get, post};
 use paragon_manifest::Manifest;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +57,7 @@ impl LocalServer {
             functions: BTreeMap::new(),
             engine: crate::workflows::EngineConfig::default(),
             serve: ServeLimits::default(),
+            pins: HashMap::new(),
         }
     }
 }
@@ -84,6 +85,7 @@ pub struct LocalServerBuilder {
     functions: BTreeMap<String, crate::workflows::StepFunction>,
     engine: crate::workflows::EngineConfig,
     serve: ServeLimits,
+    pins: HashMap<String, Vec<IpAddr>>,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -203,6 +205,20 @@ impl LocalServerBuilder {
     /// OAuth's `redirect_uri` is `<public url>/oauth`.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into());
+        self
+    }
+
+    /// Resolves `host` to `addrs` for upstream calls, before DNS (like curl's `--resolve`):
+    /// split-horizon names, and tests that must decide addresses without sending a packet.
+    /// Hosts that end users or tokens choose are still refused when every address is
+    /// loopback, private, link-local or unique-local.
+    pub fn resolve(
+        mut self,
+        host: impl Into<String>,
+        addrs: impl IntoIterator<Item = IpAddr>,
+    ) -> Self {
+        let host = host.into().trim_end_matches('.').to_ascii_lowercase();
+        self.pins.insert(host, addrs.into_iter().collect());
         self
     }
 
@@ -411,6 +427,7 @@ impl LocalServerBuilder {
         let http = Upstream::new(
             self.upstream_timeout,
             self.upstream_timeout.min(Duration::from_secs(10)),
+            Arc::new(self.pins),
         )
         .map_err(StartError::Config)?;
         let portal_key = {

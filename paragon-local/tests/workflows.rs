@@ -959,3 +959,50 @@ async fn secrets_never_reach_the_history() {
     }
     assert_eq!(steps[0]["input"]["body"]["client_secret"], "***");
 }
+
+const FETCH_ANY_URL: &str = r#"
+id = "wf-fetch-any"
+default_enabled = true
+name = "Fetches a URL from the trigger"
+[trigger]
+type = "request"
+[[steps]]
+key = "fetch"
+type = "request"
+method = "GET"
+url = "{trigger.body.url}"
+[[steps]]
+key = "answer"
+type = "response"
+body = { fetched = "{steps.fetch.output.status}" }
+"#;
+
+/// A plain Request step whose URL comes from the trigger's body (an end user's value) may reach
+/// public addresses only, like a proxied host chosen by an end user: the server's own loopback
+/// listener is refused before any connection.
+#[tokio::test]
+async fn a_request_step_to_a_url_from_the_trigger_cannot_reach_loopback() {
+    let env = start(vec![workflow("custom.tasklab", "fetch", FETCH_ANY_URL)]).await;
+    // The server's own health check answers 200 to anyone: reaching it would succeed.
+    let own = env.url("/healthz");
+    let (status, body) = env
+        .call(
+            "bob",
+            Method::POST,
+            &env.project("/sdk/triggers/wf-fetch-any"),
+            Some(json!({ "url": own })),
+            &[],
+        )
+        .await;
+    assert_ne!(status, 200, "the step reached loopback: {body}");
+    let id = body["meta"]["executionId"]
+        .as_str()
+        .or_else(|| body["executionId"].as_str())
+        .unwrap_or_else(|| panic!("no execution id: {body}"))
+        .to_owned();
+    let run = finished(&env, "bob", &id).await;
+    assert_eq!(run["status"], "FAILED", "{run}");
+    let steps = steps_of(&env, "bob", &id).await;
+    let error = steps[0]["error"].to_string();
+    assert!(error.contains("127.0.0.1"), "{error}");
+}

@@ -69,6 +69,13 @@ pub enum InputError {
         /// The options, comma separated.
         options: String,
     },
+    /// An input that lands in a URL path is `.` or `..` (in any encoding), which would move
+    /// requests to another path of the provider.
+    #[error("`{label}` must not be `.` or `..` (in any encoding): it is part of a URL path")]
+    DotSegment {
+        /// The field's label.
+        label: String,
+    },
     /// A `url` input that is not an absolute `https` URL (or `http` on a loopback host).
     #[error("`{label}` must be an absolute https URL: {reason}")]
     Url {

@@ -90,6 +90,13 @@
 //! `input` and `user` values are percent-encoded (except inputs of kind `url`, which are whole
 //! URLs), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
 //!
+//! End users choose inputs, so the `[auth]` URLs keep the app's client secret on the provider's
+//! hosts: an OAuth or client-credentials URL whose host comes from an input (or `{user.*}`) is
+//! refused unless each such value is held to a fixed domain suffix
+//! (`https://{input.subdomain}.zendesk.com/…`) or the client id and secret are inputs too. An
+//! input that lands in a URL path is refused at connect time when it is `.` or `..` in any
+//! encoding ([`Manifest::check_input`]).
+//!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
 //! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
 //!

@@ -10,6 +10,7 @@ use crate::auth::{Auth, render_url};
 use crate::diagnostic::Diagnostics;
 use crate::input::{InputError, InputField};
 use crate::render::{RenderContext, RenderError};
+use crate::template::Reference;
 
 /// The file name of a manifest inside its integration folder.
 pub const MANIFEST_FILE: &str = "integration.toml";
@@ -126,6 +127,40 @@ impl Manifest {
     /// The end user's input fields, in file order.
     pub fn inputs(&self) -> &[InputField] {
         &self.inputs
+    }
+
+    /// Checks an end user's value for `field`: the field's own rules ([`InputField::check`]),
+    /// and, when the input lands in the path of one of the manifest's URLs (base URL, OAuth or
+    /// token URLs), no `.` or `..` segment in any encoding.
+    pub fn check_input(&self, field: &InputField, value: Option<&str>) -> Result<(), InputError> {
+        field.check(value)?;
+        match value {
+            Some(v) if self.input_in_path(field.key()) && crate::url_rule::has_dot_segment(v) => {
+                Err(InputError::DotSegment {
+                    label: field.label().to_string(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether `{input.<key>}` appears in the path of one of the manifest's URL templates.
+    fn input_in_path(&self, key: &str) -> bool {
+        let mut templates = vec![self.api.base_url_template()];
+        match &self.auth {
+            Auth::OAuth(o) => {
+                templates.push(o.authorization_url_template());
+                templates.push(o.token_url_template());
+                templates.extend(o.refresh_url_template());
+            }
+            Auth::ClientCredentials(cc) => templates.push(cc.token_url_template()),
+            _ => {}
+        }
+        templates.into_iter().any(|t| {
+            crate::url_rule::path_references(t)
+                .iter()
+                .any(|r| matches!(r, Reference::Input(k) if k == key))
+        })
     }
 
     /// The input field `key`.

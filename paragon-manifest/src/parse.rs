@@ -1036,6 +1036,10 @@ fn auth(
             let (scopes, scope_separator) = scopes(r, t);
             let client_auth = client_auth(r, t);
             let token_params = params(r, t, "token_params", declared);
+            let owner_client = owner_client(client_id.as_ref(), client_secret.as_ref());
+            if owner_client {
+                refuse_end_user_host(r, t, "token_url", token_url.as_ref(), declared);
+            }
             Some(Auth::ClientCredentials(ClientCredentials {
                 token_url: token_url?,
                 client_id: client_id?,
@@ -1063,6 +1067,15 @@ fn auth(
             let client_auth = client_auth(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let token_params = params(r, t, "token_params", declared);
+            if owner_client(client_id.as_ref(), client_secret.as_ref()) {
+                for (key, url) in [
+                    ("authorization_url", authorization_url.as_ref()),
+                    ("token_url", token_url.as_ref()),
+                    ("refresh_url", refresh_url.as_ref()),
+                ] {
+                    refuse_end_user_host(r, t, key, url, declared);
+                }
+            }
             Some(Auth::OAuth(OAuth {
                 authorization_url: authorization_url?,
                 token_url: token_url?,
@@ -1080,6 +1093,48 @@ fn auth(
             }))
         }
     }
+}
+
+/// Whether the client id or secret is the owner's (not both end-user inputs): then the OAuth
+/// URLs must not send them to a host an end user picks.
+fn owner_client(id: Option<&Template>, secret: Option<&Template>) -> bool {
+    let from_input = |t: Option<&Template>| {
+        t.is_some_and(|t| matches!(t.parts(), [Part::Ref(Reference::Input(_))]))
+    };
+    !(from_input(id) && from_input(secret))
+}
+
+/// Refuses an `[auth]` URL whose host an end user chooses (an input or user metadata) unless
+/// it is held to a fixed domain: the owner's client secret (and the user's codes and refresh
+/// tokens) would go to whatever host the user names.
+fn refuse_end_user_host(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    template: Option<&Template>,
+    declared: &Declared,
+) {
+    let Some(template) = template else { return };
+    let Some((reference, false)) = crate::url_rule::end_user_host(template, &declared.url_inputs)
+    else {
+        return;
+    };
+    let Some((_, span)) = r.opt_string(t, key) else {
+        return;
+    };
+    let value = format!("{{{}.{}}}", reference.namespace(), reference.name());
+    r.error(
+        span,
+        &t.field(key),
+        format!(
+            "the host of `{key}` comes from the end user's `{value}`: the app's client secret \
+             would be sent to any host a user names"
+        ),
+        format!(
+            "fix the host, or hold it to your provider's domain (`https://{value}.example.com/…`), \
+             or take client_id and client_secret from inputs too"
+        ),
+    );
 }
 
 /// A required URL field of `[auth]` (`required == false`: present but optional).

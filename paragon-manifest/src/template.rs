@@ -177,6 +177,14 @@ impl Template {
         &self.parts
     }
 
+    /// Whether, as a URL, the host depends on a value the manifest does not fix: an
+    /// `{input.*}`, `{user.*}` or `{credential.*}` reference in the host (or forming the whole
+    /// origin). Such a host may point anywhere, so the local server refuses private and
+    /// loopback addresses for it; literal and `{env.*}` hosts are the owner's.
+    pub fn host_from_values(&self) -> bool {
+        crate::url_rule::host_from_values(self)
+    }
+
     /// Every reference, in order of appearance.
     pub fn references(&self) -> impl Iterator<Item = &Reference> {
         self.parts.iter().filter_map(|p| match p {

@@ -50,9 +50,227 @@ pub(crate) fn check_template(template: &Template) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether the reference at the end of `prefix` (the template's text before it, references
+/// replaced) lands in the URL's path: after the authority and before any `?` or `#`, or at the
+/// head, where it forms the origin and whatever path follows it.
+fn lands_in_path(prefix: &str) -> bool {
+    let Some((_, rest)) = prefix.split_once("://") else {
+        return true;
+    };
+    rest.contains('/') && !rest.contains(['?', '#'])
+}
+
+/// Whether a reference after `prefix` is part of the URL's host: before any `/`, `?` or `#`
+/// (at the head it forms the origin), or after `://` and before the path, query or fragment.
+fn lands_in_host(prefix: &str) -> bool {
+    let rest = prefix.split_once("://").map_or(prefix, |(_, rest)| rest);
+    !rest.contains(['/', '?', '#'])
+}
+
+/// Whether a value the manifest does not fix (`{input.*}`, `{user.*}`, `{credential.*}`) forms
+/// part of the URL's host.
+pub(crate) fn host_from_values(template: &Template) -> bool {
+    let mut prefix = String::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(crate::template::Reference::Env(_)) => prefix.push('x'),
+            Part::Ref(_) if lands_in_host(&prefix) => return true,
+            Part::Ref(_) => prefix.push('x'),
+        }
+    }
+    false
+}
+
+/// The end user's value (`{input.*}` or `{user.*}`) that forms part of the URL's host, if
+/// any, and whether the host is still held to a fixed domain: every such value is followed by
+/// a literal suffix of at least two labels (`https://{input.sub}.zendesk.com`), and none is a
+/// `url` input (inserted unescaped, it could end the host early).
+pub(crate) fn end_user_host<'t>(
+    template: &'t Template,
+    url_inputs: &[String],
+) -> Option<(&'t crate::template::Reference, bool)> {
+    use crate::template::Reference;
+    let mut prefix = String::new();
+    let mut found = None;
+    let mut held = true;
+    // The host's text after the last end-user value, while still in the host.
+    let mut tail: Option<String> = None;
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => {
+                if let Some(t) = tail.as_mut() {
+                    match text.find(['/', '?', '#', ':']) {
+                        Some(end) => {
+                            t.push_str(&text[..end]);
+                            held &= t.starts_with('.') && t.matches('.').count() >= 2;
+                            tail = None;
+                        }
+                        None => t.push_str(text),
+                    }
+                }
+                prefix.push_str(text);
+            }
+            Part::Ref(r) => {
+                let in_host = lands_in_host(&prefix);
+                match r {
+                    Reference::Input(_) | Reference::User(_) if in_host => {
+                        found.get_or_insert(r);
+                        held &= !matches!(r, Reference::Input(k) if url_inputs.contains(k));
+                        tail = Some(String::new());
+                    }
+                    // Another value inside the suffix: the suffix is not fixed.
+                    _ if tail.is_some() => held = false,
+                    _ => {}
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    if let Some(t) = tail {
+        held &= t.starts_with('.') && t.matches('.').count() >= 2;
+    }
+    found.map(|r| (r, held))
+}
+
+/// The references of `template` that land in its URL's path.
+pub(crate) fn path_references(template: &Template) -> Vec<&crate::template::Reference> {
+    let mut prefix = String::new();
+    let mut out = Vec::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(r) => {
+                if lands_in_path(&prefix) {
+                    out.push(r);
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    out
+}
+
+/// Whether `value` holds a `.` or `..` path segment, also percent-encoded (once or more) or
+/// behind a backslash: URL parsers and servers collapse those, moving a request elsewhere.
+pub(crate) fn has_dot_segment(value: &str) -> bool {
+    let mut v = value.to_string();
+    // Each round peels one level of percent-encoding (`%252e` → `%2e` → `.`).
+    for _ in 0..4 {
+        if v.split(['/', '\\']).any(|s| s == "." || s == "..") {
+            return true;
+        }
+        let decoded = percent_encoding::percent_decode_str(&v)
+            .decode_utf8_lossy()
+            .into_owned();
+        if decoded == v {
+            return false;
+        }
+        v = decoded;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_in_any_encoding() {
+        for bad in [
+            "..",
+            ".",
+            "%2e%2E",
+            "%252e%252e",
+            "a/../b",
+            "a\\..",
+            "%2e",
+            "x/%2E",
+        ] {
+            assert!(has_dot_segment(bad), "{bad}");
+        }
+        for good in ["acme", "a.b", "...", "v1.2", "%2e%2e%2e"] {
+            assert!(!has_dot_segment(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn hosts_from_values() {
+        for (s, expected) in [
+            ("{env.TASKLAB_URL}/v1", false),
+            ("https://api.example.com/{input.x}", false),
+            ("https://{input.sub}.example.com/v1", true),
+            ("{input.instance}/api", true),
+            ("{credential.instance_url}/services", true),
+            ("{env.TASKLAB_URL}/v1/w/{input.workspace}", false),
+            ("https://{user.region}.example.com", true),
+        ] {
+            assert_eq!(
+                Template::parse(s).unwrap().host_from_values(),
+                expected,
+                "{s}"
+            );
+        }
+    }
+
+    #[test]
+    fn end_user_values_in_the_host() {
+        let host = |s: &str| {
+            let t = Template::parse(s).unwrap();
+            end_user_host(&t, &["u".to_string()]).map(|(r, held)| (r.name().to_string(), held))
+        };
+        assert_eq!(
+            host("https://{input.sub}.zendesk.com/oauth/token"),
+            Some(("sub".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.sub}.zendesk.com"),
+            Some(("sub".into(), true))
+        );
+        assert_eq!(
+            host("{input.instance}/oauth/token"),
+            Some(("instance".into(), false))
+        );
+        assert_eq!(
+            host("https://{input.host}/oauth/token"),
+            Some(("host".into(), false))
+        );
+        assert_eq!(
+            host("https://{input.sub}.com/t"),
+            Some(("sub".into(), false))
+        );
+        assert_eq!(
+            host("https://{user.region}.acme.example/t"),
+            Some(("region".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.u}.acme.example/t"),
+            Some(("u".into(), false))
+        );
+        // Each value is one label under example.com: still held (values are percent-encoded).
+        assert_eq!(
+            host("https://{input.a}.{input.b}.example.com/t"),
+            Some(("a".into(), true))
+        );
+        assert_eq!(
+            host("https://{input.a}.{env.DOMAIN}/t"),
+            Some(("a".into(), false))
+        );
+        assert_eq!(host("https://login.example.com/{input.tenant}/token"), None);
+        assert_eq!(host("{env.URL}/token"), None);
+    }
+
+    #[test]
+    fn which_references_land_in_the_path() {
+        let t =
+            Template::parse("https://{input.sub}.example.com/w/{input.ws}/x?q={input.q}#{input.f}")
+                .unwrap();
+        let names: Vec<&str> = path_references(&t).iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["ws"]);
+        let t = Template::parse("{input.instance}/api/{env.V}").unwrap();
+        let names: Vec<&str> = path_references(&t).iter().map(|r| r.name()).collect();
+        assert_eq!(names, ["instance", "V"]);
+    }
 
     #[test]
     fn the_rule() {

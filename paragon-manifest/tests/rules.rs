@@ -809,3 +809,52 @@ fn allowed_hosts_are_bare_host_names() {
     let plain = paragon_manifest::Url::parse("http://uploads.keyed.example/files").unwrap();
     assert!(!ok.api().allows_url(&plain), "plain http off loopback");
 }
+
+#[test]
+fn an_oauth_url_whose_host_an_end_user_picks_is_refused_with_the_owners_secret() {
+    let with_instance = edit(
+        OAUTH,
+        "[[inputs]]\nkey = \"region\"",
+        "[[inputs]]\nkey = \"instance\"\nlabel = \"Instance\"\nkind = \"url\"\n\n[[inputs]]\nkey = \"region\"",
+    );
+    let d = single_error(&edit(
+        &with_instance,
+        "token_url = \"https://acme.example/oauth/token\"",
+        "token_url = \"{input.instance}/oauth/token\"",
+    ));
+    assert_at(&d, 9, 13, "auth.token_url", "`{input.instance}`");
+    let d = single_error(&edit(
+        OAUTH,
+        "authorization_url = \"https://acme.example/oauth/authorize\"",
+        "authorization_url = \"https://{input.region}/oauth/authorize\"",
+    ));
+    assert_at(&d, 8, 21, "auth.authorization_url", "client secret");
+    // Held to the provider's domain: fine (Zendesk, Salesforce).
+    parse(&edit(
+        OAUTH,
+        "token_url = \"https://acme.example/oauth/token\"",
+        "token_url = \"https://{input.region}.acme.example/oauth/token\"",
+    ))
+    .unwrap();
+}
+
+#[test]
+fn a_token_url_from_an_input_is_fine_when_the_client_is_the_users_own() {
+    let with_host = edit(
+        CLIENT_CREDENTIALS,
+        "[[inputs]]\nkey = \"client_id\"",
+        "[[inputs]]\nkey = \"host\"\nlabel = \"Host\"\n\n[[inputs]]\nkey = \"client_id\"",
+    );
+    let source = edit(
+        &with_host,
+        "token_url = \"https://machine.example/token\"",
+        "token_url = \"https://{input.host}/token\"",
+    );
+    parse(&source).unwrap();
+    let d = single_error(&edit(
+        &source,
+        "client_secret = \"{input.client_secret}\"",
+        "client_secret = \"{env.MACHINE_SECRET}\"",
+    ));
+    assert_at(&d, 8, 13, "auth.token_url", "`{input.host}`");
+}

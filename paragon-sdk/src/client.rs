@@ -18,6 +18,9 @@ use crate::token::{Bearer, Permissions, SigningKey, TokenCache, TokenOptions, Us
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Each attempt, body included, must finish within this (Paragon's workflow limit is 55 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Bodies of successful answers larger than this are refused (see
+/// [`ParagonBuilder::max_response_body`]); streaming with `bytes_stream` is not limited.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
 
 const SDK_VERSION: &str = concat!("rust-", env!("CARGO_PKG_VERSION"));
 
@@ -83,6 +86,7 @@ pub(crate) struct Settings {
     token_options: TokenOptions,
     retry: RetryPolicy,
     timeout: Duration,
+    max_body: usize,
 }
 
 impl Paragon {
@@ -163,6 +167,12 @@ impl Paragon {
     /// The OAuth redirect URL to register with providers: `{passport}/oauth`.
     pub fn oauth_redirect_url(&self) -> Result<String> {
         Ok(config::join(&self.settings()?.urls.passport, "/oauth"))
+    }
+
+    /// The size limit for bodies of successful answers.
+    pub(crate) fn max_body(&self) -> usize {
+        self.settings()
+            .map_or(DEFAULT_MAX_RESPONSE_BODY, |s| s.max_body)
     }
 
     pub(crate) fn settings(&self) -> Result<&Settings> {
@@ -336,7 +346,7 @@ impl Paragon {
     /// A JSON call to one of Paragon's own APIs; `T` is decoded from the body as is.
     pub(crate) async fn api_call<T: serde::de::DeserializeOwned>(&self, call: Call) -> Result<T> {
         let res = self.execute(call).await?;
-        let body = res.bytes().await.map_err(Error::from_reqwest)?;
+        let body = read_body(res, self.max_body()).await?;
         crate::response::decode_json(&body)
     }
 }
@@ -344,6 +354,22 @@ impl Paragon {
 /// Error bodies are kept up to this size (the rest is dropped): enough for any error document,
 /// bounded against a misbehaving server.
 const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// Reads a successful answer's body, refusing one larger than `limit` bytes (by its declared
+/// length before reading, or once the limit is passed).
+pub(crate) async fn read_body(mut res: reqwest::Response, limit: usize) -> Result<Bytes> {
+    if res.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = res.chunk().await.map_err(Error::from_reqwest)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
 
 async fn read_error_body(mut res: reqwest::Response) -> Bytes {
     let mut body = bytes::BytesMut::new();
@@ -464,6 +490,7 @@ pub struct ParagonBuilder {
     timeout: Option<Duration>,
     http_client: Option<reqwest::Client>,
     ignore_env: bool,
+    max_body: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -584,8 +611,18 @@ impl ParagonBuilder {
         self
     }
 
+    /// The largest body of a successful answer read by `json`, `bytes`, `text` and the typed
+    /// API calls (default [`DEFAULT_MAX_RESPONSE_BODY`]); a larger one is
+    /// [`Error::BodyTooLarge`]. `bytes_stream` is not limited.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_body = Some(bytes);
+        self
+    }
+
     /// Uses this reqwest client (its pool, TLS and proxy settings); the connect timeout
-    /// setting is then the client's own.
+    /// setting is then the client's own, and so is its redirect policy: configure it with
+    /// `redirect(reqwest::redirect::Policy::none())`, as the SDK's own client is, so that no
+    /// redirect resends the user token.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -705,6 +742,10 @@ impl ParagonBuilder {
             Some(client) => client,
             None => reqwest::Client::builder()
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                // Paragon's API never redirects; following one would resend the user token and
+                // the body wherever a provider's answer points (a raw-mode 307 to another
+                // integration's proxy path). A 3xx reaches the caller instead.
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| {
                     Error::config("http_client", format!("cannot create the HTTP client: {e}"))
@@ -721,6 +762,7 @@ impl ParagonBuilder {
             token_options: self.token_options,
             retry: self.retry.unwrap_or_default(),
             timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            max_body: self.max_body.unwrap_or(DEFAULT_MAX_RESPONSE_BODY),
         })
     }
 }

@@ -74,6 +74,15 @@ pub enum Error {
     /// The connection failed (DNS, refused, reset, TLS). The source is the HTTP stack's error.
     #[error("transport: {0}")]
     Transport(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A successful answer's body is larger than the limit
+    /// ([`ParagonBuilder::max_response_body`](crate::ParagonBuilder::max_response_body)).
+    #[error(
+        "the answer's body is larger than the {limit}-byte limit (ParagonBuilder::max_response_body; bytes_stream reads without one)"
+    )]
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// The answer could not be decoded into the expected type.
     #[error("decode: {message}; body starts with: {snippet:?}")]
     Decode {

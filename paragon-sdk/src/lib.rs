@@ -81,7 +81,9 @@ mod retry;
 mod secret;
 mod token;
 
-pub use client::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Paragon, ParagonBuilder};
+pub use client::{
+    DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Paragon, ParagonBuilder,
+};
 pub use config::{
     ENV_ACTIONKIT_URL, ENV_API_URL, ENV_EVENTS_URL, ENV_HOST, ENV_PASSPORT_URL, ENV_PROJECT_ID,
     ENV_PROXY_URL, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, ENV_USER_ID, ENV_USER_TOKEN, ServiceUrls,

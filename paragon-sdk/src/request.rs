@@ -234,7 +234,7 @@ impl ProxyRequest {
         let call = self.into_call()?;
         let paragon = call.1;
         let res = paragon.execute(call.0).await?;
-        Ok(Response::new(res, raw))
+        Ok(Response::new(res, raw, paragon.max_body()))
     }
 
     fn into_call(mut self) -> Result<(Call, Paragon)> {

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 /// [`bytes`](Response::bytes), [`text`](Response::text) or [`bytes_stream`](Response::bytes_stream).
 pub struct Response {
     raw: bool,
+    max_body: usize,
     inner: reqwest::Response,
 }
 
@@ -27,8 +28,12 @@ impl std::fmt::Debug for Response {
 }
 
 impl Response {
-    pub(crate) fn new(inner: reqwest::Response, raw: bool) -> Self {
-        Response { raw, inner }
+    pub(crate) fn new(inner: reqwest::Response, raw: bool, max_body: usize) -> Self {
+        Response {
+            raw,
+            max_body,
+            inner,
+        }
     }
 
     /// The HTTP status.
@@ -59,9 +64,10 @@ impl Response {
         }
     }
 
-    /// The whole body as received (the `{"output": …}` envelope included, when there is one).
+    /// The whole body as received (the `{"output": …}` envelope included, when there is one),
+    /// at most the client's `max_response_body` bytes ([`Error::BodyTooLarge`] beyond).
     pub async fn bytes(self) -> Result<Bytes> {
-        self.inner.bytes().await.map_err(Error::from_reqwest)
+        crate::client::read_body(self.inner, self.max_body).await
     }
 
     /// The body as UTF-8 text; invalid UTF-8 is a decode error.
@@ -71,7 +77,8 @@ impl Response {
             .map_err(|e| Error::decode(format!("body is not UTF-8: {e}"), &body))
     }
 
-    /// The body as a stream of chunks, for large or binary answers.
+    /// The body as a stream of chunks, for large or binary answers (no size limit: the caller
+    /// decides how much to keep).
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
         self.inner.bytes_stream().map_err(Error::from_reqwest)
     }

@@ -410,6 +410,7 @@ async fn finish(
     let endpoint = {
         let ctx = integration.context(&app.secrets, &secret, None);
         TokenEndpoint {
+            reach: crate::refresh::reach_of(oauth.token_url_template()),
             url: oauth.token_url(&ctx).map_err(render)?,
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),

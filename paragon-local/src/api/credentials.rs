@@ -126,7 +126,8 @@ pub(crate) fn check_inputs(
     }
     let mut problems = Vec::new();
     for f in fields {
-        if let Err(e) = f.check(inputs.get(f.key()).map(String::as_str)) {
+        let value = inputs.get(f.key()).map(String::as_str);
+        if let Err(e) = integration.manifest.check_input(f, value) {
             problems.push(Value::String(format!("{}: {e}", f.key())));
         }
     }

@@ -6,6 +6,7 @@ use super::render::{Scope, at_path};
 use crate::auth::User;
 use crate::proxy::{Outgoing, pick_credential, send_authorized};
 use crate::state::Shared;
+use crate::upstream::Reach;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method};
 use paragon_manifest::workflow::{Condition, HttpCall, Operator, Pagination};
@@ -193,6 +194,26 @@ pub(crate) async fn integration_request(
     Ok(json!({ "status": 200, "body": items, "pages": max_pages }))
 }
 
+/// Who chose the host of a plain Request's URL: the definition's author when the scheme and
+/// host are written out (or come from `{env.*}`), anyone otherwise. A host rendered from the
+/// trigger's body, a step's output, settings or user metadata may only reach public addresses,
+/// as the proxy treats hosts from end-user inputs.
+fn reach(url_template: &str) -> Reach {
+    if url_template.starts_with("{env.") {
+        return Reach::Owner;
+    }
+    let Some((_, rest)) = url_template.split_once("://") else {
+        return Reach::Public;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let mut placeholders = authority.split('{').skip(1);
+    if placeholders.all(|p| p.starts_with("env.")) {
+        Reach::Owner
+    } else {
+        Reach::Public
+    }
+}
+
 /// A plain Request: no credential, the upstream client's timeout and size limit.
 pub(crate) async fn request(
     c: &StepCtx<'_>,
@@ -215,7 +236,11 @@ pub(crate) async fn request(
     let answer = c
         .app
         .http
-        .send(request, c.app.limits.max_response_body)
+        .send(
+            request,
+            c.app.limits.max_response_body,
+            reach(call.url.as_str()),
+        )
         .await
         .map_err(|e| format!("{}: {e}", parsed.host_str().unwrap_or("?")))?;
     if !answer.status.is_success() {

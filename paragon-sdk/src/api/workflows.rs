@@ -83,7 +83,7 @@ impl Paragon {
             let _ = res.bytes().await;
             return Ok(WorkflowOutcome::Accepted);
         }
-        let body = res.bytes().await.map_err(Error::from_reqwest)?;
+        let body = crate::client::read_body(res, self.max_body()).await?;
         Ok(WorkflowOutcome::Response(crate::response::decode_json(
             &body,
         )?))
