@@ -47,7 +47,11 @@ step "cargo test --workspace"
 cargo test --workspace --locked
 
 step "cargo package: every published crate packages and builds on its own"
-# Cargo verifies interdependent workspace crates against a local overlay of the packages.
+# Cargo verifies interdependent workspace crates against a local overlay of the packages. It
+# unpacks that overlay's crates under $CARGO_HOME/registry/src/-<hash>/ and reuses what is
+# there for the same name and version, so crates changed since an earlier run would be verified
+# against their old sources: remove those copies first (only the overlay's, never crates.io's).
+rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/paragon-*
 cargo package --workspace --exclude paragon-examples --exclude paragon-fake-provider --locked --allow-dirty --quiet
 scripts/check-user-crate.sh
 
