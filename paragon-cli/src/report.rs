@@ -135,24 +135,9 @@ fn portal(call: &Failed<'_>, name: &str) -> String {
 fn closest<'k>(name: &str, known: &'k [String]) -> Option<&'k str> {
     let (best, distance) = known
         .iter()
-        .map(|k| (k.as_str(), edit_distance(name, k)))
+        .map(|k| (k.as_str(), strsim::levenshtein(name, k)))
         .min_by_key(|(_, d)| *d)?;
     (distance <= 3.max(name.len() / 4)).then_some(best)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
 }
 
 /// A configuration problem in this command's words (flags and environment variables).

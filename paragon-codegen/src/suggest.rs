@@ -15,7 +15,10 @@ pub(crate) fn nearest<'c>(
             // A candidate containing the word (or contained in it) is nearer than its edit
             // distance says: `--tag repo` should offer `repos`.
             let bonus = usize::from(!(lower.contains(&word) || word.contains(&lower)));
-            (edit_distance(&word, &lower) + bonus * word.len().max(1), c)
+            (
+                strsim::levenshtein(&word, &lower) + bonus * word.len().max(1),
+                c,
+            )
         })
         .collect();
     scored.sort();
@@ -30,20 +33,6 @@ pub(crate) fn listed(names: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
