@@ -1,6 +1,6 @@
 //! SDK overhead against bare reqwest, token cache cost, and raw minting cost.
 //!
-//! Run with `cargo bench -p paragon-sdk --bench proxy`. Both proxy benchmarks make the same
+//! Run with `cargo bench -p paragon-sdk --bench proxy`. The three proxy benchmarks make the same
 //! exchange with the same local server, one connection kept alive, and decode the same JSON.
 
 #![allow(unsafe_code)] // OS calls below, each with its SAFETY comment
@@ -90,41 +90,49 @@ fn proxy(c: &mut Criterion) {
         }
     };
 
-    let (sdk_token, alice, bare_call) = (&sdk_token, &alice, &bare_call);
-    // Each benchmark interleaves the exchanges it compares and times only its own, so both
-    // see the same machine load, server state and warm connections. `proxy_get` is wall-clock
-    // time; `proxy_get_client_cpu` is the CPU time of the client thread (the server runs on
-    // another thread), which a loaded machine does not blur.
+    let variants: [(&str, Option<&Paragon>); 3] = [
+        ("bare_reqwest", None),
+        ("sdk_user_token", Some(&sdk_token)),
+        ("sdk_signing_key_cached", Some(&alice)),
+    ];
+    let (bare_call, sdk_call) = (&bare_call, &sdk_call);
+    let run = |variant: Option<&Paragon>| {
+        let sdk = variant.map(sdk_call);
+        async move {
+            match sdk {
+                Some(call) => call.await,
+                None => bare_call().await,
+            }
+        }
+    };
+    let (variants, run) = (&variants, &run);
+    // Every iteration of every benchmark runs all three exchanges, in an order that rotates
+    // with the iteration, and times only its own: all three see the same machine load, server
+    // state and warm connection, and none is always first or last (measured one after the
+    // other, whichever ran third was slower whatever it was). `proxy_get` is wall-clock time;
+    // `proxy_get_client_cpu` is the CPU time of the client thread (the server runs on another
+    // thread), which a loaded machine does not blur.
     for (group_name, clock) in [
         ("proxy_get", wall as fn() -> Duration),
         ("proxy_get_client_cpu", thread_cpu),
     ] {
         let mut group = c.benchmark_group(group_name);
         group.measurement_time(Duration::from_secs(10));
-        group.bench_function("bare_reqwest", |b| {
-            b.to_async(&rt).iter_custom(|iters| async move {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    sdk_call(sdk_token).await;
-                    let t = clock();
-                    bare_call().await;
-                    total += clock() - t;
-                }
-                total
-            })
-        });
-        for (name, client) in [
-            ("sdk_user_token", sdk_token),
-            ("sdk_signing_key_cached", alice),
-        ] {
-            group.bench_function(name, |b| {
+        for (own, (name, _)) in variants.iter().enumerate() {
+            group.bench_function(*name, |b| {
                 b.to_async(&rt).iter_custom(|iters| async move {
                     let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        bare_call().await;
-                        let t = clock();
-                        sdk_call(client).await;
-                        total += clock() - t;
+                    for i in 0..iters {
+                        for k in 0..variants.len() {
+                            let which = (i as usize + k) % variants.len();
+                            if which == own {
+                                let t = clock();
+                                run(variants[which].1).await;
+                                total += clock() - t;
+                            } else {
+                                run(variants[which].1).await;
+                            }
+                        }
                     }
                     total
                 })
