@@ -93,7 +93,7 @@ impl Demo {
             .project_id(server.project_id())
             .signing_key(SigningKey::from_pem(pem)?)
             .base_url(server.url())
-            .http_client(http.clone())
+            .no_proxy()
             .build()?;
         Ok(Demo {
             provider,

@@ -54,7 +54,7 @@ pub async fn run(out: &mut Out) -> Result<()> {
         .ignore_env()
         .user_token(&token)
         .base_url(demo.url())
-        .http_client(demo.http_client()) // loopback: bypass any HTTP_PROXY
+        .no_proxy() // loopback: bypass any HTTPS_PROXY
         .build()?;
     let me: Value = paragon
         .request(TASKLAB, Method::GET, "/me")

@@ -65,7 +65,7 @@ pub async fn run(out: &mut Out) -> Result<()> {
         .events_url(demo.url())
         .actionkit_url(demo.url())
         .passport_url(demo.url())
-        .http_client(demo.http_client())
+        .no_proxy()
         .build()?;
     show(out, paragon.urls()?);
     out.line(format!(

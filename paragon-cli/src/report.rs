@@ -73,13 +73,12 @@ fn service_url(call: &Failed<'_>) -> String {
         Service::Proxy => &urls.proxy,
         Service::Events => &urls.events,
     };
-    let mut base = base.clone();
-    base.set_query(None);
-    base.set_fragment(None);
+    // Service URLs never carry a query (the SDK refuses one), so the base is printed whole.
+    let base = base.to_string();
     let project = call.paragon.project_id().unwrap_or("<project>");
     format!(
         "{}/projects/{project}{}",
-        base.as_str().trim_end_matches('/'),
+        base.trim_end_matches('/'),
         call.path
     )
 }
@@ -113,16 +112,10 @@ async fn not_enabled(err: &Error, call: &Failed<'_>, name: &str) -> String {
 /// on Paragon's cloud (which has no page of its own to link to).
 fn portal(call: &Failed<'_>, name: &str) -> String {
     match call.paragon.urls() {
-        Ok(urls)
-            if !urls
-                .api
-                .host_str()
-                .unwrap_or("")
-                .ends_with("useparagon.com") =>
-        {
+        Ok(urls) if !urls.api.host().unwrap_or("").ends_with("useparagon.com") => {
             format!(
                 "the Connect Portal at {}/connect/{name} (signed in as that user)",
-                urls.api.as_str().trim_end_matches('/')
+                urls.api.to_string().trim_end_matches('/')
             )
         }
         _ => format!(

@@ -4,15 +4,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, header};
+use http::{HeaderMap, HeaderValue, Method, Request, header};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body as _, Incoming};
+use tokio::time::Instant as Deadline;
 use tracing::Instrument;
-use url::Url;
 
 use crate::config::{self, ServiceUrls};
 use crate::error::{Error, Result, Route, classify};
 use crate::request::ProxyRequest;
 use crate::retry::{self, RetryPolicy};
 use crate::token::{Bearer, Permissions, SigningKey, TokenCache, TokenOptions, UserToken, bearer};
+use crate::transport::{self, Transport};
 
 /// Connections that take longer than this to open fail.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,7 +79,7 @@ struct Inner {
 }
 
 pub(crate) struct Settings {
-    http: reqwest::Client,
+    http: Transport,
     project_id: Option<String>,
     project_id_hint: &'static str,
     urls: ServiceUrls,
@@ -237,7 +240,7 @@ impl Paragon {
 
     /// Sends one logical call (with retries) and returns the 2xx answer; a non-2xx answer
     /// becomes the matching [`Error`].
-    pub(crate) async fn execute(&self, call: Call) -> Result<reqwest::Response> {
+    pub(crate) async fn execute(&self, call: Call) -> Result<Answer> {
         let span = tracing::info_span!(
             "paragon.request",
             integration = call.integration.as_deref().unwrap_or(""),
@@ -252,12 +255,12 @@ impl Paragon {
             .await
     }
 
-    async fn execute_inner(&self, call: Call, span: tracing::Span) -> Result<reqwest::Response> {
+    async fn execute_inner(&self, call: Call, span: tracing::Span) -> Result<Answer> {
         let started = Instant::now();
         let s = self.settings()?;
         let auth = self.auth()?;
-        let url =
-            Url::parse(&call.url).map_err(|e| Error::InvalidRequest(format!("bad URL: {e}")))?;
+        let uri = transport::uri(&call.url)
+            .map_err(|e| Error::InvalidRequest(format!("bad URL: {e}")))?;
 
         let mut headers = call.headers;
         headers.insert(header::AUTHORIZATION, auth.1.clone());
@@ -266,70 +269,79 @@ impl Paragon {
             self::headers::SDK_VERSION,
             HeaderValue::from_static(SDK_VERSION),
         );
-
-        let mut request = reqwest::Request::new(call.method.clone(), url);
-        *request.headers_mut() = headers;
-        *request.timeout_mut() = Some(call.timeout.unwrap_or(s.timeout));
-        let replayable = match call.body {
-            CallBody::Empty => true,
-            CallBody::Bytes(bytes) => {
-                *request.body_mut() = Some(bytes.into());
-                true
-            }
-            CallBody::Stream(body) => {
-                *request.body_mut() = Some(body);
-                false
-            }
+        let timeout = call.timeout.unwrap_or(s.timeout);
+        // A body in memory can be sent again; a stream only once.
+        let (bytes, mut stream) = match call.body {
+            CallBody::Empty => (Some(Bytes::new()), None),
+            CallBody::Bytes(bytes) => (Some(bytes), None),
+            CallBody::Stream(body) => (None, Some(body)),
         };
         let policy = call.retry.as_ref().unwrap_or(&s.retry);
         let idempotent = call
             .idempotent
             .unwrap_or_else(|| is_idempotent(&call.method));
-        let retries_allowed = replayable && idempotent && policy.attempts() > 1;
+        let retries_allowed = bytes.is_some() && idempotent && policy.attempts() > 1;
 
         let mut attempt = 0u32;
         let result = loop {
             attempt += 1;
-            let next = if retries_allowed {
-                request.try_clone()
-            } else {
-                None
+            let body = match (&bytes, stream.take()) {
+                (Some(bytes), _) => Full::new(bytes.clone())
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+                (None, Some(stream)) => stream,
+                // Unreachable: without `bytes` there are no retries, so one attempt.
+                (None, None) => {
+                    break Err(Error::InvalidRequest("the body was already sent".into()));
+                }
             };
-            let outcome = match s.http.execute(request).await {
-                Ok(res) if res.status().is_success() => Ok(res),
-                Ok(res) => {
+            let mut request = Request::new(body);
+            *request.method_mut() = call.method.clone();
+            *request.uri_mut() = uri.clone();
+            *request.headers_mut() = if retries_allowed {
+                headers.clone()
+            } else {
+                std::mem::take(&mut headers)
+            };
+            let deadline = Deadline::now() + timeout;
+            let outcome = match tokio::time::timeout_at(deadline, s.http.send(request)).await {
+                Err(_) => Err((Error::timeout(timeout), None)),
+                Ok(Err(e)) => Err((Error::from_transport(e), None)),
+                Ok(Ok(res)) if res.status().is_success() => Ok(Answer {
+                    response: res,
+                    deadline,
+                }),
+                Ok(Ok(res)) => {
                     let status = res.status();
                     let headers = res.headers().clone();
                     let retry_after = retry::retry_after(&headers);
-                    let body = read_error_body(res).await;
+                    let body = read_error_body(res.into_body(), deadline).await;
                     Err((
                         classify(call.route, status, &headers, body, retry_after),
                         retry_after,
                     ))
                 }
-                Err(e) => Err((Error::from_reqwest(e), None)),
             };
             match outcome {
-                Ok(res) => break Ok(res),
+                Ok(answer) => break Ok(answer),
                 Err((error, retry_after)) => {
-                    let wait = match (&next, error.is_retryable()) {
-                        (Some(_), true) => policy.delay(attempt, started.elapsed(), retry_after),
+                    let wait = match (retries_allowed, error.is_retryable()) {
+                        (true, true) => policy.delay(attempt, started.elapsed(), retry_after),
                         _ => None,
                     };
-                    match (wait, next) {
-                        (Some(wait), Some(next)) => {
+                    match wait {
+                        Some(wait) => {
                             tracing::debug!(attempt, ?wait, error = %error, "retrying");
                             tokio::time::sleep(wait).await;
-                            request = next;
                         }
-                        _ => break Err(error),
+                        None => break Err(error),
                     }
                 }
             }
         };
 
         let status = match &result {
-            Ok(res) => Some(res.status()),
+            Ok(answer) => Some(answer.response.status()),
             Err(e) => e.status(),
         };
         if let Some(status) = status {
@@ -355,32 +367,57 @@ impl Paragon {
 /// bounded against a misbehaving server.
 const MAX_ERROR_BODY: usize = 1 << 20;
 
-/// Reads a successful answer's body, refusing one larger than `limit` bytes (by its declared
-/// length before reading, or once the limit is passed).
-pub(crate) async fn read_body(mut res: reqwest::Response, limit: usize) -> Result<Bytes> {
-    if res.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(Error::BodyTooLarge { limit });
-    }
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = res.chunk().await.map_err(Error::from_reqwest)? {
-        if body.len() + chunk.len() > limit {
-            return Err(Error::BodyTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+/// A successful answer whose body is still to be read, within the attempt's deadline.
+pub(crate) struct Answer {
+    pub(crate) response: http::Response<Incoming>,
+    pub(crate) deadline: Deadline,
 }
 
-async fn read_error_body(mut res: reqwest::Response) -> Bytes {
-    let mut body = bytes::BytesMut::new();
-    while let Ok(Some(chunk)) = res.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
+/// Reads a successful answer's body, refusing one larger than `limit` bytes (by its declared
+/// length before reading, or once the limit is passed).
+pub(crate) async fn read_body(answer: Answer, limit: usize) -> Result<Bytes> {
+    let mut body = answer.response.into_body();
+    if body.size_hint().lower() > limit as u64 {
+        return Err(Error::BodyTooLarge { limit });
+    }
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = next_chunk(&mut body, answer.deadline).await? {
+        if out.len() + chunk.len() > limit {
+            return Err(Error::BodyTooLarge { limit });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
+/// The next piece of data of `body` (trailers are skipped); `None` at its end.
+pub(crate) async fn next_chunk(body: &mut Incoming, deadline: Deadline) -> Result<Option<Bytes>> {
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(Error::Timeout(
+                    "the answer's body did not arrive in time".into(),
+                ));
+            }
+            Ok(None) => return Ok(None),
+            Ok(Some(frame)) => frame.map_err(|e| Error::Transport(Box::new(e)))?,
+        };
+        if let Ok(data) = frame.into_data() {
+            return Ok(Some(data));
+        }
+    }
+}
+
+async fn read_error_body(mut body: Incoming, deadline: Deadline) -> Bytes {
+    let mut out = bytes::BytesMut::new();
+    while let Ok(Some(chunk)) = next_chunk(&mut body, deadline).await {
+        let room = MAX_ERROR_BODY - out.len();
+        out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if out.len() >= MAX_ERROR_BODY {
             break;
         }
     }
-    body.freeze()
+    out.freeze()
 }
 
 fn is_idempotent(method: &Method) -> bool {
@@ -402,7 +439,7 @@ pub(crate) enum Service {
 pub(crate) enum CallBody {
     Empty,
     Bytes(Bytes),
-    Stream(reqwest::Body),
+    Stream(transport::Body),
 }
 
 /// One logical call, before auth and retries.
@@ -488,7 +525,7 @@ pub struct ParagonBuilder {
     retry: Option<RetryPolicy>,
     connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
-    http_client: Option<reqwest::Client>,
+    no_proxy: bool,
     ignore_env: bool,
     max_body: Option<usize>,
 }
@@ -619,12 +656,12 @@ impl ParagonBuilder {
         self
     }
 
-    /// Uses this reqwest client (its pool, TLS and proxy settings); the connect timeout
-    /// setting is then the client's own, and so is its redirect policy: configure it with
-    /// `redirect(reqwest::redirect::Policy::none())`, as the SDK's own client is, so that no
-    /// redirect resends the user token.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http_client = Some(client);
+    /// Ignores the proxy settings of the environment (`HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`), which are otherwise honoured: requests go straight to Paragon.
+    /// Proxies are reached over plain HTTP (`http://proxy:3128`); an https destination goes
+    /// through a `CONNECT` tunnel, with the proxy URL's user and password as Basic credentials.
+    pub fn no_proxy(mut self) -> Self {
+        self.no_proxy = true;
         self
     }
 
@@ -738,19 +775,14 @@ impl ParagonBuilder {
             None => env(config::ENV_USER_ID)?,
         };
 
-        let http = match self.http_client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                // Paragon's API never redirects; following one would resend the user token and
-                // the body wherever a provider's answer points (a raw-mode 307 to another
-                // integration's proxy path). A 3xx reaches the caller instead.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| {
-                    Error::config("http_client", format!("cannot create the HTTP client: {e}"))
-                })?,
-        };
+        // Paragon's API never redirects, and the transport follows none: following one would
+        // resend the user token and the body wherever a provider's answer points (a raw-mode
+        // 307 to another integration's proxy path). A 3xx reaches the caller instead.
+        let http = Transport::new(&transport::Options {
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            env_proxies: !self.no_proxy,
+        })
+        .map_err(|e| Error::config("http_client", format!("cannot create the HTTP client: {e}")))?;
         Ok(Settings {
             http,
             project_id,

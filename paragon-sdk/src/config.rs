@@ -1,7 +1,7 @@
 //! Where Paragon lives: service URLs (cloud, on-prem host, one override per service) and the
 //! environment variables the SDK reads.
 
-use url::Url;
+use http::Uri;
 
 use crate::error::{Error, Result};
 
@@ -32,15 +32,15 @@ pub const ENV_PASSPORT_URL: &str = "PARAGON_PASSPORT_URL";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceUrls {
     /// Users, credentials, integrations (`zeus`).
-    pub api: Url,
+    pub api: Uri,
     /// Proxy requests to providers.
-    pub proxy: Url,
+    pub proxy: Uri,
     /// App events and workflow triggers (`hermes`).
-    pub events: Url,
+    pub events: Uri,
     /// ActionKit tools and triggers.
-    pub actionkit: Url,
+    pub actionkit: Uri,
     /// OAuth redirects (`{passport}/oauth`).
-    pub passport: Url,
+    pub passport: Uri,
 }
 
 impl Default for ServiceUrls {
@@ -52,7 +52,7 @@ impl Default for ServiceUrls {
 impl ServiceUrls {
     /// Paragon's cloud.
     pub fn cloud() -> Self {
-        let u = |s: &str| Url::parse(s).expect("static URL");
+        let u = Uri::from_static;
         ServiceUrls {
             api: u("https://zeus.useparagon.com"),
             proxy: u("https://proxy.useparagon.com"),
@@ -110,17 +110,25 @@ impl ServiceUrls {
     }
 }
 
-/// Parses a service base URL: absolute http(s), no query or fragment; trailing `/` dropped.
-pub(crate) fn parse_url(text: &str, setting: &str) -> Result<Url> {
-    let url = Url::parse(text.trim())
+/// Parses a service base URL: absolute http(s), no query or fragment.
+pub(crate) fn parse_url(text: &str, setting: &str) -> Result<Uri> {
+    let trimmed = text.trim();
+    if trimmed.contains('#') {
+        return Err(Error::config(
+            setting,
+            format!("{text:?} must not have a query or fragment"),
+        ));
+    }
+    let url: Uri = trimmed
+        .parse()
         .map_err(|e| Error::config(setting, format!("{text:?} is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+    if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none_or(str::is_empty) {
         return Err(Error::config(
             setting,
             format!("{text:?} must be an http:// or https:// URL"),
         ));
     }
-    if url.query().is_some() || url.fragment().is_some() {
+    if url.query().is_some() {
         return Err(Error::config(
             setting,
             format!("{text:?} must not have a query or fragment"),
@@ -130,8 +138,9 @@ pub(crate) fn parse_url(text: &str, setting: &str) -> Result<Url> {
 }
 
 /// Joins a base URL and a path that starts with `/` without doubling slashes.
-pub(crate) fn join(base: &Url, path: &str) -> String {
-    let base = base.as_str().trim_end_matches('/');
+pub(crate) fn join(base: &Uri, path: &str) -> String {
+    let base = base.to_string();
+    let base = base.trim_end_matches('/');
     let mut out = String::with_capacity(base.len() + path.len());
     out.push_str(base);
     out.push_str(path);
@@ -175,14 +184,14 @@ mod tests {
     #[test]
     fn on_prem_maps_every_service() {
         let urls = ServiceUrls::on_prem("example.com").unwrap();
-        assert_eq!(urls.api.as_str(), "https://zeus.example.com/");
-        assert_eq!(urls.proxy.as_str(), "https://worker-proxy.example.com/");
-        assert_eq!(urls.events.as_str(), "https://hermes.example.com/");
+        assert_eq!(urls.api.to_string(), "https://zeus.example.com/");
+        assert_eq!(urls.proxy.to_string(), "https://worker-proxy.example.com/");
+        assert_eq!(urls.events.to_string(), "https://hermes.example.com/");
         assert_eq!(
-            urls.actionkit.as_str(),
+            urls.actionkit.to_string(),
             "https://worker-actionkit.example.com/"
         );
-        assert_eq!(urls.passport.as_str(), "https://passport.example.com/");
+        assert_eq!(urls.passport.to_string(), "https://passport.example.com/");
     }
 
     #[test]
@@ -193,7 +202,7 @@ mod tests {
 
     #[test]
     fn join_does_not_double_slashes() {
-        let base = Url::parse("http://127.0.0.1:8080/base/").unwrap();
+        let base = Uri::from_static("http://127.0.0.1:8080/base/");
         assert_eq!(
             join(&base, "/projects/p"),
             "http://127.0.0.1:8080/base/projects/p"

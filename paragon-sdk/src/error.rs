@@ -191,27 +191,25 @@ impl Error {
         }
     }
 
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
-        if e.is_timeout() {
-            Error::Timeout(strip_url(&e))
-        } else if e.is_decode() {
-            Error::Decode {
-                message: strip_url(&e),
-                snippet: String::new(),
-            }
-        } else {
-            Error::Transport(Box::new(e.without_url()))
-        }
+    /// The attempt took longer than its timeout.
+    pub(crate) fn timeout(timeout: Duration) -> Self {
+        Error::Timeout(format!("no answer within {timeout:?}"))
     }
-}
 
-fn strip_url(e: &reqwest::Error) -> String {
-    // Query values may be sensitive; the URL is recorded in the span without them.
-    let mut text = e.to_string();
-    if let Some(url) = e.url() {
-        text = text.replace(url.as_str(), "");
+    /// A failure of the HTTP stack; a connection attempt that timed out is a [`Error::Timeout`].
+    /// Its message never carries the URL, whose query may hold values that are not for logs.
+    pub(crate) fn from_transport(e: hyper_util::client::legacy::Error) -> Self {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(s) = source {
+            if s.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            {
+                return Error::Timeout(format!("could not connect: {s}"));
+            }
+            source = s.source();
+        }
+        Error::Transport(Box::new(e))
     }
-    text.trim().trim_end_matches("()").trim().to_string()
 }
 
 /// Paragon's error body: `{"message", "code", "status", "meta"}`.

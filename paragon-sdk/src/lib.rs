@@ -80,6 +80,7 @@ mod response;
 mod retry;
 mod secret;
 mod token;
+mod transport;
 
 pub use client::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, Paragon, ParagonBuilder,

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use url::Url;
+use http::Uri;
 
 use crate::error::{Error, Result};
 
@@ -105,16 +105,16 @@ pub(crate) fn api_path(path: &str) -> Result<Cow<'_, str>> {
 }
 
 /// A full URL for the explicit override: absolute http(s), no control characters.
-pub(crate) fn full_url(url: &str) -> Result<Url> {
+pub(crate) fn full_url(url: &str) -> Result<Uri> {
     if url.chars().any(|c| c.is_control()) {
         return Err(Error::InvalidRequest(
             "the override URL contains a control character".into(),
         ));
     }
-    let parsed = Url::parse(url).map_err(|e| {
+    let parsed = crate::transport::uri(url).map_err(|e| {
         Error::InvalidRequest(format!("override URL {:?} is not a URL: {e}", shorten(url)))
     })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+    if !matches!(parsed.scheme_str(), Some("http" | "https")) || parsed.host().is_none() {
         return Err(Error::InvalidRequest(format!(
             "override URL {:?} must be http(s)",
             shorten(url)

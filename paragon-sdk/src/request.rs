@@ -5,8 +5,10 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::TryStream;
+use futures_util::{TryStream, TryStreamExt};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
+use http_body_util::BodyExt;
+use hyper::body::Frame;
 
 use crate::client::{Call, CallBody, Paragon, headers};
 use crate::error::{Error, Result, Route};
@@ -162,7 +164,10 @@ impl ProxyRequest {
         S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
         Bytes: From<S::Ok>,
     {
-        self.body = CallBody::Stream(reqwest::Body::wrap_stream(stream));
+        let frames = stream
+            .map_ok(|chunk| Frame::data(Bytes::from(chunk)))
+            .map_err(Into::into);
+        self.body = CallBody::Stream(http_body_util::StreamBody::new(frames).boxed_unsync());
         self
     }
 
@@ -189,7 +194,7 @@ impl ProxyRequest {
     pub fn full_url(mut self, url: impl AsRef<str>) -> Self {
         match path::full_url(url.as_ref()) {
             Ok(url) => {
-                self.full_url = Some(url.into());
+                self.full_url = Some(url.to_string());
                 self
             }
             Err(e) => self.fail(e),
@@ -244,7 +249,8 @@ impl ProxyRequest {
         let integration = path::integration(&self.integration)?;
         let api_path = path::api_path(&self.path)?;
         let project = self.paragon.project_id()?;
-        let base = self.paragon.urls()?.proxy.as_str().trim_end_matches('/');
+        let proxy = self.paragon.urls()?.proxy.to_string();
+        let base = proxy.trim_end_matches('/');
         // Built in one buffer: this runs on every request.
         let mut url = String::with_capacity(
             base.len() + project.len() + integration.len() + api_path.len() + self.query.len() + 32,

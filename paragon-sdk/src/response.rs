@@ -1,11 +1,12 @@
 //! A successful answer to a proxy request.
 
 use bytes::Bytes;
-use futures_util::{Stream, TryStreamExt};
+use futures_util::Stream;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::client::{Answer, next_chunk};
 use crate::error::{Error, Result};
 
 /// A 2xx answer from the proxy. Read the body once, with [`json`](Response::json),
@@ -13,7 +14,7 @@ use crate::error::{Error, Result};
 pub struct Response {
     raw: bool,
     max_body: usize,
-    inner: reqwest::Response,
+    inner: Answer,
 }
 
 impl std::fmt::Debug for Response {
@@ -28,7 +29,7 @@ impl std::fmt::Debug for Response {
 }
 
 impl Response {
-    pub(crate) fn new(inner: reqwest::Response, raw: bool, max_body: usize) -> Self {
+    pub(crate) fn new(inner: Answer, raw: bool, max_body: usize) -> Self {
         Response {
             raw,
             max_body,
@@ -38,12 +39,12 @@ impl Response {
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.inner.status()
+        self.inner.response.status()
     }
 
     /// The response headers (the provider's, in raw mode).
     pub fn headers(&self) -> &HeaderMap {
-        self.inner.headers()
+        self.inner.response.headers()
     }
 
     /// Whether the request asked for the provider's raw answer.
@@ -78,9 +79,19 @@ impl Response {
     }
 
     /// The body as a stream of chunks, for large or binary answers (no size limit: the caller
-    /// decides how much to keep).
-    pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-        self.inner.bytes_stream().map_err(Error::from_reqwest)
+    /// decides how much to keep; the request's timeout still covers the whole body).
+    pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + Unpin + 'static {
+        let deadline = self.inner.deadline;
+        let body = self.inner.response.into_body();
+        // Boxed so the stream is `Unpin`, as callers of `next()` expect.
+        Box::pin(futures_util::stream::try_unfold(
+            body,
+            move |mut body| async move {
+                Ok(next_chunk(&mut body, deadline)
+                    .await?
+                    .map(|chunk| (chunk, body)))
+            },
+        ))
     }
 }
 

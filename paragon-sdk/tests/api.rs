@@ -191,9 +191,7 @@ async fn build_oauth_returns_the_authorization_url() {
         path,
         format!("/v2/projects/{PROJECT}/sdk/actions/build-oauth")
     );
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
     assert_eq!(
         pairs,
         vec![

@@ -106,23 +106,26 @@ async fn configuration_comes_from_the_environment() {
         ("PARAGON_ACTIONKIT_URL", "http://127.0.0.1:9"),
     ]);
     let urls = Paragon::new("t").urls().unwrap().clone();
-    assert_eq!(urls.api.as_str(), "https://zeus.paragon.example.com/");
+    assert_eq!(urls.api.to_string(), "https://zeus.paragon.example.com/");
     assert_eq!(
-        urls.proxy.as_str(),
+        urls.proxy.to_string(),
         "https://worker-proxy.paragon.example.com/"
     );
-    assert_eq!(urls.events.as_str(), "https://hermes.paragon.example.com/");
     assert_eq!(
-        urls.passport.as_str(),
+        urls.events.to_string(),
+        "https://hermes.paragon.example.com/"
+    );
+    assert_eq!(
+        urls.passport.to_string(),
         "https://passport.paragon.example.com/"
     );
-    assert_eq!(urls.actionkit.as_str(), "http://127.0.0.1:9/");
+    assert_eq!(urls.actionkit.to_string(), "http://127.0.0.1:9/");
 
     // Cloud defaults.
     set(&[]);
     let urls = Paragon::new("t").urls().unwrap().clone();
-    assert_eq!(urls.api.as_str(), "https://zeus.useparagon.com/");
-    assert_eq!(urls.proxy.as_str(), "https://proxy.useparagon.com/");
+    assert_eq!(urls.api.to_string(), "https://zeus.useparagon.com/");
+    assert_eq!(urls.proxy.to_string(), "https://proxy.useparagon.com/");
 
     // Problems surface at the first call, naming the variable.
     let cases: [(&[(&str, &str)], &str); 5] = [

@@ -387,3 +387,24 @@ async fn new_reads_project_from_token_audience() {
         .unwrap();
     assert_eq!(paragon.project_id().unwrap(), "proj-from-aud");
 }
+
+#[tokio::test]
+async fn paths_with_spaces_and_non_ascii_are_percent_encoded() {
+    let server = Server::start(vec![Reply::output(json!({}))]).await;
+    let paragon = server.keyed_client();
+    paragon
+        .user("user-42")
+        .request(
+            "custom.tasklab",
+            Method::GET,
+            "/v1/tasks/new task ü?q=\"x\"",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        server.only_request().uri,
+        format!(
+            "/projects/{PROJECT}/sdk/proxy/custom.tasklab/v1/tasks/new%20task%20%C3%BC?q=%22x%22"
+        )
+    );
+}

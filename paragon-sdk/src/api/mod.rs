@@ -55,7 +55,7 @@ impl Paragon {
     pub(crate) async fn api_call_unit(&self, call: Call) -> Result<()> {
         let res = self.execute(call).await?;
         // Drain the body so the connection goes back to the pool.
-        let _ = res.bytes().await;
+        let _ = crate::client::read_body(res, self.max_body()).await;
         Ok(())
     }
 }

@@ -79,8 +79,8 @@ impl Paragon {
             call.url.push_str(&query);
         }
         let res = self.execute(call).await?;
-        if res.status() == StatusCode::ACCEPTED {
-            let _ = res.bytes().await;
+        if res.response.status() == StatusCode::ACCEPTED {
+            let _ = crate::client::read_body(res, self.max_body()).await;
             return Ok(WorkflowOutcome::Accepted);
         }
         let body = crate::client::read_body(res, self.max_body()).await?;
