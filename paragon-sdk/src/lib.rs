@@ -65,6 +65,11 @@
 //! service: `PARAGON_API_URL`, `PARAGON_PROXY_URL`, `PARAGON_EVENTS_URL`,
 //! `PARAGON_ACTIONKIT_URL`, `PARAGON_PASSPORT_URL`. A missing or malformed setting is an
 //! [`Error::Config`] naming the variable.
+//!
+//! Requests honour the proxy variables as curl does (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+//! `NO_PROXY`; an http:// proxy, with Basic credentials from its URL) unless
+//! [`ParagonBuilder::no_proxy`] is called. TLS is rustls with the operating system's trust
+//! store; HTTP/2 is negotiated when the default `http2` feature is on.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
