@@ -121,7 +121,8 @@ fn portal(call: &Failed<'_>, name: &str) -> String {
                 .ends_with("useparagon.com") =>
         {
             format!(
-                "the Connect Portal at {}/connect/{name} (signed in as that user)",
+                "the Connect Portal at {}/connect/{name}, opened with a single-use sign-in \
+                 link minted for that user (POST /projects/<project id>/sdk/portal/codes)",
                 urls.api.as_str().trim_end_matches('/')
             )
         }

@@ -1,20 +1,20 @@
-//! The Connect Portal: `GET /connect/{integration}?token=<user token>`.
+//! The Connect Portal: `GET /connect/{integration}?code=<single-use sign-in code>`.
 //!
-//! The page shows the integration (name, description, SVG icon, accent color), the user's
-//! accounts with "Send test request" and "Disconnect", and an "Enable" form (OAuth, or the
-//! manifest's input fields). The token is exchanged at once for a session cookie (HMAC-signed,
-//! `HttpOnly`, `SameSite=Lax`, scoped to this integration's path) and the browser is redirected
-//! to a URL without it. Every form carries a CSRF token bound to that session. No script runs
-//! on the page; everything shown is escaped; the CSP allows only the page's own style.
+//! The page shows the integration (name, description, SVG icon, accent color), who is signed
+//! in, the user's accounts with "Send test request" and "Disconnect", and an "Enable" form
+//! (OAuth, or the manifest's input fields). Sign-in and the session are [`crate::session`]'s:
+//! the code is exchanged at once for a session cookie and the browser is redirected to a URL
+//! without it; every form carries a CSRF token bound to that session. No script runs on the
+//! page; everything shown is escaped; the CSP allows only the page's own style.
 
 use crate::api::credentials::create_credential;
 use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::proxy::{Outgoing, pick_credential, send_authorized};
+use crate::session::{self, Session};
 use crate::state::{AppState, Shared};
-use crate::store::{Credential, Status, now_ms};
-use aws_lc_rs::hmac;
+use crate::store::{Credential, Status};
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -26,10 +26,6 @@ use paragon_manifest::{Auth, InputKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-
-const COOKIE: &str = "paragon_portal";
-/// Longest a portal session lives (less if the user token expires sooner).
-const SESSION_SECS: i64 = 3600;
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
@@ -87,78 +83,6 @@ pub(crate) fn router() -> axum::Router<Shared> {
         .route("/connect/{integration}/disconnect", post(disconnect))
 }
 
-fn sign(app: &AppState, data: &[u8]) -> hmac::Tag {
-    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &app.portal_key), data)
-}
-
-fn verify_sig(app: &AppState, data: &[u8], sig: &[u8]) -> bool {
-    hmac::verify(
-        &hmac::Key::new(hmac::HMAC_SHA256, &app.portal_key),
-        data,
-        sig,
-    )
-    .is_ok()
-}
-
-/// `<payload>.<hmac>`, payload = base64url JSON `{p, u, i, exp}`.
-fn session_value(app: &AppState, user: &User, integration: &str) -> String {
-    let exp = user.exp.min(now_ms() / 1000 + SESSION_SECS);
-    let payload = serde_json::json!({
-        "p": user.project_id,
-        "u": user.user_id,
-        "i": integration,
-        "exp": exp,
-        "perm": user.permissions(),
-    });
-    let payload = B64.encode(payload.to_string());
-    let sig = B64.encode(sign(app, payload.as_bytes()).as_ref());
-    format!("{payload}.{sig}")
-}
-
-fn csrf_token(app: &AppState, session: &str) -> String {
-    let mut data = b"csrf:".to_vec();
-    data.extend_from_slice(session.as_bytes());
-    B64.encode(sign(app, &data).as_ref())
-}
-
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_string())
-}
-
-/// The session's user, if the cookie is authentic, unexpired and for this integration.
-fn session_user(app: &AppState, headers: &HeaderMap, integration: &str) -> Option<(User, String)> {
-    let value = cookie_value(headers)?;
-    let (payload, sig) = value.split_once('.')?;
-    let sig = B64.decode(sig).ok()?;
-    if !verify_sig(app, payload.as_bytes(), &sig) {
-        return None;
-    }
-    let json: Value = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
-    let exp = json["exp"].as_i64()?;
-    if exp < now_ms() / 1000 || json["p"] != app.project_id.as_str() || json["i"] != integration {
-        return None;
-    }
-    let permissions = match &json["perm"] {
-        Value::Null => None,
-        Value::Object(map) => Some(map.clone()),
-        _ => return None,
-    };
-    let user = User::from_session(
-        app.project_id.clone(),
-        json["u"].as_str()?.to_string(),
-        exp,
-        permissions,
-    );
-    Some((user, value))
-}
-
 fn html_response(status: StatusCode, body: String, nonce: &str, form_extra: &str) -> Response {
     let mut r = (status, Html(body)).into_response();
     security_headers(r.headers_mut(), Some((nonce, form_extra)));
@@ -186,12 +110,10 @@ fn see_other(to: &str) -> Response {
     r
 }
 
-fn page_path(integration: &Integration) -> String {
-    format!("/connect/{}", integration.slug)
-}
-
 #[derive(Deserialize)]
 pub(crate) struct ShowQuery {
+    #[serde(default)]
+    code: Option<String>,
     #[serde(default)]
     token: Option<String>,
     #[serde(default, rename = "credentialId")]
@@ -224,47 +146,46 @@ async fn show(
             &format!("There is no integration {slug:?} here."),
         );
     };
-    if let Some(token) = q.token.as_deref() {
-        // Exchange the token for a session and drop it from the URL (history, Referer).
-        let user = match app.key.verify(token, &app.project_id, app.require_aud) {
-            Ok(u) => u,
-            Err(e) => return message_page(StatusCode::UNAUTHORIZED, "Sign-in failed", e.message()),
-        };
-        if let Err(e) = user.check(&integration.slug, None, Access::Write) {
-            return message_page(StatusCode::FORBIDDEN, "Not allowed", e.message());
-        }
-        let session = session_value(&app, &user, &integration.slug);
-        let secure = if app.public_url.starts_with("https://") {
-            "; Secure"
-        } else {
-            ""
-        };
-        let cookie = format!(
-            "{COOKIE}={session}; Path={}; HttpOnly; SameSite=Lax; Max-Age={SESSION_SECS}{secure}",
-            page_path(&integration)
+    if q.token.is_some() {
+        // A full user token in a URL leaks through history, logs and Referer, and signs in
+        // whoever opens the link (login CSRF): refused, with no session set.
+        return message_page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in by token is not supported",
+            "Portal links no longer carry a user token. Ask the app for a sign-in link: it \
+             mints a single-use code with POST /projects/{project id}/sdk/portal/codes.",
         );
-        let mut r = see_other(&page_path(&integration));
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            r.headers_mut().insert(header::SET_COOKIE, v);
-        }
-        return r;
     }
-    let Some((user, session)) = session_user(&app, &headers, &integration.slug) else {
+    if let Some(code) = q.code.as_deref() {
+        // Exchange the code for a session and drop it from the URL (history, Referer).
+        return match session::redeem(&app, code, &integration).await {
+            Ok(cookie) => {
+                let mut r = see_other(&session::page_path(&app, &integration));
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    r.headers_mut().insert(header::SET_COOKIE, v);
+                }
+                r
+            }
+            Err(e) => message_page(StatusCode::UNAUTHORIZED, "Sign-in failed", e.message()),
+        };
+    }
+    let Some(session) = session::current(&app, &headers, &integration.slug) else {
         return message_page(
             StatusCode::UNAUTHORIZED,
             "Sign-in needed",
-            "Open this page with ?token=<Paragon user token> (the session may have expired).",
+            "Open this page with a sign-in link from the app (links work once and expire; \
+             the session may have ended).",
         );
     };
     // Just connected through OAuth: run the test endpoint right away.
     let notice = if let Some(error) = q.error {
         Notice::Error(error)
     } else if let Some(id) = q.credential_id {
-        run_test(&app, &user, &integration, &id).await
+        run_test(&app, &session.user, &integration, &id).await
     } else {
         Notice::None
     };
-    render(&app, &user, &integration, &session, notice, StatusCode::OK).await
+    render(&app, &session, &integration, notice, StatusCode::OK).await
 }
 
 async fn run_test(app: &AppState, user: &User, integration: &Integration, id: &str) -> Notice {
@@ -307,12 +228,12 @@ fn safe_color(c: &str) -> &str {
 
 async fn render(
     app: &AppState,
-    user: &User,
+    session: &Session,
     integration: &Integration,
-    session: &str,
     notice: Notice,
     status: StatusCode,
 ) -> Response {
+    let user = &session.user;
     let accounts = match app
         .store
         .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
@@ -335,9 +256,9 @@ async fn render(
         }
     };
     let m = &integration.manifest;
-    let csrf = csrf_token(app, session);
+    let csrf = session.csrf_token(app);
     let nonce = B64.encode(rand::random::<[u8; 16]>());
-    let base = page_path(integration);
+    let base = session::page_path(app, integration);
     let icon = base64::engine::general_purpose::STANDARD.encode(m.icon_svg());
     let mut html = String::with_capacity(8192);
     html.push_str(&format!(
@@ -487,39 +408,29 @@ fn account_item(base: &str, csrf: &str, c: &Credential) -> String {
     )
 }
 
-/// The session user of a form post, with its CSRF token checked.
-fn form_user(
+/// The session of a form post, with its CSRF token checked.
+fn form_session(
     app: &AppState,
     headers: &HeaderMap,
     integration: &Integration,
     form: &HashMap<String, String>,
-) -> Result<(User, String), Box<Response>> {
-    let Some((user, session)) = session_user(app, headers, &integration.slug) else {
+) -> Result<Session, Box<Response>> {
+    let Some(session) = session::current(app, headers, &integration.slug) else {
         return Err(Box::new(message_page(
             StatusCode::UNAUTHORIZED,
             "Session expired",
-            "Open the page again with a fresh user token.",
+            "Open the page again with a fresh sign-in link from the app.",
         )));
     };
-    let expected = csrf_token(app, &session);
     let given = form.get("csrf").map(String::as_str).unwrap_or("");
-    let ok = given.len() == expected.len()
-        && B64
-            .decode(given)
-            .map(|g| {
-                let mut data = b"csrf:".to_vec();
-                data.extend_from_slice(session.as_bytes());
-                verify_sig(app, &data, &g)
-            })
-            .unwrap_or(false);
-    if !ok {
+    if !session.csrf_ok(app, given) {
         return Err(Box::new(message_page(
             StatusCode::FORBIDDEN,
             "Form expired",
             "The form's CSRF token is missing or wrong. Reload the page and try again.",
         )));
     }
-    Ok((user, session))
+    Ok(session)
 }
 
 fn integration_or_404(
@@ -545,10 +456,11 @@ async fn enable(
         Ok(i) => i,
         Err(r) => return *r,
     };
-    let (user, session) = match form_user(&app, &headers, &integration, &form) {
-        Ok(u) => u,
+    let session = match form_session(&app, &headers, &integration, &form) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let user = &session.user;
     let values: Map<String, Value> = integration
         .manifest
         .inputs()
@@ -558,14 +470,14 @@ async fn enable(
                 .map(|v| (f.key().to_string(), Value::String(v.clone())))
         })
         .collect();
-    let base = page_path(&integration);
+    let base = session::page_path(&app, &integration);
     let result: Result<String, ApiError> = match integration.manifest.auth() {
         Auth::OAuth(_) => {
-            crate::api::connect::start_oauth(&app, &user, &integration, &values, Some(&base))
+            crate::api::connect::start_oauth(&app, user, &integration, &values, Some(&base))
                 .await
                 .map(|u| u.to_string())
         }
-        _ => create_credential(&app, &user, &integration, &values, Map::new())
+        _ => create_credential(&app, user, &integration, &values, Map::new())
             .await
             .map(|c| format!("{base}?credentialId={}", c.id)),
     };
@@ -591,9 +503,8 @@ async fn enable(
         Err(e) => {
             render(
                 &app,
-                &user,
-                &integration,
                 &session,
+                &integration,
                 Notice::Error(e.message().to_string()),
                 e.status(),
             )
@@ -612,13 +523,14 @@ async fn test(
         Ok(i) => i,
         Err(r) => return *r,
     };
-    let (user, session) = match form_user(&app, &headers, &integration, &form) {
-        Ok(u) => u,
+    let session = match form_session(&app, &headers, &integration, &form) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let user = &session.user;
     let id = form.get("credential").cloned().unwrap_or_default();
-    let notice = run_test(&app, &user, &integration, &id).await;
-    render(&app, &user, &integration, &session, notice, StatusCode::OK).await
+    let notice = run_test(&app, user, &integration, &id).await;
+    render(&app, &session, &integration, notice, StatusCode::OK).await
 }
 
 async fn disconnect(
@@ -631,10 +543,11 @@ async fn disconnect(
         Ok(i) => i,
         Err(r) => return *r,
     };
-    let (user, session) = match form_user(&app, &headers, &integration, &form) {
-        Ok(u) => u,
+    let session = match form_session(&app, &headers, &integration, &form) {
+        Ok(s) => s,
         Err(r) => return *r,
     };
+    let user = &session.user;
     let id = form.get("credential").cloned().unwrap_or_default();
     let owned = matches!(
         app.store.get_credential(&user.project_id, &user.user_id, &id).await,
@@ -643,15 +556,7 @@ async fn disconnect(
     );
     if !owned {
         let notice = Notice::Error(format!("No account {id:?} to disconnect."));
-        return render(
-            &app,
-            &user,
-            &integration,
-            &session,
-            notice,
-            StatusCode::NOT_FOUND,
-        )
-        .await;
+        return render(&app, &session, &integration, notice, StatusCode::NOT_FOUND).await;
     }
     if let Err(e) = app
         .store
@@ -664,5 +569,5 @@ async fn disconnect(
             &e.to_string(),
         );
     }
-    see_other(&page_path(&integration))
+    see_other(&session::page_path(&app, &integration))
 }

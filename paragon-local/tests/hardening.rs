@@ -863,14 +863,11 @@ async fn the_portal_page_names_the_signed_in_user() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let res = http
-        .get(env.url(&format!(
-            "/connect/custom.tasklabkeys?token={}",
-            env.token("grace<b>")
-        )))
-        .send()
-        .await
-        .unwrap();
+    let link = env.portal_code("grace<b>", "custom.tasklabkeys").await["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = http.get(&link).send().await.unwrap();
     assert_eq!(res.status(), 303);
     let cookie = res.headers()[reqwest::header::SET_COOKIE]
         .to_str()
