@@ -400,3 +400,85 @@ async fn portal_links_and_cookies_follow_the_public_url() {
         "{set}"
     );
 }
+
+/// Behind a reverse proxy at `https://host/paragon/`, the OAuth pages' links carry the prefix:
+/// the flow cookie's path, the confirmation form's action, the `redirect_uri`.
+#[tokio::test]
+async fn oauth_links_follow_the_public_url() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.public_url("https://connect.example/paragon")
+    })
+    .await;
+    let public = "https://connect.example/paragon";
+    let http = no_redirects();
+    // Through the portal: the page's forms and the flow cookie.
+    let link = env.portal_code("lee", "custom.tasklab").await["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = http
+        .get(env.url(link.strip_prefix(public).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let browser = Browser {
+        http: http.clone(),
+        cookie: cookie.split(';').next().unwrap().to_string(),
+    };
+    let (_, _, page) = browser.get(&env.url("/connect/custom.tasklab")).await;
+    assert!(
+        page.contains("action=\"/paragon/connect/custom.tasklab/enable\""),
+        "{page}"
+    );
+    let (status, headers, _) = browser
+        .post(
+            &env.url("/connect/custom.tasklab/enable"),
+            &[("csrf", &csrf(&page))],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let flow = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(flow.contains("Path=/paragon/oauth;"), "{flow}");
+    let authorize = headers[header::LOCATION].to_str().unwrap();
+    let redirect_uri = url::Url::parse(authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(
+        redirect_uri.as_deref(),
+        Some("https://connect.example/paragon/oauth")
+    );
+
+    // Through the API: the confirmation page's form.
+    let (status, body) = env
+        .call(
+            "lee",
+            reqwest::Method::GET,
+            &format!(
+                "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab",
+                env.server.url(),
+                env.server.project_id()
+            ),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let res = http
+        .get(body["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let callback = res.headers()[header::LOCATION].to_str().unwrap();
+    let page = http
+        .get(env.url(callback.strip_prefix(public).unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("action=\"/paragon/oauth/confirm\""), "{page}");
+}

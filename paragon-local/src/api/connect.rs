@@ -229,7 +229,8 @@ pub(crate) fn flow_cookie(app: &AppState, state: &str) -> String {
         ""
     };
     format!(
-        "{FLOW_COOKIE}={value}; Path=/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        "{FLOW_COOKIE}={value}; Path={}/oauth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        app.public_path,
         STATE_TTL.as_secs()
     )
 }
@@ -327,13 +328,14 @@ async fn ask_to_confirm(app: &AppState, mut pending: PendingOAuth, code: &str) -
          <title>Confirm the connection</title></head><body><h1>Confirm the connection</h1>\
          <p>Connect the {n} account you just approved to the app user <strong>{u}</strong>?</p>\
          <p>Only continue if you started this connection yourself and you are {u}.</p>\
-         <form method=\"post\" action=\"/oauth/confirm\">\
+         <form method=\"post\" action=\"{p}/oauth/confirm\">\
          <input type=\"hidden\" name=\"confirmation\" value=\"{c}\">\
          <button name=\"decision\" value=\"allow\">Connect to {u}</button> \
          <button name=\"decision\" value=\"deny\">Cancel</button></form></body></html>",
         n = esc(&name),
         u = esc(&pending.user_id),
         c = esc(id.secret()),
+        p = esc(&app.public_path),
     );
     let mut r = (StatusCode::OK, Html(body)).into_response();
     let nonce = CsrfToken::new_random();
