@@ -5,10 +5,11 @@ use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::oauth::{Grant, TokenEndpoint, TokenError, request_token};
+use crate::permissions::Caller;
 use crate::state::{AppState, Shared};
 use crate::store::{Credential, PendingOAuth, Secret, Status, new_id, now_ms};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use oauth2::{CsrfToken, PkceCodeChallenge};
@@ -134,11 +135,9 @@ pub(crate) struct BuildOAuth {
 /// `GET /v2/projects/{pid}/sdk/actions/build-oauth` → `{"redirectUrl": <authorization URL>}`.
 pub(crate) async fn build_oauth(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     Query(q): Query<BuildOAuth>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     if q.action.as_deref().is_some_and(|a| a != "custom") {
         return Err(ApiError::bad_request("only action=custom is supported"));
     }

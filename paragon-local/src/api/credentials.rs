@@ -6,6 +6,7 @@ use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::oauth::{Grant, TokenError, request_token};
+use crate::permissions::Caller;
 use crate::state::{AppState, Shared};
 use crate::store::{Configuration, Credential, Secret, Status, new_id, now_ms};
 use axum::Json;
@@ -46,14 +47,12 @@ async fn owned(
 
 pub(crate) async fn list(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let mut out = Vec::new();
     for c in app
         .store
-        .list_credentials(&pid, &user.user_id, None)
+        .list_credentials(&user.project_id, &user.user_id, None)
         .await?
     {
         if user
@@ -68,10 +67,9 @@ pub(crate) async fn list(
 
 pub(crate) async fn get(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let c = owned(&app, &user, &id, Access::Read).await?;
     Ok(Json(render(&app, &c).await?))
 }
@@ -216,11 +214,9 @@ pub(crate) async fn create_credential(
 
 pub(crate) async fn create(
     State(app): State<Shared>,
-    Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let body: NewCredential = parse_body(&body)?;
     let integration = app.integration(&body.integration_id)?.clone();
     let c = create_credential(&app, &user, &integration, &body.payload, body.config).await?;
@@ -234,18 +230,17 @@ pub(crate) struct ConfigBody {
 
 pub(crate) async fn update(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let body: ConfigBody = parse_body(&body)?;
     if !body.config.is_object() {
         return Err(ApiError::bad_request("`config` must be an object"));
     }
     owned(&app, &user, &id, Access::Write).await?;
     app.store
-        .update_config(&pid, &user.user_id, &id, &body.config)
+        .update_config(&user.project_id, &user.user_id, &id, &body.config)
         .await?;
     let c = owned(&app, &user, &id, Access::Read).await?;
     Ok(Json(render(&app, &c).await?))
@@ -253,13 +248,12 @@ pub(crate) async fn update(
 
 pub(crate) async fn delete(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     owned(&app, &user, &id, Access::Write).await?;
     app.store
-        .delete_credential(&pid, &user.user_id, &id)
+        .delete_credential(&user.project_id, &user.user_id, &id)
         .await?;
     Ok(Json(json!({ "success": true })))
 }
@@ -284,11 +278,10 @@ fn configuration_id(headers: &HeaderMap) -> Result<String, ApiError> {
 
 pub(crate) async fn create_configuration(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let body: ConfigurationBody = if body.is_empty() {
         Default::default()
     } else {
@@ -303,32 +296,35 @@ pub(crate) async fn create_configuration(
         created_at: now_ms(),
     };
     app.store
-        .insert_configuration(&pid, &user.user_id, &c)
+        .insert_configuration(&user.project_id, &user.user_id, &c)
         .await?;
     Ok(Json(configuration_json(&c)))
 }
 
 pub(crate) async fn update_configuration(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let config_id = configuration_id(&headers)?;
     let body: ConfigurationBody = parse_body(&body)?;
     owned(&app, &user, &id, Access::Write).await?;
     let meta = body.meta.unwrap_or(json!({}));
     if !app
         .store
-        .update_configuration(&pid, &user.user_id, &id, &config_id, &meta)
+        .update_configuration(&user.project_id, &user.user_id, &id, &config_id, &meta)
         .await?
     {
         return Err(ApiError::not_found(format!(
             "no configuration {config_id:?} on credential {id}"
         )));
     }
-    let all = app.store.configurations(&pid, &user.user_id, &id).await?;
+    let all = app
+        .store
+        .configurations(&user.project_id, &user.user_id, &id)
+        .await?;
     let c = all
         .iter()
         .find(|c| c.id == config_id)
@@ -338,15 +334,15 @@ pub(crate) async fn update_configuration(
 
 pub(crate) async fn delete_configuration(
     State(app): State<Shared>,
-    Path((pid, id)): Path<(String, String)>,
+    Caller(user): Caller,
+    Path((_pid, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let config_id = configuration_id(&headers)?;
     owned(&app, &user, &id, Access::Write).await?;
     if !app
         .store
-        .delete_configuration(&pid, &user.user_id, &id, &config_id)
+        .delete_configuration(&user.project_id, &user.user_id, &id, &config_id)
         .await?
     {
         return Err(ApiError::not_found(format!(
