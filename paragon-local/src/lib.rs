@@ -126,6 +126,7 @@ mod auth;
 mod cache;
 mod crypto;
 mod error;
+mod flows;
 mod integration;
 mod oauth;
 mod permissions;

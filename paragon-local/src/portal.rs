@@ -7,9 +7,9 @@
 //! without it; every form carries a CSRF token bound to that session. No script runs on the
 //! page; everything shown is escaped; the CSP allows only the page's own style.
 
-use crate::api::credentials::create_credential;
 use crate::auth::{Access, User};
 use crate::error::ApiError;
+use crate::flows::{self, create_credential};
 use crate::integration::Integration;
 use crate::proxy::{Outgoing, pick_credential, send_authorized};
 use crate::session::{self, Session};
@@ -472,11 +472,9 @@ async fn enable(
         .collect();
     let base = session::page_path(&app, &integration);
     let result: Result<String, ApiError> = match integration.manifest.auth() {
-        Auth::OAuth(_) => {
-            crate::api::connect::start_oauth(&app, user, &integration, &values, Some(&base))
-                .await
-                .map(|u| u.to_string())
-        }
+        Auth::OAuth(_) => flows::start_oauth(&app, user, &integration, &values, Some(&base))
+            .await
+            .map(|u| u.to_string()),
         _ => create_credential(&app, user, &integration, &values, Map::new())
             .await
             .map(|c| format!("{base}?credentialId={}", c.id)),
@@ -494,7 +492,7 @@ async fn enable(
             let cookie = matches!(integration.manifest.auth(), Auth::OAuth(_))
                 .then_some(state)
                 .flatten()
-                .map(|s| crate::api::connect::flow_cookie(&app, &s));
+                .map(|s| flows::flow_cookie(&app, &s));
             if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
                 r.headers_mut().insert(header::SET_COOKIE, v);
             }

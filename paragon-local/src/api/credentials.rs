@@ -4,19 +4,16 @@
 use super::{configuration_json, credential_json, parse_body};
 use crate::auth::{Access, User};
 use crate::error::ApiError;
-use crate::integration::Integration;
-use crate::oauth::{Grant, TokenError, request_token};
+use crate::flows::create_credential;
 use crate::permissions::Caller;
 use crate::state::{AppState, Shared};
-use crate::store::{Configuration, Credential, Secret, Status, new_id, now_ms};
+use crate::store::{Configuration, Credential, new_id, now_ms};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use paragon_manifest::Auth;
+use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 
 async fn render(app: &AppState, c: &Credential) -> Result<Value, ApiError> {
     let configurations = app
@@ -84,134 +81,7 @@ pub(crate) struct NewCredential {
     payload: Map<String, Value>,
 }
 
-/// Checks the user's input values against the manifest's declared fields.
-pub(crate) fn check_inputs(
-    integration: &Integration,
-    payload: &Map<String, Value>,
-) -> Result<BTreeMap<String, String>, ApiError> {
-    let fields = integration.manifest.inputs();
-    let mut inputs = BTreeMap::new();
-    for (k, v) in payload {
-        if !fields.iter().any(|f| f.key() == k) {
-            let declared: Vec<&str> = fields.iter().map(|f| f.key()).collect();
-            return Err(ApiError::bad_request(format!(
-                "unknown input `{k}` for {} (declared inputs: {})",
-                integration.slug,
-                if declared.is_empty() {
-                    "none".to_string()
-                } else {
-                    declared.join(", ")
-                }
-            )));
-        }
-        let v = match v {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => {
-                return Err(ApiError::bad_request(format!(
-                    "input `{k}` must be a string"
-                )));
-            }
-        };
-        // Inputs end up in URLs and headers: a control character could inject a header.
-        if v.chars().any(char::is_control) {
-            return Err(ApiError::bad_request(format!(
-                "input `{k}` contains a control character"
-            )));
-        }
-        inputs.insert(k.clone(), v);
-    }
-    let mut problems = Vec::new();
-    for f in fields {
-        let value = inputs.get(f.key()).map(String::as_str);
-        if let Err(e) = integration.manifest.check_input(f, value) {
-            problems.push(Value::String(format!("{}: {e}", f.key())));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(ApiError::bad_request(format!(
-            "invalid input values: {}",
-            problems
-                .iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-        .with_meta(json!({ "errors": problems })));
-    }
-    Ok(inputs)
-}
-
-/// Creates a credential from input values (API keys, client id/secret, other fields). For
-/// client credentials the first token is fetched now, so bad client credentials are refused.
-pub(crate) async fn create_credential(
-    app: &AppState,
-    user: &User,
-    integration: &Integration,
-    payload: &Map<String, Value>,
-    config: Map<String, Value>,
-) -> Result<Credential, ApiError> {
-    user.check(&integration.slug, None, Access::Write)?;
-    if matches!(integration.manifest.auth(), Auth::OAuth(_)) {
-        return Err(ApiError::bad_request(format!(
-            "{} uses OAuth: start the connection with GET /v2/projects/{{pid}}/sdk/actions/build-oauth",
-            integration.slug
-        )));
-    }
-    let inputs = check_inputs(integration, payload)?;
-    let now = now_ms();
-    let mut c = Credential {
-        id: new_id(),
-        project_id: user.project_id.clone(),
-        user_id: user.user_id.clone(),
-        integration: integration.slug.clone(),
-        status: Status::Valid,
-        status_reason: None,
-        provider_id: None,
-        config: Value::Object(config),
-        secret: Secret {
-            inputs,
-            ..Secret::default()
-        },
-        expires_at: None,
-        version: 1,
-        created_at: now,
-        refreshed_at: None,
-    };
-    if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
-        let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
-        let grant = Grant::ClientCredentials {
-            scopes: cc.scopes(),
-        };
-        match request_token(&app.http, &endpoint, grant, cc.capture()).await {
-            Ok(tokens) => {
-                c.secret.access_token = Some(tokens.access_token);
-                c.secret.refresh_token = tokens.refresh_token;
-                c.secret.captured = tokens.captured;
-                c.expires_at = tokens.expires_at;
-                c.refreshed_at = Some(now);
-            }
-            Err(TokenError::Rejected(reason)) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_client_credentials",
-                    format!("the provider refused these client credentials: {reason}"),
-                ));
-            }
-            Err(e) => {
-                return Err(ApiError::integration(
-                    StatusCode::BAD_GATEWAY,
-                    e.to_string(),
-                ));
-            }
-        }
-    }
-    app.store.insert_credential(&c).await?;
-    crate::workflows::triggers::credential_created(app, &c).await;
-    Ok(c)
-}
-
+/// `POST /sdk/credentials`.
 pub(crate) async fn create(
     State(app): State<Shared>,
     Caller(user): Caller,
