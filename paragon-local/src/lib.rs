@@ -127,6 +127,7 @@ mod cache;
 mod crypto;
 mod error;
 mod flows;
+mod html;
 mod integration;
 mod oauth;
 mod permissions;

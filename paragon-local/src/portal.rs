@@ -10,69 +10,20 @@
 use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::flows::{self, create_credential};
+use crate::html::{self, Notice};
 use crate::integration::Integration;
 use crate::proxy::{Outgoing, pick_credential, send_authorized};
 use crate::session::{self, Session};
 use crate::state::{AppState, Shared};
-use crate::store::{Credential, Status};
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use paragon_manifest::{Auth, InputKind};
+use axum::response::{IntoResponse, Response};
+use paragon_manifest::Auth;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-
-/// Escapes text for HTML element content and quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Strict headers for every HTML page: a CSP allowing only this page's own nonce'd style,
-/// data: images (the SVG icon, which cannot run script as an image) and forms posting to this
-/// server (plus the provider's authorization origin the Enable form redirects to).
-pub(crate) fn security_headers(headers: &mut HeaderMap, nonce_and_form: Option<(&str, &str)>) {
-    let csp = match nonce_and_form {
-        Some((nonce, form_extra)) => format!(
-            "default-src 'none'; style-src 'nonce-{nonce}'; img-src data:; \
-             form-action 'self' {form_extra}; frame-ancestors 'none'; base-uri 'none'"
-        ),
-        None => "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-            .to_string(),
-    };
-    if let Ok(v) = HeaderValue::from_str(&csp) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-}
 
 pub(crate) fn router() -> axum::Router<Shared> {
     use axum::routing::{get, post};
@@ -83,21 +34,8 @@ pub(crate) fn router() -> axum::Router<Shared> {
         .route("/connect/{integration}/disconnect", post(disconnect))
 }
 
-fn html_response(status: StatusCode, body: String, nonce: &str, form_extra: &str) -> Response {
-    let mut r = (status, Html(body)).into_response();
-    security_headers(r.headers_mut(), Some((nonce, form_extra)));
-    r
-}
-
 fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    let nonce = B64.encode(rand::random::<[u8; 16]>());
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\
-         </head><body><h1>{t}</h1><p>{m}</p></body></html>",
-        t = escape(title),
-        m = escape(message)
-    );
-    html_response(status, body, &nonce, "")
+    html::message(status, title, message, None)
 }
 
 fn see_other(to: &str) -> Response {
@@ -120,17 +58,6 @@ pub(crate) struct ShowQuery {
     credential_id: Option<String>,
     #[serde(default)]
     error: Option<String>,
-}
-
-/// What to show above the accounts list.
-enum Notice {
-    None,
-    Error(String),
-    Test {
-        credential: String,
-        status: u16,
-        body: String,
-    },
 }
 
 async fn show(
@@ -220,12 +147,6 @@ async fn run_test(app: &AppState, user: &User, integration: &Integration, id: &s
     }
 }
 
-/// A `#RRGGBB` color, or a neutral one.
-fn safe_color(c: &str) -> &str {
-    let ok = c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
-    if ok { c } else { "#4B5563" }
-}
-
 async fn render(
     app: &AppState,
     session: &Session,
@@ -248,129 +169,15 @@ async fn render(
             })
             .collect::<Vec<_>>(),
         Err(e) => {
-            return message_page(
+            return html::message(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Store error",
                 &e.to_string(),
+                Some(&user.user_id),
             );
         }
     };
     let m = &integration.manifest;
-    let csrf = session.csrf_token(app);
-    let nonce = B64.encode(rand::random::<[u8; 16]>());
-    let base = session::page_path(app, integration);
-    let icon = base64::engine::general_purpose::STANDARD.encode(m.icon_svg());
-    let mut html = String::with_capacity(8192);
-    html.push_str(&format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Connect {name}</title><style nonce=\"{nonce}\">\
-         :root{{--accent:{color}}}body{{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem;color:#111}}\
-         header{{display:flex;gap:1rem;align-items:center;border-bottom:4px solid var(--accent);padding-bottom:1rem}}\
-         button{{background:var(--accent);color:#fff;border:0;border-radius:.4rem;padding:.5rem 1rem;cursor:pointer}}\
-         button.secondary{{background:#e5e7eb;color:#111}}label{{display:block;margin:.6rem 0 .2rem}}\
-         input,select{{width:100%;padding:.4rem;box-sizing:border-box}}li{{margin:.8rem 0}}\
-         .error{{background:#fee2e2;padding:.8rem;border-radius:.4rem}}.result{{background:#f3f4f6;padding:.8rem;border-radius:.4rem}}\
-         pre{{white-space:pre-wrap;word-break:break-all}}form.inline{{display:inline}}\
-         </style></head><body><main><header><img alt=\"\" width=\"48\" height=\"48\" \
-         src=\"data:image/svg+xml;base64,{icon}\"><div><h1>{name}</h1><p>{description}</p></div></header>\
-         <p class=\"who\">Signed in as <strong>{who}</strong></p>",
-        who = escape(&user.user_id),
-        name = escape(m.name()),
-        description = escape(m.description()),
-        color = safe_color(m.color()),
-    ));
-    match &notice {
-        Notice::None => {}
-        Notice::Error(e) => html.push_str(&format!(
-            "<p class=\"error\" role=\"alert\">{}</p>",
-            escape(e)
-        )),
-        Notice::Test {
-            credential,
-            status,
-            body,
-        } => html.push_str(&format!(
-            "<section class=\"result\"><h2>Test request</h2><p>GET {} for account {} answered \
-             <strong>{}</strong>{}</p><pre>{}</pre></section>",
-            escape(m.test_endpoint()),
-            escape(credential),
-            status,
-            if (200..300).contains(status) {
-                " — the connection works."
-            } else {
-                ""
-            },
-            escape(body)
-        )),
-    }
-    html.push_str("<section><h2>Your accounts</h2>");
-    if accounts.is_empty() {
-        html.push_str("<p>No account connected yet.</p>");
-    } else {
-        html.push_str("<ul>");
-        for c in &accounts {
-            html.push_str(&account_item(&base, &csrf, c));
-        }
-        html.push_str("</ul>");
-    }
-    html.push_str("</section><section><h2>Connect an account</h2>");
-    html.push_str(&format!(
-        "<form method=\"post\" action=\"{}/enable\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(&base),
-        escape(&csrf)
-    ));
-    for f in m.inputs() {
-        let id = format!("in-{}", f.key());
-        html.push_str(&format!(
-            "<label for=\"{}\">{}</label>",
-            escape(&id),
-            escape(f.label())
-        ));
-        let required = if f.required() { " required" } else { "" };
-        match f.kind() {
-            InputKind::Select { options } => {
-                html.push_str(&format!(
-                    "<select id=\"{}\" name=\"{}\"{required}>",
-                    escape(&id),
-                    escape(f.key())
-                ));
-                for o in options {
-                    let selected = if f.default_value() == Some(o.as_str()) {
-                        " selected"
-                    } else {
-                        ""
-                    };
-                    html.push_str(&format!("<option{selected}>{}</option>", escape(o)));
-                }
-                html.push_str("</select>");
-            }
-            kind => {
-                let ty = match kind {
-                    InputKind::Password => "password",
-                    InputKind::Url => "url",
-                    _ if f.secret() => "password",
-                    _ => "text",
-                };
-                html.push_str(&format!(
-                    "<input id=\"{}\" name=\"{}\" type=\"{ty}\" autocomplete=\"off\" value=\"{}\"{required}>",
-                    escape(&id),
-                    escape(f.key()),
-                    escape(f.default_value().unwrap_or(""))
-                ));
-            }
-        }
-        if let Some(help) = f.help() {
-            html.push_str(&format!("<small>{}</small>", escape(help)));
-        }
-    }
-    let action = match m.auth() {
-        Auth::OAuth(_) => "Enable (sign in with the provider)",
-        _ => "Enable",
-    };
-    html.push_str(&format!(
-        "<p><button type=\"submit\">{action}</button></p></form></section></main></body></html>"
-    ));
     // The Enable form of an OAuth integration redirects to the provider's origin.
     let form_extra = match m.auth() {
         Auth::OAuth(o) => {
@@ -381,31 +188,22 @@ async fn render(
         }
         _ => String::new(),
     };
-    html_response(status, html, &nonce, &form_extra)
-}
-
-fn account_item(base: &str, csrf: &str, c: &Credential) -> String {
-    let status = match c.status {
-        Status::Valid => "Connected".to_string(),
-        Status::Invalid => format!(
-            "Needs reconnecting ({})",
-            c.status_reason.as_deref().unwrap_or("invalid")
-        ),
+    let page = html::PortalPage {
+        name: m.name(),
+        description: m.description(),
+        color: m.color(),
+        icon_svg: m.icon_svg(),
+        test_endpoint: m.test_endpoint(),
+        user: &user.user_id,
+        notice: &notice,
+        accounts: &accounts,
+        base: &session::page_path(app, integration),
+        csrf: &session.csrf_token(app),
+        inputs: m.inputs(),
+        oauth: matches!(m.auth(), Auth::OAuth(_)),
+        form_extra: &form_extra,
     };
-    let hidden = format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"credential\" value=\"{}\">",
-        escape(csrf),
-        escape(&c.id)
-    );
-    format!(
-        "<li><strong>{}</strong> — account {} (since {}) \
-         <form class=\"inline\" method=\"post\" action=\"{b}/test\">{hidden}<button type=\"submit\">Send test request</button></form> \
-         <form class=\"inline\" method=\"post\" action=\"{b}/disconnect\">{hidden}<button class=\"secondary\" type=\"submit\">Disconnect</button></form></li>",
-        escape(&status),
-        escape(&c.id),
-        escape(&crate::api::date(c.created_at)),
-        b = escape(base),
-    )
+    html::portal(status, &page)
 }
 
 /// The session of a form post, with its CSRF token checked.
@@ -561,10 +359,11 @@ async fn disconnect(
         .delete_credential(&user.project_id, &user.user_id, &id)
         .await
     {
-        return message_page(
+        return html::message(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Store error",
             &e.to_string(),
+            Some(&user.user_id),
         );
     }
     see_other(&session::page_path(&app, &integration))

@@ -2,14 +2,14 @@
 
 use crate::error::ApiError;
 use crate::flows::{self, bound_to_this_browser, start_oauth};
+use crate::html;
 use crate::permissions::Caller;
 use crate::state::{AppState, Shared};
 use crate::store::PendingOAuth;
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use oauth2::CsrfToken;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -65,15 +65,7 @@ pub(crate) struct Callback {
 }
 
 fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title></head>\
-         <body><h1>{t}</h1><p>{m}</p></body></html>",
-        t = crate::portal::escape(title),
-        m = crate::portal::escape(message)
-    );
-    let mut r = (status, Html(body)).into_response();
-    crate::portal::security_headers(r.headers_mut(), None);
-    r
+    html::message(status, title, message, None)
 }
 
 fn redirect(to: &str, params: &[(&str, &str)]) -> Response {
@@ -157,25 +149,7 @@ async fn ask_to_confirm(app: &AppState, pending: PendingOAuth, code: &str) -> Re
         .map_or(pending.integration.clone(), |i| {
             i.manifest.name().to_string()
         });
-    let esc = crate::portal::escape;
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>Confirm the connection</title></head><body><h1>Confirm the connection</h1>\
-         <p>Connect the {n} account you just approved to the app user <strong>{u}</strong>?</p>\
-         <p>Only continue if you started this connection yourself and you are {u}.</p>\
-         <form method=\"post\" action=\"{p}/oauth/confirm\">\
-         <input type=\"hidden\" name=\"confirmation\" value=\"{c}\">\
-         <button name=\"decision\" value=\"allow\">Connect to {u}</button> \
-         <button name=\"decision\" value=\"deny\">Cancel</button></form></body></html>",
-        n = esc(&name),
-        u = esc(&pending.user_id),
-        c = esc(&id),
-        p = esc(&app.public_path),
-    );
-    let mut r = (StatusCode::OK, Html(body)).into_response();
-    let nonce = CsrfToken::new_random();
-    crate::portal::security_headers(r.headers_mut(), Some((nonce.secret(), "")));
-    r
+    html::confirm(&name, &pending.user_id, &id, &app.public_path)
 }
 
 /// `POST /oauth/confirm`: the browser's answer to [`ask_to_confirm`].
