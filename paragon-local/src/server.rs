@@ -367,7 +367,7 @@ impl LocalServerBuilder {
             manifests.extend(load_specs(dir)?);
         }
         refuse_reserved_env(&manifests)?;
-        let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
+        let integrations = Integrations::new(manifests)?;
         let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();
         let mut workflows = self.workflows;
         for dir in &self.specs {

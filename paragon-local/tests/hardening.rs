@@ -890,3 +890,26 @@ async fn the_portal_page_names_the_signed_in_user() {
         "{page}"
     );
 }
+
+/// Two manifests with one slug: the server refuses to start, naming the slug and the file.
+#[tokio::test]
+async fn a_duplicate_slug_is_refused_at_start() {
+    let spec = specs().join("tasklab-keys");
+    let err = paragon_local::LocalServer::builder()
+        .dev(true)
+        .process_env(false)
+        .specs(&spec)
+        .specs(&spec)
+        .start()
+        .await
+        .expect_err("two integrations with one slug");
+    assert!(
+        matches!(err, paragon_local::StartError::Manifest { .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("custom.tasklabkeys") && text.contains("tasklab-keys"),
+        "{text}"
+    );
+}
