@@ -222,10 +222,11 @@ fn form_session(
     };
     let given = form.get("csrf").map(String::as_str).unwrap_or("");
     if !session.csrf_ok(app, given) {
-        return Err(Box::new(message_page(
+        return Err(Box::new(html::message(
             StatusCode::FORBIDDEN,
             "Form expired",
             "The form's CSRF token is missing or wrong. Reload the page and try again.",
+            Some(&session.user.user_id),
         )));
     }
     Ok(session)

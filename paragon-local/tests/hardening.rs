@@ -913,3 +913,34 @@ async fn a_duplicate_slug_is_refused_at_start() {
         "{text}"
     );
 }
+
+/// Finding 14 with finding 5: a token whose permissions do not allow connecting an
+/// integration mints no portal code for it, and a code carries its token's permissions.
+#[tokio::test]
+async fn a_read_only_token_mints_no_portal_code() {
+    let env = start().await;
+    let read_only = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {"integration:*": ["credential:read"]}}),
+    );
+    let (status, body) = send(
+        &env,
+        &read_only,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.tasklabkeys"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = send(
+        &env,
+        &read_only,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.nosuch"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}
