@@ -126,7 +126,12 @@ pub(crate) async fn redeem(
     if row.integration != integration.slug {
         return Err(SignInError::OtherIntegration);
     }
-    let exp = row.session_exp.min(now_ms() / 1000 + SESSION_SECS);
+    let now = now_ms() / 1000;
+    if row.session_exp <= now {
+        // The token that minted the code has expired since: so has what it allowed.
+        return Err(SignInError::Expired);
+    }
+    let exp = row.session_exp.min(now + SESSION_SECS);
     let payload = serde_json::json!({
         "p": row.project_id,
         "u": row.user_id,
@@ -141,7 +146,7 @@ pub(crate) async fn redeem(
     } else {
         ""
     };
-    let max_age = (exp - now_ms() / 1000).max(0);
+    let max_age = exp - now;
     Ok(format!(
         "{COOKIE}={payload}.{sig}; Path={}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
         page_path(app, integration)

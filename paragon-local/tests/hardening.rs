@@ -944,3 +944,32 @@ async fn a_read_only_token_mints_no_portal_code() {
     .await;
     assert_eq!(status, 404, "{body}");
 }
+
+/// A portal code minted by a token that has expired since opens no session: the session
+/// would outlive what the token allowed.
+#[tokio::test]
+async fn a_portal_code_dies_with_its_token() {
+    let env = start().await;
+    let short = token_with(&env, json!({"exp": now() + 1}));
+    let (status, minted) = send(
+        &env,
+        &short,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.tasklabkeys"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 201, "{minted}");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(minted["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get(reqwest::header::SET_COOKIE).is_none());
+}
