@@ -138,6 +138,30 @@ impl Demo {
         Ok(self.paragon.user(user).user_token()?.expose().to_owned())
     }
 
+    /// A single-use sign-in link to `integration`'s Connect Portal page for `user`, valid for
+    /// two minutes: what a back end hands its front end instead of a URL holding the user
+    /// token (a paragon-local extension, `POST /projects/{pid}/sdk/portal/codes`).
+    pub async fn portal_link(&self, user: &str, integration: &str) -> Result<String> {
+        let answer: serde_json::Value = self
+            .http
+            .post(format!(
+                "{}/projects/{}/sdk/portal/codes",
+                self.url(),
+                self.project_id()
+            ))
+            .bearer_auth(self.user_token(user)?)
+            .json(&serde_json::json!({ "integration": integration }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let url = answer["url"]
+            .as_str()
+            .ok_or("no url in the portal code answer")?;
+        Ok(url.to_owned())
+    }
+
     /// Connects `user` to an API-key integration with Task Lab's key; returns the credential id.
     pub async fn connect_api_key(&self, user: &str, integration: &str) -> Result<String> {
         let credential = self

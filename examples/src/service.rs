@@ -140,9 +140,11 @@ pub async fn run(out: &mut Out) -> Result<()> {
         .await?;
     let token = res["token"].as_str().unwrap_or_default();
     out.line(format!(
-        "a {}-character token; the portal page is {}/connect/{TASKLAB}?token=<token>",
+        "a {}-character token; with it, POST {}/projects/{}/sdk/portal/codes \
+         {{\"integration\":\"{TASKLAB}\"}} mints a single-use Connect Portal sign-in link",
         token.len(),
-        demo.url()
+        demo.url(),
+        demo.project_id()
     ));
 
     let _ = stop.send(());

@@ -90,22 +90,19 @@ async fn connect_portal_in_chromium() {
 }
 
 async fn run(mut steps: Steps<'_>, demo: &Demo) -> Result {
-    let token = demo.user_token("alice")?;
     let alice = demo.paragon().user("alice");
 
     // --- API key ---------------------------------------------------------------------------
     steps
-        .open(&format!(
-            "{}/connect/{TASKLAB_KEYS}?token={token}",
-            demo.url()
-        ))
+        .open(&demo.portal_link("alice", TASKLAB_KEYS).await?)
         .await?;
-    // The token was exchanged for a session cookie and dropped from the address.
+    // The single-use code was exchanged for a session cookie and dropped from the address.
     let url = steps.client.current_url().await?;
     check(
         url.query().is_none(),
-        format!("the token stayed in the URL: {url}"),
+        format!("the sign-in code stayed in the URL: {url}"),
     )?;
+    steps.expect_text("p.who", "Signed in as alice").await?;
     steps.expect_text("h1", "Task Lab Keys").await?;
     steps
         .expect_text("main", "No account connected yet.")
@@ -144,7 +141,7 @@ async fn run(mut steps: Steps<'_>, demo: &Demo) -> Result {
 
     // --- OAuth -----------------------------------------------------------------------------
     steps
-        .open(&format!("{}/connect/{TASKLAB}?token={token}", demo.url()))
+        .open(&demo.portal_link("alice", TASKLAB).await?)
         .await?;
     steps.expect_text("h1", "Task Lab").await?;
     steps.shot("oauth-portal").await?;

@@ -114,7 +114,8 @@ fn portal(call: &Failed<'_>, name: &str) -> String {
     match call.paragon.urls() {
         Ok(urls) if !urls.api.host().unwrap_or("").ends_with("useparagon.com") => {
             format!(
-                "the Connect Portal at {}/connect/{name} (signed in as that user)",
+                "the Connect Portal at {}/connect/{name}, opened with a single-use sign-in \
+                 link minted for that user (POST /projects/<project id>/sdk/portal/codes)",
                 urls.api.to_string().trim_end_matches('/')
             )
         }

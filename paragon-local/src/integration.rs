@@ -3,6 +3,7 @@
 use paragon_manifest::{ApiAuthorization, Manifest, Reference, RenderContext, Secrets};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::store::Secret;
@@ -110,17 +111,34 @@ pub(crate) struct Integrations {
     index: HashMap<String, Arc<Integration>>,
 }
 
+/// Two manifests with one slug: the second could never be reached.
+#[derive(Debug, thiserror::Error)]
+#[error("another integration already has the slug {slug}")]
+pub(crate) struct DuplicateSlug {
+    pub slug: String,
+    /// The second manifest with that slug.
+    pub file: PathBuf,
+}
+
+impl From<DuplicateSlug> for crate::error::StartError {
+    fn from(e: DuplicateSlug) -> Self {
+        crate::error::StartError::Manifest {
+            path: e.file.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl Integrations {
-    pub(crate) fn new(manifests: Vec<Manifest>) -> Result<Self, String> {
+    pub(crate) fn new(manifests: Vec<Manifest>) -> Result<Self, DuplicateSlug> {
         let mut out = Integrations::default();
         for m in manifests {
             let i = Arc::new(Integration::new(m));
             if out.index.contains_key(&i.slug) {
-                return Err(format!(
-                    "two integrations have the slug {} ({})",
-                    i.slug,
-                    i.manifest.file().display()
-                ));
+                return Err(DuplicateSlug {
+                    slug: i.slug.clone(),
+                    file: i.manifest.file().to_path_buf(),
+                });
             }
             out.index.insert(i.slug.clone(), i.clone());
             out.index.insert(i.id.clone(), i.clone());

@@ -23,7 +23,9 @@
 //!   extra parameters, `redirect_uri = <server>/oauth`); the provider's redirect to `/oauth`
 //!   exchanges the code and stores the credential: at once when the portal started the flow in
 //!   that browser, else after the browser confirms the app user (`POST /oauth/confirm`).
-//! - **Connect Portal** — `GET /connect/{integration}?token=<user token>`.
+//! - **Connect Portal** — `GET /connect/{integration}?code=<sign-in code>`, the code minted
+//!   by `POST /projects/{pid}/sdk/portal/codes` (a local-server extension, with the user's
+//!   token): single-use, two minutes, exchanged for a session cookie.
 //!
 //! Managed authentication: OAuth 2.0 authorization code with refresh ahead of expiry and once
 //! after a provider 401, single-flight per credential (also across replicas sharing a
@@ -124,6 +126,8 @@ mod auth;
 mod cache;
 mod crypto;
 mod error;
+mod flows;
+mod html;
 mod integration;
 mod oauth;
 mod permissions;
@@ -134,6 +138,7 @@ mod resolve;
 mod secrets;
 mod serve;
 mod server;
+mod session;
 mod state;
 mod store;
 mod upstream;

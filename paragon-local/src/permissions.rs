@@ -12,13 +12,20 @@ use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 
-/// The verified caller of a call under `/projects/{pid}` (or `/v2/projects/{pid}`).
+/// The verified caller of a call under `/projects/{pid}` (or `/v2/projects/{pid}`): the
+/// bearer token checked against the project in the path. Every API handler authenticates by
+/// taking one, so none can forget to.
+#[derive(Clone)]
 pub(crate) struct Caller(pub(crate) User);
 
 impl FromRequestParts<Shared> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, ApiError> {
+        // Verified already in this request (the proxy's guard runs first).
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         // Inside a nested router the URI has lost its `/projects/{pid}` prefix.
         let pid = parts
             .extensions
@@ -49,10 +56,10 @@ fn proxy_access(method: &Method) -> Access {
     }
 }
 
-/// `/projects/{pid}/sdk/proxy/{integration | custom/{uuid}}/…` → `(pid, integration key)`.
-fn proxy_target(path: &str) -> Option<(&str, &str)> {
+/// `/projects/{pid}/sdk/proxy/{integration | custom/{uuid}}/…` → the integration key.
+fn proxy_target(path: &str) -> Option<&str> {
     let rest = path.strip_prefix("/projects/")?;
-    let (pid, rest) = rest.split_once('/')?;
+    let (_pid, rest) = rest.split_once('/')?;
     let rest = rest.strip_prefix("sdk/proxy/")?;
     let (first, rest) = rest.split_once('/').unwrap_or((rest, ""));
     let key = if first == "custom" {
@@ -60,7 +67,7 @@ fn proxy_target(path: &str) -> Option<(&str, &str)> {
     } else {
         first
     };
-    Some((pid, key))
+    Some(key)
 }
 
 /// Runs before the proxy: checks the token's permissions for the method against the account
@@ -69,6 +76,7 @@ fn proxy_target(path: &str) -> Option<(&str, &str)> {
 /// permissions claim is left to the proxy unchanged.
 pub(crate) async fn guard_proxy(
     State(app): State<Shared>,
+    caller: Caller,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
@@ -79,10 +87,11 @@ pub(crate) async fn guard_proxy(
             || request.uri().path().to_string(),
             |u| u.0.path().to_string(),
         );
-    let Some((pid, key)) = proxy_target(&path) else {
+    let Some(key) = proxy_target(&path) else {
         return Ok(next.run(request).await);
     };
-    let user = app.user(pid, request.headers())?;
+    let user = caller.0.clone();
+    request.extensions_mut().insert(caller);
     let integration = app.integration(key)?.clone();
     let access = proxy_access(request.method());
     let wanted = request

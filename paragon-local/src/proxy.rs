@@ -6,6 +6,7 @@
 
 use crate::error::ApiError;
 use crate::integration::Integration;
+use crate::permissions::Caller;
 use crate::state::{AppState, Shared};
 use crate::store::{Credential, Status};
 use crate::upstream::{Answer, Reach, UpstreamError};
@@ -331,14 +332,22 @@ pub(crate) fn envelope(body: &[u8]) -> Bytes {
 }
 
 /// The axum handler for every proxy route.
-pub(crate) async fn handle(State(app): State<Shared>, request: Request) -> Response {
-    match proxy(&app, request).await {
+pub(crate) async fn handle(
+    State(app): State<Shared>,
+    Caller(user): Caller,
+    request: Request,
+) -> Response {
+    match proxy(&app, &user, request).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
+async fn proxy(
+    app: &AppState,
+    user: &crate::auth::User,
+    request: Request,
+) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     // /projects/{pid}/sdk/proxy/{integration}[/{apiPath}] — parsed by hand to keep the API
     // path exactly as sent (percent-encoding included).
@@ -351,13 +360,12 @@ async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
     let rest = path
         .strip_prefix("/projects/")
         .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
-    let (pid, rest) = rest
+    let (_pid, rest) = rest
         .split_once('/')
         .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
     let rest = rest
         .strip_prefix("sdk/proxy/")
         .ok_or_else(|| ApiError::not_found("not a proxy path"))?;
-    let user = app.user(pid, &parts.headers)?;
     let (first, rest) = rest.split_once('/').unwrap_or((rest, ""));
     // `/sdk/proxy/custom/{integrationUuid}/{apiPath}` is the docs' other form.
     let (integration_key, api_path) = if first == "custom" {
@@ -381,7 +389,7 @@ async fn proxy(app: &AppState, request: Request) -> Result<Response, ApiError> {
             t
         }
     };
-    let credential = pick_credential(app, &user, &integration, wanted).await?;
+    let credential = pick_credential(app, user, &integration, wanted).await?;
     let body = axum::body::to_bytes(body, app.limits.max_request_body)
         .await
         .map_err(|_| {

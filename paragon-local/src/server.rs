@@ -1,6 +1,6 @@
 //! Building, starting and stopping the server.
 
-use crate::api::{connect, credentials, events, users};
+use crate::api::{connect, credentials, events, portal, users};
 use crate::auth::ProjectKey;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
@@ -58,6 +58,7 @@ impl LocalServer {
             engine: crate::workflows::EngineConfig::default(),
             serve: ServeLimits::default(),
             pins: HashMap::new(),
+            portal_code_ttl: crate::session::DEFAULT_CODE_TTL,
         }
     }
 }
@@ -86,6 +87,7 @@ pub struct LocalServerBuilder {
     engine: crate::workflows::EngineConfig,
     serve: ServeLimits,
     pins: HashMap<String, Vec<IpAddr>>,
+    portal_code_ttl: Duration,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -202,9 +204,18 @@ impl LocalServerBuilder {
     }
 
     /// The URL browsers and providers reach this server at (default `http://<bound address>`);
-    /// OAuth's `redirect_uri` is `<public url>/oauth`.
+    /// OAuth's `redirect_uri` is `<public url>/oauth`. It may end in a path
+    /// (`https://host/paragon`) when a reverse proxy serves the server there and strips that
+    /// prefix: every link, form action, redirect and cookie path the server emits carries it.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into());
+        self
+    }
+
+    /// How long a Connect Portal sign-in code stays valid (default two minutes). Each code
+    /// works once, whatever its lifetime.
+    pub fn portal_code_ttl(mut self, ttl: Duration) -> Self {
+        self.portal_code_ttl = ttl;
         self
     }
 
@@ -356,7 +367,7 @@ impl LocalServerBuilder {
             manifests.extend(load_specs(dir)?);
         }
         refuse_reserved_env(&manifests)?;
-        let integrations = Integrations::new(manifests).map_err(StartError::Config)?;
+        let integrations = Integrations::new(manifests)?;
         let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();
         let mut workflows = self.workflows;
         for dir in &self.specs {
@@ -424,6 +435,11 @@ impl LocalServerBuilder {
             .public_url
             .map(|u| u.trim_end_matches('/').to_string())
             .unwrap_or_else(|| url.clone());
+        let public_path = url::Url::parse(&public_url)
+            .map_err(|e| StartError::Config(format!("the public URL {public_url:?}: {e}")))?
+            .path()
+            .trim_end_matches('/')
+            .to_string();
         let http = Upstream::new(
             self.upstream_timeout,
             self.upstream_timeout.min(Duration::from_secs(10)),
@@ -453,6 +469,8 @@ impl LocalServerBuilder {
             secrets,
             http,
             public_url,
+            public_path,
+            portal_code_ttl: self.portal_code_ttl,
             limits: Limits {
                 max_request_body: self.max_request_body,
                 max_response_body: self.max_response_body,
@@ -557,6 +575,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         )
         .route("/sdk/me", get(users::me).patch(users::set_meta))
         .route("/sdk/integrations", get(users::integrations))
+        .route("/sdk/portal/codes", post(portal::mint_code))
         .route(
             "/sdk/integrations/{integration}",
             axum::routing::delete(users::uninstall),

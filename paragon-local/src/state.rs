@@ -28,6 +28,12 @@ pub(crate) struct AppState {
     pub refresher: Arc<Refresher>,
     /// The server's externally visible URL, without a trailing slash (for `redirect_uri`).
     pub public_url: String,
+    /// The public URL's path without a trailing slash ("" at the root, "/paragon" behind a
+    /// reverse proxy serving the server at `https://host/paragon/`): every link, form action,
+    /// redirect and cookie path the server emits starts with it.
+    pub public_path: String,
+    /// How long a portal sign-in code is valid.
+    pub portal_code_ttl: std::time::Duration,
     pub limits: Limits,
     /// Refuse user tokens without an `aud` claim.
     pub require_aud: bool,

@@ -863,14 +863,11 @@ async fn the_portal_page_names_the_signed_in_user() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let res = http
-        .get(env.url(&format!(
-            "/connect/custom.tasklabkeys?token={}",
-            env.token("grace<b>")
-        )))
-        .send()
-        .await
-        .unwrap();
+    let link = env.portal_code("grace<b>", "custom.tasklabkeys").await["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = http.get(&link).send().await.unwrap();
     assert_eq!(res.status(), 303);
     let cookie = res.headers()[reqwest::header::SET_COOKIE]
         .to_str()
@@ -892,4 +889,87 @@ async fn the_portal_page_names_the_signed_in_user() {
         page.contains("Signed in as <strong>grace&lt;b&gt;</strong>"),
         "{page}"
     );
+}
+
+/// Two manifests with one slug: the server refuses to start, naming the slug and the file.
+#[tokio::test]
+async fn a_duplicate_slug_is_refused_at_start() {
+    let spec = specs().join("tasklab-keys");
+    let err = paragon_local::LocalServer::builder()
+        .dev(true)
+        .process_env(false)
+        .specs(&spec)
+        .specs(&spec)
+        .start()
+        .await
+        .expect_err("two integrations with one slug");
+    assert!(
+        matches!(err, paragon_local::StartError::Manifest { .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("custom.tasklabkeys") && text.contains("tasklab-keys"),
+        "{text}"
+    );
+}
+
+/// Finding 14 with finding 5: a token whose permissions do not allow connecting an
+/// integration mints no portal code for it, and a code carries its token's permissions.
+#[tokio::test]
+async fn a_read_only_token_mints_no_portal_code() {
+    let env = start().await;
+    let read_only = token_with(
+        &env,
+        json!({"urn:useparagon:connect:permissions": {"integration:*": ["credential:read"]}}),
+    );
+    let (status, body) = send(
+        &env,
+        &read_only,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.tasklabkeys"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = send(
+        &env,
+        &read_only,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.nosuch"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}
+
+/// A portal code minted by a token that has expired since opens no session: the session
+/// would outlive what the token allowed.
+#[tokio::test]
+async fn a_portal_code_dies_with_its_token() {
+    let env = start().await;
+    let short = token_with(&env, json!({"exp": now() + 1}));
+    let (status, minted) = send(
+        &env,
+        &short,
+        Method::POST,
+        &env.project("/sdk/portal/codes"),
+        Some(json!({"integration": "custom.tasklabkeys"})),
+        &[],
+    )
+    .await;
+    assert_eq!(status, 201, "{minted}");
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(minted["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get(reqwest::header::SET_COOKIE).is_none());
 }

@@ -28,11 +28,11 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        let res = http
-            .get(env.url(&format!("/connect/{slug}?token={}", env.token(user))))
-            .send()
-            .await
-            .unwrap();
+        let link = env.portal_code(user, slug).await["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let res = http.get(&link).send().await.unwrap();
         assert_eq!(res.status(), 303);
         assert_eq!(
             res.headers()[header::LOCATION],
@@ -201,7 +201,9 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
     let page_url = env.url(&format!("/connect/{slug}"));
     let (_, headers, page) = browser.get(&page_url).await;
     assert!(!page.contains("<script>"), "{page}");
-    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; friends"));
+    assert!(
+        page.contains("&lt;script&gt;alert(") && page.contains("&lt;/script&gt; &amp; friends")
+    );
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(
         csp.contains(env.provider.url()),
@@ -264,8 +266,11 @@ async fn portal_refuses_bad_tokens() {
     let forged = other
         .mint("proj-test", "x", std::time::Duration::from_secs(60))
         .unwrap();
+    // A forged token mints no code.
     let res = reqwest::Client::new()
-        .get(env.url(&format!("/connect/custom.tasklab?token={forged}")))
+        .post(env.project("/sdk/portal/codes"))
+        .bearer_auth(&forged)
+        .json(&serde_json::json!({ "integration": "custom.tasklab" }))
         .send()
         .await
         .unwrap();
@@ -273,4 +278,209 @@ async fn portal_refuses_bad_tokens() {
     // A cookie for one integration does not open another's page.
     let b = Browser::open(&env, "custom.tasklab", "fay").await;
     assert_eq!(b.get(&env.url("/connect/custom.tasklabkeys")).await.0, 401);
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Issue 12, finding 14: a code signs a browser in once; the cookie is scoped and hidden from
+/// scripts; the redirect drops the code from the URL.
+#[tokio::test]
+async fn a_portal_code_signs_in_once() {
+    let env = start().await;
+    let minted = env.portal_code("hana", "custom.tasklabkeys").await;
+    let code = minted["code"].as_str().unwrap();
+    assert!(code.len() >= 22, "at least 128 bits: {code}");
+    let link = minted["url"].as_str().unwrap();
+    assert_eq!(
+        link,
+        env.url(&format!("/connect/custom.tasklabkeys?code={code}"))
+    );
+    assert!(minted["expiresAt"].is_string(), "{minted}");
+    let http = no_redirects();
+    let res = http.get(link).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/connect/custom.tasklabkeys"
+    );
+    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    for flag in [
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/connect/custom.tasklabkeys",
+    ] {
+        assert!(set.contains(flag), "{flag} in {set}");
+    }
+    assert!(!set.contains("Secure"), "plain http: {set}");
+    // The second use of the same link is refused, and sets no session.
+    let again = http.get(link).send().await.unwrap();
+    assert_eq!(again.status(), 401);
+    assert!(again.headers().get(header::SET_COOKIE).is_none());
+    let page = again.text().await.unwrap();
+    assert!(page.contains("already used"), "{page}");
+    // So is a code for another integration's page.
+    let minted = env.portal_code("hana", "custom.tasklab").await;
+    let res = http
+        .get(env.url(&format!(
+            "/connect/custom.tasklabkeys?code={}",
+            minted["code"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.unwrap().contains("another integration"));
+}
+
+#[tokio::test]
+async fn an_expired_portal_code_is_refused() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.portal_code_ttl(std::time::Duration::from_millis(50))
+    })
+    .await;
+    let minted = env.portal_code("ivan", "custom.tasklabkeys").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let res = no_redirects()
+        .get(minted["url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("expired"));
+}
+
+/// A full user token in the URL no longer signs anyone in (login CSRF, tokens in logs).
+#[tokio::test]
+async fn a_bearer_in_the_portal_url_is_refused() {
+    let env = start().await;
+    let res = no_redirects()
+        .get(env.url(&format!(
+            "/connect/custom.tasklabkeys?token={}",
+            env.token("judy")
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let page = res.text().await.unwrap();
+    assert!(page.contains("/sdk/portal/codes"), "{page}");
+}
+
+/// Behind a reverse proxy at `https://host/paragon/`: links, redirects and cookie paths
+/// carry the prefix, and cookies are `Secure`.
+#[tokio::test]
+async fn portal_links_and_cookies_follow_the_public_url() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.public_url("https://connect.example/paragon/")
+    })
+    .await;
+    let minted = env.portal_code("kim", "custom.tasklabkeys").await;
+    let link = minted["url"].as_str().unwrap();
+    let behind_proxy = link
+        .strip_prefix("https://connect.example/paragon")
+        .unwrap_or_else(|| panic!("{link}"));
+    let res = no_redirects()
+        .get(env.url(behind_proxy))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/paragon/connect/custom.tasklabkeys"
+    );
+    let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        set.contains("Path=/paragon/connect/custom.tasklabkeys") && set.contains("; Secure"),
+        "{set}"
+    );
+}
+
+/// Behind a reverse proxy at `https://host/paragon/`, the OAuth pages' links carry the prefix:
+/// the flow cookie's path, the confirmation form's action, the `redirect_uri`.
+#[tokio::test]
+async fn oauth_links_follow_the_public_url() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.public_url("https://connect.example/paragon")
+    })
+    .await;
+    let public = "https://connect.example/paragon";
+    let http = no_redirects();
+    // Through the portal: the page's forms and the flow cookie.
+    let link = env.portal_code("lee", "custom.tasklab").await["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = http
+        .get(env.url(link.strip_prefix(public).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let browser = Browser {
+        http: http.clone(),
+        cookie: cookie.split(';').next().unwrap().to_string(),
+    };
+    let (_, _, page) = browser.get(&env.url("/connect/custom.tasklab")).await;
+    assert!(
+        page.contains("action=\"/paragon/connect/custom.tasklab/enable\""),
+        "{page}"
+    );
+    let (status, headers, _) = browser
+        .post(
+            &env.url("/connect/custom.tasklab/enable"),
+            &[("csrf", &csrf(&page))],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let flow = headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(flow.contains("Path=/paragon/oauth;"), "{flow}");
+    let authorize = headers[header::LOCATION].to_str().unwrap();
+    let redirect_uri = url::Url::parse(authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned());
+    assert_eq!(
+        redirect_uri.as_deref(),
+        Some("https://connect.example/paragon/oauth")
+    );
+
+    // Through the API: the confirmation page's form.
+    let (status, body) = env
+        .call(
+            "lee",
+            reqwest::Method::GET,
+            &format!(
+                "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab",
+                env.server.url(),
+                env.server.project_id()
+            ),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let res = http
+        .get(body["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let callback = res.headers()[header::LOCATION].to_str().unwrap();
+    let page = http
+        .get(env.url(callback.strip_prefix(public).unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("action=\"/paragon/oauth/confirm\""), "{page}");
 }

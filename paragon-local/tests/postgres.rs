@@ -198,3 +198,40 @@ async fn postgres_restart_keeps_credentials() {
     let (status, _) = env.proxy("eve", Method::GET, "custom.tasklab", "/me").await;
     assert_eq!(status, 404);
 }
+
+/// A portal sign-in code minted through one replica works once across both: the other
+/// replica redeems it, and a second redemption on the first is refused.
+#[tokio::test]
+async fn a_portal_code_works_once_across_replicas() {
+    let Some(db) = postgres_url("a_portal_code_works_once_across_replicas") else {
+        return;
+    };
+    let provider = FakeProvider::builder().start().await.unwrap();
+    let deployment = Deployment::new(db);
+    let b = deployment.replica(&provider).start().await.unwrap();
+    let env = Env {
+        server: deployment.replica(&provider).start().await.unwrap(),
+        provider,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    let minted = env.portal_code("olga", "custom.tasklabkeys").await;
+    let path_and_query = minted["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(env.server.url())
+        .unwrap()
+        .to_string();
+    let first = env
+        .http
+        .get(format!("{}{path_and_query}", b.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 303);
+    let again = env.http.get(env.url(&path_and_query)).send().await.unwrap();
+    assert_eq!(again.status(), 401);
+    b.shutdown().await;
+}

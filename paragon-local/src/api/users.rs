@@ -161,10 +161,10 @@ pub(crate) async fn integrations(
 /// of the integration.
 pub(crate) async fn uninstall(
     State(app): State<Shared>,
-    Path((pid, integration)): Path<(String, String)>,
+    Caller(user): Caller,
+    Path((_pid, integration)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     let integration = app.integration(&integration)?.clone();
     let wanted = headers
         .get("x-paragon-credential")
@@ -176,7 +176,7 @@ pub(crate) async fn uninstall(
         Some(id) => vec![id.to_string()],
         None => app
             .store
-            .list_credentials(&pid, &user.user_id, Some(&integration.slug))
+            .list_credentials(&user.project_id, &user.user_id, Some(&integration.slug))
             .await?
             .into_iter()
             .map(|c| c.id)
@@ -194,7 +194,7 @@ pub(crate) async fn uninstall(
     for id in targets {
         let owned = app
             .store
-            .get_credential(&pid, &user.user_id, &id)
+            .get_credential(&user.project_id, &user.user_id, &id)
             .await?
             .is_some_and(|c| c.integration == integration.slug);
         if !owned {
@@ -204,7 +204,7 @@ pub(crate) async fn uninstall(
             )));
         }
         app.store
-            .delete_credential(&pid, &user.user_id, &id)
+            .delete_credential(&user.project_id, &user.user_id, &id)
             .await?;
         removed.push(id);
     }

@@ -261,7 +261,11 @@ async fn serve(args: Serve) -> Result<(), String> {
         "  every service is served here: set PARAGON_API_URL, PARAGON_PROXY_URL, PARAGON_EVENTS_URL,"
     );
     eprintln!("  PARAGON_ACTIONKIT_URL and PARAGON_PASSPORT_URL to {url}");
-    eprintln!("  Connect Portal: {url}/connect/<integration>?token=<user token>");
+    eprintln!(
+        "  Connect Portal: POST {url}/projects/{}/sdk/portal/codes {{\"integration\": …}} with a user token",
+        server.project_id()
+    );
+    eprintln!("    answers a single-use sign-in link (two minutes) to the integration's page");
     for (slug, names) in server.missing_secrets() {
         eprintln!(
             "  {slug}: not set in the environment: {} (its calls fail until they are)",

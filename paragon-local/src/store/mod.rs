@@ -12,10 +12,12 @@ mod events;
 mod model;
 mod notify;
 mod oauth_states;
+mod portal_codes;
 mod rekey;
 mod users;
 
 pub(crate) use model::{Configuration, Credential, PendingOAuth, Secret, Status};
+pub(crate) use portal_codes::{PortalCode, Redeemed};
 pub use rekey::{RekeyReport, rekey};
 
 use crate::cache::CredentialCache;
@@ -129,7 +131,7 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(&str, &str); 4] = match backend {
+    let sql: [(&str, &str); 5] = match backend {
         Backend::Sqlite => [
             (
                 "init",
@@ -146,6 +148,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "workflows",
                 include_str!("../../migrations/sqlite/0004_workflows.sql"),
+            ),
+            (
+                "portal codes",
+                include_str!("../../migrations/sqlite/0005_portal_codes.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -164,6 +170,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "workflows",
                 include_str!("../../migrations/postgres/0004_workflows.sql"),
+            ),
+            (
+                "portal codes",
+                include_str!("../../migrations/postgres/0005_portal_codes.sql"),
             ),
         ],
     };

@@ -152,6 +152,22 @@ impl Env {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
+    /// Mints a single-use portal sign-in code for `user` on `slug`'s page; returns the answer
+    /// (`code`, `url`, `expiresAt`).
+    pub(crate) async fn portal_code(&self, user: &str, slug: &str) -> Value {
+        let (status, body) = self
+            .call(
+                user,
+                Method::POST,
+                &self.project("/sdk/portal/codes"),
+                Some(serde_json::json!({ "integration": slug })),
+                &[],
+            )
+            .await;
+        assert_eq!(status, 201, "portal code: {body}");
+        body
+    }
+
     /// Connects `user` to the OAuth integration `slug` the way the quickstart does:
     /// build-oauth, then follow the provider's (auto-approving) redirect to `/oauth`.
     pub(crate) async fn connect_oauth(&self, user: &str, slug: &str) -> String {
