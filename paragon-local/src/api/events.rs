@@ -22,29 +22,20 @@ pub(crate) struct Event {
     payload: Map<String, Value>,
 }
 
-/// `POST /sdk/events/trigger`: stored, answered 201.
+/// `POST /sdk/events/trigger`: stored with the workflow runs it starts, answered 201.
 pub(crate) async fn event(
     State(app): State<Shared>,
     Caller(user): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     user.check_user_wide(Access::Write)?;
-    let pid = user.project_id.clone();
     let event: Event = parse_body(&body)?;
     if event.name.trim().is_empty() {
         return Err(ApiError::bad_request("the event `name` must not be empty"));
     }
-    let id = app
-        .store
-        .insert_event(
-            &pid,
-            &user.user_id,
-            &event.name,
-            &Value::Object(event.payload.clone()),
-        )
-        .await?;
+    // The event and the workflow runs it starts are recorded in one commit.
     let payload = Value::Object(event.payload);
-    let runs =
+    let (id, runs) =
         crate::workflows::triggers::app_event(&app, &user.user_id, &event.name, &payload).await?;
     Ok((
         StatusCode::CREATED,

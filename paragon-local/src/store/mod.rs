@@ -15,6 +15,7 @@ mod oauth_states;
 mod rekey;
 mod users;
 
+pub(crate) use events::insert_event;
 pub(crate) use model::{Configuration, Credential, PendingOAuth, Secret, Status};
 pub use rekey::{RekeyReport, rekey};
 

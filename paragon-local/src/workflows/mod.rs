@@ -21,6 +21,7 @@ mod scheduler;
 mod steps;
 pub(crate) mod store;
 pub(crate) mod triggers;
+mod writer;
 
 use paragon_manifest::workflow::{Context, Workflow};
 use serde_json::Value;
@@ -98,6 +99,8 @@ pub(crate) struct Engine {
     waiters: Mutex<HashMap<String, tokio::sync::oneshot::Sender<Answer>>>,
     /// Runs this replica is executing now (never two tasks on one run).
     running: Mutex<HashSet<String>>,
+    /// Where the engine's rows are written (group commit on SQLite).
+    pub writer: writer::Writer,
 }
 
 impl fmt::Debug for Engine {
@@ -130,6 +133,7 @@ impl Engine {
             owner: uuid::Uuid::new_v4().to_string(),
             waiters: Mutex::default(),
             running: Mutex::default(),
+            writer: writer::Writer::default(),
         }
     }
 
