@@ -63,13 +63,15 @@ pub(crate) async fn trigger(
     crate::workflows::triggers::request(&app, &user.user_id, &workflow, query, &headers, body).await
 }
 
-/// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored.
+/// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored; an unknown
+/// workflow is a 404.
 pub(crate) async fn workflow_enable(
     State(app): State<Shared>,
     Caller(user): Caller,
     Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.check_user_wide(Access::Write)?;
+    crate::workflows::triggers::known(&app, &workflow)?;
     app.store
         .set_workflow(&user.project_id, &user.user_id, &workflow, true)
         .await?;
@@ -82,6 +84,7 @@ pub(crate) async fn workflow_disable(
     Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.check_user_wide(Access::Write)?;
+    crate::workflows::triggers::known(&app, &workflow)?;
     app.store
         .set_workflow(&user.project_id, &user.user_id, &workflow, false)
         .await?;

@@ -99,12 +99,13 @@ async fn execute_leased(app: &Shared, run_id: &str) -> Result<(), StoreError> {
     };
     engine.writer.write(&app.store, finish).await?;
     match outcome {
+        Outcome::Suspended(at) => engine.suspended(run_id, at),
         Outcome::Failed(e) => engine.answer(run_id, Err(e)),
         Outcome::Done => engine.answer(
             run_id,
             Err("the workflow ended without reaching its Response step".into()),
         ),
-        _ => {}
+        Outcome::Lost => {}
     }
     Ok(())
 }

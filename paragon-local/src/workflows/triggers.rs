@@ -149,6 +149,15 @@ fn visible_headers(headers: &HeaderMap) -> Map<String, Value> {
         .collect()
 }
 
+/// The workflow `workflow_id`, or the 404 that says it does not exist (Request triggers,
+/// enable and disable: a choice about a workflow that does not exist would be stored and
+/// never read).
+pub(crate) fn known<'a>(app: &'a AppState, workflow_id: &str) -> Result<&'a Arc<Loaded>, ApiError> {
+    app.workflows
+        .find(workflow_id)
+        .ok_or_else(|| ApiError::not_found(format!("no workflow {workflow_id:?} on this server")))
+}
+
 /// `POST /sdk/triggers/{workflowId}`: the Response step's answer, or 202 at once when the
 /// workflow has none.
 pub(crate) async fn request(
@@ -159,9 +168,7 @@ pub(crate) async fn request(
     headers: &HeaderMap,
     body: Value,
 ) -> Result<Response, ApiError> {
-    let w = app.workflows.find(workflow_id).cloned().ok_or_else(|| {
-        ApiError::not_found(format!("no workflow {workflow_id:?} on this server"))
-    })?;
+    let w = known(app, workflow_id)?.clone();
     if *w.wf.trigger() != Trigger::Request {
         return Err(ApiError::bad_request(format!(
             "workflow {workflow_id:?} ({}) is started by a `{}` trigger, not by requests",
@@ -183,7 +190,11 @@ pub(crate) async fn request(
     let input = json!({ "body": body, "query": query, "headers": visible_headers(headers) });
     let id = new_id();
     // Registered before the run starts, so a fast Response step is never missed.
-    let answer = w.wf.has_response().then(|| app.workflows.wait_for(&id));
+    let limit = app.workflows.config.response_timeout;
+    let deadline = now_ms() + limit.as_millis() as i64;
+    let answer =
+        w.wf.has_response()
+            .then(|| app.workflows.wait_for(&id, deadline));
     let run = NewRun {
         id: id.clone(),
         project_id: app.project_id.clone(),
@@ -207,7 +218,9 @@ pub(crate) async fn request(
         )
             .into_response());
     };
-    match tokio::time::timeout(app.workflows.config.response_timeout, answer).await {
+    let answer = tokio::time::timeout(limit, answer).await;
+    app.workflows.forget(&id);
+    match answer {
         Ok(Ok(Ok(out))) => {
             let status = out
                 .get("status")
@@ -223,16 +236,27 @@ pub(crate) async fn request(
                     .with_meta(json!({ "executionId": id })),
             )
         }
-        Ok(Err(_)) | Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "workflow_timeout",
+        // The run paused on a Delay that ends past the limit: the same answer, without
+        // holding the caller until the limit.
+        Ok(Err(_)) => Err(timed_out(
+            &id,
             format!(
-                "the workflow did not reach its Response step within {:?}; it goes on running",
-                app.workflows.config.response_timeout
+                "the workflow waits on a Delay step that ends after the {limit:?} limit for its Response step; it goes on running"
             ),
-        )
-        .with_meta(json!({ "executionId": id }))),
+        )),
+        Err(_) => Err(timed_out(
+            &id,
+            format!(
+                "the workflow did not reach its Response step within {limit:?}; it goes on running"
+            ),
+        )),
     }
+}
+
+/// The answer past the Response step's time limit: 504, with the execution to look up.
+fn timed_out(run_id: &str, why: String) -> ApiError {
+    ApiError::new(StatusCode::GATEWAY_TIMEOUT, "workflow_timeout", why)
+        .with_meta(json!({ "executionId": run_id }))
 }
 
 /// `/sdk/me`'s workflow state: per integration slug, `{workflowId: {enabled, settings}}`.
