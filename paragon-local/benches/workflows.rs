@@ -11,7 +11,7 @@
 //! p99 target is read at a fixed offered rate (`WF_RATE=200`).
 //!
 //! Then the crash round (`WF_KILL=0` skips it): the `paragon-local` binary serves a workflow
-//! whose first step creates a task at Task Lab; events arrive at `WF_RATE` (default 100/s)
+//! whose first step creates a task at Task Lab (after a 100 ms wait there); events arrive at `WF_RATE` (default 100/s)
 //! for `WF_SECS`; halfway the server is killed with SIGKILL and started again on the same
 //! SQLite file. The bench then checks that every run the server acknowledged (and every run
 //! it recorded) ended SUCCEEDED exactly once, and that every run's task exists at Task Lab;
@@ -203,7 +203,8 @@ async fn measure(backend: &'static str, db: &str, load: Load) -> Report {
     }
 }
 
-/// The crash round's workflow: its first step has an effect at Task Lab (a task per run).
+/// The crash round's workflow: its first step has an effect at Task Lab (a task per run), and
+/// Task Lab waits 100 ms before taking it, so some runs are always in flight at the kill.
 const CRASH_WORKFLOW: &str = r#"
 name = "Crash"
 default_enabled = true
@@ -215,6 +216,7 @@ key = "create"
 type = "integration_request"
 method = "POST"
 path = "/tasks"
+headers = { "X-Fake-Delay-Ms" = "100" }
 body = { title = "run {trigger.body.n}" }
 [[steps]]
 key = "shape"
