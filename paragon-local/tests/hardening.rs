@@ -267,6 +267,15 @@ async fn concurrent_metadata_and_workflow_writes_lose_nothing_on_postgres() {
             .project_key(paragon_local::ProjectKey::generate())
             .encryption_key(paragon_local::EncryptionKey::generate())
             .database_url(db)
+            // Enable and disable refuse workflows the server does not have.
+            .workflow(
+                paragon_manifest::workflow::Workflow::parse(
+                    "id = \"wf-1\"\nname = \"Log\"\n[trigger]\ntype = \"request\"\n",
+                    "specs/tasklab/workflows/log.toml",
+                    &paragon_manifest::workflow::Context::default(),
+                )
+                .unwrap(),
+            )
     })
     .await;
     let me = env.project("/sdk/me");
@@ -503,8 +512,9 @@ async fn read_only_and_integration_scoped_tokens_stay_in_their_lane() {
     );
     for (method, url, body) in &writes {
         let (status, answer) = send(&env, &full, method.clone(), url, body.clone(), &[]).await;
-        // Past the permission check, `wf-1` is a workflow this server does not have.
-        let expected_404 = url.contains("/sdk/triggers/wf-1");
+        // Past the permission check, `wf-1` is a workflow this server does not have (a
+        // trigger, an enable or a disable of it is a 404).
+        let expected_404 = url.ends_with("/wf-1");
         assert!(
             if expected_404 {
                 status == 404

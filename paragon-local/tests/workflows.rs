@@ -308,6 +308,82 @@ async fn a_request_trigger_without_response_answers_202_and_runs() {
     );
 }
 
+/// A Request-triggered workflow that waits `{wait}` before its Response step.
+fn paused(id: &str, wait: &str) -> Workflow {
+    let toml = format!(
+        r#"
+id = "{id}"
+default_enabled = true
+name = "{id}"
+[trigger]
+type = "request"
+[[steps]]
+key = "wait"
+type = "delay"
+duration = "{wait}"
+[[steps]]
+key = "answer"
+type = "response"
+status = 200
+body = {{ waited = "{wait}" }}
+"#
+    );
+    workflow("custom.tasklab", id, &toml)
+}
+
+#[tokio::test]
+async fn a_delay_past_the_response_limit_answers_at_once_and_a_short_one_answers_after_it() {
+    let env = start(vec![paused("wf-long", "1h"), paused("wf-short", "1s")]).await;
+    let url = env.project("/sdk/triggers/wf-long");
+    // Past the 55 s limit: the caller cannot get the Response step's answer in time, so it
+    // gets the timeout answer (with the execution id) now, not after 55 s.
+    let asked = Instant::now();
+    let (status, body) = env
+        .call("bob", Method::POST, &url, Some(json!({})), &[])
+        .await;
+    assert_eq!(status, 504, "{body}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "answered after {:?}",
+        asked.elapsed()
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("Delay"),
+        "{body}"
+    );
+    let id = body["meta"]["executionId"].as_str().unwrap();
+    let run_url = env.project(&format!("/task-history/workflow-executions/{id}"));
+    let (_, run) = env.call("bob", Method::GET, &run_url, None, &[]).await;
+    assert_eq!(run["status"], "DELAYED", "{run}");
+    // Within the limit: the caller waits for the Response step.
+    let url = env.project("/sdk/triggers/wf-short");
+    let (status, body) = env
+        .call("bob", Method::POST, &url, Some(json!({})), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({"waited": "1s"}));
+}
+
+#[tokio::test]
+async fn enable_and_disable_refuse_an_unknown_workflow() {
+    let env = start(vec![workflow("custom.tasklab", "log", NO_RESPONSE)]).await;
+    for method in [Method::POST, Method::DELETE] {
+        let url = env.project("/sdk/workflows/no-such-workflow");
+        let (status, body) = env.call("bob", method.clone(), &url, None, &[]).await;
+        assert_eq!(status, 404, "{method}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("no workflow \"no-such-workflow\""),
+            "{body}"
+        );
+        let url = env.project("/sdk/workflows/wf-no-response");
+        let (status, body) = env.call("bob", method.clone(), &url, None, &[]).await;
+        assert_eq!(status, 200, "{method}: {body}");
+    }
+}
+
 const LOOPS: &str = r#"
 id = "wf-loop"
 default_enabled = true

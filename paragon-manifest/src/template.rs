@@ -98,69 +98,13 @@ const URL_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
 impl Template {
     /// Parses a template.
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let bytes = source.as_bytes();
-        let mut i = 0;
-        while i < source.len() {
-            match bytes[i] {
-                b'{' if bytes.get(i + 1) == Some(&b'{') => {
-                    literal.push('{');
-                    i += 2;
-                }
-                b'}' if bytes.get(i + 1) == Some(&b'}') => {
-                    literal.push('}');
-                    i += 2;
-                }
-                b'}' => {
-                    return Err(TemplateError {
-                        offset: i,
-                        len: 1,
-                        message: "unmatched `}` in template".into(),
-                        help: "write `}}` for a literal brace".into(),
-                    });
-                }
-                b'{' => {
-                    let Some(close) = source[i + 1..].find(['}', '{']).map(|j| i + 1 + j) else {
-                        return Err(TemplateError {
-                            offset: i,
-                            len: source.len() - i,
-                            message: "unclosed `{` in template".into(),
-                            help: "close the reference with `}`, or write `{{` for a literal brace"
-                                .into(),
-                        });
-                    };
-                    if bytes[close] == b'{' {
-                        return Err(TemplateError {
-                            offset: i,
-                            len: close - i,
-                            message: "unclosed `{` in template".into(),
-                            help: "close the reference with `}`, or write `{{` for a literal brace"
-                                .into(),
-                        });
-                    }
-                    let reference =
-                        parse_reference(&source[i + 1..close]).map_err(|e| TemplateError {
-                            offset: i,
-                            len: close + 1 - i,
-                            ..e
-                        })?;
-                    if !literal.is_empty() {
-                        parts.push(Part::Literal(std::mem::take(&mut literal)));
-                    }
-                    parts.push(Part::Ref(reference));
-                    i = close + 1;
-                }
-                _ => {
-                    let next = source[i..].find(['{', '}']).map_or(source.len(), |j| i + j);
-                    literal.push_str(&source[i..next]);
-                    i = next;
-                }
-            }
-        }
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
-        }
+        let parts = scan(source, parse_reference)?
+            .into_iter()
+            .map(|p| match p {
+                Piece::Literal(s) => Part::Literal(s),
+                Piece::Ref(r) => Part::Ref(r),
+            })
+            .collect();
         Ok(Template {
             source: source.to_owned(),
             parts,
@@ -267,6 +211,79 @@ impl fmt::Display for Template {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.source)
     }
+}
+
+/// A piece of a template as [`scan`] finds it: text, or a reference its caller parsed.
+pub(crate) enum Piece<R> {
+    /// Text copied as is (escapes already resolved).
+    Literal(String),
+    /// The parsed text between `{` and `}`.
+    Ref(R),
+}
+
+/// Splits `source` into literal text and references, resolving `{{` and `}}`: the one template
+/// syntax of manifests and workflows, which differ only in what a reference may name
+/// (`reference` parses the text between the braces; the offset and length of its error are
+/// replaced by the reference's place in `source`).
+pub(crate) fn scan<R>(
+    source: &str,
+    reference: impl Fn(&str) -> Result<R, TemplateError>,
+) -> Result<Vec<Piece<R>>, TemplateError> {
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < source.len() {
+        match bytes[i] {
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                literal.push('{');
+                i += 2;
+            }
+            b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                literal.push('}');
+                i += 2;
+            }
+            b'}' => {
+                return Err(TemplateError {
+                    offset: i,
+                    len: 1,
+                    message: "unmatched `}` in template".into(),
+                    help: "write `}}` for a literal brace".into(),
+                });
+            }
+            b'{' => {
+                let close = source[i + 1..].find(['}', '{']).map(|j| i + 1 + j);
+                let Some(close) = close.filter(|&c| bytes[c] == b'}') else {
+                    return Err(TemplateError {
+                        offset: i,
+                        len: close.unwrap_or(source.len()) - i,
+                        message: "unclosed `{` in template".into(),
+                        help: "close the reference with `}`, or write `{{` for a literal brace"
+                            .into(),
+                    });
+                };
+                let parsed = reference(&source[i + 1..close]).map_err(|e| TemplateError {
+                    offset: i,
+                    len: close + 1 - i,
+                    ..e
+                })?;
+                if !literal.is_empty() {
+                    parts.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                parts.push(Piece::Ref(parsed));
+                i = close + 1;
+            }
+            _ => {
+                let next = source[i..].find(['{', '}']).map_or(source.len(), |j| i + j);
+                literal.push_str(&source[i..next]);
+                i = next;
+            }
+        }
+    }
+    if !literal.is_empty() {
+        parts.push(Piece::Literal(literal));
+    }
+    Ok(parts)
 }
 
 impl std::str::FromStr for Template {

@@ -22,29 +22,20 @@ pub(crate) struct Event {
     payload: Map<String, Value>,
 }
 
-/// `POST /sdk/events/trigger`: stored, answered 201.
+/// `POST /sdk/events/trigger`: stored with the workflow runs it starts, answered 201.
 pub(crate) async fn event(
     State(app): State<Shared>,
     Caller(user): Caller,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     user.check_user_wide(Access::Write)?;
-    let pid = user.project_id.clone();
     let event: Event = parse_body(&body)?;
     if event.name.trim().is_empty() {
         return Err(ApiError::bad_request("the event `name` must not be empty"));
     }
-    let id = app
-        .store
-        .insert_event(
-            &pid,
-            &user.user_id,
-            &event.name,
-            &Value::Object(event.payload.clone()),
-        )
-        .await?;
+    // The event and the workflow runs it starts are recorded in one commit.
     let payload = Value::Object(event.payload);
-    let runs =
+    let (id, runs) =
         crate::workflows::triggers::app_event(&app, &user.user_id, &event.name, &payload).await?;
     Ok((
         StatusCode::CREATED,
@@ -72,13 +63,15 @@ pub(crate) async fn trigger(
     crate::workflows::triggers::request(&app, &user.user_id, &workflow, query, &headers, body).await
 }
 
-/// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored.
+/// `POST`/`DELETE /sdk/workflows/{workflowId}`: the user's choice is stored; an unknown
+/// workflow is a 404.
 pub(crate) async fn workflow_enable(
     State(app): State<Shared>,
     Caller(user): Caller,
     Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.check_user_wide(Access::Write)?;
+    crate::workflows::triggers::known(&app, &workflow)?;
     app.store
         .set_workflow(&user.project_id, &user.user_id, &workflow, true)
         .await?;
@@ -91,6 +84,7 @@ pub(crate) async fn workflow_disable(
     Path((_pid, workflow)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     user.check_user_wide(Access::Write)?;
+    crate::workflows::triggers::known(&app, &workflow)?;
     app.store
         .set_workflow(&user.project_id, &user.user_id, &workflow, false)
         .await?;

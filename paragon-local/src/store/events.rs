@@ -1,32 +1,34 @@
 //! Events and workflow state.
 
-use super::{Store, StoreError, new_id, now_ms};
+use super::{Store, StoreError, now_ms};
 use serde_json::Value;
 
-impl Store {
-    pub(crate) async fn insert_event(
-        &self,
-        project: &str,
-        user: &str,
-        name: &str,
-        payload: &Value,
-    ) -> Result<String, StoreError> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO events (id, project_id, user_id, name, payload, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(project)
-        .bind(user)
-        .bind(name)
-        .bind(payload.to_string())
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
-        Ok(id)
-    }
+/// Inserts an app event on `conn`, inside the caller's transaction: the workflow engine
+/// records the event and the runs it starts in one commit (`crate::workflows`).
+pub(crate) async fn insert_event(
+    conn: &mut sqlx::AnyConnection,
+    id: &str,
+    project: &str,
+    user: &str,
+    name: &str,
+    payload: &Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO events (id, project_id, user_id, name, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(project)
+    .bind(user)
+    .bind(name)
+    .bind(payload.to_string())
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
 
+impl Store {
     pub(crate) async fn set_workflow(
         &self,
         project: &str,

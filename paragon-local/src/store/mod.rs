@@ -16,6 +16,7 @@ mod portal_codes;
 mod rekey;
 mod users;
 
+pub(crate) use events::insert_event;
 pub(crate) use model::{Configuration, Credential, PendingOAuth, Secret, Status};
 pub(crate) use portal_codes::{PortalCode, Redeemed};
 pub use rekey::{RekeyReport, rekey};

@@ -3,7 +3,7 @@
 
 use super::render::{Scope, redact, redact_value};
 use super::steps::{self, StepCtx};
-use super::store::{self, DELAYED, EXECUTING, FAILED, Run, RunUpdate, SUCCEEDED, StepRow};
+use super::store::{self, DELAYED, EXECUTING, FAILED, Run, RunUpdate, SUCCEEDED, StepRow, Write};
 use crate::state::Shared;
 use crate::store::{StoreError, now_ms};
 use futures_util::StreamExt;
@@ -87,19 +87,25 @@ async fn execute_leased(app: &Shared, run_id: &str) -> Result<(), StoreError> {
         },
         Outcome::Failed(e) => RunUpdate {
             status: FAILED,
-            error: Some(e),
+            error: Some(e.clone()),
             wake_at: None,
             ended: true,
         },
     };
-    store::finish_run(&app.store, run_id, owner, &update).await?;
+    let finish = Write::FinishRun {
+        run_id: run_id.to_owned(),
+        owner: owner.clone(),
+        update,
+    };
+    engine.writer.write(&app.store, finish).await?;
     match outcome {
+        Outcome::Suspended(at) => engine.suspended(run_id, at),
         Outcome::Failed(e) => engine.answer(run_id, Err(e)),
         Outcome::Done => engine.answer(
             run_id,
             Err("the workflow ended without reaching its Response step".into()),
         ),
-        _ => {}
+        Outcome::Lost => {}
     }
     Ok(())
 }
@@ -240,13 +246,17 @@ impl Runner<'_> {
         row.input = row.input.map(|v| redact_value(&v, &self.used_secrets));
         row.output = row.output.map(|v| redact_value(&v, &self.used_secrets));
         row.error = row.error.map(|e| redact(e, &self.used_secrets));
-        match store::put_step(
-            &self.app.store,
-            &self.run.id,
-            &self.app.workflows.owner,
-            &row,
-        )
-        .await
+        let write = Write::PutStep {
+            run_id: self.run.id.clone(),
+            owner: self.app.workflows.owner.clone(),
+            row: row.clone(),
+        };
+        match self
+            .app
+            .workflows
+            .writer
+            .write(&self.app.store, write)
+            .await
         {
             Ok(true) => {
                 let mut rows = self.rows.lock().unwrap_or_else(|e| e.into_inner());
@@ -505,7 +515,15 @@ impl Runner<'_> {
                     }
                     if let StepKind::Response { .. } = step.kind {
                         let stored = redact_value(&output, &self.used_secrets);
-                        if store::set_response(&self.app.store, &self.run.id, &stored)
+                        let write = Write::SetResponse {
+                            run_id: self.run.id.clone(),
+                            response: stored,
+                        };
+                        if self
+                            .app
+                            .workflows
+                            .writer
+                            .write(&self.app.store, write)
                             .await
                             .is_err()
                         {

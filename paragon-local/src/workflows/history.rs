@@ -5,7 +5,7 @@
 //! `POST …/workflow-executions/{id}/replay`. A user token sees its own user's runs.
 
 use super::engine;
-use super::store::{self, NewRun, Run, RunFilter, StepRow};
+use super::store::{self, NewRun, Run, RunFilter, StepRow, Write};
 use crate::api::date;
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -183,27 +183,25 @@ pub(crate) async fn replay(
             run.status
         )));
     }
-    let new = NewRun {
-        id: new_id(),
-        project_id: &run.project_id,
-        user_id: &run.user_id,
-        workflow_id: &run.workflow_id,
-        trigger_kind: &run.trigger_kind,
-        input: &run.input,
-        replay_of: Some(&run.id),
+    let new_run = new_id();
+    let write = Write::InsertRuns {
+        runs: vec![NewRun {
+            id: new_run.clone(),
+            project_id: run.project_id.clone(),
+            user_id: run.user_id.clone(),
+            workflow_id: run.workflow_id.clone(),
+            trigger_kind: run.trigger_kind.clone(),
+            input: run.input.clone(),
+            replay_of: Some(run.id.clone()),
+        }],
+        owner: app.workflows.owner.clone(),
+        lease_until: now_ms() + app.workflows.config.lease.as_millis() as i64,
     };
-    let lease_until = now_ms() + app.workflows.config.lease.as_millis() as i64;
-    store::insert_runs(
-        &app.store,
-        std::slice::from_ref(&new),
-        &app.workflows.owner,
-        lease_until,
-    )
-    .await?;
-    engine::spawn(&app, new.id.clone());
+    app.workflows.writer.write(&app.store, write).await?;
+    engine::spawn(&app, new_run.clone());
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": new.id, "replayOf": run.id, "status": store::EXECUTING })),
+        Json(json!({ "id": new_run, "replayOf": run.id, "status": store::EXECUTING })),
     )
         .into_response())
 }

@@ -21,6 +21,7 @@ mod scheduler;
 mod steps;
 pub(crate) mod store;
 pub(crate) mod triggers;
+mod writer;
 
 use paragon_manifest::workflow::{Context, Workflow};
 use serde_json::Value;
@@ -94,10 +95,13 @@ pub(crate) struct Engine {
     pub config: EngineConfig,
     /// This replica's lease owner id.
     pub owner: String,
-    /// Request triggers waiting for their run's Response step, by run id.
-    waiters: Mutex<HashMap<String, tokio::sync::oneshot::Sender<Answer>>>,
+    /// Request triggers waiting for their run's Response step, by run id, with the time (ms)
+    /// past which the caller no longer waits.
+    waiters: Mutex<HashMap<String, (tokio::sync::oneshot::Sender<Answer>, i64)>>,
     /// Runs this replica is executing now (never two tasks on one run).
     running: Mutex<HashSet<String>>,
+    /// Where the engine's rows are written (group commit on SQLite).
+    pub writer: writer::Writer,
 }
 
 impl fmt::Debug for Engine {
@@ -130,6 +134,7 @@ impl Engine {
             owner: uuid::Uuid::new_v4().to_string(),
             waiters: Mutex::default(),
             running: Mutex::default(),
+            writer: writer::Writer::default(),
         }
     }
 
@@ -137,23 +142,40 @@ impl Engine {
         self.workflows.iter().find(|w| w.id == id)
     }
 
-    fn wait_for(&self, run_id: &str) -> tokio::sync::oneshot::Receiver<Answer> {
+    /// Registers a Request trigger waiting for `run_id`'s Response step until `deadline` (ms).
+    fn wait_for(&self, run_id: &str, deadline: i64) -> tokio::sync::oneshot::Receiver<Answer> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.waiters
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(run_id.to_owned(), tx);
+            .insert(run_id.to_owned(), (tx, deadline));
         rx
     }
 
-    fn answer(&self, run_id: &str, answer: Answer) {
-        let tx = self
-            .waiters
+    /// Stops waiting for `run_id` (its caller has its answer or gave up).
+    fn forget(&self, run_id: &str) -> Option<tokio::sync::oneshot::Sender<Answer>> {
+        self.waiters
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(run_id);
-        if let Some(tx) = tx {
+            .remove(run_id)
+            .map(|(tx, _)| tx)
+    }
+
+    fn answer(&self, run_id: &str, answer: Answer) {
+        if let Some(tx) = self.forget(run_id) {
             let _ = tx.send(answer);
+        }
+    }
+
+    /// `run_id` paused on a timer until `wake_at` (ms): a caller that would give up before
+    /// then gets its timeout answer now (the sender dropped), not after waiting in vain.
+    fn suspended(&self, run_id: &str, wake_at: i64) {
+        let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        if waiters
+            .get(run_id)
+            .is_some_and(|(_, deadline)| wake_at >= *deadline)
+        {
+            waiters.remove(run_id);
         }
     }
 

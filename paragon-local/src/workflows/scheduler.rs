@@ -91,27 +91,25 @@ async fn schedules(app: &Shared, from: i64, to: i64) -> Result<(), crate::store:
             }
             for tick in &due {
                 // Ticks are keyed by project too: projects may share a database.
-                let key = format!("{}/{}", app.project_id, w.id);
-                if store::take_tick(&app.store, &key, &user, *tick).await? {
-                    let input = json!({ "body": { "scheduledAt": crate::api::date(*tick) } });
-                    let run = store::NewRun {
-                        id: crate::store::new_id(),
-                        project_id: &app.project_id,
-                        user_id: &user,
-                        workflow_id: &w.id,
-                        trigger_kind: "schedule",
-                        input: &input,
-                        replay_of: None,
-                    };
-                    let until = now_ms() + app.workflows.config.lease.as_millis() as i64;
-                    store::insert_runs(
-                        &app.store,
-                        std::slice::from_ref(&run),
-                        &app.workflows.owner,
-                        until,
-                    )
-                    .await?;
-                    engine::spawn(app, run.id.clone());
+                let run = store::NewRun {
+                    id: crate::store::new_id(),
+                    project_id: app.project_id.clone(),
+                    user_id: user.clone(),
+                    workflow_id: w.id.clone(),
+                    trigger_kind: "schedule".into(),
+                    input: json!({ "body": { "scheduledAt": crate::api::date(*tick) } }),
+                    replay_of: None,
+                };
+                let id = run.id.clone();
+                let write = store::Write::ScheduledRun {
+                    key: format!("{}/{}", app.project_id, w.id),
+                    tick: *tick,
+                    run,
+                    owner: app.workflows.owner.clone(),
+                    lease_until: now_ms() + app.workflows.config.lease.as_millis() as i64,
+                };
+                if app.workflows.writer.write(&app.store, write).await? {
+                    engine::spawn(app, id);
                 }
             }
         }

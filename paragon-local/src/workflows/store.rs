@@ -50,15 +50,15 @@ pub(crate) struct StepRow {
     pub ended_at: Option<i64>,
 }
 
-/// A new run: what the trigger gave, leased to the replica that will start it.
-pub(crate) struct NewRun<'a> {
+/// A new run: what the trigger gave.
+pub(crate) struct NewRun {
     pub id: String,
-    pub project_id: &'a str,
-    pub user_id: &'a str,
-    pub workflow_id: &'a str,
-    pub trigger_kind: &'a str,
-    pub input: &'a Value,
-    pub replay_of: Option<&'a str>,
+    pub project_id: String,
+    pub user_id: String,
+    pub workflow_id: String,
+    pub trigger_kind: String,
+    pub input: Value,
+    pub replay_of: Option<String>,
 }
 
 /// What the history asks for.
@@ -112,40 +112,6 @@ fn step(row: &AnyRow) -> Result<StepRow, StoreError> {
         started_at: row.try_get("started_at")?,
         ended_at: row.try_get("ended_at")?,
     })
-}
-
-/// Inserts runs leased to `owner` until `lease_until`, all in one transaction: when this
-/// returns, every run is durable.
-pub(crate) async fn insert_runs(
-    store: &Store,
-    runs: &[NewRun<'_>],
-    owner: &str,
-    lease_until: i64,
-) -> Result<(), StoreError> {
-    let mut tx = store.pool().begin().await?;
-    let now = now_ms();
-    for r in runs {
-        sqlx::query(
-            "INSERT INTO workflow_runs (id, project_id, user_id, workflow_id, status, trigger_kind, \
-             input, lease_owner, lease_until, replay_of, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(&r.id)
-        .bind(r.project_id)
-        .bind(r.user_id)
-        .bind(r.workflow_id)
-        .bind(EXECUTING)
-        .bind(r.trigger_kind)
-        .bind(r.input.to_string())
-        .bind(owner)
-        .bind(lease_until)
-        .bind(r.replay_of)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Claims up to `limit` runnable runs of `project_id` for `owner` until `lease_until`;
@@ -243,115 +209,6 @@ pub(crate) async fn steps(store: &Store, run_id: &str) -> Result<Vec<StepRow>, S
     rows.iter().map(step).collect()
 }
 
-/// Writes a step's row (insert or replace) if `owner` still holds the run; `false` otherwise.
-/// The lease check and the write are one transaction, so a replica that lost the run never
-/// records a result.
-pub(crate) async fn put_step(
-    store: &Store,
-    run_id: &str,
-    owner: &str,
-    s: &StepRow,
-) -> Result<bool, StoreError> {
-    let mut tx = store.pool().begin().await?;
-    let held =
-        sqlx::query("UPDATE workflow_runs SET status = status WHERE id = $1 AND lease_owner = $2")
-            .bind(run_id)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?;
-    if held.rows_affected() != 1 {
-        return Ok(false);
-    }
-    sqlx::query(
-        "INSERT INTO workflow_steps (run_id, step_key, idempotency_key, status, attempt, input, \
-         output, error, wake_at, started_at, ended_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (run_id, step_key) DO UPDATE SET idempotency_key = excluded.idempotency_key, \
-         status = excluded.status, attempt = excluded.attempt, input = excluded.input, \
-         output = excluded.output, error = excluded.error, wake_at = excluded.wake_at, \
-         started_at = excluded.started_at, ended_at = excluded.ended_at",
-    )
-    .bind(run_id)
-    .bind(&s.step_key)
-    .bind(&s.idempotency_key)
-    .bind(&s.status)
-    .bind(s.attempt)
-    .bind(s.input.as_ref().map(Value::to_string))
-    .bind(s.output.as_ref().map(Value::to_string))
-    .bind(&s.error)
-    .bind(s.wake_at)
-    .bind(s.started_at)
-    .bind(s.ended_at)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
-/// How a run's row changes when its execution stops or pauses.
-pub(crate) struct RunUpdate<'a> {
-    pub status: &'a str,
-    pub error: Option<&'a str>,
-    pub wake_at: Option<i64>,
-    pub ended: bool,
-}
-
-/// Updates the run and gives up the lease (if still `owner`'s).
-pub(crate) async fn finish_run(
-    store: &Store,
-    run_id: &str,
-    owner: &str,
-    u: &RunUpdate<'_>,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE workflow_runs SET status = $1, error = $2, wake_at = $3, ended_at = $4, \
-         lease_owner = NULL, lease_until = NULL WHERE id = $5 AND lease_owner = $6",
-    )
-    .bind(u.status)
-    .bind(u.error)
-    .bind(u.wake_at)
-    .bind(u.ended.then(now_ms))
-    .bind(run_id)
-    .bind(owner)
-    .execute(store.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records the Response step's answer on the run.
-pub(crate) async fn set_response(
-    store: &Store,
-    run_id: &str,
-    response: &Value,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE workflow_runs SET response = $1 WHERE id = $2")
-        .bind(response.to_string())
-        .bind(run_id)
-        .execute(store.pool())
-        .await?;
-    Ok(())
-}
-
-/// Records that `workflow_id` fired for `user_id` at `tick` (ms); `false` when some replica
-/// already did.
-pub(crate) async fn take_tick(
-    store: &Store,
-    workflow_id: &str,
-    user_id: &str,
-    tick: i64,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "INSERT INTO workflow_ticks (workflow_id, user_id, tick) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(workflow_id)
-    .bind(user_id)
-    .bind(tick)
-    .execute(store.pool())
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// The users' explicit choices for a workflow: `(user_id, enabled)`.
 pub(crate) async fn workflow_states(
     store: &Store,
@@ -409,4 +266,221 @@ pub(crate) async fn connected_users(
     rows.iter()
         .map(|r| r.try_get("user_id").map_err(StoreError::from))
         .collect()
+}
+
+/// How a run's row changes when its execution stops or pauses.
+pub(crate) struct RunUpdate {
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub wake_at: Option<i64>,
+    pub ended: bool,
+}
+
+/// An app event as the app sent it.
+pub(crate) struct NewEvent {
+    pub id: String,
+    pub project_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub payload: Value,
+}
+
+/// A change to the engine's rows, applied durably by [`super::writer::Writer`]; its `bool`
+/// answer is described per variant.
+pub(crate) enum Write {
+    /// Inserts runs leased to `owner` until `lease_until` (an empty owner: unleased, for any
+    /// replica's worker to claim). Answers `true`.
+    InsertRuns {
+        runs: Vec<NewRun>,
+        owner: String,
+        lease_until: i64,
+    },
+    /// An app event and the runs it starts, leased like [`Write::InsertRuns`]: one commit,
+    /// so an event is never recorded without its runs. Answers `true`.
+    Event {
+        event: NewEvent,
+        runs: Vec<NewRun>,
+        owner: String,
+        lease_until: i64,
+    },
+    /// Writes a step's row (insert or replace) if `owner` still holds the run; `false`
+    /// otherwise, so a replica that lost the run never records a result.
+    PutStep {
+        run_id: String,
+        owner: String,
+        row: StepRow,
+    },
+    /// Updates the run and gives up the lease, if still `owner`'s; `false` otherwise.
+    FinishRun {
+        run_id: String,
+        owner: String,
+        update: RunUpdate,
+    },
+    /// Records the Response step's answer on the run. Answers `true`.
+    SetResponse { run_id: String, response: Value },
+    /// A schedule tick and the run it starts, together: records that the schedule `key`
+    /// fired for `run.user_id` at `tick` (ms) and inserts the run, leased like
+    /// [`Write::InsertRuns`]; `false` (and no run) when some replica already took the tick.
+    /// One transaction, so a crash never leaves a tick without its run or a run without its
+    /// tick (which a restart would fire again).
+    ScheduledRun {
+        key: String,
+        tick: i64,
+        run: NewRun,
+        owner: String,
+        lease_until: i64,
+    },
+}
+
+/// Applies `w` on `conn` (inside the caller's transaction).
+pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, w: &Write) -> Result<bool, sqlx::Error> {
+    match w {
+        Write::InsertRuns {
+            runs,
+            owner,
+            lease_until,
+        } => {
+            for r in runs {
+                insert_run(conn, r, owner, *lease_until).await?;
+            }
+            Ok(true)
+        }
+        Write::Event {
+            event: e,
+            runs,
+            owner,
+            lease_until,
+        } => {
+            let (id, project, user) = (&e.id, &e.project_id, &e.user_id);
+            crate::store::insert_event(conn, id, project, user, &e.name, &e.payload).await?;
+            for r in runs {
+                insert_run(conn, r, owner, *lease_until).await?;
+            }
+            Ok(true)
+        }
+        Write::PutStep { run_id, owner, row } => put_step(conn, run_id, owner, row).await,
+        Write::FinishRun {
+            run_id,
+            owner,
+            update,
+        } => finish_run(conn, run_id, owner, update).await,
+        Write::SetResponse { run_id, response } => {
+            sqlx::query("UPDATE workflow_runs SET response = $1 WHERE id = $2")
+                .bind(response.to_string())
+                .bind(run_id)
+                .execute(conn)
+                .await?;
+            Ok(true)
+        }
+        Write::ScheduledRun {
+            key,
+            tick,
+            run,
+            owner,
+            lease_until,
+        } => {
+            let taken = sqlx::query(
+                "INSERT INTO workflow_ticks (workflow_id, user_id, tick) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(key)
+            .bind(&run.user_id)
+            .bind(tick)
+            .execute(&mut *conn)
+            .await?;
+            if taken.rows_affected() != 1 {
+                return Ok(false);
+            }
+            insert_run(conn, run, owner, *lease_until).await?;
+            Ok(true)
+        }
+    }
+}
+
+async fn insert_run(
+    conn: &mut sqlx::AnyConnection,
+    r: &NewRun,
+    owner: &str,
+    lease_until: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO workflow_runs (id, project_id, user_id, workflow_id, status, trigger_kind, \
+         input, lease_owner, lease_until, replay_of, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&r.id)
+    .bind(&r.project_id)
+    .bind(&r.user_id)
+    .bind(&r.workflow_id)
+    .bind(EXECUTING)
+    .bind(&r.trigger_kind)
+    .bind(r.input.to_string())
+    .bind(owner)
+    .bind(lease_until)
+    .bind(&r.replay_of)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn put_step(
+    conn: &mut sqlx::AnyConnection,
+    run_id: &str,
+    owner: &str,
+    s: &StepRow,
+) -> Result<bool, sqlx::Error> {
+    let held =
+        sqlx::query("UPDATE workflow_runs SET status = status WHERE id = $1 AND lease_owner = $2")
+            .bind(run_id)
+            .bind(owner)
+            .execute(&mut *conn)
+            .await?;
+    if held.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO workflow_steps (run_id, step_key, idempotency_key, status, attempt, input, \
+         output, error, wake_at, started_at, ended_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (run_id, step_key) DO UPDATE SET idempotency_key = excluded.idempotency_key, \
+         status = excluded.status, attempt = excluded.attempt, input = excluded.input, \
+         output = excluded.output, error = excluded.error, wake_at = excluded.wake_at, \
+         started_at = excluded.started_at, ended_at = excluded.ended_at",
+    )
+    .bind(run_id)
+    .bind(&s.step_key)
+    .bind(&s.idempotency_key)
+    .bind(&s.status)
+    .bind(s.attempt)
+    .bind(s.input.as_ref().map(Value::to_string))
+    .bind(s.output.as_ref().map(Value::to_string))
+    .bind(&s.error)
+    .bind(s.wake_at)
+    .bind(s.started_at)
+    .bind(s.ended_at)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+async fn finish_run(
+    conn: &mut sqlx::AnyConnection,
+    run_id: &str,
+    owner: &str,
+    u: &RunUpdate,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE workflow_runs SET status = $1, error = $2, wake_at = $3, ended_at = $4, \
+         lease_owner = NULL, lease_until = NULL WHERE id = $5 AND lease_owner = $6",
+    )
+    .bind(u.status)
+    .bind(&u.error)
+    .bind(u.wake_at)
+    .bind(u.ended.then(now_ms))
+    .bind(run_id)
+    .bind(owner)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

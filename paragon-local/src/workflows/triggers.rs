@@ -3,10 +3,10 @@
 
 use super::Loaded;
 use super::engine;
-use super::store::{self, NewRun};
+use super::store::{self, NewEvent, NewRun, Write};
 use crate::error::ApiError;
 use crate::state::{AppState, Shared};
-use crate::store::{Credential, StoreError, new_id, now_ms};
+use crate::store::{Credential, new_id, now_ms};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use paragon_manifest::workflow::Trigger;
@@ -22,68 +22,79 @@ fn enabled(w: &Loaded, states: &[(String, bool)]) -> bool {
         .map_or(w.wf.default_enabled(), |(_, on)| *on)
 }
 
-/// Records one run per workflow (one transaction), then starts them here.
-async fn start(
-    app: &Shared,
+/// Runs of `workflows` for `user_id`, all with the same trigger input.
+fn new_runs(
+    app: &AppState,
     user_id: &str,
     workflows: &[&Arc<Loaded>],
     trigger_kind: &str,
     input: &Value,
-) -> Result<Vec<String>, StoreError> {
-    if workflows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let runs: Vec<NewRun<'_>> = workflows
+) -> Vec<NewRun> {
+    workflows
         .iter()
         .map(|w| NewRun {
             id: new_id(),
-            project_id: &app.project_id,
-            user_id,
-            workflow_id: &w.id,
-            trigger_kind,
-            input,
+            project_id: app.project_id.clone(),
+            user_id: user_id.to_owned(),
+            workflow_id: w.id.clone(),
+            trigger_kind: trigger_kind.to_owned(),
+            input: input.clone(),
             replay_of: None,
         })
-        .collect();
-    let lease_until = now_ms() + app.workflows.config.lease.as_millis() as i64;
-    store::insert_runs(&app.store, &runs, &app.workflows.owner, lease_until).await?;
-    let ids: Vec<String> = runs.into_iter().map(|r| r.id).collect();
-    for id in &ids {
-        engine::spawn(app, id.clone());
-    }
-    Ok(ids)
+        .collect()
 }
 
-/// `POST /sdk/events/trigger`: starts every enabled workflow of the user subscribed to
-/// `event`; returns once their runs are recorded.
+/// When a run leased now by this replica lapses.
+fn lease_until(app: &AppState) -> i64 {
+    now_ms() + app.workflows.config.lease.as_millis() as i64
+}
+
+/// `POST /sdk/events/trigger`: records the event and starts every enabled workflow of the
+/// user subscribed to it; returns `(event id, run ids)` once both are durably recorded (one
+/// commit).
 pub(crate) async fn app_event(
     app: &Shared,
     user_id: &str,
     event: &str,
     payload: &Value,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<(String, Vec<String>), ApiError> {
     let subscribed: Vec<&Arc<Loaded>> = app
         .workflows
         .workflows
         .iter()
         .filter(|w| matches!(w.wf.trigger(), Trigger::AppEvent { event: e } if e == event))
         .collect();
-    if subscribed.is_empty() {
-        return Ok(Vec::new());
+    let chosen: Vec<&Arc<Loaded>> = if subscribed.is_empty() {
+        subscribed
+    } else {
+        let states = store::user_states(&app.store, &app.project_id, user_id).await?;
+        subscribed
+            .into_iter()
+            .filter(|w| enabled(w, &states))
+            .collect()
+    };
+    let input = json!({ "body": payload });
+    let runs = new_runs(app, user_id, &chosen, "app_event", &input);
+    let ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
+    let event = NewEvent {
+        id: new_id(),
+        project_id: app.project_id.clone(),
+        user_id: user_id.to_owned(),
+        name: event.to_owned(),
+        payload: payload.clone(),
+    };
+    let event_id = event.id.clone();
+    let write = Write::Event {
+        event,
+        runs,
+        owner: app.workflows.owner.clone(),
+        lease_until: lease_until(app),
+    };
+    app.workflows.writer.write(&app.store, write).await?;
+    for id in &ids {
+        engine::spawn(app, id.clone());
     }
-    let states = store::user_states(&app.store, &app.project_id, user_id).await?;
-    let chosen: Vec<&Arc<Loaded>> = subscribed
-        .into_iter()
-        .filter(|w| enabled(w, &states))
-        .collect();
-    Ok(start(
-        app,
-        user_id,
-        &chosen,
-        "app_event",
-        &json!({ "body": payload }),
-    )
-    .await?)
+    Ok((event_id, ids))
 }
 
 /// A new credential: records runs of the integration's Integration Enabled workflows for its
@@ -105,19 +116,13 @@ pub(crate) async fn credential_created(app: &AppState, c: &Credential) {
         let states = store::user_states(&app.store, &app.project_id, &c.user_id).await?;
         let chosen: Vec<&Arc<Loaded>> =
             wanted.into_iter().filter(|w| enabled(w, &states)).collect();
-        let runs: Vec<NewRun<'_>> = chosen
-            .iter()
-            .map(|w| NewRun {
-                id: new_id(),
-                project_id: &app.project_id,
-                user_id: &c.user_id,
-                workflow_id: &w.id,
-                trigger_kind: "integration_enabled",
-                input: &input,
-                replay_of: None,
-            })
-            .collect();
-        store::insert_runs(&app.store, &runs, "", 0).await
+        let runs = new_runs(app, &c.user_id, &chosen, "integration_enabled", &input);
+        let write = Write::InsertRuns {
+            runs,
+            owner: String::new(),
+            lease_until: 0,
+        };
+        app.workflows.writer.write(&app.store, write).await
     }
     .await;
     if let Err(e) = result {
@@ -144,6 +149,15 @@ fn visible_headers(headers: &HeaderMap) -> Map<String, Value> {
         .collect()
 }
 
+/// The workflow `workflow_id`, or the 404 that says it does not exist (Request triggers,
+/// enable and disable: a choice about a workflow that does not exist would be stored and
+/// never read).
+pub(crate) fn known<'a>(app: &'a AppState, workflow_id: &str) -> Result<&'a Arc<Loaded>, ApiError> {
+    app.workflows
+        .find(workflow_id)
+        .ok_or_else(|| ApiError::not_found(format!("no workflow {workflow_id:?} on this server")))
+}
+
 /// `POST /sdk/triggers/{workflowId}`: the Response step's answer, or 202 at once when the
 /// workflow has none.
 pub(crate) async fn request(
@@ -154,9 +168,7 @@ pub(crate) async fn request(
     headers: &HeaderMap,
     body: Value,
 ) -> Result<Response, ApiError> {
-    let w = app.workflows.find(workflow_id).cloned().ok_or_else(|| {
-        ApiError::not_found(format!("no workflow {workflow_id:?} on this server"))
-    })?;
+    let w = known(app, workflow_id)?.clone();
     if *w.wf.trigger() != Trigger::Request {
         return Err(ApiError::bad_request(format!(
             "workflow {workflow_id:?} ({}) is started by a `{}` trigger, not by requests",
@@ -178,18 +190,26 @@ pub(crate) async fn request(
     let input = json!({ "body": body, "query": query, "headers": visible_headers(headers) });
     let id = new_id();
     // Registered before the run starts, so a fast Response step is never missed.
-    let answer = w.wf.has_response().then(|| app.workflows.wait_for(&id));
+    let limit = app.workflows.config.response_timeout;
+    let deadline = now_ms() + limit.as_millis() as i64;
+    let answer =
+        w.wf.has_response()
+            .then(|| app.workflows.wait_for(&id, deadline));
     let run = NewRun {
         id: id.clone(),
-        project_id: &app.project_id,
-        user_id,
-        workflow_id: &w.id,
-        trigger_kind: "request",
-        input: &input,
+        project_id: app.project_id.clone(),
+        user_id: user_id.to_owned(),
+        workflow_id: w.id.clone(),
+        trigger_kind: "request".into(),
+        input,
         replay_of: None,
     };
-    let lease_until = now_ms() + app.workflows.config.lease.as_millis() as i64;
-    store::insert_runs(&app.store, &[run], &app.workflows.owner, lease_until).await?;
+    let write = Write::InsertRuns {
+        runs: vec![run],
+        owner: app.workflows.owner.clone(),
+        lease_until: lease_until(app),
+    };
+    app.workflows.writer.write(&app.store, write).await?;
     engine::spawn(app, id.clone());
     let Some(answer) = answer else {
         return Ok((
@@ -198,7 +218,9 @@ pub(crate) async fn request(
         )
             .into_response());
     };
-    match tokio::time::timeout(app.workflows.config.response_timeout, answer).await {
+    let answer = tokio::time::timeout(limit, answer).await;
+    app.workflows.forget(&id);
+    match answer {
         Ok(Ok(Ok(out))) => {
             let status = out
                 .get("status")
@@ -214,16 +236,27 @@ pub(crate) async fn request(
                     .with_meta(json!({ "executionId": id })),
             )
         }
-        Ok(Err(_)) | Err(_) => Err(ApiError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            "workflow_timeout",
+        // The run paused on a Delay that ends past the limit: the same answer, without
+        // holding the caller until the limit.
+        Ok(Err(_)) => Err(timed_out(
+            &id,
             format!(
-                "the workflow did not reach its Response step within {:?}; it goes on running",
-                app.workflows.config.response_timeout
+                "the workflow waits on a Delay step that ends after the {limit:?} limit for its Response step; it goes on running"
             ),
-        )
-        .with_meta(json!({ "executionId": id }))),
+        )),
+        Err(_) => Err(timed_out(
+            &id,
+            format!(
+                "the workflow did not reach its Response step within {limit:?}; it goes on running"
+            ),
+        )),
     }
+}
+
+/// The answer past the Response step's time limit: 504, with the execution to look up.
+fn timed_out(run_id: &str, why: String) -> ApiError {
+    ApiError::new(StatusCode::GATEWAY_TIMEOUT, "workflow_timeout", why)
+        .with_meta(json!({ "executionId": run_id }))
 }
 
 /// `/sdk/me`'s workflow state: per integration slug, `{workflowId: {enabled, settings}}`.

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::template::TemplateError;
+use crate::template::{Piece, TemplateError};
 
 /// Where a [`Ref`] starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,57 +101,15 @@ pub struct Template {
 impl Template {
     /// Parses a template.
     pub fn parse(source: &str) -> Result<Template, TemplateError> {
-        let mut parts = Vec::new();
-        let mut literal = String::new();
-        let mut rest = source;
-        let mut offset = 0;
-        while let Some(i) = rest.find(['{', '}']) {
-            literal.push_str(&rest[..i]);
-            let tail = &rest[i..];
-            let (consumed, part) = if tail.starts_with("{{") {
-                (2, Part::Literal("{".into()))
-            } else if tail.starts_with("}}") {
-                (2, Part::Literal("}".into()))
-            } else if tail.starts_with('}') {
-                return Err(error(
-                    offset + i,
-                    1,
-                    "unmatched `}` in template",
-                    "write `}}` for a literal brace",
-                ));
-            } else {
-                let Some(close) = tail[1..]
-                    .find(['}', '{'])
-                    .map(|j| j + 1)
-                    .filter(|&j| tail.as_bytes()[j] == b'}')
-                else {
-                    return Err(error(
-                        offset + i,
-                        tail.len(),
-                        "unclosed `{` in template",
-                        "close the reference with `}`, or write `{{` for a literal brace",
-                    ));
-                };
-                let r = parse_ref(&tail[1..close])
-                    .map_err(|(m, h)| error(offset + i, close + 1, &m, &h))?;
-                (close + 1, Part::Ref(r))
-            };
-            match part {
-                Part::Literal(s) => literal.push_str(&s),
-                Part::Ref(r) => {
-                    if !literal.is_empty() {
-                        parts.push(Part::Literal(std::mem::take(&mut literal)));
-                    }
-                    parts.push(Part::Ref(r));
-                }
-            }
-            offset += i + consumed;
-            rest = &rest[i + consumed..];
-        }
-        literal.push_str(rest);
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
-        }
+        let parts = crate::template::scan(source, |inner| {
+            parse_ref(inner).map_err(|(message, help)| error(0, 0, &message, &help))
+        })?
+        .into_iter()
+        .map(|p| match p {
+            Piece::Literal(s) => Part::Literal(s),
+            Piece::Ref(r) => Part::Ref(r),
+        })
+        .collect();
         Ok(Template {
             source: source.to_owned(),
             parts,
