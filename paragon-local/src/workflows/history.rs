@@ -8,11 +8,13 @@ use super::engine;
 use super::store::{self, NewRun, Run, RunFilter, StepRow, Write};
 use crate::api::date;
 use crate::error::ApiError;
+use crate::auth::User;
+use crate::permissions::Caller;
 use crate::state::Shared;
 use crate::store::{new_id, now_ms};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -84,10 +86,9 @@ fn time_param(q: &HashMap<String, String>, name: &str) -> Result<Option<i64>, Ap
 pub(crate) async fn list(
     State(app): State<Shared>,
     Path(pid): Path<String>,
-    headers: HeaderMap,
+    Caller(user): Caller,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let user = app.user(&pid, &headers)?;
     if let Some(other) = q.get("userId").filter(|u| **u != user.user_id) {
         return Err(ApiError::forbidden(format!(
             "a user token only sees its own executions, not those of {other:?}"
@@ -136,8 +137,7 @@ pub(crate) async fn list(
     Ok(Json(json!({ "data": data })))
 }
 
-async fn own_run(app: &Shared, pid: &str, headers: &HeaderMap, id: &str) -> Result<Run, ApiError> {
-    let user = app.user(pid, headers)?;
+async fn own_run(app: &Shared, pid: &str, user: &User, id: &str) -> Result<Run, ApiError> {
     store::get_run(&app.store, pid, id)
         .await?
         .filter(|r| r.user_id == user.user_id)
@@ -148,9 +148,9 @@ async fn own_run(app: &Shared, pid: &str, headers: &HeaderMap, id: &str) -> Resu
 pub(crate) async fn get(
     State(app): State<Shared>,
     Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let run = own_run(&app, &pid, &headers, &id).await?;
+    let run = own_run(&app, &pid, &user, &id).await?;
     let steps = store::steps(&app.store, &id).await?;
     let mut v = execution_json(&run, Some(&steps));
     v["response"] = run.response.clone().unwrap_or(Value::Null);
@@ -161,9 +161,9 @@ pub(crate) async fn get(
 pub(crate) async fn step_executions(
     State(app): State<Shared>,
     Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    own_run(&app, &pid, &headers, &id).await?;
+    own_run(&app, &pid, &user, &id).await?;
     let steps = store::steps(&app.store, &id).await?;
     Ok(Json(
         json!({ "data": steps.iter().map(|s| step_json(&id, s)).collect::<Vec<_>>() }),
@@ -174,9 +174,9 @@ pub(crate) async fn step_executions(
 pub(crate) async fn replay(
     State(app): State<Shared>,
     Path((pid, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    Caller(user): Caller,
 ) -> Result<Response, ApiError> {
-    let run = own_run(&app, &pid, &headers, &id).await?;
+    let run = own_run(&app, &pid, &user, &id).await?;
     if run.status != store::FAILED {
         return Err(ApiError::bad_request(format!(
             "execution {id:?} is {}: only a FAILED execution can be replayed",
