@@ -55,16 +55,19 @@
 //! scope_separator = " "                 # default " "
 //! pkce = false                          # default false (S256 when true)
 //! client_auth = "body"                  # "body" (default) | "basic"
-//! # refresh_url = "…"                   # default: token_url
+//! # refresh_url = "{credential.instance_url}/oauth/token"  # default: token_url; may use
+//! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
-//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates)
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
+//! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //!
 //! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
 //! [[inputs]]
 //! key = "subdomain"                     # {input.subdomain}
 //! label = "Zendesk subdomain"
 //! kind = "text"                         # "text" (default) | "password" | "url" | "select"
-//! required = true                       # default true
+//! required = true                       # default true; an optional input used in a
+//!                                       # template needs a (non-empty) default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
 //! secret = false                        # default: true for kind = "password"
 //! help = "The part before .zendesk.com"
@@ -84,6 +87,11 @@
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
 //! ```
+//!
+//! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
+//! value of an `authorization` refers to the credential, an input or an environment secret.
+//! A port may come from an input (`https://{input.host_name}:{input.port}/api`), but then only over
+//! `https`.
 //!
 //! URLs must be absolute `https` (`http` only for `127.0.0.0/8`, `::1` and `localhost`); a URL
 //! that starts with a reference (`{env.TASKLAB_URL}/v1`) is checked once rendered. In URLs,

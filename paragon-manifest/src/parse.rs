@@ -54,6 +54,8 @@ struct Declared {
     inputs: Vec<String>,
     /// Inputs of kind `url`: whole URLs, inserted into URL templates without escaping.
     url_inputs: Vec<String>,
+    /// Optional inputs without a default: they may have no value when a template is rendered.
+    optional: Vec<String>,
     captures: Vec<String>,
     auth_type: Option<&'static str>,
 }
@@ -352,6 +354,15 @@ impl<'s> Reader<'s> {
         declared: &Declared,
         credential_allowed: bool,
     ) -> Option<Template> {
+        if text.trim().is_empty() {
+            self.error(
+                span.clone(),
+                field,
+                format!("`{field}` is empty"),
+                "write an absolute https URL, e.g. \"https://api.example.com/v1\"",
+            );
+            return None;
+        }
         let template = self.template(text, span, field, declared, credential_allowed)?;
         if let Err(reason) = crate::url_rule::check_template(&template) {
             self.error(
@@ -428,6 +439,10 @@ fn check_reference(
             };
             Err((format!("`{reference}` refers to an undeclared input"), help))
         }
+        Reference::Input(key) if declared.optional.iter().any(|k| k == key) => Err((
+            format!("`{reference}` may have no value: the input is optional and has no default"),
+            "give the input a `default`, or make it required (remove `required = false`)".into(),
+        )),
         Reference::Credential(_) if !credential_allowed => Err((
             format!("`{reference}` cannot be used here: there is no credential yet"),
             "use inputs, environment secrets or user metadata".into(),
@@ -519,6 +534,11 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         url_inputs: inputs
             .iter()
             .filter(|i| i.kind == InputKind::Url)
+            .map(|i| i.key.clone())
+            .collect(),
+        optional: inputs
+            .iter()
+            .filter(|i| !i.required && i.default.is_none())
             .map(|i| i.key.clone())
             .collect(),
         captures,
@@ -794,10 +814,7 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
             {
                 Ok(re) => Some(re),
                 Err(e) => {
-                    let reason = match e {
-                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
-                        other => other.to_string(),
-                    };
+                    let reason = pattern_error(&e);
                     r.error(
                         span,
                         &t.field("pattern"),
@@ -823,6 +840,15 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
             secret,
         };
         let default = default.and_then(|(d, span)| match field.check(Some(&d)) {
+            _ if d.is_empty() => {
+                r.error(
+                    span,
+                    &t.field("default"),
+                    "the default value is empty",
+                    "remove `default` (an input without one stays empty), or write a value",
+                );
+                None
+            }
             Ok(()) => Some(d),
             Err(e) => {
                 r.error(
@@ -837,6 +863,19 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
         out.push(InputField { default, ..field });
     }
     (out, seen.into_iter().map(|(k, _)| k).collect())
+}
+
+/// The regex crate's reason without its own `error: ` prefix, which would follow ours.
+fn pattern_error(e: &regex::Error) -> String {
+    let text = match e {
+        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
+        other => other.to_string(),
+    };
+    let text = text.trim();
+    text.strip_prefix("error:")
+        .unwrap_or(text)
+        .trim()
+        .to_owned()
 }
 
 fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
@@ -1030,7 +1069,7 @@ fn auth(
         }
         "client_credentials" => {
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
-            let token_url = url_field(r, t, "token_url", declared, true);
+            let token_url = url_field(r, t, "token_url", declared, true, false);
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
             let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
             let (scopes, scope_separator) = scopes(r, t);
@@ -1054,10 +1093,11 @@ fn auth(
         }
         _ => {
             r.check_keys(t, OAUTH_KEYS, &[], "");
-            let authorization_url = url_field(r, t, "authorization_url", declared, true);
-            let token_url = url_field(r, t, "token_url", declared, true);
+            let authorization_url = url_field(r, t, "authorization_url", declared, true, false);
+            let token_url = url_field(r, t, "token_url", declared, true, false);
             let refresh_url = match t.get("refresh_url") {
-                Some(_) => Some(url_field(r, t, "refresh_url", declared, false)?),
+                // Refreshing happens with a credential, so its captured values may be used.
+                Some(_) => Some(url_field(r, t, "refresh_url", declared, false, true)?),
                 None => None,
             };
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
@@ -1144,6 +1184,7 @@ fn url_field(
     key: &str,
     declared: &Declared,
     required: bool,
+    credential_allowed: bool,
 ) -> Option<Template> {
     let help = format!(
         "e.g. {key} = \"https://example.com/oauth/{}\"",
@@ -1158,7 +1199,7 @@ fn url_field(
     } else {
         r.opt_string(t, key)?
     };
-    r.url_template(&text, &span, &t.field(key), declared, false)
+    r.url_template(&text, &span, &t.field(key), declared, credential_allowed)
 }
 
 /// `client_id` / `client_secret`: a single reference, never a literal. OAuth apps keep them in
@@ -1286,9 +1327,34 @@ fn params(
     }
     let table = r.opt_table(t, key)?;
     let before = r.count();
+    for (name, _) in table.map.iter() {
+        let name: &str = name.get_ref();
+        if PROTOCOL_PARAMS.contains(&name) {
+            let span = table
+                .map
+                .get_key_value(name)
+                .map_or(table.span.clone(), |(k, _)| k.span());
+            r.error(
+                span,
+                &table.field(name),
+                format!("`{name}` is a protocol parameter: the server sets it itself"),
+                format!("remove `{name}` from `auth.{key}`"),
+            );
+        }
+    }
     let out = r.template_map(&table, declared, false, false);
     (r.count() == before).then_some(out)
 }
+
+/// Parameters of the authorization and token requests that the OAuth flow itself sets: a
+/// manifest value would be sent twice (or replace the flow's), and providers refuse that.
+const PROTOCOL_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "grant_type",
+];
 
 const API_KEYS: &[&str] = &[
     "base_url",
@@ -1560,7 +1626,19 @@ fn authorization(
             for (name, template) in &pairs {
                 let field = map.field(name);
                 let span = map.get(name).map_or(map.span.clone(), |v| v.span());
-                if template.literal().is_some() {
+                if template.literal().is_some() && key == "headers" {
+                    r.error(
+                        span,
+                        &field,
+                        format!("literal value in `{field}`"),
+                        format!(
+                            "a fixed header belongs in `[api.headers]` (`\"{name}\" = \"…\"` there); \
+                             an authorization header refers to the credential, an input or an \
+                             environment secret, e.g. \"{{input.api_key}}\""
+                        ),
+                    );
+                    ok = false;
+                } else if template.literal().is_some() {
                     literal_secret(r, span, &field);
                     ok = false;
                 } else if user_value(r, template, span, &field).is_some() {

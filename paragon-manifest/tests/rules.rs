@@ -599,7 +599,7 @@ fn literal_secrets_in_api_authorization() {
         17,
         63,
         "api.authorization.headers.X-Api-Key",
-        "literal secret",
+        "literal value in `api.authorization.headers.X-Api-Key`",
     );
 }
 
@@ -678,6 +678,8 @@ fn input_field_rules() {
         "label = \"Region\"\npattern = \"[a-z\"",
     ));
     assert_at(&d, 17, 11, "inputs[0].pattern", "invalid pattern");
+    // The regex crate's own `error: ` prefix is not repeated after ours.
+    assert_eq!(d.message, "invalid pattern: unclosed character class");
     let d = single_error(&edit(
         OAUTH,
         "label = \"Region\"",
@@ -857,4 +859,177 @@ fn a_token_url_from_an_input_is_fine_when_the_client_is_the_users_own() {
         "client_secret = \"{env.MACHINE_SECRET}\"",
     ));
     assert_at(&d, 8, 13, "auth.token_url", "`{input.host}`");
+}
+
+/// Asserts the exact message and help.
+#[track_caller]
+fn assert_says(d: &Diagnostic, message: &str, help: &str) {
+    assert_eq!(
+        (d.message.as_str(), d.help.as_deref()),
+        (message, Some(help)),
+        "\n{d}"
+    );
+}
+
+/// The 1-based column of `needle` on line `line` of `source`.
+fn column_of(source: &str, line: usize, needle: &str) -> usize {
+    source.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1
+}
+
+// Issue 15: the validator stops accepting what fails at run time.
+
+#[test]
+fn an_optional_input_without_a_default_cannot_be_used_in_a_template() {
+    let optional = edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nrequired = false",
+    );
+    let d = single_error(&optional);
+    assert_at(&d, 20, 21, "api.base_url", "may have no value");
+    assert_says(
+        &d,
+        "`{input.region}` may have no value: the input is optional and has no default",
+        "give the input a `default`, or make it required (remove `required = false`)",
+    );
+    let with_default = edit(
+        &optional,
+        "required = false",
+        "required = false\ndefault = \"eu\"",
+    );
+    let m = parse(&with_default).unwrap();
+    assert_eq!(m.input("region").unwrap().default_value(), Some("eu"));
+}
+
+#[test]
+fn protocol_parameters_cannot_be_set_by_the_manifest() {
+    let extra = |table: &str, line: &str| {
+        edit(
+            OAUTH,
+            "scopes = [\"read\", \"write\"]",
+            &format!("scopes = [\"read\", \"write\"]\n[auth.{table}]\n{line}"),
+        )
+    };
+    for (table, name) in [
+        ("authorization_params", "response_type"),
+        ("authorization_params", "client_id"),
+        ("authorization_params", "redirect_uri"),
+        ("authorization_params", "state"),
+        ("token_params", "grant_type"),
+        ("token_params", "client_id"),
+    ] {
+        let d = single_error(&extra(table, &format!("{name} = \"x\"")));
+        assert_at(
+            &d,
+            14,
+            1,
+            &format!("auth.{table}.{name}"),
+            "protocol parameter",
+        );
+        assert_says(
+            &d,
+            &format!("`{name}` is a protocol parameter: the server sets it itself"),
+            &format!("remove `{name}` from `auth.{table}`"),
+        );
+    }
+    parse(&extra("authorization_params", "prompt = \"consent\"")).unwrap();
+}
+
+#[test]
+fn a_port_from_an_input_is_a_port_not_an_invalid_one() {
+    let m = parse(&edit(
+        OAUTH,
+        "https://{input.region}.acme.example/v1",
+        "https://acme.example:{input.region}/v1",
+    ))
+    .unwrap();
+    let ctx = paragon_manifest::RenderContext::new().input("region", "8443");
+    assert_eq!(
+        m.base_url(&ctx).unwrap().as_str(),
+        "https://acme.example:8443/v1"
+    );
+    // Plain http stays refused when a value picks the port, even on a loopback host.
+    let d = single_error(&edit(
+        OAUTH,
+        "https://{input.region}.acme.example/v1",
+        "http://localhost:{input.region}/v1",
+    ));
+    assert_says(
+        &d,
+        "`api.base_url` must be an absolute https URL: plain `http` is only allowed for a fixed loopback host and port",
+        "write e.g. \"https://api.example.com/v1\" (http only for 127.0.0.1, ::1 or localhost), or start with a secret such as \"{env.EXAMPLE_URL}/v1\"",
+    );
+}
+
+#[test]
+fn an_empty_default_says_it_is_empty() {
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\ndefault = \"\"",
+    ));
+    assert_at(&d, 17, 11, "inputs[0].default", "empty");
+    assert_says(
+        &d,
+        "the default value is empty",
+        "remove `default` (an input without one stays empty), or write a value",
+    );
+}
+
+#[test]
+fn an_empty_url_says_it_is_empty() {
+    let d = single_error(&edit(OAUTH, "\"https://acme.example/oauth/token\"", "\"\""));
+    assert_at(&d, 9, 13, "auth.token_url", "is empty");
+    assert_says(
+        &d,
+        "`auth.token_url` is empty",
+        "write an absolute https URL, e.g. \"https://api.example.com/v1\"",
+    );
+}
+
+#[test]
+fn a_fixed_header_in_a_headers_authorization_points_to_api_headers() {
+    let source = edit(
+        API_KEY,
+        "\"{input.api_key}\" }",
+        "\"{input.api_key}\", Accept = \"application/json\" }",
+    );
+    let d = single_error(&source);
+    let column = column_of(&source, 17, "\"application/json\"");
+    assert_at(
+        &d,
+        17,
+        column,
+        "api.authorization.headers.Accept",
+        "literal value",
+    );
+    assert_says(
+        &d,
+        "literal value in `api.authorization.headers.Accept`",
+        "a fixed header belongs in `[api.headers]` (`\"Accept\" = \"…\"` there); an authorization header refers to the credential, an input or an environment secret, e.g. \"{input.api_key}\"",
+    );
+}
+
+#[test]
+fn a_captured_value_may_form_the_refresh_url() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ncapture = [\"instance_url\"]\nrefresh_url = \"{credential.instance_url}/oauth/token\"",
+    );
+    let m = parse(&source).unwrap();
+    let ctx = paragon_manifest::RenderContext::new()
+        .credential("instance_url", "https://eu1.acme.example");
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(
+        oauth.refresh_url(&ctx).unwrap().as_str(),
+        "https://eu1.acme.example/oauth/token"
+    );
+    // Still nothing of the credential before it exists.
+    let d = single_error(&edit(
+        &source,
+        "https://acme.example/oauth/token",
+        "https://acme.example/{credential.instance_url}/token",
+    ));
+    assert_at(&d, 9, 35, "auth.token_url", "there is no credential yet");
 }
