@@ -9,6 +9,10 @@
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
 //!   `client_credentials`; client authentication by Basic header or body).
 //!   Token answers carry `instance_url`, the provider's root URL.
+//! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
+//!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
+//!   access token for `/v1` with the access-token lifetime (self-hosted products and many
+//!   SaaS APIs trade a key or a password for a short-lived session token this way).
 //! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
 //!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
 //!   received), `GET /bytes?size=N` (binary, byte `i` is `i % 256`) and
@@ -68,6 +72,7 @@
 mod api;
 mod failure;
 mod oauth;
+mod session;
 mod state;
 
 use std::fmt;
@@ -172,7 +177,10 @@ fn router(state: AppState) -> Router {
         state.clone(),
         failure::inject,
     ));
-    oauth::router().nest("/v1", api).with_state(state)
+    oauth::router()
+        .merge(session::router())
+        .nest("/v1", api)
+        .with_state(state)
 }
 
 /// Options for a [`FakeProvider`]; get one from [`FakeProvider::builder`].

@@ -234,6 +234,8 @@ pub struct TokenRequests {
     pub client_credentials: u64,
     /// Any other or missing `grant_type`.
     pub other: u64,
+    /// Requests to `POST /auth/session` (the token exchange), failed ones included.
+    pub session: u64,
 }
 
 /// A request as the provider received it.

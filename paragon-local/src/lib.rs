@@ -124,6 +124,7 @@ mod auth;
 mod cache;
 mod crypto;
 mod error;
+mod exchange;
 mod integration;
 mod oauth;
 mod permissions;

@@ -198,10 +198,10 @@ pub(crate) async fn request_token(
 /// The longest access-token lifetime believed: a provider's `expires_in` beyond a year (or one
 /// that would overflow) is taken as a year, so the expiry stays a formattable date and the
 /// token is renewed at least yearly.
-const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// The expiry (ms since the epoch) of a token that lives `expires_in`, saturated and capped.
-fn expiry(expires_in: Duration) -> i64 {
+pub(crate) fn expiry(expires_in: Duration) -> i64 {
     let ms = i64::try_from(expires_in.min(MAX_LIFETIME).as_millis()).unwrap_or(i64::MAX);
     now_ms().saturating_add(ms)
 }

@@ -214,7 +214,7 @@ impl Api {
     }
 }
 
-fn header_value(
+pub(crate) fn header_value(
     template: &Template,
     ctx: &RenderContext<'_>,
     field: &str,

@@ -2,6 +2,7 @@
 
 use url::Url;
 
+use crate::exchange::TokenExchange;
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -17,6 +18,9 @@ pub enum Auth {
     /// `type = "client_credentials"`: OAuth 2.0 client credentials; the end user enters the
     /// client id and secret as inputs.
     ClientCredentials(ClientCredentials),
+    /// `type = "token_exchange"`: the end user's inputs are exchanged for an access token at
+    /// a URL, again when it expires or the API refuses it.
+    TokenExchange(TokenExchange),
     /// `type = "none"`.
     None,
 }
@@ -28,15 +32,18 @@ impl Auth {
             Auth::OAuth(_) => "oauth",
             Auth::ApiKey => "api_key",
             Auth::ClientCredentials(_) => "client_credentials",
+            Auth::TokenExchange(_) => "token_exchange",
             Auth::None => "none",
         }
     }
 
     /// Paragon's name for the method (`authenticationType`): `oauth`, `api_key`,
-    /// `oauth_client_credential` or `none`.
+    /// `oauth_client_credential` or `none`. A token exchange is `api_key`: its credential is
+    /// created from the end user's inputs, as an API key's is.
     pub fn paragon_type(&self) -> &'static str {
         match self {
             Auth::ClientCredentials(_) => "oauth_client_credential",
+            Auth::TokenExchange(_) => "api_key",
             other => other.as_str(),
         }
     }
@@ -57,9 +64,20 @@ impl Auth {
         }
     }
 
+    /// The token exchange setup, when `type = "token_exchange"`.
+    pub fn token_exchange(&self) -> Option<&TokenExchange> {
+        match self {
+            Auth::TokenExchange(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// Whether the credential holds an access token (`{credential.access_token}`).
     pub fn has_access_token(&self) -> bool {
-        matches!(self, Auth::OAuth(_) | Auth::ClientCredentials(_))
+        matches!(
+            self,
+            Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::TokenExchange(_)
+        )
     }
 
     /// Token-response values kept in the credential (`{credential.<name>}`).

@@ -44,7 +44,8 @@
 //! color = "#03363D"                     # accent color, #RRGGBB
 //! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
 //!
-//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" | "none".
+//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" |
+//! # "token_exchange" | "none".
 //! [auth]
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
@@ -108,6 +109,29 @@
 //! Client credentials: the end user's client id and secret are inputs, e.g.
 //! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
 //!
+//! Token exchange: the end user's inputs are sent to a URL whose JSON answer holds a token
+//! (session tokens traded for an API key or a password). The token is
+//! `{credential.access_token}`; the server exchanges again when it expires or the API answers
+//! 401. The request's values are templates over inputs and environment secrets.
+//!
+//! ```toml
+//! [auth]
+//! type = "token_exchange"
+//! url = "{env.TASKLAB_URL}/auth/session"
+//! method = "POST"                       # "POST" (default) | "GET" (parameters in the query)
+//! encoding = "json"                     # "form" (default) | "json" | "query"
+//! token_path = "/session/token"         # JSON pointer (RFC 6901) into the answer
+//! expires_in_path = "/session/expires_in"  # seconds; or expires_at_path (Unix seconds or
+//!                                       # RFC 3339), or lifetime = 3600; none: until a 401
+//! # basic = { username = "{input.username}", password = "{input.password}" }
+//!
+//! [auth.params]                         # the request's parameters
+//! api_key = "{input.api_key}"
+//!
+//! # [auth.headers]                      # extra headers on the exchange request
+//! # "X-Client-Id" = "{env.EXAMPLE_CLIENT_ID}"
+//! ```
+//!
 //! A manifest with problems:
 //!
 //! ```
@@ -124,6 +148,7 @@ mod api;
 mod auth;
 mod diagnostic;
 mod discover;
+mod exchange;
 mod files;
 mod icon;
 mod input;
@@ -141,6 +166,7 @@ pub use api::{Api, ApiAuthorization, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
+pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};
 pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};

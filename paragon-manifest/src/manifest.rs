@@ -154,6 +154,7 @@ impl Manifest {
                 templates.extend(o.refresh_url_template());
             }
             Auth::ClientCredentials(cc) => templates.push(cc.token_url_template()),
+            Auth::TokenExchange(te) => templates.push(te.url_template()),
             _ => {}
         }
         templates.into_iter().any(|t| {

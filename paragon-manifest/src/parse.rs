@@ -10,6 +10,7 @@ use toml::de::{DeTable, DeValue};
 use crate::api::{Api, ApiAuthorization};
 use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
 use crate::manifest::Manifest;
 use crate::template::{Part, Reference, Template};
@@ -448,7 +449,7 @@ fn check_reference(
             "use inputs, environment secrets or user metadata".into(),
         )),
         Reference::Credential(name) if name == "access_token" => match declared.auth_type {
-            Some("oauth" | "client_credentials") | None => Ok(()),
+            Some("oauth" | "client_credentials" | "token_exchange") | None => Ok(()),
             Some(other) => Err((
                 format!("`{reference}` needs OAuth authentication, but `auth.type` is `{other}`"),
                 "refer to an input instead, e.g. `{input.api_key}`".into(),
@@ -973,16 +974,231 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "capture",
 ];
 
+const TOKEN_EXCHANGE_KEYS: &[&str] = &[
+    "type",
+    "url",
+    "method",
+    "encoding",
+    "params",
+    "headers",
+    "basic",
+    "token_path",
+    "expires_in_path",
+    "expires_at_path",
+    "lifetime",
+];
+
+/// `type = "token_exchange"`: see [`TokenExchange`].
+fn token_exchange(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<TokenExchange> {
+    let note = "to `type = \"token_exchange\"` authentication";
+    r.check_keys(t, TOKEN_EXCHANGE_KEYS, OAUTH_KEYS, note);
+    let url = url_field(r, t, "url", declared, true, false);
+    let method = choice(
+        r,
+        t,
+        "method",
+        &[("POST", ExchangeMethod::Post), ("GET", ExchangeMethod::Get)],
+    );
+    let encoding = choice(
+        r,
+        t,
+        "encoding",
+        &[
+            ("form", Encoding::Form),
+            ("json", Encoding::Json),
+            ("query", Encoding::Query),
+        ],
+    );
+    let params = params(r, t, "params", declared);
+    let headers = match t.get("headers") {
+        Some(_) => {
+            let before = r.count();
+            let map = r.opt_table(t, "headers");
+            map.map(|h| r.template_map(&h, declared, false, true))
+                .filter(|_| r.count() == before)
+        }
+        None => Some(Vec::new()),
+    };
+    let basic = exchange_basic(r, t, declared);
+    let token_path = r
+        .req_string(
+            t,
+            "token_path",
+            "point at the token in the answer, e.g. token_path = \"/access_token\"",
+        )
+        .and_then(|(p, span)| json_pointer(r, p, span, "auth.token_path"));
+    let expiry = expiry(r, t);
+    let uses_env = params
+        .iter()
+        .flatten()
+        .chain(headers.iter().flatten())
+        .map(|(_, t)| t)
+        .chain(basic.iter().flatten().flat_map(|(u, p)| [u, p]))
+        .any(|t| t.references().any(|r| matches!(r, Reference::Env(_))));
+    if uses_env {
+        refuse_end_user_host(r, t, "url", url.as_ref(), declared);
+    }
+    Some(TokenExchange {
+        url: url?,
+        method: method?,
+        encoding: encoding?,
+        params: params?,
+        headers: headers?,
+        basic: basic?,
+        token_path: token_path?,
+        expiry: expiry?,
+        url_inputs: declared.url_inputs.clone(),
+    })
+}
+
+/// An optional string field with a fixed set of values (the first is the default).
+fn choice<T: Copy>(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    options: &[(&str, T)],
+) -> Option<T> {
+    if t.get(key).is_none() {
+        return options.first().map(|(_, v)| *v);
+    }
+    let (value, span) = r.opt_string(t, key)?;
+    if let Some((_, v)) = options.iter().find(|(name, _)| *name == value) {
+        return Some(*v);
+    }
+    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let help = match closest(&value, &names) {
+        Some(s) => format!("did you mean \"{s}\"?"),
+        None => format!("expected one of: {}", quote_list(&names)),
+    };
+    r.error(
+        span,
+        &t.field(key),
+        format!("unknown {key} `{value}`"),
+        help,
+    );
+    None
+}
+
+/// `basic = { username = "…", password = "…" }`: an `Authorization: Basic` header.
+fn exchange_basic(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<Option<(Template, Template)>> {
+    if t.get("basic").is_none() {
+        return Some(None);
+    }
+    let b = r.opt_table(t, "basic")?;
+    r.check_keys(&b, &["username", "password"], &[], "");
+    let part = |r: &mut Reader<'_>, key: &str, required: bool| -> Option<Template> {
+        let found = if required {
+            r.req_string(&b, key, "e.g. username = \"{input.username}\"")
+        } else {
+            r.opt_string(&b, key)
+        };
+        match found {
+            Some((text, span)) => r.template(&text, &span, &b.field(key), declared, false),
+            None if required => None,
+            None => Template::parse("").ok(),
+        }
+    };
+    let username = part(r, "username", true);
+    let password = part(r, "password", false);
+    Some(Some((username?, password?)))
+}
+
+/// A JSON pointer (RFC 6901) into the exchange's answer.
+fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
+    if p.starts_with('/') && !p.contains("~2") && !p.ends_with('~') {
+        return Some(p);
+    }
+    let hint = if p.is_empty() {
+        "the pointer is empty".to_owned()
+    } else if p.starts_with('/') {
+        "`~` must be followed by 0 or 1".to_owned()
+    } else {
+        format!("write \"/{}\"", p.replace('.', "/"))
+    };
+    r.error(
+        span,
+        field,
+        format!("`{field}` must be a JSON pointer starting with `/`"),
+        hint,
+    );
+    None
+}
+
+/// When the exchanged token expires: at most one of `expires_in_path`, `expires_at_path` and
+/// `lifetime`.
+fn expiry(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Expiry> {
+    let set: Vec<&str> = ["expires_in_path", "expires_at_path", "lifetime"]
+        .into_iter()
+        .filter(|k| t.get(k).is_some())
+        .collect();
+    if set.len() > 1 {
+        let span = t.get(set[1]).map_or(t.span.clone(), |v| v.span());
+        r.error(
+            span,
+            &t.field(set[1]),
+            format!(
+                "`{}` and `{}` both say when the token expires",
+                set[0], set[1]
+            ),
+            "keep one",
+        );
+        return None;
+    }
+    match set.first().copied() {
+        None => Some(Expiry::Unknown),
+        Some("lifetime") => {
+            let v = t.get("lifetime")?;
+            match v.get_ref() {
+                DeValue::Integer(i) => match i.to_string().parse::<u64>() {
+                    Ok(n) if n > 0 => Some(Expiry::Lifetime(n)),
+                    _ => {
+                        r.error(
+                            v.span(),
+                            "auth.lifetime",
+                            "the lifetime must be a positive number of seconds",
+                            "e.g. lifetime = 3600",
+                        );
+                        None
+                    }
+                },
+                _ => {
+                    r.wrong_type(v, "auth.lifetime", "a number of seconds");
+                    None
+                }
+            }
+        }
+        Some(key) => {
+            let (p, span) = r.opt_string(t, key)?;
+            let field = t.field(key);
+            let p = json_pointer(r, p, span, &field)?;
+            Some(if key == "expires_in_path" {
+                Expiry::InPath(p)
+            } else {
+                Expiry::AtPath(p)
+            })
+        }
+    }
+}
+
 fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
     let (ty, span) = r.req_string(
         t,
         "type",
-        "choose the method: type = \"oauth\", \"api_key\", \"client_credentials\" or \"none\"",
+        "choose the method: type = \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\" or \"none\"",
     )?;
     match ty.as_str() {
         "oauth" => Some("oauth"),
         "api_key" => Some("api_key"),
         "client_credentials" => Some("client_credentials"),
+        "token_exchange" => Some("token_exchange"),
         "none" => Some("none"),
         other => {
             let help = match other {
@@ -991,7 +1207,7 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
                     "write \"client_credentials\"".to_owned()
                 }
                 "api_keys" | "apikey" | "api-key" => "write \"api_key\"".to_owned(),
-                _ => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"none\""
+                _ => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\", \"none\""
                     .to_owned(),
             };
             r.error(
@@ -1067,6 +1283,7 @@ fn auth(
                 Auth::ApiKey
             })
         }
+        "token_exchange" => token_exchange(r, t, declared).map(Auth::TokenExchange),
         "client_credentials" => {
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
             let token_url = url_field(r, t, "token_url", declared, true, false);
@@ -1329,7 +1546,8 @@ fn params(
     let before = r.count();
     for (name, _) in table.map.iter() {
         let name: &str = name.get_ref();
-        if PROTOCOL_PARAMS.contains(&name) {
+        // A token exchange's parameters are all its own.
+        if key != "params" && PROTOCOL_PARAMS.contains(&name) {
             let span = table
                 .map
                 .get_key_value(name)

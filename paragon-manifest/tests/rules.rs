@@ -1033,3 +1033,170 @@ fn a_captured_value_may_form_the_refresh_url() {
     ));
     assert_at(&d, 9, 35, "auth.token_url", "there is no credential yet");
 }
+
+// Issue 15: token exchange (`type = "token_exchange"`).
+
+fn exchange_spec() -> String {
+    std::fs::read_to_string(manifest_path().with_file_name("../tasklab-exchange/integration.toml"))
+        .unwrap()
+}
+
+/// The line (1-based) of `needle` in `source`.
+fn line_of(source: &str, needle: &str) -> usize {
+    source.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn token_exchange_fields_are_checked_with_positions_and_suggestions() {
+    let base = exchange_spec();
+    parse(&base).unwrap();
+    let cases = [
+        (
+            "token_path = ",
+            "token_pth = ",
+            "auth.token_pth",
+            "unknown field `token_pth`",
+            "did you mean `token_path`?",
+        ),
+        (
+            "encoding = \"json\"",
+            "encoding = \"jsn\"",
+            "auth.encoding",
+            "unknown encoding `jsn`",
+            "did you mean \"json\"?",
+        ),
+        (
+            "method = \"POST\"",
+            "method = \"PUT\"",
+            "auth.method",
+            "unknown method `PUT`",
+            "expected one of: `POST`, `GET`",
+        ),
+        (
+            "token_path = \"/session/token\"",
+            "token_path = \"session.token\"",
+            "auth.token_path",
+            "`auth.token_path` must be a JSON pointer starting with `/`",
+            "write \"/session/token\"",
+        ),
+        (
+            "expires_in_path = \"/session/expires_in\"",
+            "expires_in_path = \"/session/expires_in\"\nlifetime = 3600",
+            "auth.lifetime",
+            "`expires_in_path` and `lifetime` both say when the token expires",
+            "keep one",
+        ),
+        (
+            "method = \"POST\"",
+            "method = \"POST\"\nclient_id = \"{env.X}\"",
+            "auth.client_id",
+            "field `client_id` does not apply to `type = \"token_exchange\"` authentication",
+            "remove it",
+        ),
+    ];
+    for (from, to, field, message, help) in cases {
+        let source = edit(&base, from, to);
+        let d = single_error(&source);
+        let last = to.lines().last().unwrap();
+        let line = line_of(&source, last);
+        let key = field.rsplit('.').next().unwrap();
+        let column = if message.starts_with("unknown field") || message.starts_with("field") {
+            column_of(&source, line, key)
+        } else {
+            column_of(&source, line, "= ") + 2
+        };
+        assert_at(&d, line, column, field, message);
+        assert_says(&d, message, help);
+    }
+    let d = single_error(&edit(&base, "token_path = \"/session/token\"\n", ""));
+    assert_says(
+        &d,
+        "missing field `token_path` in `auth`",
+        "point at the token in the answer, e.g. token_path = \"/access_token\"",
+    );
+    // The exchange happens before there is a credential.
+    let d = single_error(&edit(&base, "{input.api_key}", "{credential.access_token}"));
+    assert_at(
+        &d,
+        line_of(&base, "api_key = \"{input"),
+        12,
+        "auth.params.api_key",
+        "there is no credential yet",
+    );
+}
+
+#[test]
+fn token_exchange_requests_render_in_every_encoding() {
+    use paragon_manifest::{Encoding, ExchangeMethod, Expiry, RenderContext};
+    let base = exchange_spec();
+    let secrets = std::collections::HashMap::from([(
+        "TASKLAB_URL".to_string(),
+        "http://127.0.0.1:4000".to_string(),
+    )]);
+    let ctx = RenderContext::new()
+        .with_secrets(&secrets)
+        .input("api_key", "k 1&x");
+    let request = |source: &str| {
+        let m = parse(source).unwrap();
+        let te = m.auth().token_exchange().unwrap().clone();
+        (te.clone(), te.request(&ctx).unwrap())
+    };
+
+    let (te, r) = request(&base);
+    assert_eq!(
+        (te.method(), te.encoding()),
+        (ExchangeMethod::Post, Encoding::Json)
+    );
+    assert_eq!(te.token_path(), "/session/token");
+    assert_eq!(te.expiry(), &Expiry::InPath("/session/expires_in".into()));
+    assert_eq!(
+        r.body.as_ref().unwrap().1.expose(),
+        r#"{"api_key":"k 1&x"}"#
+    );
+    assert!(!format!("{r:?}").contains("k 1&x"), "{r:?}");
+
+    let form = edit(&base, "encoding = \"json\"", "encoding = \"form\"");
+    let (_, r) = request(&form);
+    let (content_type, body) = r.body.unwrap();
+    assert_eq!(content_type, "application/x-www-form-urlencoded");
+    assert_eq!(body.expose(), "api_key=k+1%26x");
+
+    let query = edit(&base, "encoding = \"json\"", "encoding = \"query\"");
+    let (_, r) = request(&query);
+    assert!(r.body.is_none());
+    assert_eq!(
+        r.url.as_str(),
+        "http://127.0.0.1:4000/auth/session?api_key=k+1%26x"
+    );
+
+    let get = edit(&base, "method = \"POST\"", "method = \"GET\"");
+    let get = edit(
+        &get,
+        "expires_in_path = \"/session/expires_in\"",
+        "lifetime = 600",
+    );
+    let (te, r) = request(&get);
+    assert_eq!(r.method, ExchangeMethod::Get);
+    assert_eq!(te.expiry(), &Expiry::Lifetime(600));
+    assert!(r.url.as_str().ends_with("?api_key=k+1%26x"));
+
+    let basic = edit(
+        &base,
+        "[auth.params]",
+        "basic = { username = \"{input.api_key}\", password = \"x\" }\n[auth.headers]\n\"X-Client\" = \"{env.TASKLAB_URL}\"\n\n[auth.params]",
+    );
+    let (_, r) = request(&basic);
+    let headers: Vec<(&str, &str)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            ("X-Client", "http://127.0.0.1:4000"),
+            // base64("k 1&x:x")
+            ("Authorization", "Basic ayAxJng6eA=="),
+        ]
+    );
+}

@@ -209,6 +209,29 @@ pub(crate) async fn create_credential(
             }
         }
     }
+    if let Auth::TokenExchange(_) = integration.manifest.auth() {
+        // Exchanged now, so inputs the provider refuses are refused here, not at first use.
+        match crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret).await {
+            Ok(tokens) => {
+                c.secret.access_token = Some(tokens.access_token);
+                c.expires_at = tokens.expires_at;
+                c.refreshed_at = Some(now);
+            }
+            Err(TokenError::Rejected(reason)) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_credentials",
+                    format!("the provider refused these values: {reason}"),
+                ));
+            }
+            Err(e) => {
+                return Err(ApiError::integration(
+                    StatusCode::BAD_GATEWAY,
+                    e.to_string(),
+                ));
+            }
+        }
+    }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
