@@ -7,7 +7,8 @@
 //! - **OAuth 2.0** at `/oauth/authorize` (an HTML consent page whose form posts
 //!   back and redirects with `?code=…&state=…`) and `/oauth/token`
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
-//!   `client_credentials`; client authentication by Basic header or body).
+//!   `client_credentials`; client authentication by Basic header or body; parameters
+//!   as a form, a JSON object or the query).
 //!   Token answers carry `instance_url`, the provider's root URL.
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer

@@ -364,8 +364,45 @@ impl IntoResponse for OAuthError {
     }
 }
 
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = parse_params(&body);
+/// The token request's parameters: a form body (RFC 6749), or, as many providers also accept,
+/// a JSON object of strings (`Content-Type: application/json`) or the URL's query.
+fn token_params(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<HashMap<String, String>, String> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(body).map_err(|e| format!("the JSON body is invalid: {e}"))?;
+        return object
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k, s)),
+                _ => Err(format!("parameter `{k}` is not a string")),
+            })
+            .collect();
+    }
+    match query {
+        Some(q) if body.is_empty() => parse_params(q.as_bytes()),
+        _ if content_type.starts_with("application/x-www-form-urlencoded") => parse_params(body),
+        _ => Err(
+            "the token request must be sent as application/x-www-form-urlencoded, JSON or a query"
+                .to_owned(),
+        ),
+    }
+}
+
+async fn token(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = token_params(&headers, query.as_deref(), &body);
     {
         let mut inner = state.lock();
         let grant = params
@@ -383,7 +420,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         inner.stats.last_token_request = Some(RecordedRequest {
             method: Method::POST,
             path: "/oauth/token".to_owned(),
-            query: None,
+            query: query.clone(),
             headers: headers.clone(),
             body: body.to_vec(),
         });
@@ -440,16 +477,6 @@ fn exchange(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
-    let form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Err(oauth_error(
-            "invalid_request",
-            "the token request must be sent as application/x-www-form-urlencoded",
-        ));
-    }
     let grant_type = required(params, "grant_type")?;
     if !matches!(
         grant_type,

@@ -11,7 +11,7 @@ use oauth2::{
     ExtraTokenFields, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse,
 };
-use paragon_manifest::ClientAuth;
+use paragon_manifest::{ClientAuth, Encoding};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -53,6 +53,9 @@ pub(crate) struct TokenEndpoint {
     pub client_secret: String,
     pub client_auth: ClientAuth,
     pub extra_params: Vec<(String, String)>,
+    /// How the parameters are sent (the `oauth2` crate writes a form; JSON and query are
+    /// rewritten from it just before sending).
+    pub encoding: Encoding,
     /// Who chose the token URL's host (an end user's instance URL reaches public addresses
     /// only).
     pub reach: Reach,
@@ -126,6 +129,7 @@ pub(crate) async fn request_token(
         .set_token_uri(oauth2::TokenUrl::from_url(endpoint.url.clone()));
     let owned = http.clone();
     let reach = endpoint.reach;
+    let encoding = endpoint.encoding;
     // The answer's status decides whether an OAuth error is final; `oauth2` does not keep it.
     let status = Arc::new(Mutex::new(None));
     let seen = status.clone();
@@ -133,6 +137,7 @@ pub(crate) async fn request_token(
         let http = owned.clone();
         let seen = seen.clone();
         async move {
+            let request = encode(request, encoding)?;
             let answer = send(&http, request, reach).await?;
             *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.status());
             Ok::<_, HttpError>(answer)
@@ -240,6 +245,42 @@ fn classify(
         }
         oauth2::RequestTokenError::Other(e) => TokenError::Unavailable(e),
     }
+}
+
+/// Rewrites the form-encoded token request `oauth2` built into the manifest's encoding: a JSON
+/// object of the same fields, or the fields appended to the URL's query with no body.
+fn encode(
+    request: oauth2::HttpRequest,
+    encoding: Encoding,
+) -> Result<oauth2::HttpRequest, HttpError> {
+    if encoding == Encoding::Form {
+        return Ok(request);
+    }
+    let (mut parts, body) = request.into_parts();
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let body = if encoding == Encoding::Json {
+        let object: Map<String, Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        parts.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        serde_json::to_vec(&object).map_err(|e| HttpError(e.to_string()))?
+    } else {
+        let mut url =
+            url::Url::parse(&parts.uri.to_string()).map_err(|e| HttpError(e.to_string()))?;
+        url.query_pairs_mut().extend_pairs(&fields);
+        parts.uri = url
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| HttpError(e.to_string()))?;
+        parts.headers.remove(http::header::CONTENT_TYPE);
+        Vec::new()
+    };
+    Ok(http::Request::from_parts(parts, body))
 }
 
 async fn send(

@@ -150,6 +150,7 @@ pub(crate) fn renewal_endpoint(
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: o.client_auth(),
+            encoding: o.token_encoding(),
             extra_params: o.token_params(&ctx).map_err(render)?,
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
@@ -158,6 +159,7 @@ pub(crate) fn renewal_endpoint(
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: cc.client_auth(),
+            encoding: cc.token_encoding(),
             extra_params: cc.token_params(&ctx).map_err(render)?,
         }),
         _ => Err(ApiError::internal(

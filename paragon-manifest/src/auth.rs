@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::exchange::TokenExchange;
+use crate::exchange::{Encoding, TokenExchange};
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -112,6 +112,7 @@ pub struct OAuth {
     pub(crate) scope_separator: String,
     pub(crate) pkce: bool,
     pub(crate) client_auth: ClientAuth,
+    pub(crate) token_encoding: Encoding,
     pub(crate) authorization_params: Vec<(String, Template)>,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
@@ -127,6 +128,7 @@ pub struct ClientCredentials {
     pub(crate) scopes: Vec<String>,
     pub(crate) scope_separator: String,
     pub(crate) client_auth: ClientAuth,
+    pub(crate) token_encoding: Encoding,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
@@ -182,6 +184,12 @@ impl OAuth {
     /// Where the client id and secret go in token requests.
     pub fn client_auth(&self) -> ClientAuth {
         self.client_auth
+    }
+
+    /// How token requests (code exchange and refresh) send their parameters
+    /// (`token_encoding`, default form).
+    pub fn token_encoding(&self) -> Encoding {
+        self.token_encoding
     }
 
     /// Token-response values kept in the credential.
@@ -319,6 +327,11 @@ impl ClientCredentials {
     /// Where the client id and secret go in the token request.
     pub fn client_auth(&self) -> ClientAuth {
         self.client_auth
+    }
+
+    /// How the token request sends its parameters (`token_encoding`, default form).
+    pub fn token_encoding(&self) -> Encoding {
+        self.token_encoding
     }
 
     /// Token-response values kept in the credential.

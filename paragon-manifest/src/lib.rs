@@ -56,6 +56,9 @@
 //! scope_separator = " "                 # default " "
 //! pkce = false                          # default false (S256 when true)
 //! client_auth = "body"                  # "body" (default) | "basic"
+//! token_encoding = "form"               # "form" (default) | "json" | "query": how the code
+//!                                       # exchange, refresh and client credentials send
+//!                                       # their parameters
 //! # refresh_url = "{credential.instance_url}/oauth/token"  # default: token_url; may use
 //! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}

@@ -958,6 +958,7 @@ const OAUTH_KEYS: &[&str] = &[
     "scope_separator",
     "pkce",
     "client_auth",
+    "token_encoding",
     "authorization_params",
     "token_params",
     "capture",
@@ -970,6 +971,7 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "scopes",
     "scope_separator",
     "client_auth",
+    "token_encoding",
     "token_params",
     "capture",
 ];
@@ -1053,6 +1055,20 @@ fn token_exchange(
         expiry: expiry?,
         url_inputs: declared.url_inputs.clone(),
     })
+}
+
+/// `token_encoding`: how OAuth token requests send their parameters.
+fn token_encoding(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Encoding> {
+    choice(
+        r,
+        t,
+        "token_encoding",
+        &[
+            ("form", Encoding::Form),
+            ("json", Encoding::Json),
+            ("query", Encoding::Query),
+        ],
+    )
 }
 
 /// An optional string field with a fixed set of values (the first is the default).
@@ -1291,6 +1307,7 @@ fn auth(
             let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
             let (scopes, scope_separator) = scopes(r, t);
             let client_auth = client_auth(r, t);
+            let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
             let owner_client = owner_client(client_id.as_ref(), client_secret.as_ref());
             if owner_client {
@@ -1303,6 +1320,7 @@ fn auth(
                 scopes: scopes?,
                 scope_separator,
                 client_auth: client_auth?,
+                token_encoding: token_encoding?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
                 url_inputs: declared.url_inputs.clone(),
@@ -1322,6 +1340,7 @@ fn auth(
             let (scopes, scope_separator) = scopes(r, t);
             let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
             let client_auth = client_auth(r, t);
+            let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let token_params = params(r, t, "token_params", declared);
             if owner_client(client_id.as_ref(), client_secret.as_ref()) {
@@ -1343,6 +1362,7 @@ fn auth(
                 scope_separator,
                 pkce,
                 client_auth: client_auth?,
+                token_encoding: token_encoding?,
                 authorization_params: authorization_params?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),

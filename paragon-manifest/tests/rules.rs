@@ -1200,3 +1200,25 @@ fn token_exchange_requests_render_in_every_encoding() {
         ]
     );
 }
+
+#[test]
+fn token_encoding_is_one_of_form_json_query() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ntoken_encoding = \"jsn\"",
+    );
+    let d = single_error(&source);
+    assert_at(&d, 13, 18, "auth.token_encoding", "unknown token_encoding");
+    assert_says(&d, "unknown token_encoding `jsn`", "did you mean \"json\"?");
+    let m = parse(&edit(&source, "\"jsn\"", "\"query\"")).unwrap();
+    assert_eq!(
+        m.auth().oauth().unwrap().token_encoding(),
+        paragon_manifest::Encoding::Query
+    );
+    let m = parse(OAUTH).unwrap();
+    assert_eq!(
+        m.auth().oauth().unwrap().token_encoding(),
+        paragon_manifest::Encoding::Form
+    );
+}

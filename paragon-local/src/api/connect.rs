@@ -415,6 +415,7 @@ async fn finish(
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: oauth.client_auth(),
+            encoding: oauth.token_encoding(),
             extra_params: oauth.token_params(&ctx).map_err(render)?,
         }
     };
