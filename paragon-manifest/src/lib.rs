@@ -69,7 +69,9 @@
 //! [[inputs]]
 //! key = "subdomain"                     # {input.subdomain}
 //! label = "Zendesk subdomain"
-//! kind = "text"                         # "text" (default) | "password" | "url" | "select"
+//! kind = "text"                         # "text" (default) | "password" | "url" | "host" |
+//!                                       # "select"; a host (`git.example.com:8443/base`)
+//!                                       # goes right after `https://` in URL templates
 //! required = true                       # default true; an optional input used in a
 //!                                       # template needs a (non-empty) default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
@@ -100,7 +102,8 @@
 //! URLs must be absolute `https` (`http` only for `127.0.0.0/8`, `::1` and `localhost`); a URL
 //! that starts with a reference (`{env.TASKLAB_URL}/v1`) is checked once rendered. In URLs,
 //! `input` and `user` values are percent-encoded (except inputs of kind `url`, which are whole
-//! URLs), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
+//! URLs, and of kind `host`, which are checked on entry: no userinfo, `?`, `#`, `\`, spaces,
+//! scheme or dot segments), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
 //!
 //! End users choose inputs, so the `[auth]` URLs keep the app's client secret on the provider's
 //! hosts: an OAuth or client-credentials URL whose host comes from an input (or `{user.*}`) is

@@ -53,8 +53,10 @@ impl<'a, 'i> Table<'a, 'i> {
 /// What templates may refer to, known once inputs and auth are read.
 struct Declared {
     inputs: Vec<String>,
-    /// Inputs of kind `url`: whole URLs, inserted into URL templates without escaping.
+    /// Inputs of kind `url` or `host`: inserted into URL templates without escaping.
     url_inputs: Vec<String>,
+    /// Inputs of kind `host`: they may only stand right after `https://`.
+    host_inputs: Vec<String>,
     /// Optional inputs without a default: they may have no value when a template is rendered.
     optional: Vec<String>,
     captures: Vec<String>,
@@ -365,6 +367,16 @@ impl<'s> Reader<'s> {
             return None;
         }
         let template = self.template(text, span, field, declared, credential_allowed)?;
+        if let Some(misplaced) = crate::url_rule::misplaced_host(&template, &declared.host_inputs) {
+            let at = self.reference_span(text, span, misplaced);
+            self.error(
+                at,
+                field,
+                format!("the host input `{misplaced}` must come right after `https://`"),
+                format!("write \"https://{misplaced}/…\", or make the input kind = \"text\""),
+            );
+            return None;
+        }
         if let Err(reason) = crate::url_rule::check_template(&template) {
             self.error(
                 span.clone(),
@@ -534,7 +546,12 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         inputs: input_keys,
         url_inputs: inputs
             .iter()
-            .filter(|i| i.kind == InputKind::Url)
+            .filter(|i| matches!(i.kind, InputKind::Url | InputKind::Host))
+            .map(|i| i.key.clone())
+            .collect(),
+        host_inputs: inputs
+            .iter()
+            .filter(|i| i.kind == InputKind::Host)
             .map(|i| i.key.clone())
             .collect(),
         optional: inputs
@@ -917,7 +934,7 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
                 options: options.into_iter().map(|(o, _)| o).collect(),
             })
         }
-        "text" | "password" | "url" => {
+        "text" | "password" | "url" | "host" => {
             if t.get("options").is_some()
                 && let Some((key, _)) = t.map.get_key_value("options")
             {
@@ -931,16 +948,22 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
             Some(match kind_name.as_str() {
                 "password" => InputKind::Password,
                 "url" => InputKind::Url,
+                "host" => InputKind::Host,
                 _ => InputKind::Text,
             })
         }
         other => {
             let span = kind.map_or(t.span.clone(), |(_, s)| s);
+            let kinds = ["text", "password", "url", "host", "select"];
+            let help = match closest(other, &kinds) {
+                Some(k) => format!("did you mean \"{k}\"?"),
+                None => format!("expected one of: {}", quote_list(&kinds)),
+            };
             r.error(
                 span,
                 &t.field("kind"),
                 format!("unknown input kind `{other}`"),
-                "expected one of: \"text\", \"password\", \"url\", \"select\"",
+                help,
             );
             None
         }

@@ -159,6 +159,37 @@ pub(crate) fn end_user_host<'t>(
     found.map(|r| (r, held))
 }
 
+/// The first `host` input of `template` that does not stand right after `scheme://` (where it
+/// forms the whole host, port and base path): anywhere else its unescaped value could add
+/// query parameters or change the host.
+pub(crate) fn misplaced_host<'t>(
+    template: &'t Template,
+    host_inputs: &[String],
+) -> Option<&'t crate::template::Reference> {
+    let mut prefix = String::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(r) => {
+                let is_host =
+                    matches!(r, crate::template::Reference::Input(k) if host_inputs.contains(k));
+                if is_host && !right_after_scheme(&prefix) {
+                    return Some(r);
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    None
+}
+
+/// Whether `prefix` is exactly a scheme and `://` (the authority starts next).
+fn right_after_scheme(prefix: &str) -> bool {
+    prefix
+        .strip_suffix("://")
+        .is_some_and(|scheme| !scheme.is_empty() && !scheme.contains(['/', '?', '#']))
+}
+
 /// The references of `template` that land in its URL's path.
 pub(crate) fn path_references(template: &Template) -> Vec<&crate::template::Reference> {
     let mut prefix = String::new();

@@ -1222,3 +1222,57 @@ fn token_encoding_is_one_of_form_json_query() {
         paragon_manifest::Encoding::Form
     );
 }
+
+// Issue 15: the `host` input kind.
+
+#[test]
+fn host_inputs_are_checked_placed_and_inserted_unescaped() {
+    let host = edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"host\"",
+    );
+    let host = edit(
+        &host,
+        "https://{input.region}.acme.example/v1",
+        "https://{input.region}/v1",
+    );
+    let m = parse(&host).unwrap();
+    let ctx = paragon_manifest::RenderContext::new().input("region", "git.acme.example:8443/base");
+    assert_eq!(
+        m.base_url(&ctx).unwrap().as_str(),
+        "https://git.acme.example:8443/base/v1"
+    );
+    let field = m.input("region").unwrap();
+    assert_eq!(field.kind(), &paragon_manifest::InputKind::Host);
+    assert!(m.check_input(field, Some("git.acme.example:8443")).is_ok());
+    assert_eq!(
+        m.check_input(field, Some("me@evil.example"))
+            .unwrap_err()
+            .to_string(),
+        "`Region` must be a host such as `example.com`, `example.com:8443` or `example.com/base`: it must not contain `@` (user information)"
+    );
+    assert!(m.check_input(field, Some("a.example?x=1")).is_err());
+    assert!(m.check_input(field, Some("a.example/../admin")).is_err());
+
+    let misplaced = edit(
+        &host,
+        "https://{input.region}/v1",
+        "https://acme.example/{input.region}",
+    );
+    let d = single_error(&misplaced);
+    assert_at(&d, 20, 34, "api.base_url", "host input");
+    assert_says(
+        &d,
+        "the host input `{input.region}` must come right after `https://`",
+        "write \"https://{input.region}/…\", or make the input kind = \"text\"",
+    );
+
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"hst\"",
+    ));
+    assert_at(&d, 17, 8, "inputs[0].kind", "unknown input kind `hst`");
+    assert_says(&d, "unknown input kind `hst`", "did you mean \"host\"?");
+}
