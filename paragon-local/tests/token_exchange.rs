@@ -103,3 +103,35 @@ async fn a_refused_token_is_exchanged_again_once() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(sessions(&env), 2);
 }
+
+/// `[api.headers]` alternatives: the version header falls back to its fixed value, and the
+/// team header is left out for a user who gave no team.
+#[tokio::test]
+async fn header_alternatives_fall_back_or_leave_the_header_out() {
+    let env = exchange_env(FakeProvider::builder()).await;
+    let key = env.provider.api_keys()[0].to_string();
+    let with_team = json!({"integrationId": SLUG, "payload": {"api_key": key, "team": "blue"}});
+    let (status, body) = env
+        .call(
+            "erin",
+            Method::POST,
+            &env.project("/sdk/credentials"),
+            Some(with_team),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(connect(&env, "frank", &key).await.0, 200);
+
+    let (status, echo) = env.proxy("erin", Method::GET, SLUG, "/echo").await;
+    assert_eq!(status, 200, "{echo}");
+    let headers = &echo["output"]["headers"];
+    assert_eq!(headers["x-tasklab-team"], "blue", "{headers}");
+    assert_eq!(headers["x-tasklab-version"], "2024-01-01", "{headers}");
+
+    let (status, echo) = env.proxy("frank", Method::GET, SLUG, "/echo").await;
+    assert_eq!(status, 200, "{echo}");
+    let headers = &echo["output"]["headers"];
+    assert!(headers.get("x-tasklab-team").is_none(), "{headers}");
+    assert_eq!(headers["x-tasklab-version"], "2024-01-01", "{headers}");
+}

@@ -92,6 +92,10 @@
 //!
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
+//! # Alternatives: the first whose references all have values is sent; with none, the header
+//! # is left out (optional inputs without a default may be used only here).
+//! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
+//! "X-On-Behalf-Of" = ["{input.team}"]
 //! ```
 //!
 //! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
@@ -168,7 +172,7 @@ mod url_rule;
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub mod workflow;
 
-pub use api::{Api, ApiAuthorization, RenderedAuth};
+pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};

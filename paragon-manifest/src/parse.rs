@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::api::{Api, ApiAuthorization};
+use crate::api::{Api, ApiAuthorization, DefaultHeader};
 use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
@@ -51,6 +51,7 @@ impl<'a, 'i> Table<'a, 'i> {
 }
 
 /// What templates may refer to, known once inputs and auth are read.
+#[derive(Clone)]
 struct Declared {
     inputs: Vec<String>,
     /// Inputs of kind `url` or `host`: inserted into URL templates without escaping.
@@ -1659,7 +1660,7 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         Some(_) => {
             let before = r.count();
             let map = r.opt_table(t, "headers");
-            map.map(|h| r.template_map(&h, declared, true, true))
+            map.map(|h| default_headers(r, &h, declared))
                 .filter(|_| r.count() == before)
         }
         None => Some(Vec::new()),
@@ -1673,6 +1674,90 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         allowed_hosts: allowed_hosts?,
         url_inputs: declared.url_inputs.clone(),
     })
+}
+
+/// `[api.headers]`: each value a template, or an array of alternatives. Inside alternatives an
+/// optional input without a default is fine: without a value, the next alternative is used, or
+/// the header is left out.
+fn default_headers(
+    r: &mut Reader<'_>,
+    table: &Table<'_, '_>,
+    declared: &Declared,
+) -> Vec<DefaultHeader> {
+    let relaxed = Declared {
+        optional: Vec::new(),
+        ..declared.clone()
+    };
+    // Plain values are checked like any template map; arrays below.
+    let mut plain_map = DeTable::new();
+    for (key, value) in table.map.iter() {
+        if !matches!(value.get_ref(), DeValue::Array(_)) {
+            plain_map.insert(key.clone(), value.clone());
+        }
+    }
+    let plain_table = Table {
+        map: &plain_map,
+        span: table.span.clone(),
+        path: table.path.clone(),
+    };
+    let mut plain = r.template_map(&plain_table, declared, true, true);
+    let mut out = Vec::new();
+    for (key, value) in table.map.iter() {
+        let name: &str = key.get_ref();
+        let field = table.field(name);
+        let DeValue::Array(items) = value.get_ref() else {
+            if let Some(i) = plain.iter().position(|(n, _)| n == name) {
+                let (name, t) = plain.swap_remove(i);
+                out.push(DefaultHeader {
+                    name,
+                    alternatives: vec![t],
+                    optional: false,
+                });
+            }
+            continue;
+        };
+        if !is_header_name(name) {
+            r.error(
+                key.span(),
+                &field,
+                format!("`{name}` is not a valid HTTP header name"),
+                "use letters, digits and `-`, e.g. \"X-Api-Key\"",
+            );
+            continue;
+        }
+        if items.is_empty() {
+            r.error(
+                value.span(),
+                &field,
+                format!("`{field}` has no alternatives"),
+                "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
+            );
+            continue;
+        }
+        let mut alternatives = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_field = format!("{field}[{i}]");
+            let Some((text, span)) = r.string(item, &item_field) else {
+                continue;
+            };
+            if text.chars().any(|c| c.is_control() && c != '\t') {
+                r.error(
+                    span,
+                    &item_field,
+                    "header values cannot contain line breaks or control characters",
+                    "remove them",
+                );
+                continue;
+            }
+            alternatives.extend(r.template(&text, &span, &item_field, &relaxed, true));
+        }
+        out.push(DefaultHeader {
+            name: name.to_owned(),
+            alternatives,
+            optional: true,
+        });
+    }
+    out
 }
 
 /// `allowed_hosts`: further hosts a full-URL request may carry the credential to (GitHub's

@@ -1276,3 +1276,68 @@ fn host_inputs_are_checked_placed_and_inserted_unescaped() {
     assert_at(&d, 17, 8, "inputs[0].kind", "unknown input kind `hst`");
     assert_says(&d, "unknown input kind `hst`", "did you mean \"host\"?");
 }
+
+// Issue 15: fallback templates in `[api.headers]`.
+
+#[test]
+fn header_alternatives_fall_back_and_leave_out() {
+    use paragon_manifest::RenderContext;
+    let base = exchange_spec();
+    let m = parse(&base).unwrap();
+    let header = m
+        .api()
+        .headers()
+        .iter()
+        .find(|h| h.name() == "X-Tasklab-Version")
+        .unwrap();
+    assert_eq!(
+        (
+            header.name(),
+            header.alternatives().len(),
+            header.optional()
+        ),
+        ("X-Tasklab-Version", 2, true)
+    );
+    let none = RenderContext::new();
+    assert_eq!(
+        m.default_headers(&none).unwrap(),
+        [("X-Tasklab-Version".to_string(), "2024-01-01".to_string())]
+    );
+    let both = RenderContext::new()
+        .input("api_version", "2025-06-01")
+        .input("team", "blue");
+    assert_eq!(
+        m.default_headers(&both).unwrap(),
+        [
+            ("X-Tasklab-Team".to_string(), "blue".to_string()),
+            ("X-Tasklab-Version".to_string(), "2025-06-01".to_string()),
+        ]
+    );
+
+    let source = edit(
+        &base,
+        "\"X-Tasklab-Team\" = [\"{input.team}\"]",
+        "\"X-Tasklab-Team\" = []",
+    );
+    let d = single_error(&source);
+    let line = line_of(&source, "\"X-Tasklab-Team\" = []");
+    assert_at(
+        &d,
+        line,
+        20,
+        "api.headers.X-Tasklab-Team",
+        "no alternatives",
+    );
+    assert_says(
+        &d,
+        "`api.headers.X-Tasklab-Team` has no alternatives",
+        "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
+    );
+    // Outside alternatives, an optional input without a default is still refused.
+    let d = single_error(&edit(&base, "[\"{input.team}\"]", "\"{input.team}\""));
+    assert_says(
+        &d,
+        "`{input.team}` may have no value: the input is optional and has no default",
+        "give the input a `default`, or make it required (remove `required = false`)",
+    );
+}
