@@ -151,7 +151,7 @@ pub(crate) fn renewal_endpoint(
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: o.client_auth(),
             encoding: o.token_encoding(),
-            extra_params: o.token_params(&ctx).map_err(render)?,
+            extra_params: o.refresh_params(&ctx).map_err(render)?,
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
             reach: reach_of(cc.token_url_template()),

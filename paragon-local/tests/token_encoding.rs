@@ -31,6 +31,9 @@ async fn code_exchange_and_refresh_send_json() {
     let sent: Value = serde_json::from_slice(&exchange.body).expect("a JSON body");
     assert_eq!(sent["grant_type"], "authorization_code", "{sent}");
     assert!(sent["code_verifier"].is_string(), "{sent}");
+    // token_params on the code exchange...
+    assert_eq!(sent["resource"], "tasks", "{sent}");
+    assert!(sent.get("keep_session").is_none(), "{sent}");
 
     let (status, me) = env.proxy("alice", Method::GET, SLUG, "/me").await;
     assert_eq!(status, 200, "{me}");
@@ -42,6 +45,8 @@ async fn code_exchange_and_refresh_send_json() {
     assert_eq!(refresh.header("content-type"), Some("application/json"));
     let sent: Value = serde_json::from_slice(&refresh.body).expect("a JSON body");
     assert_eq!(sent["grant_type"], "refresh_token", "{sent}");
+    // ...refresh_params on the refresh.
+    assert_eq!(sent["keep_session"], "true", "{sent}");
     assert_eq!(env.provider.stats().token_requests.refresh_token, 1);
 }
 

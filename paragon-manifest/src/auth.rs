@@ -115,6 +115,7 @@ pub struct OAuth {
     pub(crate) token_encoding: Encoding,
     pub(crate) authorization_params: Vec<(String, Template)>,
     pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) refresh_params: Option<Vec<(String, Template)>>,
     pub(crate) capture: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
 }
@@ -244,6 +245,19 @@ impl OAuth {
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
         render_pairs(&self.token_params, ctx)
+    }
+
+    /// The rendered extra parameters of refresh requests: `refresh_params` when the manifest
+    /// sets it (some providers want others on refresh than on the code exchange), else the
+    /// token parameters.
+    pub fn refresh_params(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        render_pairs(
+            self.refresh_params.as_ref().unwrap_or(&self.token_params),
+            ctx,
+        )
     }
 
     /// The full URL to send the end user's browser to: the authorization URL with

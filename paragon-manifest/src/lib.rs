@@ -64,6 +64,7 @@
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
+//! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
 //!
 //! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
 //! [[inputs]]

@@ -985,6 +985,7 @@ const OAUTH_KEYS: &[&str] = &[
     "token_encoding",
     "authorization_params",
     "token_params",
+    "refresh_params",
     "capture",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
@@ -1367,6 +1368,10 @@ fn auth(
             let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let token_params = params(r, t, "token_params", declared);
+            let refresh_params = match t.get("refresh_params") {
+                Some(_) => params(r, t, "refresh_params", declared).map(Some),
+                None => Some(None),
+            };
             if owner_client(client_id.as_ref(), client_secret.as_ref()) {
                 for (key, url) in [
                     ("authorization_url", authorization_url.as_ref()),
@@ -1389,6 +1394,7 @@ fn auth(
                 token_encoding: token_encoding?,
                 authorization_params: authorization_params?,
                 token_params: token_params?,
+                refresh_params: refresh_params?,
                 capture: declared.captures.clone(),
                 url_inputs: declared.url_inputs.clone(),
             }))

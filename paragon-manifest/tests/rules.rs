@@ -1341,3 +1341,46 @@ fn header_alternatives_fall_back_and_leave_out() {
         "give the input a `default`, or make it required (remove `required = false`)",
     );
 }
+
+#[test]
+fn refresh_params_replace_token_params_on_refresh() {
+    let ctx = paragon_manifest::RenderContext::new();
+    let with_token = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\n[auth.token_params]\naudience = \"api\"",
+    );
+    let m = parse(&with_token).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    // Without refresh_params, refreshes send the token parameters.
+    assert_eq!(
+        oauth.refresh_params(&ctx).unwrap(),
+        pairs(&[("audience", "api")])
+    );
+    let both = edit(
+        &with_token,
+        "audience = \"api\"",
+        "audience = \"api\"\n[auth.refresh_params]\nrotate = \"1\"",
+    );
+    let m = parse(&both).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(
+        oauth.token_params(&ctx).unwrap(),
+        pairs(&[("audience", "api")])
+    );
+    assert_eq!(
+        oauth.refresh_params(&ctx).unwrap(),
+        pairs(&[("rotate", "1")])
+    );
+    let d = single_error(&edit(&both, "rotate = \"1\"", "grant_type = \"x\""));
+    assert_says(
+        &d,
+        "`grant_type` is a protocol parameter: the server sets it itself",
+        "remove `grant_type` from `auth.refresh_params`",
+    );
+}
