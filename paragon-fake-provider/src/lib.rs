@@ -123,6 +123,7 @@ impl FakeProvider {
         FakeProviderBuilder {
             config: Config {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
+                client_id_param: "client_id".to_owned(),
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
@@ -197,6 +198,14 @@ impl FakeProviderBuilder {
     /// (default [`DEFAULT_CLIENT_ID`]).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.config.client_id = client_id.into();
+        self
+    }
+
+    /// The authorization request's parameter that carries the client id (default
+    /// `client_id`), for providers that name it otherwise (`app_id`); `client_id` is then
+    /// refused there.
+    pub fn client_id_param(mut self, name: impl Into<String>) -> Self {
+        self.config.client_id_param = name.into();
         self
     }
 

@@ -57,8 +57,11 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
     };
     let config = &state.config;
     // Without a trusted client and redirect URI, errors are shown, never redirected (§4.1.2.1).
-    match params.get("client_id") {
-        None => return error_page("the authorization request has no `client_id`"),
+    let id_param = config.client_id_param.as_str();
+    match params.get(id_param) {
+        None => {
+            return error_page(&format!("the authorization request has no `{id_param}`"));
+        }
         Some(id) if *id != config.client_id => {
             return error_page(&format!("unknown client_id `{id}`"));
         }

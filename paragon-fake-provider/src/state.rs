@@ -24,6 +24,8 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) client_id: String,
+    /// The authorization request's parameter holding the client id (`client_id`).
+    pub(crate) client_id_param: String,
     pub(crate) client_secret: Secret,
     pub(crate) api_keys: Vec<Secret>,
     pub(crate) scopes: Vec<String>,

@@ -114,6 +114,8 @@ pub struct OAuth {
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_encoding: Encoding,
     pub(crate) authorization_params: Vec<(String, Template)>,
+    /// Provider names for the authorization request's own parameters (`client_id` → `app_id`).
+    pub(crate) authorization_param_names: Vec<(String, String)>,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) refresh_params: Option<Vec<(String, Template)>>,
     pub(crate) capture: Vec<String>,
@@ -260,9 +262,19 @@ impl OAuth {
         )
     }
 
+    /// The name the provider uses for the authorization request's parameter `name`
+    /// (`[auth.authorization_param_names]`, e.g. `client_id` → `app_id`).
+    pub fn authorization_param_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.authorization_param_names
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(name, |(_, v)| v.as_str())
+    }
+
     /// The full URL to send the end user's browser to: the authorization URL with
     /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
-    /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters.
+    /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters,
+    /// each protocol parameter under the provider's name for it.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -296,13 +308,14 @@ impl OAuth {
         let extra = self.authorization_params(ctx)?;
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", &client_id)
-                .append_pair("redirect_uri", request.redirect_uri);
+            let name = |n| self.authorization_param_name(n);
+            q.append_pair(name("response_type"), "code")
+                .append_pair(name("client_id"), &client_id)
+                .append_pair(name("redirect_uri"), request.redirect_uri);
             if !self.scopes.is_empty() {
-                q.append_pair("scope", &self.scope());
+                q.append_pair(name("scope"), &self.scope());
             }
-            q.append_pair("state", request.state);
+            q.append_pair(name("state"), request.state);
             if self.pkce
                 && let Some(challenge) = request.code_challenge
             {

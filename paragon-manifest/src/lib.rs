@@ -65,6 +65,8 @@
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
+//! # [auth.authorization_param_names]: the provider's names for response_type, client_id,
+//! #   redirect_uri, scope and state on the authorization URL, e.g. client_id = "app_id"
 //!
 //! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
 //! [[inputs]]

@@ -984,6 +984,7 @@ const OAUTH_KEYS: &[&str] = &[
     "client_auth",
     "token_encoding",
     "authorization_params",
+    "authorization_param_names",
     "token_params",
     "refresh_params",
     "capture",
@@ -1367,6 +1368,7 @@ fn auth(
             let client_auth = client_auth(r, t);
             let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
+            let authorization_param_names = param_names(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1393,6 +1395,7 @@ fn auth(
                 client_auth: client_auth?,
                 token_encoding: token_encoding?,
                 authorization_params: authorization_params?,
+                authorization_param_names: authorization_param_names?,
                 token_params: token_params?,
                 refresh_params: refresh_params?,
                 capture: declared.captures.clone(),
@@ -1611,6 +1614,47 @@ fn params(
         }
     }
     let out = r.template_map(&table, declared, false, false);
+    (r.count() == before).then_some(out)
+}
+
+/// `[auth.authorization_param_names]`: the provider's names for the authorization request's
+/// own parameters, e.g. `client_id = "app_id"`.
+fn param_names(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Vec<(String, String)>> {
+    const RENAMEABLE: &[&str] = &[
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+    ];
+    if t.get("authorization_param_names").is_none() {
+        return Some(Vec::new());
+    }
+    let table = r.opt_table(t, "authorization_param_names")?;
+    let before = r.count();
+    r.check_keys(&table, RENAMEABLE, &[], "");
+    let mut out = Vec::new();
+    for (key, value) in table.map.iter() {
+        let name: &str = key.get_ref();
+        let field = table.field(name);
+        let Some((renamed, span)) = r.string(value, &field) else {
+            continue;
+        };
+        let valid = !renamed.is_empty()
+            && renamed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            r.error(
+                span,
+                &field,
+                format!("`{renamed}` is not a parameter name"),
+                "use letters, digits, `_`, `-` or `.`, e.g. \"app_id\"",
+            );
+            continue;
+        }
+        out.push((name.to_owned(), renamed));
+    }
     (r.count() == before).then_some(out)
 }
 

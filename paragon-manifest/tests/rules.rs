@@ -1384,3 +1384,53 @@ fn refresh_params_replace_token_params_on_refresh() {
         "remove `grant_type` from `auth.refresh_params`",
     );
 }
+
+#[test]
+fn authorization_parameters_under_the_providers_names() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\n[auth.authorization_param_names]\nclient_id = \"app_id\"\nscope = \"permissions\"",
+    );
+    let m = parse(&source).unwrap();
+    let secrets =
+        std::collections::HashMap::from([("ACME_CLIENT_ID".to_string(), "c1".to_string())]);
+    let ctx = paragon_manifest::RenderContext::new().with_secrets(&secrets);
+    let url = m
+        .auth()
+        .oauth()
+        .unwrap()
+        .authorize_url(
+            &ctx,
+            &paragon_manifest::AuthorizeRequest {
+                redirect_uri: "https://app.example/oauth",
+                state: "s1",
+                code_challenge: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        url.as_str(),
+        "https://acme.example/oauth/authorize?response_type=code&app_id=c1\
+         &redirect_uri=https%3A%2F%2Fapp.example%2Foauth&permissions=read+write&state=s1"
+    );
+    let d = single_error(&edit(
+        &source,
+        "client_id = \"app_id\"",
+        "clientid = \"app_id\"",
+    ));
+    assert_at(
+        &d,
+        14,
+        1,
+        "auth.authorization_param_names.clientid",
+        "unknown field",
+    );
+    assert_says(&d, "unknown field `clientid`", "did you mean `client_id`?");
+    let d = single_error(&edit(&source, "\"app_id\"", "\"app id\""));
+    assert_says(
+        &d,
+        "`app id` is not a parameter name",
+        "use letters, digits, `_`, `-` or `.`, e.g. \"app_id\"",
+    );
+}
