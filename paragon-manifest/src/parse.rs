@@ -19,6 +19,7 @@ pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
+    "slug",
     "description",
     "icon",
     "color",
@@ -501,6 +502,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         &root,
         &[
             "name",
+            "slug",
             "description",
             "icon",
             "color",
@@ -514,6 +516,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     );
 
     let name = basic_name(&mut r, &root);
+    let slug = explicit_slug(&mut r, &root);
     let description = r
         .req_string(
             &root,
@@ -583,12 +586,14 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
 
     let env_names: Vec<String> = std::mem::take(&mut r.env_names).into_iter().collect();
     if r.count() == 0
+        && let Some(slug) = slug
         && let (Some(name), Some(description), Some((icon_path, icon_svg)), Some(color)) =
             (name, description, icon, color)
         && let (Some(auth), Some(api)) = (auth, api)
     {
         return Ok(Manifest {
             file,
+            slug: slug.unwrap_or_else(|| crate::manifest::slug(&name)),
             name,
             description,
             icon_path,
@@ -616,6 +621,35 @@ fn non_empty(r: &mut Reader<'_>, s: String, span: Range<usize>, field: &str) -> 
     } else {
         Some(s)
     }
+}
+
+/// `slug`: Paragon fixes an integration's slug when it is created, so renaming must not move
+/// it. Without the field the slug is derived from the name. `Some(None)`: not given.
+fn explicit_slug(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<Option<String>> {
+    let Some((slug, span)) = r.opt_string(root, "slug") else {
+        return root.get("slug").is_none().then_some(None);
+    };
+    let bare = slug.strip_prefix("custom.").unwrap_or(&slug);
+    if bare.is_empty()
+        || !bare
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        let derived = crate::manifest::slug(bare);
+        let suggestion = derived.trim_start_matches("custom.");
+        r.error(
+            span,
+            "slug",
+            "the slug must be lowercase letters and digits",
+            if suggestion.is_empty() {
+                "e.g. slug = \"tasklab\" (used as `custom.tasklab`)".to_owned()
+            } else {
+                format!("write slug = \"{suggestion}\" (used as `custom.{suggestion}`)")
+            },
+        );
+        return None;
+    }
+    Some(Some(format!("custom.{bare}")))
 }
 
 fn basic_name(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<String> {

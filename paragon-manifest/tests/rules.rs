@@ -1434,3 +1434,27 @@ fn authorization_parameters_under_the_providers_names() {
         "use letters, digits, `_`, `-` or `.`, e.g. \"app_id\"",
     );
 }
+
+#[test]
+fn an_explicit_slug_survives_a_rename() {
+    let m = parse(&edit(
+        OAUTH,
+        "name = \"Acme\"",
+        "name = \"Acme Cloud\"\nslug = \"acme\"",
+    ))
+    .unwrap();
+    assert_eq!((m.name(), m.slug().as_str()), ("Acme Cloud", "custom.acme"));
+    assert_eq!(parse(OAUTH).unwrap().slug(), "custom.acme");
+    let source = edit(
+        OAUTH,
+        "name = \"Acme\"",
+        "name = \"Acme\"\nslug = \"Acme-CRM\"",
+    );
+    let d = single_error(&source);
+    assert_at(&d, 2, 8, "slug", "lowercase");
+    assert_says(
+        &d,
+        "the slug must be lowercase letters and digits",
+        "write slug = \"acmecrm\" (used as `custom.acmecrm`)",
+    );
+}
