@@ -694,6 +694,7 @@ fn token_response(
     let ttl = state.config.access_token_ttl;
     let access_token = new_token("tl_at_");
     let scope = principal.scopes.join(" ");
+    let principal_id = principal.id.clone();
     inner.access_tokens.insert(
         access_token.clone(),
         AccessGrant {
@@ -710,6 +711,7 @@ fn token_response(
             .unwrap_or(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)),
         "scope": scope,
         "instance_url": state.base_url,
+        "account": { "id": principal_id },
     });
     if let Some(refresh_token) = refresh_token {
         body["refresh_token"] = json!(refresh_token);

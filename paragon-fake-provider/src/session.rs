@@ -67,6 +67,7 @@ async fn session(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let ttl = state.config.access_token_ttl;
     let token = new_token("tl_st_");
     let principal = Principal::api_key(index, state.config.scopes.clone());
+    let account = principal.id.clone();
     state.lock().access_tokens.insert(
         token.clone(),
         AccessGrant {
@@ -77,7 +78,10 @@ async fn session(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     let expires_in = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
     (
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(json!({ "session": { "token": token, "expires_in": expires_in } })),
+        Json(json!({
+            "session": { "token": token, "expires_in": expires_in },
+            "account": { "id": account },
+        })),
     )
         .into_response()
 }

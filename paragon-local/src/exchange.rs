@@ -92,6 +92,7 @@ fn read_answer(te: &TokenExchange, body: &[u8]) -> Result<Tokens, TokenError> {
         refresh_token: None,
         expires_at: expires_at(te.expiry(), &json)?,
         captured: Default::default(),
+        extra: json,
     })
 }
 

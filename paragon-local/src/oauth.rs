@@ -92,6 +92,20 @@ pub(crate) struct Tokens {
     pub refresh_token: Option<String>,
     pub expires_at: Option<i64>,
     pub captured: BTreeMap<String, String>,
+    /// The whole answer's non-standard fields (the exchange's whole answer), for the
+    /// manifest's `provider_id` pointer.
+    pub extra: Value,
+}
+
+impl Tokens {
+    /// The account's id at the provider, at the manifest's `provider_id` pointer.
+    pub(crate) fn provider_id(&self, pointer: Option<&str>) -> Option<String> {
+        match self.extra.pointer(pointer?)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// Why a token request failed.
@@ -197,6 +211,7 @@ pub(crate) async fn request_token(
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
         expires_at: response.expires_in().map(expiry),
         captured,
+        extra: Value::Object(response.extra_fields().fields.clone()),
     })
 }
 

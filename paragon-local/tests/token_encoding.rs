@@ -37,6 +37,17 @@ async fn code_exchange_and_refresh_send_json() {
 
     let (status, me) = env.proxy("alice", Method::GET, SLUG, "/me").await;
     assert_eq!(status, 200, "{me}");
+    // `provider_id = "/account/id"`: the account at the provider, as Paragon's providerId.
+    let (_, list) = env
+        .call(
+            "alice",
+            Method::GET,
+            &env.project("/sdk/credentials"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(list[0]["providerId"], "ada", "{list}");
 
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, me) = env.proxy("alice", Method::GET, SLUG, "/me").await;

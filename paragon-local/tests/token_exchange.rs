@@ -44,6 +44,7 @@ async fn a_user_connects_and_requests_carry_the_exchanged_token() {
     let sent: Value = serde_json::from_slice(&exchange.body).unwrap();
     assert_eq!(sent, json!({"api_key": key}));
     assert!(!created.to_string().contains("tl_st_"), "{created}");
+    assert_eq!(created["providerId"], "key-1", "{created}");
 
     let (status, me) = env.proxy("alice", Method::GET, SLUG, "/me").await;
     assert_eq!(status, 200, "{me}");

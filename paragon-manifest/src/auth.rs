@@ -80,6 +80,17 @@ impl Auth {
         )
     }
 
+    /// Where the account's id at the provider is in the token response (or the token
+    /// exchange's answer): a JSON pointer (`provider_id = "/account/id"`), Paragon's
+    /// `providerId`.
+    pub fn provider_id_path(&self) -> Option<&str> {
+        match self {
+            Auth::OAuth(o) => o.provider_id.as_deref(),
+            Auth::TokenExchange(t) => t.provider_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Token-response values kept in the credential (`{credential.<name>}`).
     pub fn capture(&self) -> &[String] {
         match self {
@@ -118,6 +129,7 @@ pub struct OAuth {
     pub(crate) authorization_param_names: Vec<(String, String)>,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) refresh_params: Option<Vec<(String, Template)>>,
+    pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
 }

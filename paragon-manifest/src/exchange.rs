@@ -55,6 +55,7 @@ pub struct TokenExchange {
     pub(crate) basic: Option<(Template, Template)>,
     pub(crate) token_path: String,
     pub(crate) expiry: Expiry,
+    pub(crate) provider_id: Option<String>,
     pub(crate) url_inputs: Vec<String>,
 }
 

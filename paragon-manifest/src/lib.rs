@@ -64,6 +64,8 @@
 //! # refresh_url = "{credential.instance_url}/oauth/token"  # default: token_url; may use
 //! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
+//! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
+//! #                                     # response: Paragon's providerId (token_exchange too)
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)

@@ -1021,6 +1021,7 @@ const OAUTH_KEYS: &[&str] = &[
     "authorization_param_names",
     "token_params",
     "refresh_params",
+    "provider_id",
     "capture",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
@@ -1048,6 +1049,7 @@ const TOKEN_EXCHANGE_KEYS: &[&str] = &[
     "expires_in_path",
     "expires_at_path",
     "lifetime",
+    "provider_id",
 ];
 
 /// `type = "token_exchange"`: see [`TokenExchange`].
@@ -1094,6 +1096,7 @@ fn token_exchange(
         )
         .and_then(|(p, span)| json_pointer(r, p, span, "auth.token_path"));
     let expiry = expiry(r, t);
+    let provider_id = provider_id(r, t);
     let uses_env = params
         .iter()
         .flatten()
@@ -1113,6 +1116,7 @@ fn token_exchange(
         basic: basic?,
         token_path: token_path?,
         expiry: expiry?,
+        provider_id: provider_id?,
         url_inputs: declared.url_inputs.clone(),
     })
 }
@@ -1185,6 +1189,15 @@ fn exchange_basic(
     let username = part(r, "username", true);
     let password = part(r, "password", false);
     Some(Some((username?, password?)))
+}
+
+/// `provider_id`: a JSON pointer to the account's id at the provider in the token answer.
+fn provider_id(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Option<String>> {
+    if t.get("provider_id").is_none() {
+        return Some(None);
+    }
+    let (p, span) = r.opt_string(t, "provider_id")?;
+    json_pointer(r, p, span, "auth.provider_id").map(Some)
 }
 
 /// A JSON pointer (RFC 6901) into the exchange's answer.
@@ -1403,6 +1416,7 @@ fn auth(
             let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let authorization_param_names = param_names(r, t);
+            let provider_id = provider_id(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1432,6 +1446,7 @@ fn auth(
                 authorization_param_names: authorization_param_names?,
                 token_params: token_params?,
                 refresh_params: refresh_params?,
+                provider_id: provider_id?,
                 capture: declared.captures.clone(),
                 url_inputs: declared.url_inputs.clone(),
             }))

@@ -1458,3 +1458,21 @@ fn an_explicit_slug_survives_a_rename() {
         "write slug = \"acmecrm\" (used as `custom.acmecrm`)",
     );
 }
+
+#[test]
+fn provider_id_is_a_json_pointer() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\nprovider_id = \"/account/id\"",
+    );
+    let m = parse(&source).unwrap();
+    assert_eq!(m.auth().provider_id_path(), Some("/account/id"));
+    let d = single_error(&edit(&source, "\"/account/id\"", "\"account.id\""));
+    assert_at(&d, 13, 15, "auth.provider_id", "JSON pointer");
+    assert_says(
+        &d,
+        "`auth.provider_id` must be a JSON pointer starting with `/`",
+        "write \"/account/id\"",
+    );
+}

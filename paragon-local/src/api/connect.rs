@@ -433,6 +433,7 @@ async fn finish(
             e => ApiError::integration(StatusCode::BAD_GATEWAY, e.to_string()),
         })?;
     let now = now_ms();
+    let provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
     let c = Credential {
         id: new_id(),
         project_id: pending.project_id.clone(),
@@ -440,7 +441,7 @@ async fn finish(
         integration: integration.slug.clone(),
         status: Status::Valid,
         status_reason: None,
-        provider_id: None,
+        provider_id,
         config: json!({}),
         secret: Secret {
             inputs: pending.inputs.clone(),

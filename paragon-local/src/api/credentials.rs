@@ -213,6 +213,7 @@ pub(crate) async fn create_credential(
         // Exchanged now, so inputs the provider refuses are refused here, not at first use.
         match crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret).await {
             Ok(tokens) => {
+                c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
                 c.secret.access_token = Some(tokens.access_token);
                 c.expires_at = tokens.expires_at;
                 c.refreshed_at = Some(now);
