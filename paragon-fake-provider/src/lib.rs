@@ -124,6 +124,8 @@ impl FakeProvider {
             config: Config {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
                 client_id_param: "client_id".to_owned(),
+                code_param: "code".to_owned(),
+                callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
@@ -206,6 +208,20 @@ impl FakeProviderBuilder {
     /// refused there.
     pub fn client_id_param(mut self, name: impl Into<String>) -> Self {
         self.config.client_id_param = name.into();
+        self
+    }
+
+    /// The callback's parameter that carries the authorization code (default `code`), for
+    /// providers that name it otherwise (`auth_code`).
+    pub fn code_param(mut self, name: impl Into<String>) -> Self {
+        self.config.code_param = name.into();
+        self
+    }
+
+    /// Adds `realm=<realm>` to the callback's query, as providers do that tell the client
+    /// which company or data centre the user chose (a value later requests need).
+    pub fn callback_realm(mut self, realm: impl Into<String>) -> Self {
+        self.config.callback_realm = Some(realm.into());
         self
     }
 

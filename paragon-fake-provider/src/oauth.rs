@@ -258,7 +258,10 @@ fn approve(
             },
         );
     }
-    let mut pairs = vec![("code", code.as_str())];
+    let mut pairs = vec![(state.config.code_param.as_str(), code.as_str())];
+    if let Some(realm) = &state.config.callback_realm {
+        pairs.push(("realm", realm));
+    }
     if let Some(s) = &pending.state {
         pairs.push(("state", s));
     }

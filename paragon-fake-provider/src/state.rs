@@ -26,6 +26,10 @@ pub(crate) struct Config {
     pub(crate) client_id: String,
     /// The authorization request's parameter holding the client id (`client_id`).
     pub(crate) client_id_param: String,
+    /// The callback's parameter holding the code (`code`).
+    pub(crate) code_param: String,
+    /// A realm id added to the callback's query (`realm=…`), when set.
+    pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,
     pub(crate) api_keys: Vec<Secret>,
     pub(crate) scopes: Vec<String>,

@@ -215,6 +215,24 @@ pub(crate) async fn request_token(
     })
 }
 
+/// From the provider's redirect back (the callback's raw query): the code, under the
+/// manifest's `callback_code` name, and the values its `callback_capture` keeps.
+pub(crate) fn from_callback(
+    oauth: &paragon_manifest::OAuth,
+    raw_query: Option<&str>,
+) -> (Option<String>, BTreeMap<String, String>) {
+    let mut code = None;
+    let mut kept = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if k == oauth.callback_code() {
+            code = Some(v.into_owned());
+        } else if oauth.callback_capture().iter().any(|c| *c == k) && !v.is_empty() {
+            kept.insert(k.into_owned(), v.into_owned());
+        }
+    }
+    (code, kept)
+}
+
 /// The longest access-token lifetime believed: a provider's `expires_in` beyond a year (or one
 /// that would overflow) is taken as a year, so the expiry stays a formattable date and the
 /// token is renewed at least yearly.

@@ -10,6 +10,10 @@ use crate::template::Template;
 /// How the end user connects their account (`[auth]`, chosen by `type`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per loaded manifest, read in place: boxing would only add a pointer hop"
+)]
 pub enum Auth {
     /// `type = "oauth"`: OAuth 2.0 authorization code.
     OAuth(OAuth),
@@ -131,6 +135,8 @@ pub struct OAuth {
     pub(crate) refresh_params: Option<Vec<(String, Template)>>,
     pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
+    pub(crate) callback_capture: Vec<String>,
+    pub(crate) callback_code: String,
     pub(crate) url_inputs: Vec<String>,
 }
 
@@ -210,6 +216,18 @@ impl OAuth {
     /// Token-response values kept in the credential.
     pub fn capture(&self) -> &[String] {
         &self.capture
+    }
+
+    /// Parameters of the provider's redirect back (the callback's query) kept in the
+    /// credential, e.g. a realm or data-centre id (`callback_capture = ["realmId"]`).
+    pub fn callback_capture(&self) -> &[String] {
+        &self.callback_capture
+    }
+
+    /// The callback's parameter that holds the authorization code (`callback_code`, default
+    /// `code`).
+    pub fn callback_code(&self) -> &str {
+        &self.callback_code
     }
 
     /// The rendered authorization URL (without the request's parameters).

@@ -64,6 +64,9 @@
 //! # refresh_url = "{credential.instance_url}/oauth/token"  # default: token_url; may use
 //! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
+//! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
+//! #                                     # data centre) → {credential.realmId}
+//! # callback_code = "code"              # the redirect back's parameter holding the code
 //! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
 //! #                                     # response: Paragon's providerId (token_exchange too)
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never

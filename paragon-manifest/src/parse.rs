@@ -541,11 +541,17 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         }
     };
     let auth_type = auth_table.as_ref().and_then(|t| auth_type(&mut r, t));
-    let captures = auth_table
+    let mut captures = auth_table
         .as_ref()
         .filter(|_| matches!(auth_type, Some("oauth" | "client_credentials")))
-        .map(|t| capture(&mut r, t))
+        .map(|t| capture(&mut r, t, "capture", &[]))
         .unwrap_or_default();
+    let callback_captures = auth_table
+        .as_ref()
+        .filter(|_| auth_type == Some("oauth"))
+        .map(|t| capture(&mut r, t, "callback_capture", &captures))
+        .unwrap_or_default();
+    captures.extend(callback_captures.iter().cloned());
     let declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
@@ -567,7 +573,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         auth_type,
     };
     let auth = match (&auth_table, auth_type) {
-        (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs),
+        (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs)
+            .map(|a| with_callback_capture(a, callback_captures)),
         _ => None,
     };
     let api = match root.get("api") {
@@ -1023,6 +1030,8 @@ const OAUTH_KEYS: &[&str] = &[
     "refresh_params",
     "provider_id",
     "capture",
+    "callback_capture",
+    "callback_code",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -1310,27 +1319,50 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
     }
 }
 
-fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Vec<String> {
+/// The OAuth setup's `capture` holds token-response values only; callback values are kept
+/// apart (both are `{credential.<name>}` in templates).
+fn with_callback_capture(auth: Auth, callback: Vec<String>) -> Auth {
+    match auth {
+        Auth::OAuth(mut o) => {
+            o.capture.retain(|c| !callback.contains(c));
+            o.callback_capture = callback;
+            Auth::OAuth(o)
+        }
+        other => other,
+    }
+}
+
+/// `capture` (token-response values) or `callback_capture` (callback query values); `taken`
+/// are names already captured otherwise.
+fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>, key: &str, taken: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (name, span) in r.opt_string_array(t, "capture").unwrap_or_default() {
-        if !is_identifier(&name) {
+    let field = format!("auth.{key}");
+    for (name, span) in r.opt_string_array(t, key).unwrap_or_default() {
+        if taken.contains(&name) {
             r.error(
                 span,
-                "auth.capture",
+                &field,
+                format!("`{name}` is also in `auth.capture`"),
+                "capture each value from one place",
+            );
+        } else if !is_identifier(&name) {
+            r.error(
+                span,
+                &field,
                 format!("`{name}` is not a name templates can use"),
                 "use letters, digits and `_`, e.g. \"instance_url\"",
             );
         } else if name == "access_token" {
             r.error(
                 span,
-                "auth.capture",
+                &field,
                 "`access_token` is always kept; it need not be captured",
                 "remove it",
             );
         } else if out.contains(&name) {
             r.error(
                 span,
-                "auth.capture",
+                &field,
                 format!("`{name}` is captured twice"),
                 "remove one",
             );
@@ -1417,6 +1449,7 @@ fn auth(
             let authorization_params = params(r, t, "authorization_params", declared);
             let authorization_param_names = param_names(r, t);
             let provider_id = provider_id(r, t);
+            let callback_code = callback_code(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1448,10 +1481,33 @@ fn auth(
                 refresh_params: refresh_params?,
                 provider_id: provider_id?,
                 capture: declared.captures.clone(),
+                callback_capture: Vec::new(),
+                callback_code: callback_code?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
     }
+}
+
+/// `callback_code`: the callback's parameter holding the code (default `code`).
+fn callback_code(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<String> {
+    let Some((name, span)) = r.opt_string(t, "callback_code") else {
+        return t.get("callback_code").is_none().then(|| "code".to_owned());
+    };
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if valid {
+        return Some(name);
+    }
+    r.error(
+        span,
+        "auth.callback_code",
+        format!("`{name}` is not a parameter name"),
+        "use letters, digits, `_`, `-` or `.`, e.g. \"auth_code\"",
+    );
+    None
 }
 
 /// Whether the client id or secret is the owner's (not both end-user inputs): then the OAuth

@@ -1476,3 +1476,50 @@ fn provider_id_is_a_json_pointer() {
         "write \"/account/id\"",
     );
 }
+
+#[test]
+fn callback_code_and_capture() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ncallback_code = \"auth_code\"\ncallback_capture = [\"realmId\"]",
+    );
+    let source = edit(
+        &source,
+        "[api]",
+        "[api]\nheaders = { \"X-Realm\" = \"{credential.realmId}\" }",
+    );
+    let m = parse(&source).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(oauth.callback_code(), "auth_code");
+    assert_eq!(oauth.callback_capture(), ["realmId"]);
+    assert!(oauth.capture().is_empty());
+    assert_eq!(
+        parse(OAUTH)
+            .unwrap()
+            .auth()
+            .oauth()
+            .unwrap()
+            .callback_code(),
+        "code"
+    );
+
+    let d = single_error(&edit(&source, "\"auth_code\"", "\"auth code\""));
+    assert_says(
+        &d,
+        "`auth code` is not a parameter name",
+        "use letters, digits, `_`, `-` or `.`, e.g. \"auth_code\"",
+    );
+    let both = edit(
+        &source,
+        "callback_capture",
+        "capture = [\"realmId\"]\ncallback_capture",
+    );
+    let d = single_error(&both);
+    assert_at(&d, 15, 21, "auth.callback_capture", "also in");
+    assert_says(
+        &d,
+        "`realmId` is also in `auth.capture`",
+        "capture each value from one place",
+    );
+}
