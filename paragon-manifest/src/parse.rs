@@ -1305,8 +1305,20 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
                     "write \"client_credentials\"".to_owned()
                 }
                 "api_keys" | "apikey" | "api-key" => "write \"api_key\"".to_owned(),
-                _ => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\", \"none\""
-                    .to_owned(),
+                _ => {
+                    let types = [
+                        "oauth",
+                        "api_key",
+                        "client_credentials",
+                        "token_exchange",
+                        "none",
+                    ];
+                    match closest(other, &types) {
+                        Some(t) => format!("did you mean \"{t}\"?"),
+                        None => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\", \"none\""
+                            .to_owned(),
+                    }
+                }
             };
             r.error(
                 span,

@@ -1523,3 +1523,17 @@ fn callback_code_and_capture() {
         "capture each value from one place",
     );
 }
+
+#[test]
+fn a_misspelled_auth_type_gets_a_suggestion() {
+    let d = single_error(&edit(
+        &exchange_spec(),
+        "\"token_exchange\"",
+        "\"token_exchnage\"",
+    ));
+    assert_says(
+        &d,
+        "unknown authentication type `token_exchnage`",
+        "did you mean \"token_exchange\"?",
+    );
+}
