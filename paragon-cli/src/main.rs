@@ -361,7 +361,11 @@ async fn run(command: Command) -> CliResult<ExitCode> {
         } => {
             let (integration, test_path) = match (manifest, path) {
                 (Some(file), _) => {
-                    let m = paragon_manifest::Manifest::load(&file).map_err(|d| d.to_string())?;
+                    // Each diagnostic prints its own `error:`; a heading keeps `fail`'s from
+                    // doubling the first one.
+                    let m = paragon_manifest::Manifest::load(&file).map_err(|d| {
+                        format!("the manifest `{}` is invalid:\n{d}", file.display())
+                    })?;
                     (
                         integration.unwrap_or_else(|| m.slug()),
                         m.test_endpoint().to_owned(),

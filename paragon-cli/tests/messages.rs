@@ -154,3 +154,42 @@ async fn configuration_problems_speak_in_flags() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn an_invalid_manifest_prints_each_error_once() {
+    let dir = std::env::temp_dir().join(format!("paragon-cli-messages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let specs = concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/tasklab-keys");
+    std::fs::copy(format!("{specs}/icon.svg"), dir.join("icon.svg")).unwrap();
+    let source = std::fs::read_to_string(format!("{specs}/integration.toml")).unwrap();
+    let bad = source.replacen(
+        "kind = \"password\"",
+        "kind = \"password\"\npattern = \"[a-z\"",
+        1,
+    );
+    assert_ne!(bad, source, "the spec has no password input to break");
+    std::fs::write(dir.join("integration.toml"), bad).unwrap();
+    let url = connect_api((StatusCode::OK, json!({}))).await;
+    let out = run(
+        &url,
+        &[
+            "test",
+            "--manifest",
+            dir.to_str().unwrap(),
+            "--user",
+            "alice",
+        ],
+        &[],
+    )
+    .await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let first = err.lines().next().unwrap();
+    assert_eq!(
+        first,
+        format!("error: the manifest `{}` is invalid:", dir.display())
+    );
+    let second = err.lines().nth(1).unwrap();
+    assert_eq!(second, "error: invalid pattern: unclosed character class");
+}

@@ -7,8 +7,13 @@
 //! - **OAuth 2.0** at `/oauth/authorize` (an HTML consent page whose form posts
 //!   back and redirects with `?code=…&state=…`) and `/oauth/token`
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
-//!   `client_credentials`; client authentication by Basic header or body).
+//!   `client_credentials`; client authentication by Basic header or body; parameters
+//!   as a form, a JSON object or the query).
 //!   Token answers carry `instance_url`, the provider's root URL.
+//! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
+//!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
+//!   access token for `/v1` with the access-token lifetime (self-hosted products and many
+//!   SaaS APIs trade a key or a password for a short-lived session token this way).
 //! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
 //!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
 //!   received), `GET /bytes?size=N` (binary, byte `i` is `i % 256`) and
@@ -68,6 +73,7 @@
 mod api;
 mod failure;
 mod oauth;
+mod session;
 mod state;
 
 use std::fmt;
@@ -117,6 +123,9 @@ impl FakeProvider {
         FakeProviderBuilder {
             config: Config {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
+                client_id_param: "client_id".to_owned(),
+                code_param: "code".to_owned(),
+                callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
@@ -172,7 +181,10 @@ fn router(state: AppState) -> Router {
         state.clone(),
         failure::inject,
     ));
-    oauth::router().nest("/v1", api).with_state(state)
+    oauth::router()
+        .merge(session::router())
+        .nest("/v1", api)
+        .with_state(state)
 }
 
 /// Options for a [`FakeProvider`]; get one from [`FakeProvider::builder`].
@@ -188,6 +200,28 @@ impl FakeProviderBuilder {
     /// (default [`DEFAULT_CLIENT_ID`]).
     pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
         self.config.client_id = client_id.into();
+        self
+    }
+
+    /// The authorization request's parameter that carries the client id (default
+    /// `client_id`), for providers that name it otherwise (`app_id`); `client_id` is then
+    /// refused there.
+    pub fn client_id_param(mut self, name: impl Into<String>) -> Self {
+        self.config.client_id_param = name.into();
+        self
+    }
+
+    /// The callback's parameter that carries the authorization code (default `code`), for
+    /// providers that name it otherwise (`auth_code`).
+    pub fn code_param(mut self, name: impl Into<String>) -> Self {
+        self.config.code_param = name.into();
+        self
+    }
+
+    /// Adds `realm=<realm>` to the callback's query, as providers do that tell the client
+    /// which company or data centre the user chose (a value later requests need).
+    pub fn callback_realm(mut self, realm: impl Into<String>) -> Self {
+        self.config.callback_realm = Some(realm.into());
         self
     }
 

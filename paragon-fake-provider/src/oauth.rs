@@ -57,8 +57,11 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
     };
     let config = &state.config;
     // Without a trusted client and redirect URI, errors are shown, never redirected (§4.1.2.1).
-    match params.get("client_id") {
-        None => return error_page("the authorization request has no `client_id`"),
+    let id_param = config.client_id_param.as_str();
+    match params.get(id_param) {
+        None => {
+            return error_page(&format!("the authorization request has no `{id_param}`"));
+        }
         Some(id) if *id != config.client_id => {
             return error_page(&format!("unknown client_id `{id}`"));
         }
@@ -255,7 +258,10 @@ fn approve(
             },
         );
     }
-    let mut pairs = vec![("code", code.as_str())];
+    let mut pairs = vec![(state.config.code_param.as_str(), code.as_str())];
+    if let Some(realm) = &state.config.callback_realm {
+        pairs.push(("realm", realm));
+    }
     if let Some(s) = &pending.state {
         pairs.push(("state", s));
     }
@@ -364,8 +370,45 @@ impl IntoResponse for OAuthError {
     }
 }
 
-async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let params = parse_params(&body);
+/// The token request's parameters: a form body (RFC 6749), or, as many providers also accept,
+/// a JSON object of strings (`Content-Type: application/json`) or the URL's query.
+fn token_params(
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<HashMap<String, String>, String> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if content_type.starts_with("application/json") {
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(body).map_err(|e| format!("the JSON body is invalid: {e}"))?;
+        return object
+            .into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => Ok((k, s)),
+                _ => Err(format!("parameter `{k}` is not a string")),
+            })
+            .collect();
+    }
+    match query {
+        Some(q) if body.is_empty() => parse_params(q.as_bytes()),
+        _ if content_type.starts_with("application/x-www-form-urlencoded") => parse_params(body),
+        _ => Err(
+            "the token request must be sent as application/x-www-form-urlencoded, JSON or a query"
+                .to_owned(),
+        ),
+    }
+}
+
+async fn token(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let params = token_params(&headers, query.as_deref(), &body);
     {
         let mut inner = state.lock();
         let grant = params
@@ -383,7 +426,7 @@ async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         inner.stats.last_token_request = Some(RecordedRequest {
             method: Method::POST,
             path: "/oauth/token".to_owned(),
-            query: None,
+            query: query.clone(),
             headers: headers.clone(),
             body: body.to_vec(),
         });
@@ -440,16 +483,6 @@ fn exchange(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
-    let form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return Err(oauth_error(
-            "invalid_request",
-            "the token request must be sent as application/x-www-form-urlencoded",
-        ));
-    }
     let grant_type = required(params, "grant_type")?;
     if !matches!(
         grant_type,
@@ -664,6 +697,7 @@ fn token_response(
     let ttl = state.config.access_token_ttl;
     let access_token = new_token("tl_at_");
     let scope = principal.scopes.join(" ");
+    let principal_id = principal.id.clone();
     inner.access_tokens.insert(
         access_token.clone(),
         AccessGrant {
@@ -680,6 +714,7 @@ fn token_response(
             .unwrap_or(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)),
         "scope": scope,
         "instance_url": state.base_url,
+        "account": { "id": principal_id },
     });
     if let Some(refresh_token) = refresh_token {
         body["refresh_token"] = json!(refresh_token);

@@ -24,6 +24,12 @@ impl fmt::Debug for Secret {
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) client_id: String,
+    /// The authorization request's parameter holding the client id (`client_id`).
+    pub(crate) client_id_param: String,
+    /// The callback's parameter holding the code (`code`).
+    pub(crate) code_param: String,
+    /// A realm id added to the callback's query (`realm=…`), when set.
+    pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,
     pub(crate) api_keys: Vec<Secret>,
     pub(crate) scopes: Vec<String>,
@@ -234,6 +240,8 @@ pub struct TokenRequests {
     pub client_credentials: u64,
     /// Any other or missing `grant_type`.
     pub other: u64,
+    /// Requests to `POST /auth/session` (the token exchange), failed ones included.
+    pub session: u64,
 }
 
 /// A request as the provider received it.

@@ -557,10 +557,21 @@ async fn malformed_token_requests() {
             .contains("`code`")
     );
 
+    // A JSON object is accepted (as many providers do, for `token_encoding = "json"`)...
     let response = client()
         .post(provider.token_url())
         .basic_auth(provider.client_id(), Some(provider.client_secret()))
         .json(&serde_json::json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    // ...but not any other body.
+    let response = client()
+        .post(provider.token_url())
+        .basic_auth(provider.client_id(), Some(provider.client_secret()))
+        .header("content-type", "text/plain")
+        .body("grant_type=client_credentials")
         .send()
         .await
         .unwrap();

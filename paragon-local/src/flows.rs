@@ -111,6 +111,7 @@ pub(crate) async fn start_oauth(
         redirect_url,
         redirect_uri,
         code: None,
+        callback: Default::default(),
     };
     app.store
         .put_oauth_state(state.secret(), &pending, STATE_TTL)
@@ -241,6 +242,30 @@ pub(crate) async fn create_credential(
             }
         }
     }
+    if let Auth::TokenExchange(_) = integration.manifest.auth() {
+        // Exchanged now, so inputs the provider refuses are refused here, not at first use.
+        match crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret).await {
+            Ok(tokens) => {
+                c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
+                c.secret.access_token = Some(tokens.access_token);
+                c.expires_at = tokens.expires_at;
+                c.refreshed_at = Some(now);
+            }
+            Err(TokenError::Rejected(reason)) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_credentials",
+                    format!("the provider refused these values: {reason}"),
+                ));
+            }
+            Err(e) => {
+                return Err(ApiError::integration(
+                    StatusCode::BAD_GATEWAY,
+                    e.to_string(),
+                ));
+            }
+        }
+    }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
@@ -339,6 +364,7 @@ pub(crate) async fn exchange_code(
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: oauth.client_auth(),
+            encoding: oauth.token_encoding(),
             extra_params: oauth.token_params(&ctx).map_err(render)?,
         }
     };
@@ -356,6 +382,7 @@ pub(crate) async fn exchange_code(
             e => ApiError::integration(StatusCode::BAD_GATEWAY, e.to_string()),
         })?;
     let now = now_ms();
+    let provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
     let c = Credential {
         id: new_id(),
         project_id: pending.project_id.clone(),
@@ -363,13 +390,17 @@ pub(crate) async fn exchange_code(
         integration: integration.slug.clone(),
         status: Status::Valid,
         status_reason: None,
-        provider_id: None,
+        provider_id,
         config: json!({}),
         secret: Secret {
             inputs: pending.inputs.clone(),
             access_token: Some(tokens.access_token),
             refresh_token: tokens.refresh_token,
-            captured: tokens.captured,
+            captured: tokens
+                .captured
+                .into_iter()
+                .chain(pending.callback.clone())
+                .collect(),
         },
         expires_at: tokens.expires_at,
         version: 1,

@@ -45,8 +45,8 @@ impl Integration {
             }
             _ => {}
         }
-        for (_, t) in api.headers() {
-            refs.extend(t.references());
+        for header in api.headers() {
+            refs.extend(header.alternatives().iter().flat_map(|t| t.references()));
         }
         let needs_user_meta = refs.iter().any(|r| matches!(r, Reference::User(_)));
         let base_reach = crate::refresh::reach_of(api.base_url_template());

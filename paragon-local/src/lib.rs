@@ -126,6 +126,7 @@ mod auth;
 mod cache;
 mod crypto;
 mod error;
+mod exchange;
 mod flows;
 mod html;
 mod integration;

@@ -11,7 +11,7 @@ use oauth2::{
     ExtraTokenFields, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
     StandardTokenResponse, TokenResponse,
 };
-use paragon_manifest::ClientAuth;
+use paragon_manifest::{ClientAuth, Encoding};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -53,6 +53,9 @@ pub(crate) struct TokenEndpoint {
     pub client_secret: String,
     pub client_auth: ClientAuth,
     pub extra_params: Vec<(String, String)>,
+    /// How the parameters are sent (the `oauth2` crate writes a form; JSON and query are
+    /// rewritten from it just before sending).
+    pub encoding: Encoding,
     /// Who chose the token URL's host (an end user's instance URL reaches public addresses
     /// only).
     pub reach: Reach,
@@ -89,6 +92,20 @@ pub(crate) struct Tokens {
     pub refresh_token: Option<String>,
     pub expires_at: Option<i64>,
     pub captured: BTreeMap<String, String>,
+    /// The whole answer's non-standard fields (the exchange's whole answer), for the
+    /// manifest's `provider_id` pointer.
+    pub extra: Value,
+}
+
+impl Tokens {
+    /// The account's id at the provider, at the manifest's `provider_id` pointer.
+    pub(crate) fn provider_id(&self, pointer: Option<&str>) -> Option<String> {
+        match self.extra.pointer(pointer?)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
 }
 
 /// Why a token request failed.
@@ -126,6 +143,7 @@ pub(crate) async fn request_token(
         .set_token_uri(oauth2::TokenUrl::from_url(endpoint.url.clone()));
     let owned = http.clone();
     let reach = endpoint.reach;
+    let encoding = endpoint.encoding;
     // The answer's status decides whether an OAuth error is final; `oauth2` does not keep it.
     let status = Arc::new(Mutex::new(None));
     let seen = status.clone();
@@ -133,6 +151,7 @@ pub(crate) async fn request_token(
         let http = owned.clone();
         let seen = seen.clone();
         async move {
+            let request = encode(request, encoding)?;
             let answer = send(&http, request, reach).await?;
             *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.status());
             Ok::<_, HttpError>(answer)
@@ -192,16 +211,35 @@ pub(crate) async fn request_token(
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
         expires_at: response.expires_in().map(expiry),
         captured,
+        extra: Value::Object(response.extra_fields().fields.clone()),
     })
+}
+
+/// From the provider's redirect back (the callback's raw query): the code, under the
+/// manifest's `callback_code` name, and the values its `callback_capture` keeps.
+pub(crate) fn from_callback(
+    oauth: &paragon_manifest::OAuth,
+    raw_query: Option<&str>,
+) -> (Option<String>, BTreeMap<String, String>) {
+    let mut code = None;
+    let mut kept = BTreeMap::new();
+    for (k, v) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
+        if k == oauth.callback_code() {
+            code = Some(v.into_owned());
+        } else if oauth.callback_capture().iter().any(|c| *c == k) && !v.is_empty() {
+            kept.insert(k.into_owned(), v.into_owned());
+        }
+    }
+    (code, kept)
 }
 
 /// The longest access-token lifetime believed: a provider's `expires_in` beyond a year (or one
 /// that would overflow) is taken as a year, so the expiry stays a formattable date and the
 /// token is renewed at least yearly.
-const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// The expiry (ms since the epoch) of a token that lives `expires_in`, saturated and capped.
-fn expiry(expires_in: Duration) -> i64 {
+pub(crate) fn expiry(expires_in: Duration) -> i64 {
     let ms = i64::try_from(expires_in.min(MAX_LIFETIME).as_millis()).unwrap_or(i64::MAX);
     now_ms().saturating_add(ms)
 }
@@ -240,6 +278,42 @@ fn classify(
         }
         oauth2::RequestTokenError::Other(e) => TokenError::Unavailable(e),
     }
+}
+
+/// Rewrites the form-encoded token request `oauth2` built into the manifest's encoding: a JSON
+/// object of the same fields, or the fields appended to the URL's query with no body.
+fn encode(
+    request: oauth2::HttpRequest,
+    encoding: Encoding,
+) -> Result<oauth2::HttpRequest, HttpError> {
+    if encoding == Encoding::Form {
+        return Ok(request);
+    }
+    let (mut parts, body) = request.into_parts();
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    let body = if encoding == Encoding::Json {
+        let object: Map<String, Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        parts.headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        serde_json::to_vec(&object).map_err(|e| HttpError(e.to_string()))?
+    } else {
+        let mut url =
+            url::Url::parse(&parts.uri.to_string()).map_err(|e| HttpError(e.to_string()))?;
+        url.query_pairs_mut().extend_pairs(&fields);
+        parts.uri = url
+            .as_str()
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| HttpError(e.to_string()))?;
+        parts.headers.remove(http::header::CONTENT_TYPE);
+        Vec::new()
+    };
+    Ok(http::Request::from_parts(parts, body))
 }
 
 async fn send(

@@ -119,7 +119,7 @@ fn needs_refresh(c: &Credential, failed_token: Option<&str>) -> bool {
 fn can_refresh(integration: &Integration, c: &Credential) -> bool {
     match integration.manifest.auth() {
         Auth::OAuth(_) => c.secret.refresh_token.is_some(),
-        Auth::ClientCredentials(_) => true,
+        Auth::ClientCredentials(_) | Auth::TokenExchange(_) => true,
         _ => false,
     }
 }
@@ -150,7 +150,8 @@ pub(crate) fn renewal_endpoint(
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: o.client_auth(),
-            extra_params: o.token_params(&ctx).map_err(render)?,
+            encoding: o.token_encoding(),
+            extra_params: o.refresh_params(&ctx).map_err(render)?,
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
             reach: reach_of(cc.token_url_template()),
@@ -158,6 +159,7 @@ pub(crate) fn renewal_endpoint(
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: cc.client_auth(),
+            encoding: cc.token_encoding(),
             extra_params: cc.token_params(&ctx).map_err(render)?,
         }),
         _ => Err(ApiError::internal(
@@ -321,19 +323,10 @@ impl Refresher {
         if !needs_refresh(&current, failed_token) {
             return (Ok(current), false);
         }
-        let endpoint = match renewal_endpoint(&self.secrets, integration, &current) {
-            Ok(e) => e,
-            Err(e) => return (Err(e), false),
+        let answer = match self.ask(integration, &current).await {
+            Ok(answer) => answer,
+            Err(outcome) => return (outcome, false),
         };
-        let grant = match (integration.manifest.auth(), &current.secret.refresh_token) {
-            (Auth::ClientCredentials(cc), _) => Grant::ClientCredentials {
-                scopes: cc.scopes(),
-            },
-            (_, Some(rt)) => Grant::Refresh { refresh_token: rt },
-            (_, None) => return (Ok(current.clone()), false),
-        };
-        let capture = integration.manifest.auth().capture();
-        let answer = request_token(&self.http, &endpoint, grant, capture).await;
         // Only a refresh that worked counts against the 401 budget: after a failed one the
         // backoff decides.
         if failed_token.is_some() && answer.is_ok() {
@@ -360,6 +353,35 @@ impl Refresher {
                 )
             }
         }
+    }
+
+    /// Asks the provider for new tokens: a token exchange of the stored inputs, or a refresh /
+    /// client-credentials grant. `Err` is an outcome that needs no request.
+    async fn ask(
+        &self,
+        integration: &Integration,
+        current: &Credential,
+    ) -> Result<Result<Tokens, TokenError>, Outcome> {
+        if let Auth::TokenExchange(_) = integration.manifest.auth() {
+            let secrets: &(dyn Secrets + Sync) = &self.secrets;
+            return Ok(crate::exchange::exchange(
+                &self.http,
+                secrets,
+                integration,
+                &current.secret,
+            )
+            .await);
+        }
+        let endpoint = renewal_endpoint(&self.secrets, integration, current).map_err(Err)?;
+        let grant = match (integration.manifest.auth(), &current.secret.refresh_token) {
+            (Auth::ClientCredentials(cc), _) => Grant::ClientCredentials {
+                scopes: cc.scopes(),
+            },
+            (_, Some(rt)) => Grant::Refresh { refresh_token: rt },
+            (_, None) => return Err(Ok(current.clone())),
+        };
+        let capture = integration.manifest.auth().capture();
+        Ok(request_token(&self.http, &endpoint, grant, capture).await)
     }
 
     /// Commits the new tokens (compare-and-swap on the version read under the lease).

@@ -12,9 +12,36 @@ pub struct Api {
     pub(crate) base_url: Template,
     pub(crate) test_endpoint: String,
     pub(crate) authorization: ApiAuthorization,
-    pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) headers: Vec<DefaultHeader>,
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
+}
+
+/// One `[api.headers]` entry: a template, or alternatives (`["{input.version}", "2024-01-01"]`)
+/// of which the first whose references all have values is sent; when none has, the header is
+/// left out.
+#[derive(Clone, Debug)]
+pub struct DefaultHeader {
+    pub(crate) name: String,
+    pub(crate) alternatives: Vec<Template>,
+    pub(crate) optional: bool,
+}
+
+impl DefaultHeader {
+    /// The header name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The templates, in order (one unless written as an array).
+    pub fn alternatives(&self) -> &[Template] {
+        &self.alternatives
+    }
+
+    /// Whether the header is left out when no alternative has values (written as an array).
+    pub fn optional(&self) -> bool {
+        self.optional
+    }
 }
 
 /// How each API request is authorized (`api.authorization`, chosen by `type`).
@@ -129,8 +156,8 @@ impl Api {
         &self.authorization
     }
 
-    /// The default header templates, in file order.
-    pub fn headers(&self) -> &[(String, Template)] {
+    /// The default headers, in file order.
+    pub fn headers(&self) -> &[DefaultHeader] {
         &self.headers
     }
 
@@ -156,7 +183,7 @@ impl Api {
         };
         std::iter::once(&self.base_url)
             .chain(authorization)
-            .chain(self.headers.iter().map(|(_, t)| t))
+            .chain(self.headers.iter().flat_map(|h| &h.alternatives))
             .flat_map(Template::references)
     }
 
@@ -204,17 +231,39 @@ impl Api {
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        self.headers
-            .iter()
-            .map(|(name, t)| {
-                let field = format!("api.headers.{name}");
-                Ok((name.clone(), header_value(t, ctx, &field)?))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for header in &self.headers {
+            let field = format!("api.headers.{}", header.name);
+            if let Some(value) = first_with_values(header, ctx, &field)? {
+                out.push((header.name.clone(), value));
+            }
+        }
+        Ok(out)
     }
 }
 
-fn header_value(
+/// The first alternative whose references all have values; `None` when none has and the
+/// header is optional.
+fn first_with_values(
+    header: &DefaultHeader,
+    ctx: &RenderContext<'_>,
+    field: &str,
+) -> Result<Option<String>, RenderError> {
+    let mut missing = None;
+    for t in &header.alternatives {
+        match header_value(t, ctx, field) {
+            Ok(v) => return Ok(Some(v)),
+            Err(e @ RenderError::Missing(_)) => missing = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    match missing {
+        Some(e) if !header.optional => Err(e),
+        _ => Ok(None),
+    }
+}
+
+pub(crate) fn header_value(
     template: &Template,
     ctx: &RenderContext<'_>,
     field: &str,

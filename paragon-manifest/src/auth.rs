@@ -2,6 +2,7 @@
 
 use url::Url;
 
+use crate::exchange::{Encoding, TokenExchange};
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -9,6 +10,10 @@ use crate::template::Template;
 /// How the end user connects their account (`[auth]`, chosen by `type`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one value per loaded manifest, read in place: boxing would only add a pointer hop"
+)]
 pub enum Auth {
     /// `type = "oauth"`: OAuth 2.0 authorization code.
     OAuth(OAuth),
@@ -17,6 +22,9 @@ pub enum Auth {
     /// `type = "client_credentials"`: OAuth 2.0 client credentials; the end user enters the
     /// client id and secret as inputs.
     ClientCredentials(ClientCredentials),
+    /// `type = "token_exchange"`: the end user's inputs are exchanged for an access token at
+    /// a URL, again when it expires or the API refuses it.
+    TokenExchange(TokenExchange),
     /// `type = "none"`.
     None,
 }
@@ -28,15 +36,18 @@ impl Auth {
             Auth::OAuth(_) => "oauth",
             Auth::ApiKey => "api_key",
             Auth::ClientCredentials(_) => "client_credentials",
+            Auth::TokenExchange(_) => "token_exchange",
             Auth::None => "none",
         }
     }
 
     /// Paragon's name for the method (`authenticationType`): `oauth`, `api_key`,
-    /// `oauth_client_credential` or `none`.
+    /// `oauth_client_credential` or `none`. A token exchange is `api_key`: its credential is
+    /// created from the end user's inputs, as an API key's is.
     pub fn paragon_type(&self) -> &'static str {
         match self {
             Auth::ClientCredentials(_) => "oauth_client_credential",
+            Auth::TokenExchange(_) => "api_key",
             other => other.as_str(),
         }
     }
@@ -57,9 +68,31 @@ impl Auth {
         }
     }
 
+    /// The token exchange setup, when `type = "token_exchange"`.
+    pub fn token_exchange(&self) -> Option<&TokenExchange> {
+        match self {
+            Auth::TokenExchange(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// Whether the credential holds an access token (`{credential.access_token}`).
     pub fn has_access_token(&self) -> bool {
-        matches!(self, Auth::OAuth(_) | Auth::ClientCredentials(_))
+        matches!(
+            self,
+            Auth::OAuth(_) | Auth::ClientCredentials(_) | Auth::TokenExchange(_)
+        )
+    }
+
+    /// Where the account's id at the provider is in the token response (or the token
+    /// exchange's answer): a JSON pointer (`provider_id = "/account/id"`), Paragon's
+    /// `providerId`.
+    pub fn provider_id_path(&self) -> Option<&str> {
+        match self {
+            Auth::OAuth(o) => o.provider_id.as_deref(),
+            Auth::TokenExchange(t) => t.provider_id.as_deref(),
+            _ => None,
+        }
     }
 
     /// Token-response values kept in the credential (`{credential.<name>}`).
@@ -94,9 +127,16 @@ pub struct OAuth {
     pub(crate) scope_separator: String,
     pub(crate) pkce: bool,
     pub(crate) client_auth: ClientAuth,
+    pub(crate) token_encoding: Encoding,
     pub(crate) authorization_params: Vec<(String, Template)>,
+    /// Provider names for the authorization request's own parameters (`client_id` → `app_id`).
+    pub(crate) authorization_param_names: Vec<(String, String)>,
     pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) refresh_params: Option<Vec<(String, Template)>>,
+    pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
+    pub(crate) callback_capture: Vec<String>,
+    pub(crate) callback_code: String,
     pub(crate) url_inputs: Vec<String>,
 }
 
@@ -109,6 +149,7 @@ pub struct ClientCredentials {
     pub(crate) scopes: Vec<String>,
     pub(crate) scope_separator: String,
     pub(crate) client_auth: ClientAuth,
+    pub(crate) token_encoding: Encoding,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
@@ -166,9 +207,27 @@ impl OAuth {
         self.client_auth
     }
 
+    /// How token requests (code exchange and refresh) send their parameters
+    /// (`token_encoding`, default form).
+    pub fn token_encoding(&self) -> Encoding {
+        self.token_encoding
+    }
+
     /// Token-response values kept in the credential.
     pub fn capture(&self) -> &[String] {
         &self.capture
+    }
+
+    /// Parameters of the provider's redirect back (the callback's query) kept in the
+    /// credential, e.g. a realm or data-centre id (`callback_capture = ["realmId"]`).
+    pub fn callback_capture(&self) -> &[String] {
+        &self.callback_capture
+    }
+
+    /// The callback's parameter that holds the authorization code (`callback_code`, default
+    /// `code`).
+    pub fn callback_code(&self) -> &str {
+        &self.callback_code
     }
 
     /// The rendered authorization URL (without the request's parameters).
@@ -220,9 +279,32 @@ impl OAuth {
         render_pairs(&self.token_params, ctx)
     }
 
+    /// The rendered extra parameters of refresh requests: `refresh_params` when the manifest
+    /// sets it (some providers want others on refresh than on the code exchange), else the
+    /// token parameters.
+    pub fn refresh_params(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        render_pairs(
+            self.refresh_params.as_ref().unwrap_or(&self.token_params),
+            ctx,
+        )
+    }
+
+    /// The name the provider uses for the authorization request's parameter `name`
+    /// (`[auth.authorization_param_names]`, e.g. `client_id` → `app_id`).
+    pub fn authorization_param_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.authorization_param_names
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(name, |(_, v)| v.as_str())
+    }
+
     /// The full URL to send the end user's browser to: the authorization URL with
     /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
-    /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters.
+    /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters,
+    /// each protocol parameter under the provider's name for it.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -256,13 +338,14 @@ impl OAuth {
         let extra = self.authorization_params(ctx)?;
         {
             let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", &client_id)
-                .append_pair("redirect_uri", request.redirect_uri);
+            let name = |n| self.authorization_param_name(n);
+            q.append_pair(name("response_type"), "code")
+                .append_pair(name("client_id"), &client_id)
+                .append_pair(name("redirect_uri"), request.redirect_uri);
             if !self.scopes.is_empty() {
-                q.append_pair("scope", &self.scope());
+                q.append_pair(name("scope"), &self.scope());
             }
-            q.append_pair("state", request.state);
+            q.append_pair(name("state"), request.state);
             if self.pkce
                 && let Some(challenge) = request.code_challenge
             {
@@ -301,6 +384,11 @@ impl ClientCredentials {
     /// Where the client id and secret go in the token request.
     pub fn client_auth(&self) -> ClientAuth {
         self.client_auth
+    }
+
+    /// How the token request sends its parameters (`token_encoding`, default form).
+    pub fn token_encoding(&self) -> Encoding {
+        self.token_encoding
     }
 
     /// Token-response values kept in the credential.

@@ -24,6 +24,9 @@ pub enum InputKind {
     Password,
     /// A URL.
     Url,
+    /// A host of a self-hosted product: `host`, `host:port` or `host/path`, inserted unescaped
+    /// into URL templates (`https://{input.server}/api`) and checked on entry.
+    Host,
     /// One of fixed options.
     Select {
         /// The allowed values, in display order.
@@ -32,12 +35,13 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// The name used in the manifest: `text`, `password`, `url` or `select`.
+    /// The name used in the manifest: `text`, `password`, `url`, `host` or `select`.
     pub fn as_str(&self) -> &'static str {
         match self {
             InputKind::Text => "text",
             InputKind::Password => "password",
             InputKind::Url => "url",
+            InputKind::Host => "host",
             InputKind::Select { .. } => "select",
         }
     }
@@ -75,6 +79,16 @@ pub enum InputError {
     DotSegment {
         /// The field's label.
         label: String,
+    },
+    /// A `host` input that is not a host, `host:port` or `host/path`.
+    #[error(
+        "`{label}` must be a host such as `example.com`, `example.com:8443` or `example.com/base`: {reason}"
+    )]
+    Host {
+        /// The field's label.
+        label: String,
+        /// What is wrong.
+        reason: String,
     },
     /// A `url` input that is not an absolute `https` URL (or `http` on a loopback host).
     #[error("`{label}` must be an absolute https URL: {reason}")]
@@ -171,6 +185,14 @@ impl InputField {
                 reason,
             });
         }
+        if self.kind == InputKind::Host
+            && let Err(reason) = check_host(value)
+        {
+            return Err(InputError::Host {
+                label: self.label.clone(),
+                reason: reason.to_owned(),
+            });
+        }
         if let Some(re) = &self.pattern
             && !re.is_match(value)
         {
@@ -180,5 +202,68 @@ impl InputField {
             });
         }
         Ok(())
+    }
+}
+
+/// Checks a `host` input's value. It is inserted unescaped after `https://`, so anything that
+/// would end the host early or change its meaning is refused: userinfo, a query, a fragment,
+/// backslashes, whitespace and control characters, a scheme, and `.`/`..` path segments.
+fn check_host(value: &str) -> Result<(), &'static str> {
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains spaces or control characters");
+    }
+    if value.contains("://") {
+        return Err("write it without a scheme such as `https://`");
+    }
+    if let Some(c) = value.chars().find(|c| matches!(c, '@' | '?' | '#' | '\\')) {
+        return Err(match c {
+            '@' => "it must not contain `@` (user information)",
+            '?' => "it must not contain `?` (a query)",
+            '#' => "it must not contain `#` (a fragment)",
+            _ => "it must not contain `\\`",
+        });
+    }
+    let (authority, path) = value.split_once('/').unwrap_or((value, ""));
+    if authority.is_empty() {
+        return Err("the host is empty");
+    }
+    if crate::url_rule::has_dot_segment(path) {
+        return Err("its path must not contain `.` or `..` segments");
+    }
+    let url = url::Url::parse(&format!("https://{authority}/"))
+        .map_err(|_| "it is not a valid host name or address")?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the host is empty");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn host_values() {
+        for good in [
+            "example.com",
+            "git.example.com:8443",
+            "example.com/jira",
+            "10.0.0.1",
+            "[::1]:80",
+        ] {
+            assert_eq!(super::check_host(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "user@example.com",
+            "example.com?x=1",
+            "example.com#x",
+            "example.com\\x",
+            "https://example.com",
+            "exa mple.com",
+            "example.com/../admin",
+            ":80",
+            "example.com:99999",
+        ] {
+            assert!(super::check_host(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -39,12 +39,15 @@
 //! ```toml
 //! # Step 1, basic info. The slug is `custom.` + the name's letters and digits, lowercased.
 //! name = "Zendesk"                      # → custom.zendesk
+//! # slug = "zendesk"                    # fixed slug (Paragon keeps it across renames);
+//! #                                     # default: derived from the name
 //! description = "Read and update tickets."
 //! icon = "icon.svg"                     # beside this file (or an inline "<svg …>…</svg>")
 //! color = "#03363D"                     # accent color, #RRGGBB
 //! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
 //!
-//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" | "none".
+//! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" |
+//! # "token_exchange" | "none".
 //! [auth]
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
@@ -55,16 +58,32 @@
 //! scope_separator = " "                 # default " "
 //! pkce = false                          # default false (S256 when true)
 //! client_auth = "body"                  # "body" (default) | "basic"
-//! # refresh_url = "…"                   # default: token_url
+//! token_encoding = "form"               # "form" (default) | "json" | "query": how the code
+//!                                       # exchange, refresh and client credentials send
+//!                                       # their parameters
+//! # refresh_url = "{credential.instance_url}/oauth/token"  # default: token_url; may use
+//! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
-//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates)
+//! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
+//! #                                     # data centre) → {credential.realmId}
+//! # callback_code = "code"              # the redirect back's parameter holding the code
+//! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
+//! #                                     # response: Paragon's providerId (token_exchange too)
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
+//! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
+//! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
+//! # [auth.authorization_param_names]: the provider's names for response_type, client_id,
+//! #   redirect_uri, scope and state on the authorization URL, e.g. client_id = "app_id"
 //!
 //! # Fields the end user fills in: API keys, a subdomain, a client id and secret…
 //! [[inputs]]
 //! key = "subdomain"                     # {input.subdomain}
 //! label = "Zendesk subdomain"
-//! kind = "text"                         # "text" (default) | "password" | "url" | "select"
-//! required = true                       # default true
+//! kind = "text"                         # "text" (default) | "password" | "url" | "host" |
+//!                                       # "select"; a host (`git.example.com:8443/base`)
+//!                                       # goes right after `https://` in URL templates
+//! required = true                       # default true; an optional input used in a
+//!                                       # template needs a (non-empty) default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
 //! secret = false                        # default: true for kind = "password"
 //! help = "The part before .zendesk.com"
@@ -83,12 +102,22 @@
 //!
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
+//! # Alternatives: the first whose references all have values is sent; with none, the header
+//! # is left out (optional inputs without a default may be used only here).
+//! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
+//! "X-On-Behalf-Of" = ["{input.team}"]
 //! ```
+//!
+//! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
+//! value of an `authorization` refers to the credential, an input or an environment secret.
+//! A port may come from an input (`https://{input.host_name}:{input.port}/api`), but then only over
+//! `https`.
 //!
 //! URLs must be absolute `https` (`http` only for `127.0.0.0/8`, `::1` and `localhost`); a URL
 //! that starts with a reference (`{env.TASKLAB_URL}/v1`) is checked once rendered. In URLs,
 //! `input` and `user` values are percent-encoded (except inputs of kind `url`, which are whole
-//! URLs), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
+//! URLs, and of kind `host`, which are checked on entry: no userinfo, `?`, `#`, `\`, spaces,
+//! scheme or dot segments), so an end user cannot move a request to another host. `{{` and `}}` are literal braces.
 //!
 //! End users choose inputs, so the `[auth]` URLs keep the app's client secret on the provider's
 //! hosts: an OAuth or client-credentials URL whose host comes from an input (or `{user.*}`) is
@@ -99,6 +128,29 @@
 //!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
 //! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
+//!
+//! Token exchange: the end user's inputs are sent to a URL whose JSON answer holds a token
+//! (session tokens traded for an API key or a password). The token is
+//! `{credential.access_token}`; the server exchanges again when it expires or the API answers
+//! 401. The request's values are templates over inputs and environment secrets.
+//!
+//! ```toml
+//! [auth]
+//! type = "token_exchange"
+//! url = "{env.TASKLAB_URL}/auth/session"
+//! method = "POST"                       # "POST" (default) | "GET" (parameters in the query)
+//! encoding = "json"                     # "form" (default) | "json" | "query"
+//! token_path = "/session/token"         # JSON pointer (RFC 6901) into the answer
+//! expires_in_path = "/session/expires_in"  # seconds; or expires_at_path (Unix seconds or
+//!                                       # RFC 3339), or lifetime = 3600; none: until a 401
+//! # basic = { username = "{input.username}", password = "{input.password}" }
+//!
+//! [auth.params]                         # the request's parameters
+//! api_key = "{input.api_key}"
+//!
+//! # [auth.headers]                      # extra headers on the exchange request
+//! # "X-Client-Id" = "{env.EXAMPLE_CLIENT_ID}"
+//! ```
 //!
 //! A manifest with problems:
 //!
@@ -116,6 +168,7 @@ mod api;
 mod auth;
 mod diagnostic;
 mod discover;
+mod exchange;
 mod files;
 mod icon;
 mod input;
@@ -129,10 +182,11 @@ mod url_rule;
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub mod workflow;
 
-pub use api::{Api, ApiAuthorization, RenderedAuth};
+pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
+pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};
 pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};

@@ -25,6 +25,7 @@ pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct Manifest {
     pub(crate) file: PathBuf,
+    pub(crate) slug: String,
     pub(crate) name: String,
     pub(crate) description: String,
     pub(crate) icon_path: Option<PathBuf>,
@@ -74,10 +75,12 @@ impl Manifest {
         &self.name
     }
 
-    /// The slug Paragon uses in URLs: `custom.` and the name with every run of
-    /// non-alphanumerics removed, lowercased (`Task Lab` → `custom.tasklab`).
+    /// The slug Paragon uses in URLs: `custom.` and the manifest's `slug`, or, without one,
+    /// the name with every run of non-alphanumerics removed, lowercased (`Task Lab` →
+    /// `custom.tasklab`). Paragon keeps an integration's slug when it is renamed, so a renamed
+    /// integration keeps its users' credentials by writing the old slug.
     pub fn slug(&self) -> String {
-        slug(&self.name)
+        self.slug.clone()
     }
 
     /// The description.
@@ -154,6 +157,7 @@ impl Manifest {
                 templates.extend(o.refresh_url_template());
             }
             Auth::ClientCredentials(cc) => templates.push(cc.token_url_template()),
+            Auth::TokenExchange(te) => templates.push(te.url_template()),
             _ => {}
         }
         templates.into_iter().any(|t| {

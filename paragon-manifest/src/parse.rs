@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::api::{Api, ApiAuthorization};
+use crate::api::{Api, ApiAuthorization, DefaultHeader};
 use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
 use crate::manifest::Manifest;
 use crate::template::{Part, Reference, Template};
@@ -18,6 +19,7 @@ pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 const TOP_LEVEL_KEYS: &[&str] = &[
     "name",
+    "slug",
     "description",
     "icon",
     "color",
@@ -50,10 +52,15 @@ impl<'a, 'i> Table<'a, 'i> {
 }
 
 /// What templates may refer to, known once inputs and auth are read.
+#[derive(Clone)]
 struct Declared {
     inputs: Vec<String>,
-    /// Inputs of kind `url`: whole URLs, inserted into URL templates without escaping.
+    /// Inputs of kind `url` or `host`: inserted into URL templates without escaping.
     url_inputs: Vec<String>,
+    /// Inputs of kind `host`: they may only stand right after `https://`.
+    host_inputs: Vec<String>,
+    /// Optional inputs without a default: they may have no value when a template is rendered.
+    optional: Vec<String>,
     captures: Vec<String>,
     auth_type: Option<&'static str>,
 }
@@ -352,7 +359,26 @@ impl<'s> Reader<'s> {
         declared: &Declared,
         credential_allowed: bool,
     ) -> Option<Template> {
+        if text.trim().is_empty() {
+            self.error(
+                span.clone(),
+                field,
+                format!("`{field}` is empty"),
+                "write an absolute https URL, e.g. \"https://api.example.com/v1\"",
+            );
+            return None;
+        }
         let template = self.template(text, span, field, declared, credential_allowed)?;
+        if let Some(misplaced) = crate::url_rule::misplaced_host(&template, &declared.host_inputs) {
+            let at = self.reference_span(text, span, misplaced);
+            self.error(
+                at,
+                field,
+                format!("the host input `{misplaced}` must come right after `https://`"),
+                format!("write \"https://{misplaced}/…\", or make the input kind = \"text\""),
+            );
+            return None;
+        }
         if let Err(reason) = crate::url_rule::check_template(&template) {
             self.error(
                 span.clone(),
@@ -428,12 +454,16 @@ fn check_reference(
             };
             Err((format!("`{reference}` refers to an undeclared input"), help))
         }
+        Reference::Input(key) if declared.optional.iter().any(|k| k == key) => Err((
+            format!("`{reference}` may have no value: the input is optional and has no default"),
+            "give the input a `default`, or make it required (remove `required = false`)".into(),
+        )),
         Reference::Credential(_) if !credential_allowed => Err((
             format!("`{reference}` cannot be used here: there is no credential yet"),
             "use inputs, environment secrets or user metadata".into(),
         )),
         Reference::Credential(name) if name == "access_token" => match declared.auth_type {
-            Some("oauth" | "client_credentials") | None => Ok(()),
+            Some("oauth" | "client_credentials" | "token_exchange") | None => Ok(()),
             Some(other) => Err((
                 format!("`{reference}` needs OAuth authentication, but `auth.type` is `{other}`"),
                 "refer to an input instead, e.g. `{input.api_key}`".into(),
@@ -472,6 +502,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         &root,
         &[
             "name",
+            "slug",
             "description",
             "icon",
             "color",
@@ -485,6 +516,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     );
 
     let name = basic_name(&mut r, &root);
+    let slug = explicit_slug(&mut r, &root);
     let description = r
         .req_string(
             &root,
@@ -509,23 +541,40 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         }
     };
     let auth_type = auth_table.as_ref().and_then(|t| auth_type(&mut r, t));
-    let captures = auth_table
+    let mut captures = auth_table
         .as_ref()
         .filter(|_| matches!(auth_type, Some("oauth" | "client_credentials")))
-        .map(|t| capture(&mut r, t))
+        .map(|t| capture(&mut r, t, "capture", &[]))
         .unwrap_or_default();
+    let callback_captures = auth_table
+        .as_ref()
+        .filter(|_| auth_type == Some("oauth"))
+        .map(|t| capture(&mut r, t, "callback_capture", &captures))
+        .unwrap_or_default();
+    captures.extend(callback_captures.iter().cloned());
     let declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
             .iter()
-            .filter(|i| i.kind == InputKind::Url)
+            .filter(|i| matches!(i.kind, InputKind::Url | InputKind::Host))
+            .map(|i| i.key.clone())
+            .collect(),
+        host_inputs: inputs
+            .iter()
+            .filter(|i| i.kind == InputKind::Host)
+            .map(|i| i.key.clone())
+            .collect(),
+        optional: inputs
+            .iter()
+            .filter(|i| !i.required && i.default.is_none())
             .map(|i| i.key.clone())
             .collect(),
         captures,
         auth_type,
     };
     let auth = match (&auth_table, auth_type) {
-        (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs),
+        (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs)
+            .map(|a| with_callback_capture(a, callback_captures)),
         _ => None,
     };
     let api = match root.get("api") {
@@ -544,12 +593,14 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
 
     let env_names: Vec<String> = std::mem::take(&mut r.env_names).into_iter().collect();
     if r.count() == 0
+        && let Some(slug) = slug
         && let (Some(name), Some(description), Some((icon_path, icon_svg)), Some(color)) =
             (name, description, icon, color)
         && let (Some(auth), Some(api)) = (auth, api)
     {
         return Ok(Manifest {
             file,
+            slug: slug.unwrap_or_else(|| crate::manifest::slug(&name)),
             name,
             description,
             icon_path,
@@ -577,6 +628,35 @@ fn non_empty(r: &mut Reader<'_>, s: String, span: Range<usize>, field: &str) -> 
     } else {
         Some(s)
     }
+}
+
+/// `slug`: Paragon fixes an integration's slug when it is created, so renaming must not move
+/// it. Without the field the slug is derived from the name. `Some(None)`: not given.
+fn explicit_slug(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<Option<String>> {
+    let Some((slug, span)) = r.opt_string(root, "slug") else {
+        return root.get("slug").is_none().then_some(None);
+    };
+    let bare = slug.strip_prefix("custom.").unwrap_or(&slug);
+    if bare.is_empty()
+        || !bare
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        let derived = crate::manifest::slug(bare);
+        let suggestion = derived.trim_start_matches("custom.");
+        r.error(
+            span,
+            "slug",
+            "the slug must be lowercase letters and digits",
+            if suggestion.is_empty() {
+                "e.g. slug = \"tasklab\" (used as `custom.tasklab`)".to_owned()
+            } else {
+                format!("write slug = \"{suggestion}\" (used as `custom.{suggestion}`)")
+            },
+        );
+        return None;
+    }
+    Some(Some(format!("custom.{bare}")))
 }
 
 fn basic_name(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Option<String> {
@@ -794,10 +874,7 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
             {
                 Ok(re) => Some(re),
                 Err(e) => {
-                    let reason = match e {
-                        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
-                        other => other.to_string(),
-                    };
+                    let reason = pattern_error(&e);
                     r.error(
                         span,
                         &t.field("pattern"),
@@ -823,6 +900,15 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
             secret,
         };
         let default = default.and_then(|(d, span)| match field.check(Some(&d)) {
+            _ if d.is_empty() => {
+                r.error(
+                    span,
+                    &t.field("default"),
+                    "the default value is empty",
+                    "remove `default` (an input without one stays empty), or write a value",
+                );
+                None
+            }
             Ok(()) => Some(d),
             Err(e) => {
                 r.error(
@@ -837,6 +923,19 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
         out.push(InputField { default, ..field });
     }
     (out, seen.into_iter().map(|(k, _)| k).collect())
+}
+
+/// The regex crate's reason without its own `error: ` prefix, which would follow ours.
+fn pattern_error(e: &regex::Error) -> String {
+    let text = match e {
+        regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
+        other => other.to_string(),
+    };
+    let text = text.trim();
+    text.strip_prefix("error:")
+        .unwrap_or(text)
+        .trim()
+        .to_owned()
 }
 
 fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
@@ -877,7 +976,7 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
                 options: options.into_iter().map(|(o, _)| o).collect(),
             })
         }
-        "text" | "password" | "url" => {
+        "text" | "password" | "url" | "host" => {
             if t.get("options").is_some()
                 && let Some((key, _)) = t.map.get_key_value("options")
             {
@@ -891,16 +990,22 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
             Some(match kind_name.as_str() {
                 "password" => InputKind::Password,
                 "url" => InputKind::Url,
+                "host" => InputKind::Host,
                 _ => InputKind::Text,
             })
         }
         other => {
             let span = kind.map_or(t.span.clone(), |(_, s)| s);
+            let kinds = ["text", "password", "url", "host", "select"];
+            let help = match closest(other, &kinds) {
+                Some(k) => format!("did you mean \"{k}\"?"),
+                None => format!("expected one of: {}", quote_list(&kinds)),
+            };
             r.error(
                 span,
                 &t.field("kind"),
                 format!("unknown input kind `{other}`"),
-                "expected one of: \"text\", \"password\", \"url\", \"select\"",
+                help,
             );
             None
         }
@@ -918,9 +1023,15 @@ const OAUTH_KEYS: &[&str] = &[
     "scope_separator",
     "pkce",
     "client_auth",
+    "token_encoding",
     "authorization_params",
+    "authorization_param_names",
     "token_params",
+    "refresh_params",
+    "provider_id",
     "capture",
+    "callback_capture",
+    "callback_code",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -930,20 +1041,262 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "scopes",
     "scope_separator",
     "client_auth",
+    "token_encoding",
     "token_params",
     "capture",
 ];
+
+const TOKEN_EXCHANGE_KEYS: &[&str] = &[
+    "type",
+    "url",
+    "method",
+    "encoding",
+    "params",
+    "headers",
+    "basic",
+    "token_path",
+    "expires_in_path",
+    "expires_at_path",
+    "lifetime",
+    "provider_id",
+];
+
+/// `type = "token_exchange"`: see [`TokenExchange`].
+fn token_exchange(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<TokenExchange> {
+    let note = "to `type = \"token_exchange\"` authentication";
+    r.check_keys(t, TOKEN_EXCHANGE_KEYS, OAUTH_KEYS, note);
+    let url = url_field(r, t, "url", declared, true, false);
+    let method = choice(
+        r,
+        t,
+        "method",
+        &[("POST", ExchangeMethod::Post), ("GET", ExchangeMethod::Get)],
+    );
+    let encoding = choice(
+        r,
+        t,
+        "encoding",
+        &[
+            ("form", Encoding::Form),
+            ("json", Encoding::Json),
+            ("query", Encoding::Query),
+        ],
+    );
+    let params = params(r, t, "params", declared);
+    let headers = match t.get("headers") {
+        Some(_) => {
+            let before = r.count();
+            let map = r.opt_table(t, "headers");
+            map.map(|h| r.template_map(&h, declared, false, true))
+                .filter(|_| r.count() == before)
+        }
+        None => Some(Vec::new()),
+    };
+    let basic = exchange_basic(r, t, declared);
+    let token_path = r
+        .req_string(
+            t,
+            "token_path",
+            "point at the token in the answer, e.g. token_path = \"/access_token\"",
+        )
+        .and_then(|(p, span)| json_pointer(r, p, span, "auth.token_path"));
+    let expiry = expiry(r, t);
+    let provider_id = provider_id(r, t);
+    let uses_env = params
+        .iter()
+        .flatten()
+        .chain(headers.iter().flatten())
+        .map(|(_, t)| t)
+        .chain(basic.iter().flatten().flat_map(|(u, p)| [u, p]))
+        .any(|t| t.references().any(|r| matches!(r, Reference::Env(_))));
+    if uses_env {
+        refuse_end_user_host(r, t, "url", url.as_ref(), declared);
+    }
+    Some(TokenExchange {
+        url: url?,
+        method: method?,
+        encoding: encoding?,
+        params: params?,
+        headers: headers?,
+        basic: basic?,
+        token_path: token_path?,
+        expiry: expiry?,
+        provider_id: provider_id?,
+        url_inputs: declared.url_inputs.clone(),
+    })
+}
+
+/// `token_encoding`: how OAuth token requests send their parameters.
+fn token_encoding(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Encoding> {
+    choice(
+        r,
+        t,
+        "token_encoding",
+        &[
+            ("form", Encoding::Form),
+            ("json", Encoding::Json),
+            ("query", Encoding::Query),
+        ],
+    )
+}
+
+/// An optional string field with a fixed set of values (the first is the default).
+fn choice<T: Copy>(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    options: &[(&str, T)],
+) -> Option<T> {
+    if t.get(key).is_none() {
+        return options.first().map(|(_, v)| *v);
+    }
+    let (value, span) = r.opt_string(t, key)?;
+    if let Some((_, v)) = options.iter().find(|(name, _)| *name == value) {
+        return Some(*v);
+    }
+    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let help = match closest(&value, &names) {
+        Some(s) => format!("did you mean \"{s}\"?"),
+        None => format!("expected one of: {}", quote_list(&names)),
+    };
+    r.error(
+        span,
+        &t.field(key),
+        format!("unknown {key} `{value}`"),
+        help,
+    );
+    None
+}
+
+/// `basic = { username = "…", password = "…" }`: an `Authorization: Basic` header.
+fn exchange_basic(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<Option<(Template, Template)>> {
+    if t.get("basic").is_none() {
+        return Some(None);
+    }
+    let b = r.opt_table(t, "basic")?;
+    r.check_keys(&b, &["username", "password"], &[], "");
+    let part = |r: &mut Reader<'_>, key: &str, required: bool| -> Option<Template> {
+        let found = if required {
+            r.req_string(&b, key, "e.g. username = \"{input.username}\"")
+        } else {
+            r.opt_string(&b, key)
+        };
+        match found {
+            Some((text, span)) => r.template(&text, &span, &b.field(key), declared, false),
+            None if required => None,
+            None => Template::parse("").ok(),
+        }
+    };
+    let username = part(r, "username", true);
+    let password = part(r, "password", false);
+    Some(Some((username?, password?)))
+}
+
+/// `provider_id`: a JSON pointer to the account's id at the provider in the token answer.
+fn provider_id(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Option<String>> {
+    if t.get("provider_id").is_none() {
+        return Some(None);
+    }
+    let (p, span) = r.opt_string(t, "provider_id")?;
+    json_pointer(r, p, span, "auth.provider_id").map(Some)
+}
+
+/// A JSON pointer (RFC 6901) into the exchange's answer.
+fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
+    if p.starts_with('/') && !p.contains("~2") && !p.ends_with('~') {
+        return Some(p);
+    }
+    let hint = if p.is_empty() {
+        "the pointer is empty".to_owned()
+    } else if p.starts_with('/') {
+        "`~` must be followed by 0 or 1".to_owned()
+    } else {
+        format!("write \"/{}\"", p.replace('.', "/"))
+    };
+    r.error(
+        span,
+        field,
+        format!("`{field}` must be a JSON pointer starting with `/`"),
+        hint,
+    );
+    None
+}
+
+/// When the exchanged token expires: at most one of `expires_in_path`, `expires_at_path` and
+/// `lifetime`.
+fn expiry(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Expiry> {
+    let set: Vec<&str> = ["expires_in_path", "expires_at_path", "lifetime"]
+        .into_iter()
+        .filter(|k| t.get(k).is_some())
+        .collect();
+    if set.len() > 1 {
+        let span = t.get(set[1]).map_or(t.span.clone(), |v| v.span());
+        r.error(
+            span,
+            &t.field(set[1]),
+            format!(
+                "`{}` and `{}` both say when the token expires",
+                set[0], set[1]
+            ),
+            "keep one",
+        );
+        return None;
+    }
+    match set.first().copied() {
+        None => Some(Expiry::Unknown),
+        Some("lifetime") => {
+            let v = t.get("lifetime")?;
+            match v.get_ref() {
+                DeValue::Integer(i) => match i.to_string().parse::<u64>() {
+                    Ok(n) if n > 0 => Some(Expiry::Lifetime(n)),
+                    _ => {
+                        r.error(
+                            v.span(),
+                            "auth.lifetime",
+                            "the lifetime must be a positive number of seconds",
+                            "e.g. lifetime = 3600",
+                        );
+                        None
+                    }
+                },
+                _ => {
+                    r.wrong_type(v, "auth.lifetime", "a number of seconds");
+                    None
+                }
+            }
+        }
+        Some(key) => {
+            let (p, span) = r.opt_string(t, key)?;
+            let field = t.field(key);
+            let p = json_pointer(r, p, span, &field)?;
+            Some(if key == "expires_in_path" {
+                Expiry::InPath(p)
+            } else {
+                Expiry::AtPath(p)
+            })
+        }
+    }
+}
 
 fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
     let (ty, span) = r.req_string(
         t,
         "type",
-        "choose the method: type = \"oauth\", \"api_key\", \"client_credentials\" or \"none\"",
+        "choose the method: type = \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\" or \"none\"",
     )?;
     match ty.as_str() {
         "oauth" => Some("oauth"),
         "api_key" => Some("api_key"),
         "client_credentials" => Some("client_credentials"),
+        "token_exchange" => Some("token_exchange"),
         "none" => Some("none"),
         other => {
             let help = match other {
@@ -952,8 +1305,20 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
                     "write \"client_credentials\"".to_owned()
                 }
                 "api_keys" | "apikey" | "api-key" => "write \"api_key\"".to_owned(),
-                _ => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"none\""
-                    .to_owned(),
+                _ => {
+                    let types = [
+                        "oauth",
+                        "api_key",
+                        "client_credentials",
+                        "token_exchange",
+                        "none",
+                    ];
+                    match closest(other, &types) {
+                        Some(t) => format!("did you mean \"{t}\"?"),
+                        None => "expected one of: \"oauth\", \"api_key\", \"client_credentials\", \"token_exchange\", \"none\""
+                            .to_owned(),
+                    }
+                }
             };
             r.error(
                 span,
@@ -966,27 +1331,50 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
     }
 }
 
-fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Vec<String> {
+/// The OAuth setup's `capture` holds token-response values only; callback values are kept
+/// apart (both are `{credential.<name>}` in templates).
+fn with_callback_capture(auth: Auth, callback: Vec<String>) -> Auth {
+    match auth {
+        Auth::OAuth(mut o) => {
+            o.capture.retain(|c| !callback.contains(c));
+            o.callback_capture = callback;
+            Auth::OAuth(o)
+        }
+        other => other,
+    }
+}
+
+/// `capture` (token-response values) or `callback_capture` (callback query values); `taken`
+/// are names already captured otherwise.
+fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>, key: &str, taken: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (name, span) in r.opt_string_array(t, "capture").unwrap_or_default() {
-        if !is_identifier(&name) {
+    let field = format!("auth.{key}");
+    for (name, span) in r.opt_string_array(t, key).unwrap_or_default() {
+        if taken.contains(&name) {
             r.error(
                 span,
-                "auth.capture",
+                &field,
+                format!("`{name}` is also in `auth.capture`"),
+                "capture each value from one place",
+            );
+        } else if !is_identifier(&name) {
+            r.error(
+                span,
+                &field,
                 format!("`{name}` is not a name templates can use"),
                 "use letters, digits and `_`, e.g. \"instance_url\"",
             );
         } else if name == "access_token" {
             r.error(
                 span,
-                "auth.capture",
+                &field,
                 "`access_token` is always kept; it need not be captured",
                 "remove it",
             );
         } else if out.contains(&name) {
             r.error(
                 span,
-                "auth.capture",
+                &field,
                 format!("`{name}` is captured twice"),
                 "remove one",
             );
@@ -1028,13 +1416,15 @@ fn auth(
                 Auth::ApiKey
             })
         }
+        "token_exchange" => token_exchange(r, t, declared).map(Auth::TokenExchange),
         "client_credentials" => {
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
-            let token_url = url_field(r, t, "token_url", declared, true);
+            let token_url = url_field(r, t, "token_url", declared, true, false);
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
             let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
             let (scopes, scope_separator) = scopes(r, t);
             let client_auth = client_auth(r, t);
+            let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
             let owner_client = owner_client(client_id.as_ref(), client_secret.as_ref());
             if owner_client {
@@ -1047,6 +1437,7 @@ fn auth(
                 scopes: scopes?,
                 scope_separator,
                 client_auth: client_auth?,
+                token_encoding: token_encoding?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
                 url_inputs: declared.url_inputs.clone(),
@@ -1054,10 +1445,11 @@ fn auth(
         }
         _ => {
             r.check_keys(t, OAUTH_KEYS, &[], "");
-            let authorization_url = url_field(r, t, "authorization_url", declared, true);
-            let token_url = url_field(r, t, "token_url", declared, true);
+            let authorization_url = url_field(r, t, "authorization_url", declared, true, false);
+            let token_url = url_field(r, t, "token_url", declared, true, false);
             let refresh_url = match t.get("refresh_url") {
-                Some(_) => Some(url_field(r, t, "refresh_url", declared, false)?),
+                // Refreshing happens with a credential, so its captured values may be used.
+                Some(_) => Some(url_field(r, t, "refresh_url", declared, false, true)?),
                 None => None,
             };
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
@@ -1065,8 +1457,16 @@ fn auth(
             let (scopes, scope_separator) = scopes(r, t);
             let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
             let client_auth = client_auth(r, t);
+            let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
+            let authorization_param_names = param_names(r, t);
+            let provider_id = provider_id(r, t);
+            let callback_code = callback_code(r, t);
             let token_params = params(r, t, "token_params", declared);
+            let refresh_params = match t.get("refresh_params") {
+                Some(_) => params(r, t, "refresh_params", declared).map(Some),
+                None => Some(None),
+            };
             if owner_client(client_id.as_ref(), client_secret.as_ref()) {
                 for (key, url) in [
                     ("authorization_url", authorization_url.as_ref()),
@@ -1086,13 +1486,40 @@ fn auth(
                 scope_separator,
                 pkce,
                 client_auth: client_auth?,
+                token_encoding: token_encoding?,
                 authorization_params: authorization_params?,
+                authorization_param_names: authorization_param_names?,
                 token_params: token_params?,
+                refresh_params: refresh_params?,
+                provider_id: provider_id?,
                 capture: declared.captures.clone(),
+                callback_capture: Vec::new(),
+                callback_code: callback_code?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
     }
+}
+
+/// `callback_code`: the callback's parameter holding the code (default `code`).
+fn callback_code(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<String> {
+    let Some((name, span)) = r.opt_string(t, "callback_code") else {
+        return t.get("callback_code").is_none().then(|| "code".to_owned());
+    };
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if valid {
+        return Some(name);
+    }
+    r.error(
+        span,
+        "auth.callback_code",
+        format!("`{name}` is not a parameter name"),
+        "use letters, digits, `_`, `-` or `.`, e.g. \"auth_code\"",
+    );
+    None
 }
 
 /// Whether the client id or secret is the owner's (not both end-user inputs): then the OAuth
@@ -1144,6 +1571,7 @@ fn url_field(
     key: &str,
     declared: &Declared,
     required: bool,
+    credential_allowed: bool,
 ) -> Option<Template> {
     let help = format!(
         "e.g. {key} = \"https://example.com/oauth/{}\"",
@@ -1158,7 +1586,7 @@ fn url_field(
     } else {
         r.opt_string(t, key)?
     };
-    r.url_template(&text, &span, &t.field(key), declared, false)
+    r.url_template(&text, &span, &t.field(key), declared, credential_allowed)
 }
 
 /// `client_id` / `client_secret`: a single reference, never a literal. OAuth apps keep them in
@@ -1286,9 +1714,76 @@ fn params(
     }
     let table = r.opt_table(t, key)?;
     let before = r.count();
+    for (name, _) in table.map.iter() {
+        let name: &str = name.get_ref();
+        // A token exchange's parameters are all its own.
+        if key != "params" && PROTOCOL_PARAMS.contains(&name) {
+            let span = table
+                .map
+                .get_key_value(name)
+                .map_or(table.span.clone(), |(k, _)| k.span());
+            r.error(
+                span,
+                &table.field(name),
+                format!("`{name}` is a protocol parameter: the server sets it itself"),
+                format!("remove `{name}` from `auth.{key}`"),
+            );
+        }
+    }
     let out = r.template_map(&table, declared, false, false);
     (r.count() == before).then_some(out)
 }
+
+/// `[auth.authorization_param_names]`: the provider's names for the authorization request's
+/// own parameters, e.g. `client_id = "app_id"`.
+fn param_names(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Vec<(String, String)>> {
+    const RENAMEABLE: &[&str] = &[
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+    ];
+    if t.get("authorization_param_names").is_none() {
+        return Some(Vec::new());
+    }
+    let table = r.opt_table(t, "authorization_param_names")?;
+    let before = r.count();
+    r.check_keys(&table, RENAMEABLE, &[], "");
+    let mut out = Vec::new();
+    for (key, value) in table.map.iter() {
+        let name: &str = key.get_ref();
+        let field = table.field(name);
+        let Some((renamed, span)) = r.string(value, &field) else {
+            continue;
+        };
+        let valid = !renamed.is_empty()
+            && renamed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        if !valid {
+            r.error(
+                span,
+                &field,
+                format!("`{renamed}` is not a parameter name"),
+                "use letters, digits, `_`, `-` or `.`, e.g. \"app_id\"",
+            );
+            continue;
+        }
+        out.push((name.to_owned(), renamed));
+    }
+    (r.count() == before).then_some(out)
+}
+
+/// Parameters of the authorization and token requests that the OAuth flow itself sets: a
+/// manifest value would be sent twice (or replace the flow's), and providers refuse that.
+const PROTOCOL_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "grant_type",
+];
 
 const API_KEYS: &[&str] = &[
     "base_url",
@@ -1332,7 +1827,7 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         Some(_) => {
             let before = r.count();
             let map = r.opt_table(t, "headers");
-            map.map(|h| r.template_map(&h, declared, true, true))
+            map.map(|h| default_headers(r, &h, declared))
                 .filter(|_| r.count() == before)
         }
         None => Some(Vec::new()),
@@ -1346,6 +1841,90 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         allowed_hosts: allowed_hosts?,
         url_inputs: declared.url_inputs.clone(),
     })
+}
+
+/// `[api.headers]`: each value a template, or an array of alternatives. Inside alternatives an
+/// optional input without a default is fine: without a value, the next alternative is used, or
+/// the header is left out.
+fn default_headers(
+    r: &mut Reader<'_>,
+    table: &Table<'_, '_>,
+    declared: &Declared,
+) -> Vec<DefaultHeader> {
+    let relaxed = Declared {
+        optional: Vec::new(),
+        ..declared.clone()
+    };
+    // Plain values are checked like any template map; arrays below.
+    let mut plain_map = DeTable::new();
+    for (key, value) in table.map.iter() {
+        if !matches!(value.get_ref(), DeValue::Array(_)) {
+            plain_map.insert(key.clone(), value.clone());
+        }
+    }
+    let plain_table = Table {
+        map: &plain_map,
+        span: table.span.clone(),
+        path: table.path.clone(),
+    };
+    let mut plain = r.template_map(&plain_table, declared, true, true);
+    let mut out = Vec::new();
+    for (key, value) in table.map.iter() {
+        let name: &str = key.get_ref();
+        let field = table.field(name);
+        let DeValue::Array(items) = value.get_ref() else {
+            if let Some(i) = plain.iter().position(|(n, _)| n == name) {
+                let (name, t) = plain.swap_remove(i);
+                out.push(DefaultHeader {
+                    name,
+                    alternatives: vec![t],
+                    optional: false,
+                });
+            }
+            continue;
+        };
+        if !is_header_name(name) {
+            r.error(
+                key.span(),
+                &field,
+                format!("`{name}` is not a valid HTTP header name"),
+                "use letters, digits and `-`, e.g. \"X-Api-Key\"",
+            );
+            continue;
+        }
+        if items.is_empty() {
+            r.error(
+                value.span(),
+                &field,
+                format!("`{field}` has no alternatives"),
+                "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
+            );
+            continue;
+        }
+        let mut alternatives = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let item_field = format!("{field}[{i}]");
+            let Some((text, span)) = r.string(item, &item_field) else {
+                continue;
+            };
+            if text.chars().any(|c| c.is_control() && c != '\t') {
+                r.error(
+                    span,
+                    &item_field,
+                    "header values cannot contain line breaks or control characters",
+                    "remove them",
+                );
+                continue;
+            }
+            alternatives.extend(r.template(&text, &span, &item_field, &relaxed, true));
+        }
+        out.push(DefaultHeader {
+            name: name.to_owned(),
+            alternatives,
+            optional: true,
+        });
+    }
+    out
 }
 
 /// `allowed_hosts`: further hosts a full-URL request may carry the credential to (GitHub's
@@ -1560,7 +2139,19 @@ fn authorization(
             for (name, template) in &pairs {
                 let field = map.field(name);
                 let span = map.get(name).map_or(map.span.clone(), |v| v.span());
-                if template.literal().is_some() {
+                if template.literal().is_some() && key == "headers" {
+                    r.error(
+                        span,
+                        &field,
+                        format!("literal value in `{field}`"),
+                        format!(
+                            "a fixed header belongs in `[api.headers]` (`\"{name}\" = \"…\"` there); \
+                             an authorization header refers to the credential, an input or an \
+                             environment secret, e.g. \"{{input.api_key}}\""
+                        ),
+                    );
+                    ok = false;
+                } else if template.literal().is_some() {
                     literal_secret(r, span, &field);
                     ok = false;
                 } else if user_value(r, template, span, &field).is_some() {

@@ -167,18 +167,6 @@ impl Template {
         self.render_with(ctx, Some(url_inputs))
     }
 
-    /// Renders with a placeholder for every reference (for static checks).
-    pub(crate) fn render_placeholder(&self, placeholder: &str) -> String {
-        let mut out = String::new();
-        for part in &self.parts {
-            match part {
-                Part::Literal(s) => out.push_str(s),
-                Part::Ref(_) => out.push_str(placeholder),
-            }
-        }
-        out
-    }
-
     fn render_with(
         &self,
         ctx: &RenderContext<'_>,

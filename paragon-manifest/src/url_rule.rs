@@ -37,17 +37,43 @@ pub(crate) fn check_template(template: &Template) -> Result<(), String> {
     if matches!(template.parts().first(), Some(Part::Ref(_))) {
         return Ok(());
     }
-    let a = Url::parse(&template.render_placeholder("a"))
+    let a = Url::parse(&with_placeholders(template, "a", '1'))
         .map_err(|e| format!("not an absolute URL ({e})"))?;
     check(&a)?;
     if a.scheme() == "http" {
-        let b = Url::parse(&template.render_placeholder("b"))
+        let b = Url::parse(&with_placeholders(template, "b", '2'))
             .map_err(|e| format!("not an absolute URL ({e})"))?;
-        if a.host() != b.host() {
-            return Err("plain `http` is only allowed for a fixed loopback host".into());
+        if a.host() != b.host() || a.port() != b.port() {
+            return Err("plain `http` is only allowed for a fixed loopback host and port".into());
         }
     }
     Ok(())
+}
+
+/// The template with each reference replaced by `letter`, or by a digit where the reference is
+/// the port (`https://{input.host}:{input.port}/`): a letter there would be an invalid port.
+fn with_placeholders(template: &Template, letter: &str, digit: char) -> String {
+    let mut out = String::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => out.push_str(text),
+            Part::Ref(_) if out.contains("://") && lands_in_host(&out) && port_follows(&out) => {
+                out.push(digit)
+            }
+            Part::Ref(_) => out.push_str(letter),
+        }
+    }
+    out
+}
+
+/// Whether text appended to `prefix` (which is inside the authority) is the port: the
+/// authority so far ends in a `:` that is not inside an IPv6 literal.
+fn port_follows(prefix: &str) -> bool {
+    let authority = prefix.rsplit_once("://").map_or(prefix, |(_, a)| a);
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_ipv6 = host.rsplit_once(']').map_or(host, |(_, rest)| rest);
+    after_ipv6.ends_with(':')
+        && (host.starts_with('[') || !after_ipv6[..after_ipv6.len() - 1].contains(':'))
 }
 
 /// Whether the reference at the end of `prefix` (the template's text before it, references
@@ -131,6 +157,37 @@ pub(crate) fn end_user_host<'t>(
         held &= t.starts_with('.') && t.matches('.').count() >= 2;
     }
     found.map(|r| (r, held))
+}
+
+/// The first `host` input of `template` that does not stand right after `scheme://` (where it
+/// forms the whole host, port and base path): anywhere else its unescaped value could add
+/// query parameters or change the host.
+pub(crate) fn misplaced_host<'t>(
+    template: &'t Template,
+    host_inputs: &[String],
+) -> Option<&'t crate::template::Reference> {
+    let mut prefix = String::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(r) => {
+                let is_host =
+                    matches!(r, crate::template::Reference::Input(k) if host_inputs.contains(k));
+                if is_host && !right_after_scheme(&prefix) {
+                    return Some(r);
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    None
+}
+
+/// Whether `prefix` is exactly a scheme and `://` (the authority starts next).
+fn right_after_scheme(prefix: &str) -> bool {
+    prefix
+        .strip_suffix("://")
+        .is_some_and(|scheme| !scheme.is_empty() && !scheme.contains(['/', '?', '#']))
 }
 
 /// The references of `template` that land in its URL's path.
@@ -289,5 +346,8 @@ mod tests {
         assert!(t("http://localhost:{input.port}/x").is_err());
         assert!(t("http://localhost/{input.x}").is_ok());
         assert!(t("www.example.com/{input.x}").is_err());
+        assert!(t("https://{input.host}:{input.port}/api").is_ok());
+        assert!(t("https://api.example.com:{input.port}").is_ok());
+        assert!(t("https://[::1]:{input.port}/x").is_ok());
     }
 }

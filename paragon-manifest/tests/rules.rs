@@ -599,7 +599,7 @@ fn literal_secrets_in_api_authorization() {
         17,
         63,
         "api.authorization.headers.X-Api-Key",
-        "literal secret",
+        "literal value in `api.authorization.headers.X-Api-Key`",
     );
 }
 
@@ -678,6 +678,8 @@ fn input_field_rules() {
         "label = \"Region\"\npattern = \"[a-z\"",
     ));
     assert_at(&d, 17, 11, "inputs[0].pattern", "invalid pattern");
+    // The regex crate's own `error: ` prefix is not repeated after ours.
+    assert_eq!(d.message, "invalid pattern: unclosed character class");
     let d = single_error(&edit(
         OAUTH,
         "label = \"Region\"",
@@ -857,4 +859,681 @@ fn a_token_url_from_an_input_is_fine_when_the_client_is_the_users_own() {
         "client_secret = \"{env.MACHINE_SECRET}\"",
     ));
     assert_at(&d, 8, 13, "auth.token_url", "`{input.host}`");
+}
+
+/// Asserts the exact message and help.
+#[track_caller]
+fn assert_says(d: &Diagnostic, message: &str, help: &str) {
+    assert_eq!(
+        (d.message.as_str(), d.help.as_deref()),
+        (message, Some(help)),
+        "\n{d}"
+    );
+}
+
+/// The 1-based column of `needle` on line `line` of `source`.
+fn column_of(source: &str, line: usize, needle: &str) -> usize {
+    source.lines().nth(line - 1).unwrap().find(needle).unwrap() + 1
+}
+
+// Issue 15: the validator stops accepting what fails at run time.
+
+#[test]
+fn an_optional_input_without_a_default_cannot_be_used_in_a_template() {
+    let optional = edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nrequired = false",
+    );
+    let d = single_error(&optional);
+    assert_at(&d, 20, 21, "api.base_url", "may have no value");
+    assert_says(
+        &d,
+        "`{input.region}` may have no value: the input is optional and has no default",
+        "give the input a `default`, or make it required (remove `required = false`)",
+    );
+    let with_default = edit(
+        &optional,
+        "required = false",
+        "required = false\ndefault = \"eu\"",
+    );
+    let m = parse(&with_default).unwrap();
+    assert_eq!(m.input("region").unwrap().default_value(), Some("eu"));
+}
+
+#[test]
+fn protocol_parameters_cannot_be_set_by_the_manifest() {
+    let extra = |table: &str, line: &str| {
+        edit(
+            OAUTH,
+            "scopes = [\"read\", \"write\"]",
+            &format!("scopes = [\"read\", \"write\"]\n[auth.{table}]\n{line}"),
+        )
+    };
+    for (table, name) in [
+        ("authorization_params", "response_type"),
+        ("authorization_params", "client_id"),
+        ("authorization_params", "redirect_uri"),
+        ("authorization_params", "state"),
+        ("token_params", "grant_type"),
+        ("token_params", "client_id"),
+    ] {
+        let d = single_error(&extra(table, &format!("{name} = \"x\"")));
+        assert_at(
+            &d,
+            14,
+            1,
+            &format!("auth.{table}.{name}"),
+            "protocol parameter",
+        );
+        assert_says(
+            &d,
+            &format!("`{name}` is a protocol parameter: the server sets it itself"),
+            &format!("remove `{name}` from `auth.{table}`"),
+        );
+    }
+    parse(&extra("authorization_params", "prompt = \"consent\"")).unwrap();
+}
+
+#[test]
+fn a_port_from_an_input_is_a_port_not_an_invalid_one() {
+    let m = parse(&edit(
+        OAUTH,
+        "https://{input.region}.acme.example/v1",
+        "https://acme.example:{input.region}/v1",
+    ))
+    .unwrap();
+    let ctx = paragon_manifest::RenderContext::new().input("region", "8443");
+    assert_eq!(
+        m.base_url(&ctx).unwrap().as_str(),
+        "https://acme.example:8443/v1"
+    );
+    // Plain http stays refused when a value picks the port, even on a loopback host.
+    let d = single_error(&edit(
+        OAUTH,
+        "https://{input.region}.acme.example/v1",
+        "http://localhost:{input.region}/v1",
+    ));
+    assert_says(
+        &d,
+        "`api.base_url` must be an absolute https URL: plain `http` is only allowed for a fixed loopback host and port",
+        "write e.g. \"https://api.example.com/v1\" (http only for 127.0.0.1, ::1 or localhost), or start with a secret such as \"{env.EXAMPLE_URL}/v1\"",
+    );
+}
+
+#[test]
+fn an_empty_default_says_it_is_empty() {
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\ndefault = \"\"",
+    ));
+    assert_at(&d, 17, 11, "inputs[0].default", "empty");
+    assert_says(
+        &d,
+        "the default value is empty",
+        "remove `default` (an input without one stays empty), or write a value",
+    );
+}
+
+#[test]
+fn an_empty_url_says_it_is_empty() {
+    let d = single_error(&edit(OAUTH, "\"https://acme.example/oauth/token\"", "\"\""));
+    assert_at(&d, 9, 13, "auth.token_url", "is empty");
+    assert_says(
+        &d,
+        "`auth.token_url` is empty",
+        "write an absolute https URL, e.g. \"https://api.example.com/v1\"",
+    );
+}
+
+#[test]
+fn a_fixed_header_in_a_headers_authorization_points_to_api_headers() {
+    let source = edit(
+        API_KEY,
+        "\"{input.api_key}\" }",
+        "\"{input.api_key}\", Accept = \"application/json\" }",
+    );
+    let d = single_error(&source);
+    let column = column_of(&source, 17, "\"application/json\"");
+    assert_at(
+        &d,
+        17,
+        column,
+        "api.authorization.headers.Accept",
+        "literal value",
+    );
+    assert_says(
+        &d,
+        "literal value in `api.authorization.headers.Accept`",
+        "a fixed header belongs in `[api.headers]` (`\"Accept\" = \"…\"` there); an authorization header refers to the credential, an input or an environment secret, e.g. \"{input.api_key}\"",
+    );
+}
+
+#[test]
+fn a_captured_value_may_form_the_refresh_url() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ncapture = [\"instance_url\"]\nrefresh_url = \"{credential.instance_url}/oauth/token\"",
+    );
+    let m = parse(&source).unwrap();
+    let ctx = paragon_manifest::RenderContext::new()
+        .credential("instance_url", "https://eu1.acme.example");
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(
+        oauth.refresh_url(&ctx).unwrap().as_str(),
+        "https://eu1.acme.example/oauth/token"
+    );
+    // Still nothing of the credential before it exists.
+    let d = single_error(&edit(
+        &source,
+        "https://acme.example/oauth/token",
+        "https://acme.example/{credential.instance_url}/token",
+    ));
+    assert_at(&d, 9, 35, "auth.token_url", "there is no credential yet");
+}
+
+// Issue 15: token exchange (`type = "token_exchange"`).
+
+fn exchange_spec() -> String {
+    std::fs::read_to_string(manifest_path().with_file_name("../tasklab-exchange/integration.toml"))
+        .unwrap()
+}
+
+/// The line (1-based) of `needle` in `source`.
+fn line_of(source: &str, needle: &str) -> usize {
+    source.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn token_exchange_fields_are_checked_with_positions_and_suggestions() {
+    let base = exchange_spec();
+    parse(&base).unwrap();
+    let cases = [
+        (
+            "token_path = ",
+            "token_pth = ",
+            "auth.token_pth",
+            "unknown field `token_pth`",
+            "did you mean `token_path`?",
+        ),
+        (
+            "encoding = \"json\"",
+            "encoding = \"jsn\"",
+            "auth.encoding",
+            "unknown encoding `jsn`",
+            "did you mean \"json\"?",
+        ),
+        (
+            "method = \"POST\"",
+            "method = \"PUT\"",
+            "auth.method",
+            "unknown method `PUT`",
+            "expected one of: `POST`, `GET`",
+        ),
+        (
+            "token_path = \"/session/token\"",
+            "token_path = \"session.token\"",
+            "auth.token_path",
+            "`auth.token_path` must be a JSON pointer starting with `/`",
+            "write \"/session/token\"",
+        ),
+        (
+            "expires_in_path = \"/session/expires_in\"",
+            "expires_in_path = \"/session/expires_in\"\nlifetime = 3600",
+            "auth.lifetime",
+            "`expires_in_path` and `lifetime` both say when the token expires",
+            "keep one",
+        ),
+        (
+            "method = \"POST\"",
+            "method = \"POST\"\nclient_id = \"{env.X}\"",
+            "auth.client_id",
+            "field `client_id` does not apply to `type = \"token_exchange\"` authentication",
+            "remove it",
+        ),
+    ];
+    for (from, to, field, message, help) in cases {
+        let source = edit(&base, from, to);
+        let d = single_error(&source);
+        let last = to.lines().last().unwrap();
+        let line = line_of(&source, last);
+        let key = field.rsplit('.').next().unwrap();
+        let column = if message.starts_with("unknown field") || message.starts_with("field") {
+            column_of(&source, line, key)
+        } else {
+            column_of(&source, line, "= ") + 2
+        };
+        assert_at(&d, line, column, field, message);
+        assert_says(&d, message, help);
+    }
+    let d = single_error(&edit(&base, "token_path = \"/session/token\"\n", ""));
+    assert_says(
+        &d,
+        "missing field `token_path` in `auth`",
+        "point at the token in the answer, e.g. token_path = \"/access_token\"",
+    );
+    // The exchange happens before there is a credential.
+    let d = single_error(&edit(&base, "{input.api_key}", "{credential.access_token}"));
+    assert_at(
+        &d,
+        line_of(&base, "api_key = \"{input"),
+        12,
+        "auth.params.api_key",
+        "there is no credential yet",
+    );
+}
+
+#[test]
+fn token_exchange_requests_render_in_every_encoding() {
+    use paragon_manifest::{Encoding, ExchangeMethod, Expiry, RenderContext};
+    let base = exchange_spec();
+    let secrets = std::collections::HashMap::from([(
+        "TASKLAB_URL".to_string(),
+        "http://127.0.0.1:4000".to_string(),
+    )]);
+    let ctx = RenderContext::new()
+        .with_secrets(&secrets)
+        .input("api_key", "k 1&x");
+    let request = |source: &str| {
+        let m = parse(source).unwrap();
+        let te = m.auth().token_exchange().unwrap().clone();
+        (te.clone(), te.request(&ctx).unwrap())
+    };
+
+    let (te, r) = request(&base);
+    assert_eq!(
+        (te.method(), te.encoding()),
+        (ExchangeMethod::Post, Encoding::Json)
+    );
+    assert_eq!(te.token_path(), "/session/token");
+    assert_eq!(te.expiry(), &Expiry::InPath("/session/expires_in".into()));
+    assert_eq!(
+        r.body.as_ref().unwrap().1.expose(),
+        r#"{"api_key":"k 1&x"}"#
+    );
+    assert!(!format!("{r:?}").contains("k 1&x"), "{r:?}");
+
+    let form = edit(&base, "encoding = \"json\"", "encoding = \"form\"");
+    let (_, r) = request(&form);
+    let (content_type, body) = r.body.unwrap();
+    assert_eq!(content_type, "application/x-www-form-urlencoded");
+    assert_eq!(body.expose(), "api_key=k+1%26x");
+
+    let query = edit(&base, "encoding = \"json\"", "encoding = \"query\"");
+    let (_, r) = request(&query);
+    assert!(r.body.is_none());
+    assert_eq!(
+        r.url.as_str(),
+        "http://127.0.0.1:4000/auth/session?api_key=k+1%26x"
+    );
+
+    let get = edit(&base, "method = \"POST\"", "method = \"GET\"");
+    let get = edit(
+        &get,
+        "expires_in_path = \"/session/expires_in\"",
+        "lifetime = 600",
+    );
+    let (te, r) = request(&get);
+    assert_eq!(r.method, ExchangeMethod::Get);
+    assert_eq!(te.expiry(), &Expiry::Lifetime(600));
+    assert!(r.url.as_str().ends_with("?api_key=k+1%26x"));
+
+    let basic = edit(
+        &base,
+        "[auth.params]",
+        "basic = { username = \"{input.api_key}\", password = \"x\" }\n[auth.headers]\n\"X-Client\" = \"{env.TASKLAB_URL}\"\n\n[auth.params]",
+    );
+    let (_, r) = request(&basic);
+    let headers: Vec<(&str, &str)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            ("X-Client", "http://127.0.0.1:4000"),
+            // base64("k 1&x:x")
+            ("Authorization", "Basic ayAxJng6eA=="),
+        ]
+    );
+}
+
+#[test]
+fn token_encoding_is_one_of_form_json_query() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ntoken_encoding = \"jsn\"",
+    );
+    let d = single_error(&source);
+    assert_at(&d, 13, 18, "auth.token_encoding", "unknown token_encoding");
+    assert_says(&d, "unknown token_encoding `jsn`", "did you mean \"json\"?");
+    let m = parse(&edit(&source, "\"jsn\"", "\"query\"")).unwrap();
+    assert_eq!(
+        m.auth().oauth().unwrap().token_encoding(),
+        paragon_manifest::Encoding::Query
+    );
+    let m = parse(OAUTH).unwrap();
+    assert_eq!(
+        m.auth().oauth().unwrap().token_encoding(),
+        paragon_manifest::Encoding::Form
+    );
+}
+
+// Issue 15: the `host` input kind.
+
+#[test]
+fn host_inputs_are_checked_placed_and_inserted_unescaped() {
+    let host = edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"host\"",
+    );
+    let host = edit(
+        &host,
+        "https://{input.region}.acme.example/v1",
+        "https://{input.region}/v1",
+    );
+    let m = parse(&host).unwrap();
+    let ctx = paragon_manifest::RenderContext::new().input("region", "git.acme.example:8443/base");
+    assert_eq!(
+        m.base_url(&ctx).unwrap().as_str(),
+        "https://git.acme.example:8443/base/v1"
+    );
+    let field = m.input("region").unwrap();
+    assert_eq!(field.kind(), &paragon_manifest::InputKind::Host);
+    assert!(m.check_input(field, Some("git.acme.example:8443")).is_ok());
+    assert_eq!(
+        m.check_input(field, Some("me@evil.example"))
+            .unwrap_err()
+            .to_string(),
+        "`Region` must be a host such as `example.com`, `example.com:8443` or `example.com/base`: it must not contain `@` (user information)"
+    );
+    assert!(m.check_input(field, Some("a.example?x=1")).is_err());
+    assert!(m.check_input(field, Some("a.example/../admin")).is_err());
+
+    let misplaced = edit(
+        &host,
+        "https://{input.region}/v1",
+        "https://acme.example/{input.region}",
+    );
+    let d = single_error(&misplaced);
+    assert_at(&d, 20, 34, "api.base_url", "host input");
+    assert_says(
+        &d,
+        "the host input `{input.region}` must come right after `https://`",
+        "write \"https://{input.region}/…\", or make the input kind = \"text\"",
+    );
+
+    let d = single_error(&edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nkind = \"hst\"",
+    ));
+    assert_at(&d, 17, 8, "inputs[0].kind", "unknown input kind `hst`");
+    assert_says(&d, "unknown input kind `hst`", "did you mean \"host\"?");
+}
+
+// Issue 15: fallback templates in `[api.headers]`.
+
+#[test]
+fn header_alternatives_fall_back_and_leave_out() {
+    use paragon_manifest::RenderContext;
+    let base = exchange_spec();
+    let m = parse(&base).unwrap();
+    let header = m
+        .api()
+        .headers()
+        .iter()
+        .find(|h| h.name() == "X-Tasklab-Version")
+        .unwrap();
+    assert_eq!(
+        (
+            header.name(),
+            header.alternatives().len(),
+            header.optional()
+        ),
+        ("X-Tasklab-Version", 2, true)
+    );
+    let none = RenderContext::new();
+    assert_eq!(
+        m.default_headers(&none).unwrap(),
+        [("X-Tasklab-Version".to_string(), "2024-01-01".to_string())]
+    );
+    let both = RenderContext::new()
+        .input("api_version", "2025-06-01")
+        .input("team", "blue");
+    assert_eq!(
+        m.default_headers(&both).unwrap(),
+        [
+            ("X-Tasklab-Team".to_string(), "blue".to_string()),
+            ("X-Tasklab-Version".to_string(), "2025-06-01".to_string()),
+        ]
+    );
+
+    let source = edit(
+        &base,
+        "\"X-Tasklab-Team\" = [\"{input.team}\"]",
+        "\"X-Tasklab-Team\" = []",
+    );
+    let d = single_error(&source);
+    let line = line_of(&source, "\"X-Tasklab-Team\" = []");
+    assert_at(
+        &d,
+        line,
+        20,
+        "api.headers.X-Tasklab-Team",
+        "no alternatives",
+    );
+    assert_says(
+        &d,
+        "`api.headers.X-Tasklab-Team` has no alternatives",
+        "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
+    );
+    // Outside alternatives, an optional input without a default is still refused.
+    let d = single_error(&edit(&base, "[\"{input.team}\"]", "\"{input.team}\""));
+    assert_says(
+        &d,
+        "`{input.team}` may have no value: the input is optional and has no default",
+        "give the input a `default`, or make it required (remove `required = false`)",
+    );
+}
+
+#[test]
+fn refresh_params_replace_token_params_on_refresh() {
+    let ctx = paragon_manifest::RenderContext::new();
+    let with_token = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\n[auth.token_params]\naudience = \"api\"",
+    );
+    let m = parse(&with_token).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    // Without refresh_params, refreshes send the token parameters.
+    assert_eq!(
+        oauth.refresh_params(&ctx).unwrap(),
+        pairs(&[("audience", "api")])
+    );
+    let both = edit(
+        &with_token,
+        "audience = \"api\"",
+        "audience = \"api\"\n[auth.refresh_params]\nrotate = \"1\"",
+    );
+    let m = parse(&both).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(
+        oauth.token_params(&ctx).unwrap(),
+        pairs(&[("audience", "api")])
+    );
+    assert_eq!(
+        oauth.refresh_params(&ctx).unwrap(),
+        pairs(&[("rotate", "1")])
+    );
+    let d = single_error(&edit(&both, "rotate = \"1\"", "grant_type = \"x\""));
+    assert_says(
+        &d,
+        "`grant_type` is a protocol parameter: the server sets it itself",
+        "remove `grant_type` from `auth.refresh_params`",
+    );
+}
+
+#[test]
+fn authorization_parameters_under_the_providers_names() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\n[auth.authorization_param_names]\nclient_id = \"app_id\"\nscope = \"permissions\"",
+    );
+    let m = parse(&source).unwrap();
+    let secrets =
+        std::collections::HashMap::from([("ACME_CLIENT_ID".to_string(), "c1".to_string())]);
+    let ctx = paragon_manifest::RenderContext::new().with_secrets(&secrets);
+    let url = m
+        .auth()
+        .oauth()
+        .unwrap()
+        .authorize_url(
+            &ctx,
+            &paragon_manifest::AuthorizeRequest {
+                redirect_uri: "https://app.example/oauth",
+                state: "s1",
+                code_challenge: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        url.as_str(),
+        "https://acme.example/oauth/authorize?response_type=code&app_id=c1\
+         &redirect_uri=https%3A%2F%2Fapp.example%2Foauth&permissions=read+write&state=s1"
+    );
+    let d = single_error(&edit(
+        &source,
+        "client_id = \"app_id\"",
+        "clientid = \"app_id\"",
+    ));
+    assert_at(
+        &d,
+        14,
+        1,
+        "auth.authorization_param_names.clientid",
+        "unknown field",
+    );
+    assert_says(&d, "unknown field `clientid`", "did you mean `client_id`?");
+    let d = single_error(&edit(&source, "\"app_id\"", "\"app id\""));
+    assert_says(
+        &d,
+        "`app id` is not a parameter name",
+        "use letters, digits, `_`, `-` or `.`, e.g. \"app_id\"",
+    );
+}
+
+#[test]
+fn an_explicit_slug_survives_a_rename() {
+    let m = parse(&edit(
+        OAUTH,
+        "name = \"Acme\"",
+        "name = \"Acme Cloud\"\nslug = \"acme\"",
+    ))
+    .unwrap();
+    assert_eq!((m.name(), m.slug().as_str()), ("Acme Cloud", "custom.acme"));
+    assert_eq!(parse(OAUTH).unwrap().slug(), "custom.acme");
+    let source = edit(
+        OAUTH,
+        "name = \"Acme\"",
+        "name = \"Acme\"\nslug = \"Acme-CRM\"",
+    );
+    let d = single_error(&source);
+    assert_at(&d, 2, 8, "slug", "lowercase");
+    assert_says(
+        &d,
+        "the slug must be lowercase letters and digits",
+        "write slug = \"acmecrm\" (used as `custom.acmecrm`)",
+    );
+}
+
+#[test]
+fn provider_id_is_a_json_pointer() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\nprovider_id = \"/account/id\"",
+    );
+    let m = parse(&source).unwrap();
+    assert_eq!(m.auth().provider_id_path(), Some("/account/id"));
+    let d = single_error(&edit(&source, "\"/account/id\"", "\"account.id\""));
+    assert_at(&d, 13, 15, "auth.provider_id", "JSON pointer");
+    assert_says(
+        &d,
+        "`auth.provider_id` must be a JSON pointer starting with `/`",
+        "write \"/account/id\"",
+    );
+}
+
+#[test]
+fn callback_code_and_capture() {
+    let source = edit(
+        OAUTH,
+        "scopes = [\"read\", \"write\"]",
+        "scopes = [\"read\", \"write\"]\ncallback_code = \"auth_code\"\ncallback_capture = [\"realmId\"]",
+    );
+    let source = edit(
+        &source,
+        "[api]",
+        "[api]\nheaders = { \"X-Realm\" = \"{credential.realmId}\" }",
+    );
+    let m = parse(&source).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(oauth.callback_code(), "auth_code");
+    assert_eq!(oauth.callback_capture(), ["realmId"]);
+    assert!(oauth.capture().is_empty());
+    assert_eq!(
+        parse(OAUTH)
+            .unwrap()
+            .auth()
+            .oauth()
+            .unwrap()
+            .callback_code(),
+        "code"
+    );
+
+    let d = single_error(&edit(&source, "\"auth_code\"", "\"auth code\""));
+    assert_says(
+        &d,
+        "`auth code` is not a parameter name",
+        "use letters, digits, `_`, `-` or `.`, e.g. \"auth_code\"",
+    );
+    let both = edit(
+        &source,
+        "callback_capture",
+        "capture = [\"realmId\"]\ncallback_capture",
+    );
+    let d = single_error(&both);
+    assert_at(&d, 15, 21, "auth.callback_capture", "also in");
+    assert_says(
+        &d,
+        "`realmId` is also in `auth.capture`",
+        "capture each value from one place",
+    );
+}
+
+#[test]
+fn a_misspelled_auth_type_gets_a_suggestion() {
+    let d = single_error(&edit(
+        &exchange_spec(),
+        "\"token_exchange\"",
+        "\"token_exchnage\"",
+    ));
+    assert_says(
+        &d,
+        "unknown authentication type `token_exchnage`",
+        "did you mean \"token_exchange\"?",
+    );
 }

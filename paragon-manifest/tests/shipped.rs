@@ -49,6 +49,12 @@ fn the_demo_integrations() {
     assert!(
         matches!(m.api().authorization(), ApiAuthorization::Headers(h) if h[0].0 == "X-Api-Key")
     );
+    let m = load("tasklab-exchange");
+    assert_eq!(m.slug(), "custom.tasklabsessions");
+    let te = m.auth().token_exchange().expect("token exchange");
+    assert_eq!(te.token_path(), "/session/token");
+    assert!(m.auth().has_access_token());
+    assert_eq!(m.auth().paragon_type(), "api_key");
 }
 
 #[test]

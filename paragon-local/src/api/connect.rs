@@ -95,6 +95,7 @@ pub(crate) async fn callback(
     State(app): State<Shared>,
     headers: HeaderMap,
     Query(q): Query<Callback>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Response {
     let Some(state) = q.state.as_deref().filter(|s| !s.is_empty()) else {
         return page(
@@ -103,7 +104,7 @@ pub(crate) async fn callback(
             "The provider sent no state.",
         );
     };
-    let pending = match app.store.take_oauth_state(state).await {
+    let mut pending = match app.store.take_oauth_state(state).await {
         Ok(Some(p)) => p,
         Ok(None) => {
             return page(
@@ -113,6 +114,18 @@ pub(crate) async fn callback(
             );
         }
         Err(e) => return ApiError::from(e).into_response(),
+    };
+    let oauth = app
+        .integrations
+        .get(&pending.integration)
+        .and_then(|i| i.manifest.auth().oauth().cloned());
+    let code = match &oauth {
+        Some(o) => {
+            let (code, kept) = crate::oauth::from_callback(o, raw.as_deref());
+            pending.callback = kept;
+            code
+        }
+        None => q.code.clone(),
     };
     let fail = |message: String| -> Response {
         match &pending.redirect_url {
@@ -127,7 +140,7 @@ pub(crate) async fn callback(
         }
         return fail(message);
     }
-    let Some(code) = q.code.as_deref().filter(|c| !c.is_empty()) else {
+    let Some(code) = code.as_deref().filter(|c| !c.is_empty()) else {
         return fail("The provider sent no authorization code.".into());
     };
     if !bound_to_this_browser(&app, &headers, state) {

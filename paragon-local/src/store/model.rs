@@ -103,6 +103,9 @@ pub(crate) struct PendingOAuth {
     /// The provider's authorization code, kept while the browser is asked to confirm.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The callback's query values the manifest keeps (`callback_capture`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub callback: BTreeMap<String, String>,
 }
 
 impl fmt::Debug for PendingOAuth {
