@@ -199,6 +199,8 @@ pub(crate) struct Op {
     error_enum: Option<String>,
     /// The absolute server of an operation that is not on the base URL.
     server: Option<String>,
+    /// Whether the spec documents a 3xx answer, which `send_with_response()` then returns.
+    redirects: bool,
 }
 
 impl Op {
@@ -392,7 +394,15 @@ fn operation(
         });
         raw_params.push(p);
     }
-    let mut field_names = Namer::with_reserved(&["client", "body", "content_type"]);
+    // The builder's own methods are reserved so that no parameter setter shadows them.
+    let mut field_names = Namer::with_reserved(&[
+        "client",
+        "body",
+        "content_type",
+        "send_with_response",
+        "into_request",
+        "decode_error",
+    ]);
     let mut params = Vec::new();
     let mut skipped = Vec::new();
     for p in &raw_params {
@@ -521,12 +531,14 @@ fn operation(
     let mut success: Vec<Resp> = Vec::new();
     let mut errors = Vec::new();
     let mut untyped_success = false;
+    let mut redirects = false;
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         for (code, r) in responses {
             let Some(r) = tg.deref(r).cloned() else {
                 continue;
             };
             let code_up = code.to_ascii_uppercase();
+            redirects |= code_up.starts_with('3');
             let content = r
                 .get("content")
                 .and_then(Value::as_object)
@@ -598,6 +610,7 @@ fn operation(
         errors,
         error_enum: None,
         server: None,
+        redirects,
     }
 }
 
@@ -825,76 +838,34 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 request = request.header("content-type", self.content_type).body(body);
             }),
         };
-        let (ok_ty, send_fn) = match &op.response {
-            Resp::Unit => (quote!(()), quote!(super::__send_unit)),
+        let (ok_ty, send_fn, read_fn) = match &op.response {
+            Resp::Unit => (
+                quote!(()),
+                quote!(super::__send_unit),
+                quote!(super::__read_unit),
+            ),
             Resp::Bytes => (
                 quote!(::paragon_sdk::__private::bytes::Bytes),
                 quote!(super::__send_bytes),
+                quote!(super::__read_bytes),
             ),
-            Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__send_json)),
+            Resp::Json(t) => (
+                ty_tokens(t, defs, None, &types),
+                quote!(super::__send_json),
+                quote!(super::__read_json),
+            ),
         };
-        let (err_ty, decode) = match &op.error_enum {
-            None => (quote!(Infallible), quote!(super::__no_error)),
+        let (err_ty, decode, decode_fn) = match &op.error_enum {
+            None => (quote!(Infallible), quote!(super::__no_error), quote!()),
             Some(e) => {
+                let (item, decode_fn) = error_enum(op, e, defs, &types);
+                items.push(item);
                 let e = ident(e);
-                let mut arms = Vec::new();
-                for pass in 0..3 {
-                    for (variant, status, _) in &op.errors {
-                        let v = ident(variant);
-                        let pat = match (pass, status) {
-                            (0, Status::Code(n)) => quote!(#n),
-                            (1, Status::Range(n)) => {
-                                let hi = n + 99;
-                                quote!(#n..=#hi)
-                            }
-                            (2, Status::Default) => quote!(_),
-                            _ => continue,
-                        };
-                        arms.push(quote!(#pat => e.provider_json().map(#e::#v),));
-                    }
-                }
-                let has_default = op
-                    .errors
-                    .iter()
-                    .any(|(_, s, _)| matches!(s, Status::Default));
-                let fallback = if has_default {
-                    quote!()
-                } else {
-                    quote!(_ => None,)
-                };
-                let variants = op.errors.iter().map(|(v, status, t)| {
-                    let vi = ident(v);
-                    let t = ty_tokens(t, defs, None, &types);
-                    let d = match status {
-                        Status::Code(n) => format!(" Status {n}."),
-                        Status::Range(n) => format!(" A {}xx status.", n / 100),
-                        Status::Default => " Any other error status.".to_string(),
-                    };
-                    quote!(#[doc = #d] #vi(#t),)
-                });
-                let edoc = format!(
-                    " The documented error responses of [`Client::{}`](super::Client::{}).",
-                    crate::names::unraw(&op.fn_name),
-                    op.fn_name
-                );
-                items.push(quote!(
-                    #[doc = #edoc]
-                    #[derive(::std::fmt::Debug, ::std::clone::Clone)]
-                    pub enum #e { #(#variants)* }
-                ));
-                (
-                    quote!(#e),
-                    quote!(|e: &::paragon_sdk::Error| -> Option<#e> {
-                        match e.provider_response()?.0.as_u16() {
-                            #(#arms)*
-                            #fallback
-                        }
-                    }),
-                )
+                (quote!(#e), quote!(Self::decode_error), decode_fn)
             }
         };
         let bdoc = format!(
-            " Request builder for [`Client::{}`](super::Client::{}): set optional parameters, then `.await` it.",
+            " Request builder for [`Client::{}`](super::Client::{}): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).",
             crate::names::unraw(&op.fn_name),
             op.fn_name
         );
@@ -906,11 +877,6 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(mut)
         };
-        let setters_impl = if setters.is_empty() {
-            quote!()
-        } else {
-            quote!(impl<'a> #builder<'a> { #(#setters)* })
-        };
         let request_stmt = if op.server.is_some() {
             quote!(
                 let path: &str = #path_expr;
@@ -919,25 +885,106 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);)
         };
+        let redirects = op.redirects;
+        let rdoc = if redirects {
+            " Sends the request and keeps the provider's status and headers beside the typed body: it asks for the provider's raw answer. A documented redirect (3xx) is an answer too: see [`location`](::paragon_sdk::OperationResponse::location)."
+        } else {
+            " Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer."
+        };
         items.push(quote!(
             #[doc = #bdoc]
             #[must_use = "a request builder does nothing until awaited"]
             pub struct #builder<'a> { #(#fields)* }
-            #setters_impl
-            impl<'a> ::std::future::IntoFuture for #builder<'a> {
-                type Output = Result<#ok_ty, super::Error<#err_ty>>;
-                type IntoFuture = super::BoxFuture<'a, Self::Output>;
-                fn into_future(self) -> Self::IntoFuture {
+            impl<'a> #builder<'a> {
+                #(#setters)*
+                #[doc = #rdoc]
+                pub fn send_with_response(self) -> super::BoxFuture<'a, Result<::paragon_sdk::OperationResponse<#ok_ty>, super::Error<#err_ty>>> {
+                    Box::pin(super::__send_with_response(self.into_request(), #decode, #read_fn, #redirects))
+                }
+                fn into_request(self) -> ::paragon_sdk::ProxyRequest {
                     #request_stmt
                     #query_stmt
                     #(#headers)*
                     #body_stmt
-                    Box::pin(#send_fn(request, #decode))
+                    request
+                }
+                #decode_fn
+            }
+            impl<'a> ::std::future::IntoFuture for #builder<'a> {
+                type Output = Result<#ok_ty, super::Error<#err_ty>>;
+                type IntoFuture = super::BoxFuture<'a, Self::Output>;
+                fn into_future(self) -> Self::IntoFuture {
+                    Box::pin(#send_fn(self.into_request(), #decode))
                 }
             }
         ));
     }
     (methods, items)
+}
+
+/// The enum of an operation's documented error bodies, and the builder's `decode_error`,
+/// which picks its variant by status: exact codes first, then ranges, then `default`.
+fn error_enum(
+    op: &Op,
+    name: &str,
+    defs: &[Def],
+    types: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let e = ident(name);
+    let mut arms = Vec::new();
+    for pass in 0..3 {
+        for (variant, status, _) in &op.errors {
+            let v = ident(variant);
+            let pat = match (pass, status) {
+                (0, Status::Code(n)) => quote!(#n),
+                (1, Status::Range(n)) => {
+                    let hi = n + 99;
+                    quote!(#n..=#hi)
+                }
+                (2, Status::Default) => quote!(_),
+                _ => continue,
+            };
+            arms.push(quote!(#pat => e.provider_json().map(#e::#v),));
+        }
+    }
+    let has_default = op
+        .errors
+        .iter()
+        .any(|(_, s, _)| matches!(s, Status::Default));
+    let fallback = if has_default {
+        quote!()
+    } else {
+        quote!(_ => None,)
+    };
+    let variants = op.errors.iter().map(|(v, status, t)| {
+        let vi = ident(v);
+        let t = ty_tokens(t, defs, None, types);
+        let d = match status {
+            Status::Code(n) => format!(" Status {n}."),
+            Status::Range(n) => format!(" A {}xx status.", n / 100),
+            Status::Default => " Any other error status.".to_string(),
+        };
+        quote!(#[doc = #d] #vi(#t),)
+    });
+    let edoc = format!(
+        " The documented error responses of [`Client::{}`](super::Client::{}).",
+        crate::names::unraw(&op.fn_name),
+        op.fn_name
+    );
+    let item = quote!(
+        #[doc = #edoc]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+        pub enum #e { #(#variants)* }
+    );
+    let decode_fn = quote!(
+        fn decode_error(e: &::paragon_sdk::Error) -> Option<#e> {
+            match e.provider_response()?.0.as_u16() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    );
+    (item, decode_fn)
 }
 
 /// `format!` string and arguments for a path template.

@@ -35,6 +35,9 @@ mod openapi31;
 #[path = "generated/recursive.rs"]
 mod recursive;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/responses.rs"]
+mod responses;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/servers.rs"]
 mod servers;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -364,4 +367,122 @@ async fn form_bodies_are_url_encoded() {
         "application/x-www-form-urlencoded"
     );
     assert_eq!(&sent.body[..], b"grant_type=client%20credentials");
+}
+
+/// A local server that answers like Paragon's proxy with `X-Paragon-Use-Raw-Response: 1`: the
+/// provider's status, headers and body as they are (and `{"output": …}` without the header).
+async fn raw_proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            async move {
+                let raw = headers.get("x-paragon-use-raw-response").is_some();
+                let path = uri.path().to_string();
+                let query = uri.query().unwrap_or_default().to_string();
+                log.lock().unwrap().push(Seen {
+                    method,
+                    uri: uri.to_string(),
+                    headers,
+                    body,
+                });
+                let mut answer = axum::response::Response::builder();
+                let body = if path.ends_with("/tarball/v1") {
+                    answer = answer
+                        .status(StatusCode::FOUND)
+                        .header("location", "https://codeload.example.com/o/r/tar.gz/v1");
+                    String::new()
+                } else if query.contains("owner=ghost") {
+                    answer = answer.status(StatusCode::NOT_FOUND);
+                    json!({"message": "Not Found"}).to_string()
+                } else {
+                    let repos = json!([{"id": 1, "name": "hello"}]);
+                    answer = answer
+                        .status(StatusCode::OK)
+                        .header(
+                            "link",
+                            r#"<https://api.example.com/repos?page=2>; rel="next""#,
+                        )
+                        .header("x-ratelimit-remaining", "4999");
+                    if raw {
+                        repos
+                    } else {
+                        json!({ "output": repos })
+                    }
+                    .to_string()
+                };
+                answer
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body))
+                    .unwrap()
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let paragon = paragon_sdk::Paragon::builder()
+        .ignore_env()
+        .project_id("proj")
+        .user_token("user-token")
+        .proxy_url(url)
+        .build()
+        .unwrap();
+    (paragon, seen)
+}
+
+#[tokio::test]
+async fn responses_carry_status_and_headers_beside_the_body() {
+    let (paragon, seen) = raw_proxy().await;
+    let client = responses::Client::new(paragon);
+
+    // The plain await still returns the body alone, through the `{"output": …}` envelope.
+    let repos = client.repos_list().await.unwrap();
+    assert_eq!(repos[0].name, "hello");
+    assert!(
+        !seen.lock().unwrap()[0]
+            .headers
+            .contains_key("x-paragon-use-raw-response")
+    );
+
+    // With the response: the provider's headers, so its `Link` pagination and rate limits.
+    let response = client.repos_list().send_with_response().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "4999");
+    assert_eq!(
+        response.next_link().as_deref(),
+        Some("https://api.example.com/repos?page=2")
+    );
+    assert_eq!(response.body()[0].id, 1);
+    assert_eq!(response.into_body()[0].name, "hello");
+    assert_eq!(
+        seen.lock().unwrap()[1].headers["x-paragon-use-raw-response"],
+        "1"
+    );
+
+    // A documented error is still decoded into its type.
+    match client
+        .repos_list()
+        .owner("ghost")
+        .send_with_response()
+        .await
+    {
+        Err(responses::Error::Api(responses::builders::ReposListError::Status404(e))) => {
+            assert_eq!(e.message, "Not Found")
+        }
+        other => panic!("expected the documented 404, got {other:?}"),
+    }
+
+    // A documented redirect is an answer: its `Location` is reachable.
+    let archive = client
+        .repos_download_tarball_archive("o", "r", "v1")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(archive.status(), StatusCode::FOUND);
+    assert_eq!(
+        archive.location(),
+        Some("https://codeload.example.com/o/r/tar.gz/v1")
+    );
 }

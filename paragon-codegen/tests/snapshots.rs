@@ -73,6 +73,11 @@ fn path_and_operation_servers() {
 }
 
 #[test]
+fn responses_with_status_and_headers() {
+    check("responses.yaml", "Responses");
+}
+
+#[test]
 fn request_body_ergonomics() {
     check("ergonomics.yaml", "Issues");
 }

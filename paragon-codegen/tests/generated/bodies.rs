@@ -114,6 +114,10 @@ use ::paragon_sdk::__private::codegen::{
     segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
     send_unit as __send_unit, text as __text,
 };
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_with_response as __send_with_response,
+};
 fn __request(
     client: &Client,
     method: ::paragon_sdk::Method,
@@ -156,7 +160,7 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::both`](super::Client::both): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::both`](super::Client::both): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Both<'a> {
         pub(super) client: &'a super::Client,
@@ -167,11 +171,26 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Both<'a> {
-        type Output = Result<Option<types::BothRequest>, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<Option<types::BothRequest>>,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_json,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -180,10 +199,17 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::put_file`](super::Client::put_file): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for Both<'a> {
+        type Output = Result<Option<types::BothRequest>, super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::put_file`](super::Client::put_file): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct PutFile<'a> {
         pub(super) client: &'a super::Client,
@@ -197,14 +223,26 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for PutFile<'a> {
-        type Output = Result<
-            ::paragon_sdk::__private::bytes::Bytes,
-            super::Error<Infallible>,
-        >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<::paragon_sdk::__private::bytes::Bytes>,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_bytes,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::PUT,
@@ -213,10 +251,20 @@ pub mod builders {
             if let Some(body) = self.body {
                 request = request.header("content-type", self.content_type).body(body);
             }
-            Box::pin(super::__send_bytes(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::submit_form`](super::Client::submit_form): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for PutFile<'a> {
+        type Output = Result<
+            ::paragon_sdk::__private::bytes::Bytes,
+            super::Error<Infallible>,
+        >;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_bytes(self.into_request(), super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::submit_form`](super::Client::submit_form): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct SubmitForm<'a> {
         pub(super) client: &'a super::Client,
@@ -227,14 +275,26 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for SubmitForm<'a> {
-        type Output = Result<
-            ::paragon_sdk::__private::bytes::Bytes,
-            super::Error<Infallible>,
-        >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<::paragon_sdk::__private::bytes::Bytes>,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_bytes,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -245,30 +305,95 @@ pub mod builders {
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(super::__form(body));
             }
-            Box::pin(super::__send_bytes(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for SubmitForm<'a> {
+        type Output = Result<
+            ::paragon_sdk::__private::bytes::Bytes,
+            super::Error<Infallible>,
+        >;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_bytes(self.into_request(), super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct GetItem<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for GetItem<'a> {
-        type Output = Result<types::Item, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> GetItem<'a> {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<types::Item>,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_json,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/item",
             );
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for GetItem<'a> {
+        type Output = Result<types::Item, super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Mixed<'a> {
         pub(super) client: &'a super::Client,
+    }
+    impl<'a> Mixed<'a> {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<
+                    ::paragon_sdk::__private::serde_json::Value,
+                >,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_json,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/mixed",
+            );
+            request
+        }
     }
     impl<'a> ::std::future::IntoFuture for Mixed<'a> {
         type Output = Result<
@@ -277,18 +402,44 @@ pub mod builders {
         >;
         type IntoFuture = super::BoxFuture<'a, Self::Output>;
         fn into_future(self) -> Self::IntoFuture {
-            let request = super::__request(
-                self.client,
-                ::paragon_sdk::Method::GET,
-                "/mixed",
-            );
-            Box::pin(super::__send_json(request, super::__no_error))
+            Box::pin(super::__send_json(self.into_request(), super::__no_error))
         }
     }
-    /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Orphans<'a> {
         pub(super) client: &'a super::Client,
+    }
+    impl<'a> Orphans<'a> {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<
+                ::paragon_sdk::OperationResponse<
+                    ::paragon_sdk::__private::serde_json::Value,
+                >,
+                super::Error<Infallible>,
+            >,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_json,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/orphans",
+            );
+            request
+        }
     }
     impl<'a> ::std::future::IntoFuture for Orphans<'a> {
         type Output = Result<
@@ -297,15 +448,10 @@ pub mod builders {
         >;
         type IntoFuture = super::BoxFuture<'a, Self::Output>;
         fn into_future(self) -> Self::IntoFuture {
-            let request = super::__request(
-                self.client,
-                ::paragon_sdk::Method::GET,
-                "/orphans",
-            );
-            Box::pin(super::__send_json(request, super::__no_error))
+            Box::pin(super::__send_json(self.into_request(), super::__no_error))
         }
     }
-    /// Request builder for [`Client::upload`](super::Client::upload): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::upload`](super::Client::upload): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Upload<'a> {
         pub(super) client: &'a super::Client,
@@ -318,11 +464,23 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Upload<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_unit,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -331,7 +489,14 @@ pub mod builders {
             if let Some(body) = self.body {
                 request = request.header("content-type", self.content_type).body(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Upload<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
         }
     }
 }

@@ -58,6 +58,10 @@ use ::paragon_sdk::__private::codegen::{
     segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
     send_unit as __send_unit, text as __text,
 };
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_with_response as __send_with_response,
+};
 fn __request(
     client: &Client,
     method: ::paragon_sdk::Method,

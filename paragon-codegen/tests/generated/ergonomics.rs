@@ -75,6 +75,10 @@ use ::paragon_sdk::__private::codegen::{
     segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
     send_unit as __send_unit, text as __text,
 };
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_with_response as __send_with_response,
+};
 fn __request(
     client: &Client,
     method: ::paragon_sdk::Method,
@@ -123,16 +127,30 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::create_issue`](super::Client::create_issue): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::create_issue`](super::Client::create_issue): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct CreateIssue<'a> {
         pub(super) client: &'a super::Client,
         pub(super) body: Option<types::CreateIssueRequest>,
     }
-    impl<'a> ::std::future::IntoFuture for CreateIssue<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> CreateIssue<'a> {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_unit,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -141,10 +159,17 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::search`](super::Client::search): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for CreateIssue<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+        }
+    }
+    /// Request builder for [`Client::search`](super::Client::search): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Search<'a> {
         pub(super) client: &'a super::Client,
@@ -155,11 +180,23 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Search<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        pub fn send_with_response(
+            self,
+        ) -> super::BoxFuture<
+            'a,
+            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
+        > {
+            Box::pin(
+                super::__send_with_response(
+                    self.into_request(),
+                    super::__no_error,
+                    super::__read_unit,
+                    false,
+                ),
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -168,7 +205,14 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Search<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        fn into_future(self) -> Self::IntoFuture {
+            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
         }
     }
 }
