@@ -2,6 +2,7 @@
 
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
+use crate::pagination::{Items, Next, Paging, QueryParam};
 use crate::servers::{Servers, Target};
 use crate::suggest;
 use crate::types::{doc_attrs, ty_tokens};
@@ -402,6 +403,11 @@ fn operation(
         "send_with_response",
         "into_request",
         "decode_error",
+        "pages",
+        "items",
+        "next_url",
+        "next_page",
+        "page_items",
     ]);
     let mut params = Vec::new();
     let mut skipped = Vec::new();
@@ -673,6 +679,10 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
         let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
         let body_required = op.body.as_ref().is_some_and(|b| b.required);
+        let paging = paging_of(op, defs);
+        let follows_urls = paging
+            .as_ref()
+            .is_some_and(|p| !matches!(p.next, Next::Cursor { .. }));
 
         // Client method.
         let mut args = Vec::new();
@@ -716,6 +726,9 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         }) = &op.body
         {
             inits.push(quote!(content_type: String::from(#media),));
+        }
+        if follows_urls {
+            inits.push(quote!(next_url: None,));
         }
         methods.push(quote!(
             #doc #dep
@@ -775,6 +788,10 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                     }
                 ));
             }
+        }
+
+        if follows_urls {
+            fields.push(quote!(pub(super) next_url: Option<String>,));
         }
 
         // Sending.
@@ -870,6 +887,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
             op.fn_name
         );
         let mutable = if query.is_empty()
+            && !follows_urls
             && op.body.is_none()
             && !op.params.iter().any(|p| p.location == In::Header)
         {
@@ -885,6 +903,20 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);)
         };
+        let next_url_stmt = if follows_urls {
+            quote!(if let Some(url) = self.next_url {
+                request = request.full_url(url);
+            })
+        } else {
+            quote!()
+        };
+        let (derive_clone, streams) = match &paging {
+            Some(paging) => (
+                quote!(#[derive(::std::clone::Clone)]),
+                streams(op, paging, &ok_ty, &err_ty, defs, &types),
+            ),
+            None => (quote!(), quote!()),
+        };
         let redirects = op.redirects;
         let rdoc = if redirects {
             " Sends the request and keeps the provider's status and headers beside the typed body: it asks for the provider's raw answer. A documented redirect (3xx) is an answer too: see [`location`](::paragon_sdk::OperationResponse::location)."
@@ -894,6 +926,7 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         items.push(quote!(
             #[doc = #bdoc]
             #[must_use = "a request builder does nothing until awaited"]
+            #derive_clone
             pub struct #builder<'a> { #(#fields)* }
             impl<'a> #builder<'a> {
                 #(#setters)*
@@ -906,9 +939,11 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                     #query_stmt
                     #(#headers)*
                     #body_stmt
+                    #next_url_stmt
                     request
                 }
                 #decode_fn
+                #streams
             }
             impl<'a> ::std::future::IntoFuture for #builder<'a> {
                 type Output = Result<#ok_ty, super::Error<#err_ty>>;
@@ -920,6 +955,131 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         ));
     }
     (methods, items)
+}
+
+/// How the operation pages, if it does (see [`crate::pagination`]).
+fn paging_of(op: &Op, defs: &[Def]) -> Option<Paging> {
+    // An `Option` body (some success answers have none) has no page to read.
+    let Resp::Json(body) = &op.response else {
+        return None;
+    };
+    if matches!(body, Ty::Option(_)) {
+        return None;
+    }
+    let query: Vec<QueryParam<'_>> = op
+        .params
+        .iter()
+        .filter(|p| p.location == In::Query)
+        .map(|p| QueryParam {
+            name: &p.name,
+            wire: &p.wire,
+            ty: &p.ty,
+        })
+        .collect();
+    crate::pagination::detect(&op.method, body, &query, defs)
+}
+
+/// The builder's `pages`, `items`, and the two functions they walk the pages with.
+fn streams(
+    op: &Op,
+    paging: &Paging,
+    page_ty: &TokenStream,
+    err_ty: &TokenStream,
+    defs: &[Def],
+    types: &TokenStream,
+) -> TokenStream {
+    let item_ty = ty_tokens(paging.item(), defs, None, types);
+    let required = |name: &str| op.params.iter().any(|p| p.name == name && p.required);
+    let set = |name: &str, value: TokenStream| {
+        let n = ident(name);
+        if required(name) {
+            quote!(self.#n = #value;)
+        } else {
+            quote!(self.#n = Some(#value);)
+        }
+    };
+    let text = |field: &str, optional: bool| {
+        let f = ident(field);
+        if optional {
+            quote!(let next = answer.body().#f.clone().filter(|t| !t.is_empty())?;)
+        } else {
+            quote!(
+                let next = answer.body().#f.clone();
+                if next.is_empty() {
+                    return None;
+                }
+            )
+        }
+    };
+    let (items_expr, count_expr) = match &paging.items {
+        Items::Body(_) => (quote!(page), quote!(answer.body().len())),
+        Items::Field {
+            field, optional, ..
+        } => {
+            let f = ident(field);
+            if *optional {
+                (
+                    quote!(page.#f.unwrap_or_default()),
+                    quote!(answer.body().#f.as_ref().map_or(0, |items| items.len())),
+                )
+            } else {
+                (quote!(page.#f), quote!(answer.body().#f.len()))
+            }
+        }
+    };
+    let next_body = match &paging.next {
+        Next::Cursor {
+            field,
+            optional,
+            param,
+        } => {
+            let take = text(field, *optional);
+            let set = set(param, quote!(next));
+            quote!(#take #set Some(self))
+        }
+        Next::Url { field, optional } => {
+            let take = text(field, *optional);
+            quote!(#take self.next_url = Some(next); Some(self))
+        }
+        Next::Page { param } => {
+            let n = ident(param);
+            let current = if required(param) {
+                quote!(self.#n)
+            } else {
+                quote!(self.#n.unwrap_or(1))
+            };
+            let set = set(param, quote!(#current + 1));
+            quote!(
+                if let Some(url) = answer.next_link() {
+                    self.next_url = Some(url);
+                    return Some(self);
+                }
+                if self.next_url.is_some() || answer.headers().contains_key("link") || #count_expr == 0 {
+                    return None;
+                }
+                #set
+                Some(self)
+            )
+        }
+    };
+    let pdoc = format!(" {}", paging.doc());
+    quote!(
+        #[doc = #pdoc]
+        /// At most `max_pages` pages; the stream ends after an error.
+        pub fn pages(self, max_pages: usize) -> ::paragon_sdk::BoxStream<'a, Result<#page_ty, super::Error<#err_ty>>> {
+            ::paragon_sdk::__private::pagination::pages(self, max_pages, Self::send_with_response, Self::next_page)
+        }
+        /// The items of [`pages`](Self::pages), at most `max_items`; an empty page ends the stream.
+        pub fn items(self, max_items: usize) -> ::paragon_sdk::BoxStream<'a, Result<#item_ty, super::Error<#err_ty>>> {
+            ::paragon_sdk::__private::pagination::items(self, max_items, Self::send_with_response, Self::next_page, Self::page_items)
+        }
+        fn next_page(mut self, answer: &::paragon_sdk::OperationResponse<#page_ty>) -> Option<Self> {
+            #next_body
+        }
+        fn page_items(page: #page_ty) -> Vec<#item_ty> {
+            #items_expr
+        }
+    )
 }
 
 /// The enum of an operation's documented error bodies, and the builder's `decode_error`,

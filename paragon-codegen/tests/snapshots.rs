@@ -78,6 +78,11 @@ fn responses_with_status_and_headers() {
 }
 
 #[test]
+fn pagination_streams() {
+    check("pagination.yaml", "Pagination");
+}
+
+#[test]
 fn request_body_ergonomics() {
     check("ergonomics.yaml", "Issues");
 }
