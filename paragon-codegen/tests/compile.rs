@@ -340,6 +340,12 @@ fn request_bodies_take_str_and_start_from_default() {
         serde_json::to_value(&issue).unwrap(),
         json!({"title": "Bug"})
     );
+    // Required fields make the constructor, optional ones are setters.
+    let issue = CreateIssueRequest::new("Bug").body("It broke");
+    assert_eq!(
+        serde_json::to_value(&issue).unwrap(),
+        json!({"title": "Bug", "body": "It broke"})
+    );
     // All fields optional: the body starts from `Default`.
     let search = SearchRequest {
         q: Some("is:open".into()),

@@ -99,12 +99,48 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
+    impl Collection {
+        /// A `Collection` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            data: ::std::vec::Vec<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::paragon_sdk::__private::serde_json::Value,
+                >,
+            >,
+        ) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                next_cursor: None,
+            }
+        }
+        /// Sets `next_cursor`.
+        pub fn next_cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.next_cursor = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     /// A later member makes an earlier optional field required; the schema's own properties refine last.
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct ConfirmedBooking {
         pub id: ::std::string::String,
         pub note: ConfirmedBookingNote,
+    }
+    impl ConfirmedBooking {
+        /// A `ConfirmedBooking` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            note: impl ::std::convert::Into<ConfirmedBookingNote>,
+        ) -> Self {
+            Self {
+                id: ::std::convert::Into::into(id),
+                note: ::std::convert::Into::into(note),
+            }
+        }
     }
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -132,6 +168,24 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
+    }
+    impl Page {
+        /// A `Page` from its required fields; the optional ones start empty and have setters.
+        pub fn new(data: ::std::vec::Vec<Room>, total: i64) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                next_cursor: None,
+                total: ::std::convert::Into::into(total),
+            }
+        }
+        /// Sets `next_cursor`.
+        pub fn next_cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.next_cursor = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]

@@ -157,6 +157,20 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub private: ::std::option::Option<bool>,
     }
+    impl ReposCreateForUserRequest {
+        /// A `ReposCreateForUserRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                private: None,
+            }
+        }
+        /// Sets `private`.
+        pub fn private(mut self, value: bool) -> Self {
+            self.private = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
 }
 /// One request builder per operation, and the documented error bodies of each.
 pub mod builders {

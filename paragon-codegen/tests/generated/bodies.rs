@@ -155,6 +155,25 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
     }
+    impl SubmitFormRequest {
+        /// A `SubmitFormRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            grant_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                grant_type: ::std::convert::Into::into(grant_type),
+                scope: None,
+            }
+        }
+        /// Sets `scope`.
+        pub fn scope(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.scope = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
 }
 /// One request builder per operation, and the documented error bodies of each.
 pub mod builders {

@@ -98,6 +98,23 @@ pub mod types {
         pub body: ::std::option::Option<::std::string::String>,
         pub title: CreateIssueRequestTitle,
     }
+    impl CreateIssueRequest {
+        /// A `CreateIssueRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(title: impl ::std::convert::Into<CreateIssueRequestTitle>) -> Self {
+            Self {
+                body: None,
+                title: ::std::convert::Into::into(title),
+            }
+        }
+        /// Sets `body`.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
     pub enum CreateIssueRequestTitle {

@@ -79,6 +79,14 @@ pub mod types {
     pub struct A {
         pub b: ::std::boxed::Box<B>,
     }
+    impl A {
+        /// A `A` from its required fields; the optional ones start empty and have setters.
+        pub fn new(b: impl ::std::convert::Into<::std::boxed::Box<B>>) -> Self {
+            Self {
+                b: ::std::convert::Into::into(b),
+            }
+        }
+    }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct B {
@@ -95,6 +103,23 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::boxed::Box<Node>>,
         pub value: i64,
+    }
+    impl Node {
+        /// A `Node` from its required fields; the optional ones start empty and have setters.
+        pub fn new(value: i64) -> Self {
+            Self {
+                next: None,
+                value: ::std::convert::Into::into(value),
+            }
+        }
+        /// Sets `next`.
+        pub fn next(
+            mut self,
+            value: impl ::std::convert::Into<::std::boxed::Box<Node>>,
+        ) -> Self {
+            self.next = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
