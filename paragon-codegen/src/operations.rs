@@ -855,23 +855,15 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 request = request.header("content-type", self.content_type).body(body);
             }),
         };
-        let (ok_ty, send_fn, read_fn) = match &op.response {
-            Resp::Unit => (
-                quote!(()),
-                quote!(super::__send_unit),
-                quote!(super::__read_unit),
-            ),
+        let (ok_ty, read_fn) = match &op.response {
+            Resp::Unit => (quote!(()), quote!(super::__read_unit)),
             Resp::Bytes => (
                 quote!(::paragon_sdk::__private::bytes::Bytes),
-                quote!(super::__send_bytes),
                 quote!(super::__read_bytes),
             ),
-            Resp::Json(t) => (
-                ty_tokens(t, defs, None, &types),
-                quote!(super::__send_json),
-                quote!(super::__read_json),
-            ),
+            Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__read_json)),
         };
+        let reads_body = !matches!(op.response, Resp::Unit);
         let (err_ty, decode, decode_fn) = match &op.error_enum {
             None => (quote!(Infallible), quote!(super::__no_error), quote!()),
             Some(e) => {
@@ -919,9 +911,9 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         };
         let redirects = op.redirects;
         let rdoc = if redirects {
-            " Sends the request and keeps the provider's status and headers beside the typed body: it asks for the provider's raw answer. A documented redirect (3xx) is an answer too: see [`location`](::paragon_sdk::OperationResponse::location)."
+            " Sends for the provider's status and headers beside the typed body; a documented 3xx is an answer too."
         } else {
-            " Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer."
+            " Sends for the provider's status and headers (`Link`, rate limits) beside the typed body."
         };
         items.push(quote!(
             #[doc = #bdoc]
@@ -931,8 +923,8 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
             impl<'a> #builder<'a> {
                 #(#setters)*
                 #[doc = #rdoc]
-                pub fn send_with_response(self) -> super::BoxFuture<'a, Result<::paragon_sdk::OperationResponse<#ok_ty>, super::Error<#err_ty>>> {
-                    Box::pin(super::__send_with_response(self.into_request(), #decode, #read_fn, #redirects))
+                pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<#ok_ty, #err_ty> {
+                    super::__send_with_response(self.into_request(), #decode, #read_fn, #redirects)
                 }
                 fn into_request(self) -> ::paragon_sdk::ProxyRequest {
                     #request_stmt
@@ -947,9 +939,9 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
             }
             impl<'a> ::std::future::IntoFuture for #builder<'a> {
                 type Output = Result<#ok_ty, super::Error<#err_ty>>;
-                type IntoFuture = super::BoxFuture<'a, Self::Output>;
+                type IntoFuture = ::paragon_sdk::BodyOnly<#ok_ty, #err_ty>;
                 fn into_future(self) -> Self::IntoFuture {
-                    Box::pin(#send_fn(self.into_request(), #decode))
+                    super::__send_body(self.into_request(), #decode, #read_fn, #reads_body)
                 }
             }
         ));
@@ -1066,11 +1058,11 @@ fn streams(
     quote!(
         #[doc = #pdoc]
         /// At most `max_pages` pages; the stream ends after an error.
-        pub fn pages(self, max_pages: usize) -> ::paragon_sdk::BoxStream<'a, Result<#page_ty, super::Error<#err_ty>>> {
+        pub fn pages(self, max_pages: usize) -> ::paragon_sdk::Pages<Self, #page_ty, #err_ty> {
             ::paragon_sdk::__private::pagination::pages(self, max_pages, Self::send_with_response, Self::next_page)
         }
         /// The items of [`pages`](Self::pages), at most `max_items`; an empty page ends the stream.
-        pub fn items(self, max_items: usize) -> ::paragon_sdk::BoxStream<'a, Result<#item_ty, super::Error<#err_ty>>> {
+        pub fn items(self, max_items: usize) -> ::paragon_sdk::Items<Self, #page_ty, #item_ty, #err_ty> {
             ::paragon_sdk::__private::pagination::items(self, max_items, Self::send_with_response, Self::next_page, Self::page_items)
         }
         fn next_page(mut self, answer: &::paragon_sdk::OperationResponse<#page_ty>) -> Option<Self> {

@@ -569,7 +569,9 @@ async fn pager() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
 }
 
 async fn ids<T>(
-    stream: paragon_sdk::BoxStream<'_, Result<pagination::types::Task, pagination::Error<T>>>,
+    stream: impl paragon_sdk::__private::futures_util::Stream<
+        Item = Result<pagination::types::Task, pagination::Error<T>>,
+    >,
 ) -> Vec<String>
 where
     T: std::fmt::Debug,

@@ -94,8 +94,8 @@ pub use config::{
 pub use error::{ApiError, Error, Result};
 pub use integration::Integration;
 pub use operation::OperationError;
-pub use operation_response::OperationResponse;
-pub use pagination::BoxStream;
+pub use operation_response::{BodyOnly, OperationResponse, WithResponse};
+pub use pagination::{Items, Pages};
 /// `#[derive(Integration)]` and `#[endpoints]` (feature `macros`): see `paragon-macros`.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]

@@ -114,13 +114,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -185,20 +184,13 @@ pub mod builders {
         pub(super) id: i64,
     }
     impl<'a> PutReposOwnerRepoStarsId<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -215,9 +207,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for PutReposOwnerRepoStarsId<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
     /// Request builder for [`Client::delete_repos_owner_repo_stars_id`](super::Client::delete_repos_owner_repo_stars_id): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -229,20 +226,13 @@ pub mod builders {
         pub(super) id: String,
     }
     impl<'a> DeleteReposOwnerRepoStarsId<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -259,9 +249,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for DeleteReposOwnerRepoStarsId<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
     /// The documented error responses of [`Client::repos_list_for_user`](super::Client::repos_list_for_user).
@@ -295,23 +290,15 @@ pub mod builders {
             self.x_request_id = Some(value.into());
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Vec<types::Repo>>,
-                super::Error<ReposListForUserError>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    Self::decode_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Repo>, ReposListForUserError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -341,9 +328,17 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ReposListForUser<'a> {
         type Output = Result<Vec<types::Repo>, super::Error<ReposListForUserError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            Vec<types::Repo>,
+            ReposListForUserError,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), Self::decode_error))
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// The documented error responses of [`Client::repos_create_for_user`](super::Client::repos_create_for_user).
@@ -360,23 +355,15 @@ pub mod builders {
         pub(super) body: Option<types::ReposCreateForUserRequest>,
     }
     impl<'a> ReposCreateForUser<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<types::Repo>,
-                super::Error<ReposCreateForUserError>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    Self::decode_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<types::Repo, ReposCreateForUserError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -398,9 +385,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ReposCreateForUser<'a> {
         type Output = Result<types::Repo, super::Error<ReposCreateForUserError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Repo, ReposCreateForUserError>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), Self::decode_error))
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
+            )
         }
     }
 }

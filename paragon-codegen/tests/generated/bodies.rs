@@ -110,13 +110,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -190,23 +189,15 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Option<types::BothRequest>>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Option<types::BothRequest>, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -223,9 +214,17 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for Both<'a> {
         type Output = Result<Option<types::BothRequest>, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            Option<types::BothRequest>,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::put_file`](super::Client::put_file): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -242,23 +241,18 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<::paragon_sdk::__private::bytes::Bytes>,
-                super::Error<Infallible>,
-            >,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
         > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_bytes,
-                    false,
-                ),
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -278,9 +272,17 @@ pub mod builders {
             ::paragon_sdk::__private::bytes::Bytes,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_bytes(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::submit_form`](super::Client::submit_form): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -294,23 +296,18 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<::paragon_sdk::__private::bytes::Bytes>,
-                super::Error<Infallible>,
-            >,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
         > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_bytes,
-                    false,
-                ),
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -332,9 +329,17 @@ pub mod builders {
             ::paragon_sdk::__private::bytes::Bytes,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_bytes(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -343,23 +348,15 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> GetItem<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<types::Item>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<types::Item, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -373,9 +370,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for GetItem<'a> {
         type Output = Result<types::Item, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Item, Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -384,25 +386,18 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> Mixed<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<
-                    ::paragon_sdk::__private::serde_json::Value,
-                >,
-                super::Error<Infallible>,
-            >,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
         > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -419,9 +414,17 @@ pub mod builders {
             ::paragon_sdk::__private::serde_json::Value,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -430,25 +433,18 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> Orphans<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<
-                    ::paragon_sdk::__private::serde_json::Value,
-                >,
-                super::Error<Infallible>,
-            >,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
         > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -465,9 +461,17 @@ pub mod builders {
             ::paragon_sdk::__private::serde_json::Value,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::upload`](super::Client::upload): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -483,20 +487,13 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -513,9 +510,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for Upload<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

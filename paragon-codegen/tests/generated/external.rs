@@ -58,13 +58,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -114,23 +113,15 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> ListPets<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Vec<types::Pet>>,
-                super::Error<ListPetsError>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    Self::decode_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Pet>, ListPetsError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -149,9 +140,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ListPets<'a> {
         type Output = Result<Vec<types::Pet>, super::Error<ListPetsError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<Vec<types::Pet>, ListPetsError>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), Self::decode_error))
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
+            )
         }
     }
 }

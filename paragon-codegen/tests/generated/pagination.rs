@@ -93,13 +93,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -146,23 +145,15 @@ pub mod builders {
         pub(super) next_url: Option<String>,
     }
     impl<'a> ListEvents<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<types::ListEventsResponse>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<types::ListEventsResponse, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -181,10 +172,7 @@ pub mod builders {
         pub fn pages(
             self,
             max_pages: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<types::ListEventsResponse, super::Error<Infallible>>,
-        > {
+        ) -> ::paragon_sdk::Pages<Self, types::ListEventsResponse, Infallible> {
             ::paragon_sdk::__private::pagination::pages(
                 self,
                 max_pages,
@@ -196,9 +184,11 @@ pub mod builders {
         pub fn items(
             self,
             max_items: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<types::Task, super::Error<Infallible>>,
+        ) -> ::paragon_sdk::Items<
+            Self,
+            types::ListEventsResponse,
+            types::Task,
+            Infallible,
         > {
             ::paragon_sdk::__private::pagination::items(
                 self,
@@ -222,9 +212,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ListEvents<'a> {
         type Output = Result<types::ListEventsResponse, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::ListEventsResponse, Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::repos_list_for_org`](super::Client::repos_list_for_org): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -245,23 +240,15 @@ pub mod builders {
             self.page = Some(value);
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Vec<types::Task>>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Task>, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -284,10 +271,7 @@ pub mod builders {
         pub fn pages(
             self,
             max_pages: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<Vec<types::Task>, super::Error<Infallible>>,
-        > {
+        ) -> ::paragon_sdk::Pages<Self, Vec<types::Task>, Infallible> {
             ::paragon_sdk::__private::pagination::pages(
                 self,
                 max_pages,
@@ -299,10 +283,7 @@ pub mod builders {
         pub fn items(
             self,
             max_items: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<types::Task, super::Error<Infallible>>,
-        > {
+        ) -> ::paragon_sdk::Items<Self, Vec<types::Task>, types::Task, Infallible> {
             ::paragon_sdk::__private::pagination::items(
                 self,
                 max_items,
@@ -333,9 +314,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ReposListForOrg<'a> {
         type Output = Result<Vec<types::Task>, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<Vec<types::Task>, Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::list_tags`](super::Client::list_tags): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -349,23 +335,15 @@ pub mod builders {
             self.cursor = Some(value.into());
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Vec<String>>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Vec<String>, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -382,9 +360,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ListTags<'a> {
         type Output = Result<Vec<String>, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<Vec<String>, Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::list_task_pages`](super::Client::list_task_pages): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -404,23 +387,15 @@ pub mod builders {
             self.cursor = Some(value.into());
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<types::ListTaskPagesResponse>,
-                super::Error<Infallible>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<types::ListTaskPagesResponse, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -440,10 +415,7 @@ pub mod builders {
         pub fn pages(
             self,
             max_pages: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<types::ListTaskPagesResponse, super::Error<Infallible>>,
-        > {
+        ) -> ::paragon_sdk::Pages<Self, types::ListTaskPagesResponse, Infallible> {
             ::paragon_sdk::__private::pagination::pages(
                 self,
                 max_pages,
@@ -455,9 +427,11 @@ pub mod builders {
         pub fn items(
             self,
             max_items: usize,
-        ) -> ::paragon_sdk::BoxStream<
-            'a,
-            Result<types::Task, super::Error<Infallible>>,
+        ) -> ::paragon_sdk::Items<
+            Self,
+            types::ListTaskPagesResponse,
+            types::Task,
+            Infallible,
         > {
             ::paragon_sdk::__private::pagination::items(
                 self,
@@ -481,9 +455,17 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ListTaskPages<'a> {
         type Output = Result<types::ListTaskPagesResponse, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            types::ListTaskPagesResponse,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
 }

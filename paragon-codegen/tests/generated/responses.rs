@@ -75,13 +75,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -128,23 +127,15 @@ pub mod builders {
             self.owner = Some(value.into());
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
         pub fn send_with_response(
             self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<
-                ::paragon_sdk::OperationResponse<Vec<types::Repo>>,
-                super::Error<ReposListError>,
-            >,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    Self::decode_error,
-                    super::__read_json,
-                    false,
-                ),
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Repo>, ReposListError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -167,9 +158,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ReposList<'a> {
         type Output = Result<Vec<types::Repo>, super::Error<ReposListError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<Vec<types::Repo>, ReposListError>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_json(self.into_request(), Self::decode_error))
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
+            )
         }
     }
     /// Request builder for [`Client::repos_download_tarball_archive`](super::Client::repos_download_tarball_archive): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -181,20 +177,13 @@ pub mod builders {
         pub(super) r#ref: String,
     }
     impl<'a> ReposDownloadTarballArchive<'a> {
-        /// Sends the request and keeps the provider's status and headers beside the typed body: it asks for the provider's raw answer. A documented redirect (3xx) is an answer too: see [`location`](::paragon_sdk::OperationResponse::location).
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    true,
-                ),
+        /// Sends for the provider's status and headers beside the typed body; a documented 3xx is an answer too.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                true,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -211,9 +200,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ReposDownloadTarballArchive<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

@@ -82,13 +82,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
-    send_with_response as __send_with_response,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -113,20 +112,13 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> OnTheBase<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -140,9 +132,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for OnTheBase<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
     /// Request builder for [`Client::list_things`](super::Client::list_things): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -151,20 +148,13 @@ pub mod builders {
         pub(super) client: &'a super::Client,
     }
     impl<'a> ListThings<'a> {
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -178,9 +168,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for ListThings<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
     /// Request builder for [`Client::upload_asset`](super::Client::upload_asset): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
@@ -202,20 +197,13 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-        /// Sends the request and keeps the provider's status and headers (`Link`, rate limits) beside the typed body: it asks for the provider's raw answer.
-        pub fn send_with_response(
-            self,
-        ) -> super::BoxFuture<
-            'a,
-            Result<::paragon_sdk::OperationResponse<()>, super::Error<Infallible>>,
-        > {
-            Box::pin(
-                super::__send_with_response(
-                    self.into_request(),
-                    super::__no_error,
-                    super::__read_unit,
-                    false,
-                ),
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
         fn into_request(self) -> ::paragon_sdk::ProxyRequest {
@@ -241,9 +229,14 @@ pub mod builders {
     }
     impl<'a> ::std::future::IntoFuture for UploadAsset<'a> {
         type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
         fn into_future(self) -> Self::IntoFuture {
-            Box::pin(super::__send_unit(self.into_request(), super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }
