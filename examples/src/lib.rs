@@ -10,6 +10,7 @@
 //! | connect a user, then call the provider three ways | `quickstart` | [`quickstart`] |
 //! | an axum service acting for its users with the signing key | `service` | [`service`] |
 //! | the typed client `build.rs` generates from `specs/tasklab` | `typed_client` | [`typed_client`] |
+//! | paging through a list with the typed client's streams | `paging` | [`paging`] |
 //! | `#[derive(Integration)]`, inline and from files | `derived` | [`derived`] |
 //! | cloud, on-prem and per-service URLs | `urls` | [`urls`] |
 //! | "Send test request" for an integration | `test_request` | [`test_request`] |
@@ -29,6 +30,7 @@
 pub mod demo;
 pub mod derived;
 mod out;
+pub mod paging;
 pub mod quickstart;
 pub mod service;
 pub mod test_request;

@@ -1,7 +1,9 @@
 //! Runs every example's logic (the same function its `main` calls) against the in-process demo
 //! and checks what it printed: the README's promises, kept by CI.
 
-use paragon_examples::{Out, derived, quickstart, service, test_request, typed_client, urls};
+use paragon_examples::{
+    Out, derived, paging, quickstart, service, test_request, typed_client, urls,
+};
 
 /// The text under the heading `== {title} ==`, up to the next heading.
 fn section<'a>(text: &'a str, title: &str) -> &'a str {
@@ -111,6 +113,31 @@ async fn typed_client_round_trip_and_documented_error() {
     assert_has(
         section(text, "delete_task(id), then get_task(id): a documented 404"),
         "typed error body: code \"not_found\"",
+    );
+}
+
+#[tokio::test]
+async fn paging_follows_the_cursor_with_a_cap() {
+    let mut out = Out::capture();
+    paging::run(&mut out).await.expect("paging");
+    let text = out.text();
+    assert_has(
+        section(text, "list_task_pages().limit(3).items(100)"),
+        "Task 1, Task 2, Task 3, Task 4, Task 5, Task 6, Task 7\n",
+    );
+    let pages = section(text, "list_task_pages().limit(3).pages(10)");
+    assert_eq!(
+        pages
+            .lines()
+            .map(|l| l.split(',').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["3 tasks", "3 tasks", "1 tasks"],
+        "{pages}"
+    );
+    assert_has(pages, "1 tasks, next_cursor None");
+    assert_eq!(
+        section(text, "list_task_pages().limit(3).items(4)").trim(),
+        "Task 1, Task 2, Task 3, Task 4"
     );
 }
 

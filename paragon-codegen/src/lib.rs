@@ -18,6 +18,34 @@
 //! let repos = github.repos_list_for_user("octocat").per_page(50).await?;
 //! ```
 //!
+//! Every builder can also be sent with `.send_with_response()`, for a
+//! `paragon_sdk::OperationResponse<T>`: the provider's status and headers (`Link`, rate limits,
+//! a documented redirect's `Location`) beside the typed body.
+//!
+//! # Pagination
+//!
+//! A list operation's builder also offers `.pages(max_pages)` and `.items(max_items)`, streams
+//! that fetch the next page until there is none or the cap is reached. Detection is
+//! conservative: a `GET` with a JSON success body whose items are the body (an array) or the
+//! body's only array property, and one of these, checked in this order:
+//!
+//! 1. a next cursor: a string property `next_cursor`, `nextCursor`, `next_page_token`,
+//!    `nextPageToken`, `next_token` or `nextToken` in the body, with a string query parameter
+//!    `cursor`, `page_token`, `pageToken`, `next_token`, `nextToken` or `after`, which the next
+//!    request sets to it, until it is absent or empty;
+//! 2. a next URL: a string property `next`, `next_url`, `nextUrl`, `next_link`, `nextLink` or
+//!    `@odata.nextLink` in the body, which the next request goes to (through the proxy's
+//!    full-URL form), until it is absent or empty;
+//! 3. a page number: an integer query parameter `page` (GitHub's list operations): the next
+//!    request follows the answer's RFC 8288 `Link: rel="next"`; an answer with a `Link` header
+//!    but no `next` is the last; without a `Link` header the next request asks for `page + 1`,
+//!    until a page is empty.
+//!
+//! Anything else gets no streams (an array with a `cursor` parameter but no cursor in the
+//! answer, say), and the methods' doc says which rule matched. The streams send like
+//! `send_with_response()`, since `Link` is the provider's header; an empty page ends
+//! `items()`.
+//!
 //! Without a manifest, from a bare spec, as a module file:
 //!
 //! ```
@@ -62,6 +90,7 @@ mod load;
 mod names;
 mod normalize;
 mod operations;
+mod pagination;
 mod refs;
 mod render;
 mod servers;

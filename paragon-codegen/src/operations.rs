@@ -2,6 +2,7 @@
 
 use crate::ir::{Def, Ty, TypeGen, doc_lines};
 use crate::names::{Namer, camel, ident, snake};
+use crate::pagination::{Items, Next, Paging, QueryParam};
 use crate::servers::{Servers, Target};
 use crate::suggest;
 use crate::types::{doc_attrs, ty_tokens};
@@ -199,6 +200,8 @@ pub(crate) struct Op {
     error_enum: Option<String>,
     /// The absolute server of an operation that is not on the base URL.
     server: Option<String>,
+    /// Whether the spec documents a 3xx answer, which `send_with_response()` then returns.
+    redirects: bool,
 }
 
 impl Op {
@@ -392,7 +395,20 @@ fn operation(
         });
         raw_params.push(p);
     }
-    let mut field_names = Namer::with_reserved(&["client", "body", "content_type"]);
+    // The builder's own methods are reserved so that no parameter setter shadows them.
+    let mut field_names = Namer::with_reserved(&[
+        "client",
+        "body",
+        "content_type",
+        "send_with_response",
+        "into_request",
+        "decode_error",
+        "pages",
+        "items",
+        "next_url",
+        "next_page",
+        "page_items",
+    ]);
     let mut params = Vec::new();
     let mut skipped = Vec::new();
     for p in &raw_params {
@@ -521,12 +537,14 @@ fn operation(
     let mut success: Vec<Resp> = Vec::new();
     let mut errors = Vec::new();
     let mut untyped_success = false;
+    let mut redirects = false;
     if let Some(responses) = op.get("responses").and_then(Value::as_object) {
         for (code, r) in responses {
             let Some(r) = tg.deref(r).cloned() else {
                 continue;
             };
             let code_up = code.to_ascii_uppercase();
+            redirects |= code_up.starts_with('3');
             let content = r
                 .get("content")
                 .and_then(Value::as_object)
@@ -598,6 +616,7 @@ fn operation(
         errors,
         error_enum: None,
         server: None,
+        redirects,
     }
 }
 
@@ -660,6 +679,10 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
         let optional: Vec<&Param> = op.params.iter().filter(|p| !p.required).collect();
         let body_required = op.body.as_ref().is_some_and(|b| b.required);
+        let paging = paging_of(op, defs);
+        let follows_urls = paging
+            .as_ref()
+            .is_some_and(|p| !matches!(p.next, Next::Cursor { .. }));
 
         // Client method.
         let mut args = Vec::new();
@@ -703,6 +726,9 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         }) = &op.body
         {
             inits.push(quote!(content_type: String::from(#media),));
+        }
+        if follows_urls {
+            inits.push(quote!(next_url: None,));
         }
         methods.push(quote!(
             #doc #dep
@@ -762,6 +788,10 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                     }
                 ));
             }
+        }
+
+        if follows_urls {
+            fields.push(quote!(pub(super) next_url: Option<String>,));
         }
 
         // Sending.
@@ -825,91 +855,37 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
                 request = request.header("content-type", self.content_type).body(body);
             }),
         };
-        let (ok_ty, send_fn) = match &op.response {
-            Resp::Unit => (quote!(()), quote!(super::__send_unit)),
+        let (ok_ty, read_fn) = match &op.response {
+            Resp::Unit => (quote!(()), quote!(super::__read_unit)),
             Resp::Bytes => (
                 quote!(::paragon_sdk::__private::bytes::Bytes),
-                quote!(super::__send_bytes),
+                quote!(super::__read_bytes),
             ),
-            Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__send_json)),
+            Resp::Json(t) => (ty_tokens(t, defs, None, &types), quote!(super::__read_json)),
         };
-        let (err_ty, decode) = match &op.error_enum {
-            None => (quote!(Infallible), quote!(super::__no_error)),
+        let reads_body = !matches!(op.response, Resp::Unit);
+        let (err_ty, decode, decode_fn) = match &op.error_enum {
+            None => (quote!(Infallible), quote!(super::__no_error), quote!()),
             Some(e) => {
+                let (item, decode_fn) = error_enum(op, e, defs, &types);
+                items.push(item);
                 let e = ident(e);
-                let mut arms = Vec::new();
-                for pass in 0..3 {
-                    for (variant, status, _) in &op.errors {
-                        let v = ident(variant);
-                        let pat = match (pass, status) {
-                            (0, Status::Code(n)) => quote!(#n),
-                            (1, Status::Range(n)) => {
-                                let hi = n + 99;
-                                quote!(#n..=#hi)
-                            }
-                            (2, Status::Default) => quote!(_),
-                            _ => continue,
-                        };
-                        arms.push(quote!(#pat => e.provider_json().map(#e::#v),));
-                    }
-                }
-                let has_default = op
-                    .errors
-                    .iter()
-                    .any(|(_, s, _)| matches!(s, Status::Default));
-                let fallback = if has_default {
-                    quote!()
-                } else {
-                    quote!(_ => None,)
-                };
-                let variants = op.errors.iter().map(|(v, status, t)| {
-                    let vi = ident(v);
-                    let t = ty_tokens(t, defs, None, &types);
-                    let d = match status {
-                        Status::Code(n) => format!(" Status {n}."),
-                        Status::Range(n) => format!(" A {}xx status.", n / 100),
-                        Status::Default => " Any other error status.".to_string(),
-                    };
-                    quote!(#[doc = #d] #vi(#t),)
-                });
-                let edoc = format!(
-                    " The documented error responses of [`Client::{}`](super::Client::{}).",
-                    crate::names::unraw(&op.fn_name),
-                    op.fn_name
-                );
-                items.push(quote!(
-                    #[doc = #edoc]
-                    #[derive(::std::fmt::Debug, ::std::clone::Clone)]
-                    pub enum #e { #(#variants)* }
-                ));
-                (
-                    quote!(#e),
-                    quote!(|e: &::paragon_sdk::Error| -> Option<#e> {
-                        match e.provider_response()?.0.as_u16() {
-                            #(#arms)*
-                            #fallback
-                        }
-                    }),
-                )
+                (quote!(#e), quote!(Self::decode_error), decode_fn)
             }
         };
         let bdoc = format!(
-            " Request builder for [`Client::{}`](super::Client::{}): set optional parameters, then `.await` it.",
+            " Request builder for [`Client::{}`](super::Client::{}): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).",
             crate::names::unraw(&op.fn_name),
             op.fn_name
         );
         let mutable = if query.is_empty()
+            && !follows_urls
             && op.body.is_none()
             && !op.params.iter().any(|p| p.location == In::Header)
         {
             quote!()
         } else {
             quote!(mut)
-        };
-        let setters_impl = if setters.is_empty() {
-            quote!()
-        } else {
-            quote!(impl<'a> #builder<'a> { #(#setters)* })
         };
         let request_stmt = if op.server.is_some() {
             quote!(
@@ -919,25 +895,248 @@ pub(crate) fn render(ops: &[Op], defs: &[Def]) -> (Vec<TokenStream>, Vec<TokenSt
         } else {
             quote!(let #mutable request = super::__request(self.client, ::paragon_sdk::Method::#method, #path_expr);)
         };
+        let next_url_stmt = if follows_urls {
+            quote!(if let Some(url) = self.next_url {
+                request = request.full_url(url);
+            })
+        } else {
+            quote!()
+        };
+        let (derive_clone, streams) = match &paging {
+            Some(paging) => (
+                quote!(#[derive(::std::clone::Clone)]),
+                streams(op, paging, &ok_ty, &err_ty, defs, &types),
+            ),
+            None => (quote!(), quote!()),
+        };
+        let redirects = op.redirects;
+        let rdoc = if redirects {
+            " Sends for the provider's status and headers beside the typed body; a documented 3xx is an answer too."
+        } else {
+            " Sends for the provider's status and headers (`Link`, rate limits) beside the typed body."
+        };
         items.push(quote!(
             #[doc = #bdoc]
             #[must_use = "a request builder does nothing until awaited"]
+            #derive_clone
             pub struct #builder<'a> { #(#fields)* }
-            #setters_impl
-            impl<'a> ::std::future::IntoFuture for #builder<'a> {
-                type Output = Result<#ok_ty, super::Error<#err_ty>>;
-                type IntoFuture = super::BoxFuture<'a, Self::Output>;
-                fn into_future(self) -> Self::IntoFuture {
+            impl<'a> #builder<'a> {
+                #(#setters)*
+                #[doc = #rdoc]
+                pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<#ok_ty, #err_ty> {
+                    super::__send_with_response(self.into_request(), #decode, #read_fn, #redirects)
+                }
+                fn into_request(self) -> ::paragon_sdk::ProxyRequest {
                     #request_stmt
                     #query_stmt
                     #(#headers)*
                     #body_stmt
-                    Box::pin(#send_fn(request, #decode))
+                    #next_url_stmt
+                    request
+                }
+                #decode_fn
+                #streams
+            }
+            impl<'a> ::std::future::IntoFuture for #builder<'a> {
+                type Output = Result<#ok_ty, super::Error<#err_ty>>;
+                type IntoFuture = ::paragon_sdk::BodyOnly<#ok_ty, #err_ty>;
+                fn into_future(self) -> Self::IntoFuture {
+                    super::__send_body(self.into_request(), #decode, #read_fn, #reads_body)
                 }
             }
         ));
     }
     (methods, items)
+}
+
+/// How the operation pages, if it does (see [`crate::pagination`]).
+fn paging_of(op: &Op, defs: &[Def]) -> Option<Paging> {
+    // An `Option` body (some success answers have none) has no page to read.
+    let Resp::Json(body) = &op.response else {
+        return None;
+    };
+    if matches!(body, Ty::Option(_)) {
+        return None;
+    }
+    let query: Vec<QueryParam<'_>> = op
+        .params
+        .iter()
+        .filter(|p| p.location == In::Query)
+        .map(|p| QueryParam {
+            name: &p.name,
+            wire: &p.wire,
+            ty: &p.ty,
+        })
+        .collect();
+    crate::pagination::detect(&op.method, body, &query, defs)
+}
+
+/// The builder's `pages`, `items`, and the two functions they walk the pages with.
+fn streams(
+    op: &Op,
+    paging: &Paging,
+    page_ty: &TokenStream,
+    err_ty: &TokenStream,
+    defs: &[Def],
+    types: &TokenStream,
+) -> TokenStream {
+    let item_ty = ty_tokens(paging.item(), defs, None, types);
+    let required = |name: &str| op.params.iter().any(|p| p.name == name && p.required);
+    let set = |name: &str, value: TokenStream| {
+        let n = ident(name);
+        if required(name) {
+            quote!(self.#n = #value;)
+        } else {
+            quote!(self.#n = Some(#value);)
+        }
+    };
+    let text = |field: &str, optional: bool| {
+        let f = ident(field);
+        if optional {
+            quote!(let next = answer.body().#f.clone().filter(|t| !t.is_empty())?;)
+        } else {
+            quote!(
+                let next = answer.body().#f.clone();
+                if next.is_empty() {
+                    return None;
+                }
+            )
+        }
+    };
+    let (items_expr, count_expr) = match &paging.items {
+        Items::Body(_) => (quote!(page), quote!(answer.body().len())),
+        Items::Field {
+            field, optional, ..
+        } => {
+            let f = ident(field);
+            if *optional {
+                (
+                    quote!(page.#f.unwrap_or_default()),
+                    quote!(answer.body().#f.as_ref().map_or(0, |items| items.len())),
+                )
+            } else {
+                (quote!(page.#f), quote!(answer.body().#f.len()))
+            }
+        }
+    };
+    let next_body = match &paging.next {
+        Next::Cursor {
+            field,
+            optional,
+            param,
+        } => {
+            let take = text(field, *optional);
+            let set = set(param, quote!(next));
+            quote!(#take #set Some(self))
+        }
+        Next::Url { field, optional } => {
+            let take = text(field, *optional);
+            quote!(#take self.next_url = Some(next); Some(self))
+        }
+        Next::Page { param } => {
+            let n = ident(param);
+            let current = if required(param) {
+                quote!(self.#n)
+            } else {
+                quote!(self.#n.unwrap_or(1))
+            };
+            let set = set(param, quote!(#current + 1));
+            quote!(
+                if let Some(url) = answer.next_link() {
+                    self.next_url = Some(url);
+                    return Some(self);
+                }
+                if self.next_url.is_some() || answer.headers().contains_key("link") || #count_expr == 0 {
+                    return None;
+                }
+                #set
+                Some(self)
+            )
+        }
+    };
+    let pdoc = format!(" {}", paging.doc());
+    quote!(
+        #[doc = #pdoc]
+        /// At most `max_pages` pages; the stream ends after an error.
+        pub fn pages(self, max_pages: usize) -> ::paragon_sdk::Pages<Self, #page_ty, #err_ty> {
+            ::paragon_sdk::__private::pagination::pages(self, max_pages, Self::send_with_response, Self::next_page)
+        }
+        /// The items of [`pages`](Self::pages), at most `max_items`; an empty page ends the stream.
+        pub fn items(self, max_items: usize) -> ::paragon_sdk::Items<Self, #page_ty, #item_ty, #err_ty> {
+            ::paragon_sdk::__private::pagination::items(self, max_items, Self::send_with_response, Self::next_page, Self::page_items)
+        }
+        fn next_page(mut self, answer: &::paragon_sdk::OperationResponse<#page_ty>) -> Option<Self> {
+            #next_body
+        }
+        fn page_items(page: #page_ty) -> Vec<#item_ty> {
+            #items_expr
+        }
+    )
+}
+
+/// The enum of an operation's documented error bodies, and the builder's `decode_error`,
+/// which picks its variant by status: exact codes first, then ranges, then `default`.
+fn error_enum(
+    op: &Op,
+    name: &str,
+    defs: &[Def],
+    types: &TokenStream,
+) -> (TokenStream, TokenStream) {
+    let e = ident(name);
+    let mut arms = Vec::new();
+    for pass in 0..3 {
+        for (variant, status, _) in &op.errors {
+            let v = ident(variant);
+            let pat = match (pass, status) {
+                (0, Status::Code(n)) => quote!(#n),
+                (1, Status::Range(n)) => {
+                    let hi = n + 99;
+                    quote!(#n..=#hi)
+                }
+                (2, Status::Default) => quote!(_),
+                _ => continue,
+            };
+            arms.push(quote!(#pat => e.provider_json().map(#e::#v),));
+        }
+    }
+    let has_default = op
+        .errors
+        .iter()
+        .any(|(_, s, _)| matches!(s, Status::Default));
+    let fallback = if has_default {
+        quote!()
+    } else {
+        quote!(_ => None,)
+    };
+    let variants = op.errors.iter().map(|(v, status, t)| {
+        let vi = ident(v);
+        let t = ty_tokens(t, defs, None, types);
+        let d = match status {
+            Status::Code(n) => format!(" Status {n}."),
+            Status::Range(n) => format!(" A {}xx status.", n / 100),
+            Status::Default => " Any other error status.".to_string(),
+        };
+        quote!(#[doc = #d] #vi(#t),)
+    });
+    let edoc = format!(
+        " The documented error responses of [`Client::{}`](super::Client::{}).",
+        crate::names::unraw(&op.fn_name),
+        op.fn_name
+    );
+    let item = quote!(
+        #[doc = #edoc]
+        #[derive(::std::fmt::Debug, ::std::clone::Clone)]
+        pub enum #e { #(#variants)* }
+    );
+    let decode_fn = quote!(
+        fn decode_error(e: &::paragon_sdk::Error) -> Option<#e> {
+            match e.provider_response()?.0.as_u16() {
+                #(#arms)*
+                #fallback
+            }
+        }
+    );
+    (item, decode_fn)
 }
 
 /// `format!` string and arguments for a path template.

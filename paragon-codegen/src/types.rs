@@ -245,6 +245,74 @@ fn deprecated_attr(deprecated: bool) -> TokenStream {
     }
 }
 
+/// A sent struct with required fields: `new` taking exactly those, then one setter per optional
+/// field, so a request body reads `IssuesCreateRequest::new("Bug").body("...")`.
+fn constructor(
+    name: &str,
+    fields: &[crate::ir::Field],
+    extra: Option<&(String, Ty)>,
+    ty: &dyn Fn(&Ty) -> TokenStream,
+) -> TokenStream {
+    let type_name = ident(name);
+    let mut args = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    for f in fields {
+        let n = ident(&f.name);
+        if f.optional {
+            inits.push(quote!(#n: None,));
+            if unraw(&f.name) == "new" {
+                continue; // the constructor's name; the field stays public
+            }
+            let inner = match &f.ty {
+                Ty::Option(inner) => inner.as_ref(),
+                other => other,
+            };
+            let value = argument(inner, ty);
+            let sdoc = format!(" Sets `{}`.", f.wire.replace('`', "'"));
+            setters.push(quote!(
+                #[doc = #sdoc]
+                pub fn #n(mut self, value: #value) -> Self {
+                    self.#n = Some(::std::convert::Into::into(value));
+                    self
+                }
+            ));
+        } else {
+            let arg = argument(&f.ty, ty);
+            args.push(quote!(#n: #arg));
+            inits.push(quote!(#n: ::std::convert::Into::into(#n),));
+        }
+    }
+    if let Some((n, _)) = extra {
+        let n = ident(n);
+        inits.push(quote!(#n: ::std::default::Default::default(),));
+    }
+    let doc = format!(
+        " A `{}` from its required fields; the optional ones start empty and have setters.",
+        unraw(name)
+    );
+    quote!(
+        impl #type_name {
+            #[doc = #doc]
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits)* }
+            }
+            #(#setters)*
+        }
+    )
+}
+
+/// The type a constructor or setter takes for a field: `impl Into<…>` for text and named types
+/// (so `"Bug"` fills a string-or-array union), the type itself otherwise (so `vec!["a".into()]`
+/// still infers).
+fn argument(t: &Ty, ty: &dyn Fn(&Ty) -> TokenStream) -> TokenStream {
+    let tokens = ty(t);
+    match t {
+        Ty::String | Ty::Named(_) => quote!(impl ::std::convert::Into<#tokens>),
+        _ => tokens,
+    }
+}
+
 /// The `types` module's items, one token stream per type (parsed one by one, see `render`).
 pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<TokenStream> {
     let serde_crate = "::paragon_sdk::__private::serde";
@@ -268,6 +336,11 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
         match &def.kind {
             DefKind::Struct { fields, extra } => {
                 let fields_all_optional = fields.iter().all(|f| f.optional);
+                let builder = if ser && !fields_all_optional {
+                    constructor(&def.name, fields, extra.as_ref(), &ty)
+                } else {
+                    quote!()
+                };
                 let fields = fields.iter().map(|f| {
                     let fname = ident(&f.name);
                     let fdoc = doc_attrs(&f.doc);
@@ -309,6 +382,7 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
                     #doc #dep #derive
                     #[serde(crate = #serde_crate)]
                     pub struct #name { #(#fields)* #extra }
+                    #builder
                 )
             }
             DefKind::StringEnum { variants } => {

@@ -35,6 +35,12 @@ mod openapi31;
 #[path = "generated/recursive.rs"]
 mod recursive;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/pagination.rs"]
+mod pagination;
+#[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/responses.rs"]
+mod responses;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/servers.rs"]
 mod servers;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -334,6 +340,12 @@ fn request_bodies_take_str_and_start_from_default() {
         serde_json::to_value(&issue).unwrap(),
         json!({"title": "Bug"})
     );
+    // Required fields make the constructor, optional ones are setters.
+    let issue = CreateIssueRequest::new("Bug").body("It broke");
+    assert_eq!(
+        serde_json::to_value(&issue).unwrap(),
+        json!({"title": "Bug", "body": "It broke"})
+    );
     // All fields optional: the body starts from `Default`.
     let search = SearchRequest {
         q: Some("is:open".into()),
@@ -364,4 +376,260 @@ async fn form_bodies_are_url_encoded() {
         "application/x-www-form-urlencoded"
     );
     assert_eq!(&sent.body[..], b"grant_type=client%20credentials");
+}
+
+/// A local server that answers like Paragon's proxy with `X-Paragon-Use-Raw-Response: 1`: the
+/// provider's status, headers and body as they are (and `{"output": …}` without the header).
+async fn raw_proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            async move {
+                let raw = headers.get("x-paragon-use-raw-response").is_some();
+                let path = uri.path().to_string();
+                let query = uri.query().unwrap_or_default().to_string();
+                log.lock().unwrap().push(Seen {
+                    method,
+                    uri: uri.to_string(),
+                    headers,
+                    body,
+                });
+                let mut answer = axum::response::Response::builder();
+                let body = if path.ends_with("/tarball/v1") {
+                    answer = answer
+                        .status(StatusCode::FOUND)
+                        .header("location", "https://codeload.example.com/o/r/tar.gz/v1");
+                    String::new()
+                } else if query.contains("owner=ghost") {
+                    answer = answer.status(StatusCode::NOT_FOUND);
+                    json!({"message": "Not Found"}).to_string()
+                } else {
+                    let repos = json!([{"id": 1, "name": "hello"}]);
+                    answer = answer
+                        .status(StatusCode::OK)
+                        .header(
+                            "link",
+                            r#"<https://api.example.com/repos?page=2>; rel="next""#,
+                        )
+                        .header("x-ratelimit-remaining", "4999");
+                    if raw {
+                        repos
+                    } else {
+                        json!({ "output": repos })
+                    }
+                    .to_string()
+                };
+                answer
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body))
+                    .unwrap()
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let paragon = paragon_sdk::Paragon::builder()
+        .ignore_env()
+        .project_id("proj")
+        .user_token("user-token")
+        .proxy_url(url)
+        .build()
+        .unwrap();
+    (paragon, seen)
+}
+
+#[tokio::test]
+async fn responses_carry_status_and_headers_beside_the_body() {
+    let (paragon, seen) = raw_proxy().await;
+    let client = responses::Client::new(paragon);
+
+    // The plain await still returns the body alone, through the `{"output": …}` envelope.
+    let repos = client.repos_list().await.unwrap();
+    assert_eq!(repos[0].name, "hello");
+    assert!(
+        !seen.lock().unwrap()[0]
+            .headers
+            .contains_key("x-paragon-use-raw-response")
+    );
+
+    // With the response: the provider's headers, so its `Link` pagination and rate limits.
+    let response = client.repos_list().send_with_response().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-ratelimit-remaining"], "4999");
+    assert_eq!(
+        response.next_link().as_deref(),
+        Some("https://api.example.com/repos?page=2")
+    );
+    assert_eq!(response.body()[0].id, 1);
+    assert_eq!(response.into_body()[0].name, "hello");
+    assert_eq!(
+        seen.lock().unwrap()[1].headers["x-paragon-use-raw-response"],
+        "1"
+    );
+
+    // A documented error is still decoded into its type.
+    match client
+        .repos_list()
+        .owner("ghost")
+        .send_with_response()
+        .await
+    {
+        Err(responses::Error::Api(responses::builders::ReposListError::Status404(e))) => {
+            assert_eq!(e.message, "Not Found")
+        }
+        other => panic!("expected the documented 404, got {other:?}"),
+    }
+
+    // A documented redirect is an answer: its `Location` is reachable.
+    let archive = client
+        .repos_download_tarball_archive("o", "r", "v1")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!(archive.status(), StatusCode::FOUND);
+    assert_eq!(
+        archive.location(),
+        Some("https://codeload.example.com/o/r/tar.gz/v1")
+    );
+}
+
+/// A provider behind a raw-mode proxy with three ways to page: a next cursor in the body,
+/// GitHub's `Link` header, a next URL in the body (the two URLs arrive as the proxy's full-URL
+/// header).
+async fn pager() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let log = log.clone();
+            async move {
+                let url = headers
+                    .get("x-paragon-proxy-url")
+                    .map(|v| v.to_str().unwrap().to_string());
+                let path = uri.path().to_string();
+                let query = uri.query().unwrap_or_default().to_string();
+                log.lock().unwrap().push(Seen {
+                    method,
+                    uri: uri.to_string(),
+                    headers,
+                    body,
+                });
+                let ids = |ids: &[&str]| -> Value {
+                    ids.iter().map(|id| json!({ "id": id })).collect()
+                };
+                let mut answer = axum::response::Response::builder().status(StatusCode::OK);
+                let body = match (path.rsplit('/').next().unwrap(), url.as_deref()) {
+                    ("task-pages", _) if query.contains("cursor=4") => {
+                        json!({"tasks": ids(&["t5"]), "next_cursor": null})
+                    }
+                    ("task-pages", _) if query.contains("cursor=2") => {
+                        json!({"tasks": ids(&["t3", "t4"]), "next_cursor": "4"})
+                    }
+                    ("task-pages", _) => json!({"tasks": ids(&["t1", "t2"]), "next_cursor": "2"}),
+                    ("repos", Some("https://api.example.com/repos?per_page=2&page=2")) => {
+                        answer = answer
+                            .header("link", r#"<https://api.example.com/repos?per_page=2&page=1>; rel="prev""#);
+                        ids(&["r3"])
+                    }
+                    ("repos", _) => {
+                        answer = answer.header(
+                            "link",
+                            r#"<https://api.example.com/repos?per_page=2&page=2>; rel="next", <https://api.example.com/repos?per_page=2&page=2>; rel="last""#,
+                        );
+                        ids(&["r1", "r2"])
+                    }
+                    ("events", Some(_)) => json!({"data": ids(&["e2"])}),
+                    ("events", None) => json!({
+                        "data": ids(&["e1"]),
+                        "next_url": "https://api.example.com/events?after=e1"
+                    }),
+                    _ => Value::Null,
+                };
+                answer
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(body.to_string()))
+                    .unwrap()
+            }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let paragon = paragon_sdk::Paragon::builder()
+        .ignore_env()
+        .project_id("proj")
+        .user_token("user-token")
+        .proxy_url(url)
+        .build()
+        .unwrap();
+    (paragon, seen)
+}
+
+async fn ids<T>(
+    stream: impl paragon_sdk::__private::futures_util::Stream<
+        Item = Result<pagination::types::Task, pagination::Error<T>>,
+    >,
+) -> Vec<String>
+where
+    T: std::fmt::Debug,
+{
+    use paragon_sdk::__private::futures_util::StreamExt;
+    stream
+        .map(|task| task.unwrap().id)
+        .collect::<Vec<_>>()
+        .await
+}
+
+#[tokio::test]
+async fn streams_follow_cursors_links_and_next_urls_with_a_cap() {
+    let (paragon, seen) = pager().await;
+    let client = pagination::Client::new(paragon);
+
+    // A next cursor in the body goes into the `cursor` parameter, until it is null.
+    let all = ids(client.list_task_pages().limit(2).items(100)).await;
+    assert_eq!(all, ["t1", "t2", "t3", "t4", "t5"]);
+    let uris: Vec<String> = seen.lock().unwrap().drain(..).map(|s| s.uri).collect();
+    assert_eq!(uris.len(), 3);
+    assert!(
+        uris[1].ends_with("/task-pages?limit=2&cursor=2"),
+        "{}",
+        uris[1]
+    );
+    assert!(
+        uris[2].ends_with("/task-pages?limit=2&cursor=4"),
+        "{}",
+        uris[2]
+    );
+
+    // The cap stops the requests too, for items and for pages.
+    let three = ids(client.list_task_pages().items(3)).await;
+    assert_eq!(three, ["t1", "t2", "t3"]);
+    assert_eq!(seen.lock().unwrap().drain(..).count(), 2);
+    use paragon_sdk::__private::futures_util::StreamExt;
+    let pages: Vec<_> = client.list_task_pages().pages(1).collect().await;
+    assert_eq!(pages.len(), 1);
+    assert_eq!(seen.lock().unwrap().drain(..).count(), 1);
+
+    // GitHub's way: the `Link: rel="next"` URL, through the proxy's full-URL form; a `Link`
+    // without `next` is the last page.
+    let repos = ids(client.repos_list_for_org().per_page(2).items(100)).await;
+    assert_eq!(repos, ["r1", "r2", "r3"]);
+    let sent: Vec<Seen> = seen.lock().unwrap().drain(..).collect();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].headers["x-paragon-use-raw-response"], "1");
+    assert_eq!(
+        sent[1].headers["x-paragon-proxy-url"],
+        "https://api.example.com/repos?per_page=2&page=2"
+    );
+
+    // A next URL in the body.
+    let events = ids(client.list_events().items(100)).await;
+    assert_eq!(events, ["e1", "e2"]);
+    assert_eq!(
+        seen.lock().unwrap()[1].headers["x-paragon-proxy-url"],
+        "https://api.example.com/events?after=e1"
+    );
 }

@@ -73,6 +73,16 @@ fn path_and_operation_servers() {
 }
 
 #[test]
+fn responses_with_status_and_headers() {
+    check("responses.yaml", "Responses");
+}
+
+#[test]
+fn pagination_streams() {
+    check("pagination.yaml", "Pagination");
+}
+
+#[test]
 fn request_body_ergonomics() {
     check("ergonomics.yaml", "Issues");
 }

@@ -78,7 +78,10 @@ mod client;
 mod config;
 mod error;
 mod integration;
+mod link;
 mod operation;
+mod operation_response;
+mod pagination;
 mod path;
 mod request;
 mod response;
@@ -97,6 +100,8 @@ pub use config::{
 pub use error::{ApiError, Error, Result};
 pub use integration::Integration;
 pub use operation::OperationError;
+pub use operation_response::{BodyOnly, OperationResponse, WithResponse};
+pub use pagination::{Items, Pages};
 /// `#[derive(Integration)]` and `#[endpoints]` (feature `macros`): see `paragon-macros`.
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -119,6 +124,10 @@ pub mod __private {
     pub use serde_json;
 
     pub use crate::operation::codegen;
+    /// What generated `send_with_response()` methods call. Not a stable API.
+    pub use crate::operation_response::codegen as response;
+    /// What generated `pages()` and `items()` methods call. Not a stable API.
+    pub use crate::pagination::codegen as pagination;
 
     /// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
     const COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC

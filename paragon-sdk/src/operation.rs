@@ -1,9 +1,7 @@
 //! The error of a typed operation, and the helpers every generated client calls, kept here
 //! once instead of in each generated module.
 
-use crate::{Error, ProxyRequest, Response};
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
+use crate::{Error, ProxyRequest};
 
 /// The error of a typed operation of a generated client: a documented error answer of the
 /// provider (`E`, decoded from its body), or any other failure.
@@ -61,62 +59,14 @@ impl<E> From<Error> for OperationError<E> {
 pub mod codegen {
     use super::*;
     use serde::Serialize;
-    use serde::de::DeserializeOwned;
     use serde_json::Value;
 
-    /// The future an operation's builder turns into.
-    pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
     /// Decodes a documented error body from a failed call, if it is one.
     pub type Decode<E> = fn(&Error) -> Option<E>;
-    type Sent = Result<Response, Error>;
 
     /// The decoder of an operation that documents no error body.
     pub fn no_error(_: &Error) -> Option<std::convert::Infallible> {
         None
-    }
-
-    fn fail<E>(error: Error, decode: Decode<E>) -> OperationError<E> {
-        match decode(&error) {
-            Some(body) => OperationError::Api(body),
-            None => OperationError::Sdk(error),
-        }
-    }
-
-    /// Sends `request` and decodes its JSON answer.
-    pub async fn send_json<R, T, E>(request: R, decode: Decode<E>) -> Result<T, OperationError<E>>
-    where
-        R: IntoFuture<Output = Sent>,
-        T: DeserializeOwned,
-    {
-        match request.await {
-            Ok(response) => response.json::<T>().await.map_err(OperationError::Sdk),
-            Err(error) => Err(fail(error, decode)),
-        }
-    }
-
-    /// Sends `request` and returns its body as it is.
-    pub async fn send_bytes<R, E>(
-        request: R,
-        decode: Decode<E>,
-    ) -> Result<bytes::Bytes, OperationError<E>>
-    where
-        R: IntoFuture<Output = Sent>,
-    {
-        match request.await {
-            Ok(response) => response.bytes().await.map_err(OperationError::Sdk),
-            Err(error) => Err(fail(error, decode)),
-        }
-    }
-
-    /// Sends `request`, ignoring its body.
-    pub async fn send_unit<R, E>(request: R, decode: Decode<E>) -> Result<(), OperationError<E>>
-    where
-        R: IntoFuture<Output = Sent>,
-    {
-        match request.await {
-            Ok(_) => Ok(()),
-            Err(error) => Err(fail(error, decode)),
-        }
     }
 
     /// Sends `request` to `server` (an operation-level server that is not the integration's

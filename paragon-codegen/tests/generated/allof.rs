@@ -60,9 +60,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -95,12 +98,48 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
     }
+    impl Collection {
+        /// A `Collection` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            data: ::std::vec::Vec<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::paragon_sdk::__private::serde_json::Value,
+                >,
+            >,
+        ) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                next_cursor: None,
+            }
+        }
+        /// Sets `next_cursor`.
+        pub fn next_cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.next_cursor = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     /// A later member makes an earlier optional field required; the schema's own properties refine last.
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct ConfirmedBooking {
         pub id: ::std::string::String,
         pub note: ConfirmedBookingNote,
+    }
+    impl ConfirmedBooking {
+        /// A `ConfirmedBooking` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            note: impl ::std::convert::Into<ConfirmedBookingNote>,
+        ) -> Self {
+            Self {
+                id: ::std::convert::Into::into(id),
+                note: ::std::convert::Into::into(note),
+            }
+        }
     }
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -129,6 +168,24 @@ pub mod types {
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
     }
+    impl Page {
+        /// A `Page` from its required fields; the optional ones start empty and have setters.
+        pub fn new(data: ::std::vec::Vec<Room>, total: i64) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                next_cursor: None,
+                total: ::std::convert::Into::into(total),
+            }
+        }
+        /// Sets `next_cursor`.
+        pub fn next_cursor(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.next_cursor = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Room {
@@ -140,21 +197,45 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::list_bookings`](super::Client::list_bookings): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::list_bookings`](super::Client::list_bookings): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct ListBookings<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for ListBookings<'a> {
-        type Output = Result<types::ListBookingsResponse, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> ListBookings<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::ListBookingsResponse, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/bookings",
             );
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ListBookings<'a> {
+        type Output = Result<types::ListBookingsResponse, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            types::ListBookingsResponse,
+            Infallible,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
 }

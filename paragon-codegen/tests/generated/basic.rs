@@ -114,9 +114,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -153,12 +156,26 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub private: ::std::option::Option<bool>,
     }
+    impl ReposCreateForUserRequest {
+        /// A `ReposCreateForUserRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                private: None,
+            }
+        }
+        /// Sets `private`.
+        pub fn private(mut self, value: bool) -> Self {
+            self.private = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
 }
 /// One request builder per operation, and the documented error bodies of each.
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::put_repos_owner_repo_stars_id`](super::Client::put_repos_owner_repo_stars_id): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::put_repos_owner_repo_stars_id`](super::Client::put_repos_owner_repo_stars_id): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct PutReposOwnerRepoStarsId<'a> {
         pub(super) client: &'a super::Client,
@@ -166,10 +183,17 @@ pub mod builders {
         pub(super) repo: String,
         pub(super) id: i64,
     }
-    impl<'a> ::std::future::IntoFuture for PutReposOwnerRepoStarsId<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> PutReposOwnerRepoStarsId<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::PUT,
@@ -178,10 +202,22 @@ pub mod builders {
                     super::__segment(& self.repo), super::__segment(& self.id)
                 ),
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::delete_repos_owner_repo_stars_id`](super::Client::delete_repos_owner_repo_stars_id): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for PutReposOwnerRepoStarsId<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::delete_repos_owner_repo_stars_id`](super::Client::delete_repos_owner_repo_stars_id): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct DeleteReposOwnerRepoStarsId<'a> {
         pub(super) client: &'a super::Client,
@@ -189,10 +225,17 @@ pub mod builders {
         pub(super) repo: String,
         pub(super) id: String,
     }
-    impl<'a> ::std::future::IntoFuture for DeleteReposOwnerRepoStarsId<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> DeleteReposOwnerRepoStarsId<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::DELETE,
@@ -201,7 +244,19 @@ pub mod builders {
                     super::__segment(& self.repo), super::__segment(& self.id)
                 ),
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for DeleteReposOwnerRepoStarsId<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
     /// The documented error responses of [`Client::repos_list_for_user`](super::Client::repos_list_for_user).
@@ -212,7 +267,7 @@ pub mod builders {
         /// A 4xx status.
         Status4xx(types::Error),
     }
-    /// Request builder for [`Client::repos_list_for_user`](super::Client::repos_list_for_user): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::repos_list_for_user`](super::Client::repos_list_for_user): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct ReposListForUser<'a> {
         pub(super) client: &'a super::Client,
@@ -235,11 +290,18 @@ pub mod builders {
             self.x_request_id = Some(value.into());
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for ReposListForUser<'a> {
-        type Output = Result<Vec<types::Repo>, super::Error<ReposListForUserError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Repo>, ReposListForUserError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
@@ -252,21 +314,30 @@ pub mod builders {
             if let Some(value) = super::__text(&self.x_request_id) {
                 request = request.header("X-Request-Id", value);
             }
-            Box::pin(
-                super::__send_json(
-                    request,
-                    |e: &::paragon_sdk::Error| -> Option<ReposListForUserError> {
-                        match e.provider_response()?.0.as_u16() {
-                            404u16 => {
-                                e.provider_json().map(ReposListForUserError::Status404)
-                            }
-                            400u16..=499u16 => {
-                                e.provider_json().map(ReposListForUserError::Status4xx)
-                            }
-                            _ => None,
-                        }
-                    },
-                ),
+            request
+        }
+        fn decode_error(e: &::paragon_sdk::Error) -> Option<ReposListForUserError> {
+            match e.provider_response()?.0.as_u16() {
+                404u16 => e.provider_json().map(ReposListForUserError::Status404),
+                400u16..=499u16 => {
+                    e.provider_json().map(ReposListForUserError::Status4xx)
+                }
+                _ => None,
+            }
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ReposListForUser<'a> {
+        type Output = Result<Vec<types::Repo>, super::Error<ReposListForUserError>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            Vec<types::Repo>,
+            ReposListForUserError,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
             )
         }
     }
@@ -276,17 +347,26 @@ pub mod builders {
         /// Any other error status.
         Default(types::Error),
     }
-    /// Request builder for [`Client::repos_create_for_user`](super::Client::repos_create_for_user): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::repos_create_for_user`](super::Client::repos_create_for_user): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct ReposCreateForUser<'a> {
         pub(super) client: &'a super::Client,
         pub(super) username: String,
         pub(super) body: Option<types::ReposCreateForUserRequest>,
     }
-    impl<'a> ::std::future::IntoFuture for ReposCreateForUser<'a> {
-        type Output = Result<types::Repo, super::Error<ReposCreateForUserError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> ReposCreateForUser<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::Repo, ReposCreateForUserError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -295,15 +375,23 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(
-                super::__send_json(
-                    request,
-                    |e: &::paragon_sdk::Error| -> Option<ReposCreateForUserError> {
-                        match e.provider_response()?.0.as_u16() {
-                            _ => e.provider_json().map(ReposCreateForUserError::Default),
-                        }
-                    },
-                ),
+            request
+        }
+        fn decode_error(e: &::paragon_sdk::Error) -> Option<ReposCreateForUserError> {
+            match e.provider_response()?.0.as_u16() {
+                _ => e.provider_json().map(ReposCreateForUserError::Default),
+            }
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ReposCreateForUser<'a> {
+        type Output = Result<types::Repo, super::Error<ReposCreateForUserError>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Repo, ReposCreateForUserError>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
             )
         }
     }

@@ -110,9 +110,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -151,12 +154,31 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
     }
+    impl SubmitFormRequest {
+        /// A `SubmitFormRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            grant_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                grant_type: ::std::convert::Into::into(grant_type),
+                scope: None,
+            }
+        }
+        /// Sets `scope`.
+        pub fn scope(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.scope = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
 }
 /// One request builder per operation, and the documented error bodies of each.
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::both`](super::Client::both): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::both`](super::Client::both): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Both<'a> {
         pub(super) client: &'a super::Client,
@@ -167,11 +189,18 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Both<'a> {
-        type Output = Result<Option<types::BothRequest>, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<Option<types::BothRequest>, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -180,10 +209,25 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::put_file`](super::Client::put_file): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for Both<'a> {
+        type Output = Result<Option<types::BothRequest>, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            Option<types::BothRequest>,
+            Infallible,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::put_file`](super::Client::put_file): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct PutFile<'a> {
         pub(super) client: &'a super::Client,
@@ -197,14 +241,21 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for PutFile<'a> {
-        type Output = Result<
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
             ::paragon_sdk::__private::bytes::Bytes,
-            super::Error<Infallible>,
-        >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::PUT,
@@ -213,10 +264,28 @@ pub mod builders {
             if let Some(body) = self.body {
                 request = request.header("content-type", self.content_type).body(body);
             }
-            Box::pin(super::__send_bytes(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::submit_form`](super::Client::submit_form): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for PutFile<'a> {
+        type Output = Result<
+            ::paragon_sdk::__private::bytes::Bytes,
+            super::Error<Infallible>,
+        >;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::submit_form`](super::Client::submit_form): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct SubmitForm<'a> {
         pub(super) client: &'a super::Client,
@@ -227,14 +296,21 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for SubmitForm<'a> {
-        type Output = Result<
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
             ::paragon_sdk::__private::bytes::Bytes,
-            super::Error<Infallible>,
-        >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -245,67 +321,160 @@ pub mod builders {
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(super::__form(body));
             }
-            Box::pin(super::__send_bytes(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for SubmitForm<'a> {
+        type Output = Result<
+            ::paragon_sdk::__private::bytes::Bytes,
+            super::Error<Infallible>,
+        >;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_bytes,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::get_item`](super::Client::get_item): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct GetItem<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for GetItem<'a> {
-        type Output = Result<types::Item, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> GetItem<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::Item, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/item",
             );
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for GetItem<'a> {
+        type Output = Result<types::Item, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Item, Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::mixed`](super::Client::mixed): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Mixed<'a> {
         pub(super) client: &'a super::Client,
+    }
+    impl<'a> Mixed<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/mixed",
+            );
+            request
+        }
     }
     impl<'a> ::std::future::IntoFuture for Mixed<'a> {
         type Output = Result<
             ::paragon_sdk::__private::serde_json::Value,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            let request = super::__request(
-                self.client,
-                ::paragon_sdk::Method::GET,
-                "/mixed",
-            );
-            Box::pin(super::__send_json(request, super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
-    /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::orphans`](super::Client::orphans): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Orphans<'a> {
         pub(super) client: &'a super::Client,
+    }
+    impl<'a> Orphans<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/orphans",
+            );
+            request
+        }
     }
     impl<'a> ::std::future::IntoFuture for Orphans<'a> {
         type Output = Result<
             ::paragon_sdk::__private::serde_json::Value,
             super::Error<Infallible>,
         >;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::serde_json::Value,
+            Infallible,
+        >;
         fn into_future(self) -> Self::IntoFuture {
-            let request = super::__request(
-                self.client,
-                ::paragon_sdk::Method::GET,
-                "/orphans",
-            );
-            Box::pin(super::__send_json(request, super::__no_error))
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
-    /// Request builder for [`Client::upload`](super::Client::upload): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::upload`](super::Client::upload): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Upload<'a> {
         pub(super) client: &'a super::Client,
@@ -318,11 +487,16 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Upload<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -331,7 +505,19 @@ pub mod builders {
             if let Some(body) = self.body {
                 request = request.header("content-type", self.content_type).body(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Upload<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

@@ -79,9 +79,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -147,58 +150,117 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::dup`](super::Client::dup): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::dup`](super::Client::dup): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Dup<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for Dup<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> Dup<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/dup-a",
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::dup_2`](super::Client::dup_2): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for Dup<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::dup_2`](super::Client::dup_2): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Dup2<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for Dup2<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> Dup2<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/dup-b",
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::new_2`](super::Client::new_2): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for Dup2<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::new_2`](super::Client::new_2): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct New2<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for New2<'a> {
-        type Output = Result<types::Client, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> New2<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::Client, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/new",
             );
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::option`](super::Client::option): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for New2<'a> {
+        type Output = Result<types::Client, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Client, Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::option`](super::Client::option): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Option2<'a> {
         pub(super) client: &'a super::Client,
@@ -219,11 +281,16 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Option2<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
@@ -236,7 +303,19 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Option2<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

@@ -71,9 +71,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -93,6 +96,23 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
         pub title: CreateIssueRequestTitle,
+    }
+    impl CreateIssueRequest {
+        /// A `CreateIssueRequest` from its required fields; the optional ones start empty and have setters.
+        pub fn new(title: impl ::std::convert::Into<CreateIssueRequestTitle>) -> Self {
+            Self {
+                body: None,
+                title: ::std::convert::Into::into(title),
+            }
+        }
+        /// Sets `body`.
+        pub fn body(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.body = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
@@ -123,16 +143,23 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::create_issue`](super::Client::create_issue): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::create_issue`](super::Client::create_issue): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct CreateIssue<'a> {
         pub(super) client: &'a super::Client,
         pub(super) body: Option<types::CreateIssueRequest>,
     }
-    impl<'a> ::std::future::IntoFuture for CreateIssue<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> CreateIssue<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -141,10 +168,22 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::search`](super::Client::search): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for CreateIssue<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::search`](super::Client::search): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct Search<'a> {
         pub(super) client: &'a super::Client,
@@ -155,11 +194,16 @@ pub mod builders {
             self.body = Some(value);
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for Search<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let mut request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::POST,
@@ -168,7 +212,19 @@ pub mod builders {
             if let Some(body) = &self.body {
                 request = request.json(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Search<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

@@ -58,9 +58,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -104,29 +107,46 @@ pub mod builders {
         /// Any other error status.
         Default(types::Problem),
     }
-    /// Request builder for [`Client::list_pets`](super::Client::list_pets): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::list_pets`](super::Client::list_pets): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct ListPets<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for ListPets<'a> {
-        type Output = Result<Vec<types::Pet>, super::Error<ListPetsError>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> ListPets<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<Vec<types::Pet>, ListPetsError> {
+            super::__send_with_response(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/pets",
             );
-            Box::pin(
-                super::__send_json(
-                    request,
-                    |e: &::paragon_sdk::Error| -> Option<ListPetsError> {
-                        match e.provider_response()?.0.as_u16() {
-                            _ => e.provider_json().map(ListPetsError::Default),
-                        }
-                    },
-                ),
+            request
+        }
+        fn decode_error(e: &::paragon_sdk::Error) -> Option<ListPetsError> {
+            match e.provider_response()?.0.as_u16() {
+                _ => e.provider_json().map(ListPetsError::Default),
+            }
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ListPets<'a> {
+        type Output = Result<Vec<types::Pet>, super::Error<ListPetsError>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<Vec<types::Pet>, ListPetsError>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                Self::decode_error,
+                super::__read_json,
+                true,
             )
         }
     }

@@ -54,9 +54,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -140,6 +143,105 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub r#unsafe: ::std::option::Option<bool>,
     }
+    impl Keywords {
+        /// A `Keywords` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            self_value_2: impl ::std::convert::Into<::std::string::String>,
+            r#type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                plus_1: None,
+                minus_1: None,
+                n2fa: None,
+                self_value: None,
+                r#as: None,
+                r#async: None,
+                r#extern: None,
+                foo_bar: None,
+                foo_bar_2: None,
+                r#gen: None,
+                self_value_2: ::std::convert::Into::into(self_value_2),
+                r#type: ::std::convert::Into::into(r#type),
+                r#unsafe: None,
+            }
+        }
+        /// Sets `+1`.
+        pub fn plus_1(mut self, value: i64) -> Self {
+            self.plus_1 = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `-1`.
+        pub fn minus_1(mut self, value: i64) -> Self {
+            self.minus_1 = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `2fa`.
+        pub fn n2fa(mut self, value: bool) -> Self {
+            self.n2fa = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `Self`.
+        pub fn self_value(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.self_value = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `as`.
+        pub fn r#as(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.r#as = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `async`.
+        pub fn r#async(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.r#async = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `extern`.
+        pub fn r#extern(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.r#extern = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `foo-bar`.
+        pub fn foo_bar(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.foo_bar = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `foo_bar`.
+        pub fn foo_bar_2(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.foo_bar_2 = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `gen`.
+        pub fn r#gen(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.r#gen = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `unsafe`.
+        pub fn r#unsafe(mut self, value: bool) -> Self {
+            self.r#unsafe = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     pub type Labels = ::std::collections::BTreeMap<
         ::std::string::String,
         ::std::string::String,
@@ -152,6 +254,31 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub optional_nullable: ::std::option::Option<i64>,
         pub required_nullable: ::std::option::Option<::std::string::String>,
+    }
+    impl Nullable {
+        /// A `Nullable` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            required_nullable: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            Self {
+                nested: None,
+                optional_nullable: None,
+                required_nullable: ::std::convert::Into::into(required_nullable),
+            }
+        }
+        /// Sets `nested`.
+        pub fn nested(
+            mut self,
+            value: impl ::std::convert::Into<NullableNested>,
+        ) -> Self {
+            self.nested = Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `optional_nullable`.
+        pub fn optional_nullable(mut self, value: i64) -> Self {
+            self.optional_nullable = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -169,6 +296,15 @@ pub mod types {
             ::std::string::String,
             i64,
         >,
+    }
+    impl WithExtra {
+        /// A `WithExtra` from its required fields; the optional ones start empty and have setters.
+        pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                id: ::std::convert::Into::into(id),
+                additional_properties: ::std::default::Default::default(),
+            }
+        }
     }
 }
 /// One request builder per operation, and the documented error bodies of each.

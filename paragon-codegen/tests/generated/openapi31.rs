@@ -61,9 +61,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -116,22 +119,43 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::get_thing`](super::Client::get_thing): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::get_thing`](super::Client::get_thing): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct GetThing<'a> {
         pub(super) client: &'a super::Client,
         pub(super) id: String,
     }
-    impl<'a> ::std::future::IntoFuture for GetThing<'a> {
-        type Output = Result<types::Thing, super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> GetThing<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::Thing, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 &::std::format!("/things/{}", super::__segment(& self.id)),
             );
-            Box::pin(super::__send_json(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetThing<'a> {
+        type Output = Result<types::Thing, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Thing, Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
         }
     }
 }

@@ -54,9 +54,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -75,6 +78,14 @@ pub mod types {
     pub struct A {
         pub b: ::std::boxed::Box<B>,
     }
+    impl A {
+        /// A `A` from its required fields; the optional ones start empty and have setters.
+        pub fn new(b: impl ::std::convert::Into<::std::boxed::Box<B>>) -> Self {
+            Self {
+                b: ::std::convert::Into::into(b),
+            }
+        }
+    }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct B {
@@ -91,6 +102,23 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::boxed::Box<Node>>,
         pub value: i64,
+    }
+    impl Node {
+        /// A `Node` from its required fields; the optional ones start empty and have setters.
+        pub fn new(value: i64) -> Self {
+            Self {
+                next: None,
+                value: ::std::convert::Into::into(value),
+            }
+        }
+        /// Sets `next`.
+        pub fn next(
+            mut self,
+            value: impl ::std::convert::Into<::std::boxed::Box<Node>>,
+        ) -> Self {
+            self.next = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]

@@ -82,9 +82,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -103,41 +106,79 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
-    /// Request builder for [`Client::on_the_base`](super::Client::on_the_base): set optional parameters, then `.await` it.
+    /// Request builder for [`Client::on_the_base`](super::Client::on_the_base): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct OnTheBase<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for OnTheBase<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> OnTheBase<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/same",
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::list_things`](super::Client::list_things): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for OnTheBase<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::list_things`](super::Client::list_things): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct ListThings<'a> {
         pub(super) client: &'a super::Client,
     }
-    impl<'a> ::std::future::IntoFuture for ListThings<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+    impl<'a> ListThings<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let request = super::__request(
                 self.client,
                 ::paragon_sdk::Method::GET,
                 "/v2/things",
             );
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
         }
     }
-    /// Request builder for [`Client::upload_asset`](super::Client::upload_asset): set optional parameters, then `.await` it.
+    impl<'a> ::std::future::IntoFuture for ListThings<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+    }
+    /// Request builder for [`Client::upload_asset`](super::Client::upload_asset): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
     #[must_use = "a request builder does nothing until awaited"]
     pub struct UploadAsset<'a> {
         pub(super) client: &'a super::Client,
@@ -156,11 +197,16 @@ pub mod builders {
             self.content_type = value.into();
             self
         }
-    }
-    impl<'a> ::std::future::IntoFuture for UploadAsset<'a> {
-        type Output = Result<(), super::Error<Infallible>>;
-        type IntoFuture = super::BoxFuture<'a, Self::Output>;
-        fn into_future(self) -> Self::IntoFuture {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
             let path: &str = &::std::format!("/uploads/{}", super::__segment(& self.id));
             let mut request = super::__request(
                 self.client,
@@ -178,7 +224,19 @@ pub mod builders {
             if let Some(body) = self.body {
                 request = request.header("content-type", self.content_type).body(body);
             }
-            Box::pin(super::__send_unit(request, super::__no_error))
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for UploadAsset<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
         }
     }
 }

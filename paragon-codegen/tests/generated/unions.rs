@@ -54,9 +54,12 @@ impl Client {
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    BoxFuture, form as __form, no_error as __no_error, query as __query,
-    segment as __segment, send_bytes as __send_bytes, send_json as __send_json,
-    send_unit as __send_unit, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
+};
+use ::paragon_sdk::__private::response::{
+    read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
+    send_body as __send_body, send_with_response as __send_with_response,
 };
 fn __request(
     client: &Client,
@@ -76,12 +79,38 @@ pub mod types {
         pub meows: bool,
         pub pet_type: ::std::string::String,
     }
+    impl Cat {
+        /// A `Cat` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            meows: bool,
+            pet_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                meows: ::std::convert::Into::into(meows),
+                pet_type: ::std::convert::Into::into(pet_type),
+            }
+        }
+    }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Dog {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub barks: ::std::option::Option<bool>,
         pub pet_type: ::std::string::String,
+    }
+    impl Dog {
+        /// A `Dog` from its required fields; the optional ones start empty and have setters.
+        pub fn new(pet_type: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                barks: None,
+                pet_type: ::std::convert::Into::into(pet_type),
+            }
+        }
+        /// Sets `barks`.
+        pub fn barks(mut self, value: bool) -> Self {
+            self.barks = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
@@ -104,11 +133,27 @@ pub mod types {
     pub struct JustNamed {
         pub name: ::std::string::String,
     }
+    impl JustNamed {
+        /// A `JustNamed` from its required fields; the optional ones start empty and have setters.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+            }
+        }
+    }
     pub type MaybeCat = ::std::option::Option<Cat>;
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Named {
         pub name: ::std::string::String,
+    }
+    impl Named {
+        /// A `Named` from its required fields; the optional ones start empty and have setters.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+            }
+        }
     }
     /// allOf is merged into one struct.
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
@@ -118,6 +163,27 @@ pub mod types {
         pub created_at: ::std::option::Option<::std::string::String>,
         pub id: i64,
         pub name: ::std::string::String,
+    }
+    impl NamedThing {
+        /// A `NamedThing` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            id: i64,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                created_at: None,
+                id: ::std::convert::Into::into(id),
+                name: ::std::convert::Into::into(name),
+            }
+        }
+        /// Sets `created_at`.
+        pub fn created_at(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.created_at = Some(::std::convert::Into::into(value));
+            self
+        }
     }
     /// Decoded by its `pet_type` property.
     #[derive(Debug, Clone)]
@@ -166,6 +232,14 @@ pub mod types {
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct ShapeCircle {
         pub radius: f64,
+    }
+    impl ShapeCircle {
+        /// A `ShapeCircle` from its required fields; the optional ones start empty and have setters.
+        pub fn new(radius: f64) -> Self {
+            Self {
+                radius: ::std::convert::Into::into(radius),
+            }
+        }
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
