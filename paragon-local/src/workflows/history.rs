@@ -7,8 +7,8 @@
 use super::engine;
 use super::store::{self, NewRun, Run, RunFilter, StepRow, Write};
 use crate::api::date;
-use crate::error::ApiError;
 use crate::auth::User;
+use crate::error::ApiError;
 use crate::permissions::Caller;
 use crate::state::Shared;
 use crate::store::{new_id, now_ms};
