@@ -181,8 +181,20 @@ async fn documented_operations_match_the_provider() {
             200,
         ),
         ("getBytes", "/bytes?size=8".into(), None, true, 200),
-        ("listTaskPages", "/task-pages?limit=1".into(), None, true, 200),
-        ("listTaskPages", "/task-pages?cursor=%20".into(), None, true, 400),
+        (
+            "listTaskPages",
+            "/task-pages?limit=1".into(),
+            None,
+            true,
+            200,
+        ),
+        (
+            "listTaskPages",
+            "/task-pages?cursor=%20".into(),
+            None,
+            true,
+            400,
+        ),
     ];
 
     // operationId → (path template, method, operation)

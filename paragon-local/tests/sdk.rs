@@ -110,6 +110,18 @@ async fn api_key_integration_through_the_sdk() {
         .await
         .unwrap();
     assert!(res.status().is_success());
+    // A configuration: the server answers with the credential, as the cloud does, and the SDK
+    // returns the configuration it created, not the credential.
+    let first = carol
+        .create_configuration(&c.id, Some("team-a"))
+        .await
+        .unwrap();
+    let second = carol.create_configuration(&c.id, None).await.unwrap();
+    assert_eq!(first.external_id.as_deref(), Some("team-a"));
+    assert_ne!(first.id, c.id);
+    assert_ne!(second.id, first.id);
+    let listed = carol.credential(&c.id).await.unwrap().configurations;
+    assert!(listed.iter().any(|k| k.id == first.id) && listed.iter().any(|k| k.id == second.id));
     // A provider error is the provider's, with its status.
     let err = carol
         .request("custom.tasklabkeys", Method::GET, "/tasks/does-not-exist")

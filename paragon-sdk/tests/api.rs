@@ -105,7 +105,13 @@ async fn credentials_crud_and_configurations() {
         Reply::json(200, cred.clone()),
         Reply::json(201, cred.clone()),
         Reply::json(200, cred.clone()),
-        Reply::json(201, json!({"id": "cfg2", "externalId": "mine"})),
+        // As the cloud answers: the whole credential, the new configuration among the others.
+        Reply::json(
+            201,
+            json!({"id": "c1", "configurations": [
+            {"id": "cfg2", "externalId": "mine", "dateCreated": "2026-01-02T00:00:00.000Z"},
+            {"id": "cfg1", "externalId": "ext", "dateCreated": "2026-01-01T00:00:00.000Z"}]}),
+        ),
         Reply::json(200, json!({"id": "cfg2"})),
         Reply::bytes(204, ""),
     ])

@@ -157,7 +157,7 @@ pub(crate) async fn create_configuration(
     } else {
         parse_body(&body)?
     };
-    owned(&app, &user, &id, Access::Write).await?;
+    let credential = owned(&app, &user, &id, Access::Write).await?;
     let c = Configuration {
         id: new_id(),
         credential_id: id,
@@ -168,7 +168,8 @@ pub(crate) async fn create_configuration(
     app.store
         .insert_configuration(&user.project_id, &user.user_id, &c)
         .await?;
-    Ok(Json(configuration_json(&c)))
+    // The cloud answers with the whole credential, the new configuration among the others.
+    Ok(Json(render(&app, &credential).await?))
 }
 
 pub(crate) async fn update_configuration(

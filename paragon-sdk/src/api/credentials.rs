@@ -95,6 +95,9 @@ pub struct Configuration {
     /// Its metadata.
     #[serde(default)]
     pub meta: Option<Value>,
+    /// When it was created (as Paragon formats it, RFC 3339).
+    #[serde(default)]
+    pub date_created: Option<String>,
 }
 
 /// The body of `POST /sdk/credentials`: an API-key or client-credentials connection.
@@ -177,7 +180,11 @@ impl Paragon {
         self.api_call(call).await
     }
 
-    /// Creates a configuration of a credential, optionally with your own id for it.
+    /// Creates a configuration of a credential, optionally with your own id for it, and
+    /// returns it.
+    ///
+    /// Paragon answers with the whole credential; the new configuration is its newest entry
+    /// (with `external_id`, the newest one carrying it), as the official SDK reads it.
     pub async fn create_configuration(
         &self,
         credential_id: &str,
@@ -196,7 +203,13 @@ impl Paragon {
                 &format!("/sdk/credentials/{id}/configurations"),
             )?
             .json(&body)?;
-        self.api_call(call).await
+        let credential: Credential = self.api_call(call).await?;
+        newest_configuration(credential.configurations, external_id).ok_or_else(|| {
+            crate::Error::decode(
+                "the answer lists no configuration with that external id",
+                b"",
+            )
+        })
     }
 
     /// Sets a configuration's metadata.
@@ -239,4 +252,18 @@ impl Paragon {
             .header(crate::client::headers::CONFIGURATION_ID, configuration_id)?;
         self.api_call_unit(call).await
     }
+}
+
+/// The newest of `configurations` (by `dateCreated`, else the last listed), among those with
+/// `external_id` when one is given.
+fn newest_configuration(
+    configurations: Vec<Configuration>,
+    external_id: Option<&str>,
+) -> Option<Configuration> {
+    configurations
+        .into_iter()
+        .filter(|c| external_id.is_none_or(|e| c.external_id.as_deref() == Some(e)))
+        .enumerate()
+        .max_by(|(i, a), (j, b)| (&a.date_created, i).cmp(&(&b.date_created, j)))
+        .map(|(_, c)| c)
 }
