@@ -214,17 +214,30 @@ impl Write for Proxied {
 /// Parses a URL the SDK built, percent-encoding what a URI may not carry literally (spaces,
 /// quotes, braces, non-ASCII) the way browsers and the `url` crate do.
 pub(crate) fn uri(url: &str) -> Result<Uri, http::uri::InvalidUri> {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%[]".contains(&b);
-    if url.bytes().all(plain) {
-        return url.parse();
-    }
-    let mut encoded = String::with_capacity(url.len() + 16);
-    for b in url.bytes() {
-        if plain(b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    encoded.parse()
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    // Everything a URI may carry literally stays; `%` too, so existing escapes are kept.
+    const ESCAPED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'!')
+        .remove(b'$')
+        .remove(b'&')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')')
+        .remove(b'*')
+        .remove(b'+')
+        .remove(b',')
+        .remove(b';')
+        .remove(b'=')
+        .remove(b':')
+        .remove(b'@')
+        .remove(b'/')
+        .remove(b'?')
+        .remove(b'%')
+        .remove(b'[')
+        .remove(b']');
+    utf8_percent_encode(url, ESCAPED).to_string().parse()
 }
