@@ -121,18 +121,56 @@ impl ProjectKey {
     /// Mints a user token for `user_id` valid for `ttl`, with `aud = useparagon.com/{project}`.
     /// Fails if only the public half is known.
     pub fn mint(&self, project_id: &str, user_id: &str, ttl: Duration) -> Result<String, KeyError> {
+        self.sign(user_id, &format!("useparagon.com/{project_id}"), ttl)
+    }
+
+    /// Mints a developer token valid for `ttl`: what the project's key holder presents to
+    /// `POST /projects/{pid}/dev/codes` to open the workflow view (a local-server extension).
+    /// Its audience, `paragon-local/developer/{project}`, is one no user token has, so it
+    /// acts for no user and a user token cannot open the view. Fails with only the public half.
+    pub fn mint_developer(&self, project_id: &str, ttl: Duration) -> Result<String, KeyError> {
+        self.sign("developer", &developer_audience(project_id), ttl)
+    }
+
+    fn sign(&self, sub: &str, aud: &str, ttl: Duration) -> Result<String, KeyError> {
         let pem = self.private_pem.as_deref().ok_or(KeyError::PublicOnly)?;
         let key = EncodingKey::from_rsa_pem(pem.as_bytes())
             .map_err(|e| KeyError::Signing(e.to_string()))?;
         let now = crate::store::now_ms() / 1000;
         let claims = serde_json::json!({
-            "sub": user_id,
+            "sub": sub,
             "iat": now,
             "exp": now + ttl.as_secs() as i64,
-            "aud": format!("useparagon.com/{project_id}"),
+            "aud": aud,
         });
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &key)
             .map_err(|e| KeyError::Signing(e.to_string()))
+    }
+
+    /// Verifies a developer token for `project_id` (RS256, `exp`, and exactly the developer
+    /// audience); returns its `exp` (seconds).
+    pub(crate) fn verify_developer(&self, token: &str, project_id: &str) -> Result<i64, ApiError> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.leeway = 5;
+        validation.validate_nbf = true;
+        validation.set_audience(&[developer_audience(project_id)]);
+        validation.set_required_spec_claims(&["exp", "aud"]);
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.decoding, &validation)
+            .map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            ApiError::unauthorized(match e.kind() {
+                ErrorKind::ExpiredSignature => "the developer token has expired".to_string(),
+                ErrorKind::InvalidAudience | ErrorKind::MissingRequiredClaim(_) => format!(
+                    "not a developer token: its `aud` must be {}",
+                    developer_audience(project_id)
+                ),
+                ErrorKind::InvalidSignature => {
+                    "the developer token's signature does not match the project's key".into()
+                }
+                _ => format!("invalid developer token: {e}"),
+            })
+        })?;
+        Ok(data.claims.get("exp").and_then(Value::as_i64).unwrap_or(0))
     }
 
     /// Verifies a bearer token for `project_id`: RS256 signature, `exp`, `nbf` when present,
@@ -205,6 +243,11 @@ impl ProjectKey {
             permissions,
         })
     }
+}
+
+/// The audience of developer tokens ([`ProjectKey::mint_developer`]).
+fn developer_audience(project_id: &str) -> String {
+    format!("paragon-local/developer/{project_id}")
 }
 
 /// The token claim holding per-integration and per-credential permissions.

@@ -40,14 +40,14 @@ fn security_headers(headers: &mut HeaderMap, nonce_and_form: Option<(&str, &str)
     );
 }
 
-fn respond(status: StatusCode, markup: Markup, csp: Option<(&str, &str)>) -> Response {
+pub(crate) fn respond(status: StatusCode, markup: Markup, csp: Option<(&str, &str)>) -> Response {
     let mut r = (status, Html(markup.into_string())).into_response();
     security_headers(r.headers_mut(), csp);
     r
 }
 
 /// A random nonce for a page's one `<style>` element.
-fn nonce() -> String {
+pub(crate) fn nonce() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
 }
 

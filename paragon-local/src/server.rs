@@ -576,6 +576,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/sdk/me", get(users::me).patch(users::set_meta))
         .route("/sdk/integrations", get(users::integrations))
         .route("/sdk/portal/codes", post(portal::mint_code))
+        .route("/dev/codes", post(crate::devview::mint_code))
         .route(
             "/sdk/integrations/{integration}",
             axum::routing::delete(users::uninstall),
@@ -630,6 +631,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/oauth", get(connect::callback))
         .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
+        .merge(crate::devview::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
         .layer(DefaultBodyLimit::max(body_limit))

@@ -32,6 +32,71 @@ enum Command {
     /// again to finish). Exits non-zero unless every secret ends under the current key, e.g.
     /// when some cannot be decrypted with the configured keys.
     Rekey(StoreArgs),
+    /// The workflows of a specs folder.
+    #[command(subcommand)]
+    Workflows(Workflows),
+}
+
+#[derive(Subcommand)]
+enum Workflows {
+    /// Print a workflow's graph as an SVG document (for docs): the trigger, every step with
+    /// its kind and key, branches labelled true/false, fan-outs, laid out in layers.
+    Draw {
+        /// The workflow: its id (as in `/sdk/me`), its key (the file name without `.toml`),
+        /// or `<integration slug>/<key>`.
+        id: String,
+        /// The specs folder (or one integration's folder).
+        #[arg(long, default_value = "specs")]
+        specs: PathBuf,
+    },
+}
+
+/// `paragon-local workflows draw`: the SVG on stdout.
+fn draw(id: &str, specs: &Path) -> Result<(), String> {
+    let specs_list = [specs.to_path_buf()];
+    for (file, result) in paragon_manifest::validate_paths(&specs_list) {
+        result.map_err(|d| format!("{}: invalid manifest:\n{d}", file.display()))?;
+    }
+    let mut all = Vec::new();
+    for (dir, result) in paragon_manifest::workflow::validate_workflow_paths(&specs_list) {
+        all.extend(result.map_err(|d| format!("{}: invalid workflows:\n{d}", dir.display()))?);
+    }
+    let matches: Vec<_> = all
+        .iter()
+        .filter(|w| {
+            paragon_local::workflow_id(w) == id
+                || w.key() == id
+                || format!("{}/{}", w.integration(), w.key()) == id
+        })
+        .collect();
+    let known = || {
+        all.iter()
+            .map(|w| {
+                format!(
+                    "{}/{} ({})",
+                    w.integration(),
+                    w.key(),
+                    paragon_local::workflow_id(w)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match matches.as_slice() {
+        [wf] => {
+            print!("{}", paragon_local::workflow_svg(wf));
+            Ok(())
+        }
+        [] => Err(format!(
+            "no workflow {id:?} under {}; there are: {}",
+            specs.display(),
+            known()
+        )),
+        _ => Err(format!(
+            "{id:?} names several workflows; use one of: {}",
+            known()
+        )),
+    }
 }
 
 /// Where the credential store is and the keys that encrypt it (shared by `serve` and `rekey`).
@@ -348,6 +413,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Rekey(args) => rekey(args).await,
+        Command::Workflows(Workflows::Draw { id, specs }) => draw(&id, &specs),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

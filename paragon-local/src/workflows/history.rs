@@ -3,6 +3,7 @@
 //! `GET /projects/{pid}/task-history/workflow-executions?workflowId=&status=&startDate=&endDate=&limit=&offset=`,
 //! `GET …/workflow-executions/{id}`, `GET …/workflow-executions/{id}/step-executions`,
 //! `POST …/workflow-executions/{id}/replay`. A user token sees its own user's runs.
+//! The developer view replays from the failed step instead ([`resume_failed`]).
 
 use super::engine;
 use super::store::{self, NewRun, Run, RunFilter, StepRow, Write};
@@ -204,4 +205,40 @@ pub(crate) async fn replay(
         Json(json!({ "id": new_run, "replayOf": run.id, "status": store::EXECUTING })),
     )
         .into_response())
+}
+
+/// Replays a FAILED run from its failed step: a new run with the same trigger input whose
+/// finished steps are copied from the original, so the engine resumes at the first step that
+/// did not succeed (their effects are not repeated). Later steps read the copied outputs as
+/// recorded, with secrets redacted. Returns the new run's id.
+pub(crate) async fn resume_failed(app: &Shared, run: &Run) -> Result<String, ApiError> {
+    if run.status != store::FAILED {
+        return Err(ApiError::bad_request(format!(
+            "execution {:?} is {}: only a FAILED execution can be replayed",
+            run.id, run.status
+        )));
+    }
+    let finished: Vec<StepRow> = store::steps(&app.store, &run.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == store::SUCCEEDED)
+        .collect();
+    let new_run = new_id();
+    let write = Write::Resume {
+        run: NewRun {
+            id: new_run.clone(),
+            project_id: run.project_id.clone(),
+            user_id: run.user_id.clone(),
+            workflow_id: run.workflow_id.clone(),
+            trigger_kind: run.trigger_kind.clone(),
+            input: run.input.clone(),
+            replay_of: Some(run.id.clone()),
+        },
+        steps: finished,
+        owner: app.workflows.owner.clone(),
+        lease_until: now_ms() + app.workflows.config.lease.as_millis() as i64,
+    };
+    app.workflows.writer.write(&app.store, write).await?;
+    engine::spawn(app, new_run.clone());
+    Ok(new_run)
 }

@@ -13,6 +13,7 @@
 //! same store the server already has. The queue here is two tables and one claim statement
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL): no second coordination layer beside the database.
 
+pub(crate) mod draw;
 mod engine;
 pub(crate) mod history;
 mod js;
@@ -48,9 +49,10 @@ pub(crate) struct Loaded {
     pub wf: Workflow,
 }
 
-/// The id of a workflow: its explicit `id`, else a UUID derived from integration and key, so
-/// every replica and every restart agree.
-pub(crate) fn workflow_id(wf: &Workflow) -> String {
+/// The id a server knows a workflow by (in `/sdk/me`, triggers and the history): its
+/// explicit `id`, else a UUID derived from integration and key, so every replica and every
+/// restart agree.
+pub fn workflow_id(wf: &Workflow) -> String {
     match wf.explicit_id() {
         Some(id) => id.to_owned(),
         None => uuid::Uuid::new_v5(

@@ -316,6 +316,15 @@ pub(crate) enum Write {
         owner: String,
         update: RunUpdate,
     },
+    /// A replay that resumes at the failed step: the new run, leased like
+    /// [`Write::InsertRuns`], with copies of the original's finished step rows, so the engine
+    /// takes their recorded outputs instead of running them again. One commit. Answers `true`.
+    Resume {
+        run: NewRun,
+        steps: Vec<StepRow>,
+        owner: String,
+        lease_until: i64,
+    },
     /// Records the Response step's answer on the run. Answers `true`.
     SetResponse { run_id: String, response: Value },
     /// A schedule tick and the run it starts, together: records that the schedule `key`
@@ -355,6 +364,18 @@ pub(crate) async fn apply(conn: &mut sqlx::AnyConnection, w: &Write) -> Result<b
             crate::store::insert_event(conn, id, project, user, &e.name, &e.payload).await?;
             for r in runs {
                 insert_run(conn, r, owner, *lease_until).await?;
+            }
+            Ok(true)
+        }
+        Write::Resume {
+            run,
+            steps,
+            owner,
+            lease_until,
+        } => {
+            insert_run(conn, run, owner, *lease_until).await?;
+            for row in steps {
+                put_step(conn, &run.id, owner, row).await?;
             }
             Ok(true)
         }
