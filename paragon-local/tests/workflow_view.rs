@@ -371,6 +371,42 @@ async fn completed(env: &Env, user: &str, title: &str) -> String {
 }
 
 #[tokio::test]
+async fn the_cli_mints_a_developer_token_from_the_signing_key() {
+    let env = start(Arc::new(AtomicBool::new(false))).await;
+    let pem = env.server.project_key().private_pem().unwrap().to_owned();
+    let out = Command::new(env!("CARGO_BIN_EXE_paragon-local"))
+        .args(["workflows", "token", "--minutes", "5"])
+        .env("PARAGON_PROJECT_ID", env.server.project_id())
+        .env("PARAGON_SIGNING_KEY", &pem)
+        .env_remove("PARAGON_SIGNING_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap();
+    let res = env
+        .http
+        .post(env.project("/dev/codes"))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Without a key: a message naming what to set, never a panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_paragon-local"))
+        .args(["workflows", "token", "--project-id", "p"])
+        .env_remove("PARAGON_SIGNING_KEY")
+        .env_remove("PARAGON_SIGNING_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("PARAGON_SIGNING_KEY"));
+}
+
+#[tokio::test]
 async fn only_the_project_key_opens_the_view() {
     let env = start(Arc::new(AtomicBool::new(false))).await;
     // A user token is not the project's key.

@@ -49,6 +49,48 @@ enum Workflows {
         #[arg(long, default_value = "specs")]
         specs: PathBuf,
     },
+    /// Print a developer token, minted with the project's signing key: exchange it at
+    /// `POST /projects/{project id}/dev/codes` for a single-use link to the workflow view.
+    Token(TokenArgs),
+}
+
+/// The project and its key, for `workflows token`.
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The project id.
+    #[arg(long, env = "PARAGON_PROJECT_ID")]
+    project_id: String,
+    /// The project's RSA signing key, PEM (literal `\n` sequences are accepted).
+    #[arg(long, env = "PARAGON_SIGNING_KEY", hide_env_values = true)]
+    signing_key: Option<String>,
+    /// A file holding the project's RSA signing key (PEM).
+    #[arg(long, env = "PARAGON_SIGNING_KEY_FILE")]
+    signing_key_file: Option<PathBuf>,
+    /// How long the token is valid, in minutes (the view's session ends with it).
+    #[arg(long, default_value_t = 60)]
+    minutes: u64,
+}
+
+/// `paragon-local workflows token`: the developer token on stdout.
+fn developer_token(args: &TokenArgs) -> Result<(), String> {
+    let pem = match (&args.signing_key, &args.signing_key_file) {
+        (Some(pem), _) => pem.clone(),
+        (None, Some(file)) => read(file, "signing key file")?,
+        (None, None) => {
+            return Err(
+                "a developer token is signed with the project's key: set PARAGON_SIGNING_KEY or \
+                 PARAGON_SIGNING_KEY_FILE (--signing-key-file)"
+                    .into(),
+            );
+        }
+    };
+    let key = ProjectKey::from_private_pem(&pem).map_err(|e| format!("the signing key: {e}"))?;
+    let ttl = Duration::from_secs(args.minutes.max(1) * 60);
+    let token = key
+        .mint_developer(&args.project_id, ttl)
+        .map_err(|e| e.to_string())?;
+    println!("{token}");
+    Ok(())
 }
 
 /// `paragon-local workflows draw`: the SVG on stdout.
@@ -414,6 +456,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(*args).await,
         Command::Rekey(args) => rekey(args).await,
         Command::Workflows(Workflows::Draw { id, specs }) => draw(&id, &specs),
+        Command::Workflows(Workflows::Token(args)) => developer_token(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
