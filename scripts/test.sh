@@ -43,6 +43,13 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
 fi
 [ "${CI:-}" = true ] && export PARAGON_REQUIRE_BROWSER=1
 
+step "TypeScript for the Paragraph export check"
+if [ "${CI:-}" = true ]; then
+  scripts/fetch-typescript.sh >/dev/null || { echo "error: could not install TypeScript" >&2; exit 1; }
+else
+  echo "skipped unless CI=true (scripts/fetch-typescript.sh installs it into .cache/); the export's type-check then says it is skipped"
+fi
+
 step "cargo test --workspace"
 cargo test --workspace --locked
 

@@ -91,6 +91,8 @@ mod names;
 mod normalize;
 mod operations;
 mod pagination;
+#[cfg(feature = "cli")]
+pub mod paragraph;
 mod refs;
 mod render;
 mod servers;

@@ -50,6 +50,21 @@ enum Command {
         #[arg(long)]
         full_serde: bool,
     },
+    /// Export the specs folder as a Paragraph project (Paragon's workflows as code).
+    ///
+    /// Writes src/integrations/custom.<slug>/config.ts, workflows/*.ts and src/events/*.ts;
+    /// what Paragraph cannot express is refused at its file:line:col.
+    Paragraph {
+        /// The specs folder (integration folders and events.toml).
+        #[arg(long, default_value = "specs")]
+        specs: PathBuf,
+        /// The project folder to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Export only this integration (its slug, e.g. custom.tasklab; repeatable).
+        #[arg(long = "integration")]
+        integrations: Vec<String>,
+    },
     /// Check integration manifests (default: every specs/*/integration.toml).
     Validate {
         /// Manifests or integration folders.
@@ -122,6 +137,28 @@ fn main() -> ExitCode {
                 generated.source.lines().count(),
                 generated.warnings.len()
             );
+            ExitCode::SUCCESS
+        }
+        Command::Paragraph {
+            specs,
+            out,
+            integrations,
+        } => {
+            let export = match paragon_codegen::paragraph::export(&specs, &integrations) {
+                Ok(e) => e,
+                Err(errors) => return fail(&errors),
+            };
+            if let Err(e) = export.write(&out) {
+                eprintln!(
+                    "error: cannot write the project under {}: {e}",
+                    out.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            for note in &export.notes {
+                eprintln!("note: {note}");
+            }
+            eprintln!("wrote {} files under {}", export.files.len(), out.display());
             ExitCode::SUCCESS
         }
         Command::Validate { paths } => {

@@ -292,6 +292,12 @@ impl OAuth {
         )
     }
 
+    /// Whether the manifest sets `[auth.refresh_params]` (parameters sent on refresh instead
+    /// of the token parameters).
+    pub fn has_refresh_params(&self) -> bool {
+        self.refresh_params.is_some()
+    }
+
     /// The name the provider uses for the authorization request's parameter `name`
     /// (`[auth.authorization_param_names]`, e.g. `client_id` → `app_id`).
     pub fn authorization_param_name<'a>(&'a self, name: &'a str) -> &'a str {

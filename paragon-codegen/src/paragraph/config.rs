@@ -1,0 +1,183 @@
+//! `src/integrations/custom.<slug>/config.ts`: the custom integration's fields (basic info,
+//! authentication, API setup) and the Connect Portal's workflow order. What the manifest says
+//! that Paragon's custom integration form has no field for is refused at its position.
+
+use super::{Refusals, ts};
+use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest};
+
+/// Manifest templates as the dashboard writes variables: `{input.api_key}` →
+/// `{{input.api_key}}`.
+fn variables(template: &str) -> String {
+    template.replace('{', "{{").replace('}', "}}")
+}
+
+/// Refuses what Paragon's form cannot hold, each at its key in `integration.toml`.
+fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
+    let oauth = m.auth().oauth();
+    let mut refuse = |key: &str, what: &str| {
+        refusals.at_key(
+            m.file(),
+            key,
+            format!("{what}: Paragon's custom integrations have no field for it"),
+        );
+    };
+    if let Auth::TokenExchange(_) = m.auth() {
+        refuse(
+            "type",
+            "`type = \"token_exchange\"` (an API key exchanged for session tokens)",
+        );
+    }
+    if let Some(o) = oauth {
+        if o.token_encoding() != Encoding::Form {
+            refuse(
+                "token_encoding",
+                "token requests encoded as JSON or in the query",
+            );
+        }
+        if !o.callback_capture().is_empty() {
+            refuse(
+                "callback_capture",
+                "values captured from the OAuth redirect",
+            );
+        }
+        if o.callback_code() != "code" {
+            refuse("callback_code", "a renamed OAuth redirect code parameter");
+        }
+        if o.authorization_param_name("client_id") != "client_id"
+            || o.authorization_param_name("redirect_uri") != "redirect_uri"
+        {
+            refuse(
+                "authorization_param_names",
+                "renamed authorization URL parameters",
+            );
+        }
+        if o.has_refresh_params() {
+            refuse("refresh_params", "parameters sent on refresh only");
+        }
+    }
+    if m.auth().provider_id_path().is_some() {
+        refuse("provider_id", "the account id read from the token response");
+    }
+    if !m.api().headers().is_empty() {
+        refuse("headers", "default headers on every request");
+    }
+}
+
+fn authorization(a: &ApiAuthorization) -> String {
+    let pairs = |list: &[(String, paragon_manifest::Template)]| {
+        list.iter()
+            .map(|(k, v)| format!("{}: {}", ts::key(k), ts::string(&variables(&v.to_string()))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match a {
+        ApiAuthorization::Bearer { token } => {
+            format!(
+                "{{ type: 'bearer', token: {} }}",
+                ts::string(&variables(&token.to_string()))
+            )
+        }
+        ApiAuthorization::Basic { username, password } => format!(
+            "{{ type: 'basic', username: {}, password: {} }}",
+            ts::string(&variables(&username.to_string())),
+            ts::string(&variables(&password.to_string()))
+        ),
+        ApiAuthorization::Headers(h) => {
+            format!("{{ type: 'headers', headers: {{ {} }} }}", pairs(h))
+        }
+        ApiAuthorization::Query(q) => format!("{{ type: 'query', params: {{ {} }} }}", pairs(q)),
+        _ => "{ type: 'none' }".to_owned(),
+    }
+}
+
+/// The text of `config.ts`, with imports of the integration's workflow classes
+/// (`(variable, module)`), in display order.
+pub(crate) fn config_ts(
+    m: &Manifest,
+    workflows: &[(String, String)],
+    refusals: &mut Refusals,
+) -> String {
+    refuse_unsupported(m, refusals);
+    let mut out =
+        String::from("import { ICustomIntegrationConfig } from '@useparagon/core/integration';\n");
+    for (var, module) in workflows {
+        out.push_str(&format!("import {var} from './workflows/{module}';\n"));
+    }
+    out.push_str("\n/**\n * The custom integration, exported from its integration.toml by paragon-codegen.\n */\n");
+    out.push_str("const config: ICustomIntegrationConfig = {\n");
+    let mut field = |name: &str, value: String| out.push_str(&format!("  {name}: {value},\n"));
+    field("name", ts::string(m.name()));
+    field("description", ts::string(m.description()));
+    field("accentColor", ts::string(m.color()));
+    field("icon", ts::string(m.icon_svg().trim()));
+    field("authenticationType", ts::string(m.auth().paragon_type()));
+    let scopes = |s: &[String]| {
+        format!(
+            "[{}]",
+            s.iter()
+                .map(|s| ts::string(s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let placement = |c: ClientAuth| {
+        ts::string(if c == ClientAuth::Basic {
+            "header"
+        } else {
+            "body"
+        })
+    };
+    if let Some(o) = m.auth().oauth() {
+        field(
+            "authorizationUrl",
+            ts::string(&variables(&o.authorization_url_template().to_string())),
+        );
+        field(
+            "accessTokenUrl",
+            ts::string(&variables(&o.token_url_template().to_string())),
+        );
+        if let Some(refresh) = o.refresh_url_template() {
+            field("refreshUrl", ts::string(&variables(&refresh.to_string())));
+        }
+        field("scopes", scopes(o.scopes()));
+        field("clientCredentialPlacement", placement(o.client_auth()));
+        field("pkce", o.pkce().to_string());
+    }
+    if let Some(c) = m.auth().client_credentials() {
+        field(
+            "accessTokenUrl",
+            ts::string(&variables(&c.token_url_template().to_string())),
+        );
+        field("scopes", scopes(c.scopes()));
+        field("clientCredentialPlacement", placement(c.client_auth()));
+    }
+    if !m.inputs().is_empty() {
+        let inputs: Vec<String> = m
+            .inputs()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{{ key: {}, label: {}, type: {}, required: {} }}",
+                    ts::string(i.key()),
+                    ts::string(i.label()),
+                    ts::string(i.kind().as_str()),
+                    i.required()
+                )
+            })
+            .collect();
+        field(
+            "userInputs",
+            format!("[\n    {},\n  ]", inputs.join(",\n    ")),
+        );
+    }
+    field(
+        "apiBaseUrl",
+        ts::string(&variables(&m.api().base_url_template().to_string())),
+    );
+    field("testEndpointPath", ts::string(m.test_endpoint()));
+    field("apiAuthorization", authorization(m.api().authorization()));
+    let order: Vec<&str> = workflows.iter().map(|(v, _)| v.as_str()).collect();
+    field("workflowDisplayOrder", format!("[{}]", order.join(", ")));
+    out.push_str("};\n\nexport default config;\n");
+    out
+}
