@@ -103,10 +103,20 @@ impl Refusals {
     /// field is not written there).
     pub(crate) fn at_step(&mut self, file: &Path, step: &str, field: &str, message: String) {
         let source = std::fs::read_to_string(file).unwrap_or_default();
-        let step_line = source
-            .match_indices(&format!("\"{step}\""))
-            .map(|(i, _)| source[..i].rfind('\n').map_or(0, |n| n + 1))
-            .find(|start| key_range(&source, *start, "key").is_some_and(|r| r.start < start + 80));
+        let quoted = format!("\"{step}\"");
+        let mut offset = 0;
+        let mut step_line = None;
+        for line in source.split_inclusive('\n') {
+            let setting = line.trim().strip_prefix("key").map(str::trim_start);
+            if setting
+                .and_then(|rest| rest.strip_prefix('='))
+                .is_some_and(|value| value.trim() == quoted)
+            {
+                step_line = Some(offset);
+                break;
+            }
+            offset += line.len();
+        }
         let range = step_line.and_then(|start| {
             let next_step = source[start + 1..]
                 .find("[[steps]]")
