@@ -1,6 +1,7 @@
 //! Every HTML page the server renders (the Connect Portal, the OAuth confirmation, messages),
 //! written with maud, which escapes every interpolated value unless told otherwise, and
 //! served with strict security headers. Handlers gather the data; this module only shows it.
+//! The developer view's pages (`devview::pages`) are served through `respond` too.
 
 use crate::store::{Credential, Status};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
