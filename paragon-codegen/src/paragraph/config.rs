@@ -14,15 +14,13 @@ fn variables(template: &str) -> String {
 /// Refuses what Paragon's form cannot hold, each at its key in `integration.toml`.
 fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
     let oauth = m.auth().oauth();
-    let mut refuse = |key: &str, what: &str| {
-        refusals.at_key(
-            m.file(),
-            key,
-            format!("{what}: Paragon's custom integrations have no field for it"),
-        );
+    let mut refuse = |table: &str, key: &str, what: &str| {
+        let message = format!("{what}: Paragon's custom integrations have no field for it");
+        refusals.at_key(m.file(), table, key, message);
     };
     if let Auth::TokenExchange(_) = m.auth() {
         refuse(
+            "auth",
             "type",
             "`type = \"token_exchange\"` (an API key exchanged for session tokens)",
         );
@@ -30,36 +28,47 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
     if let Some(o) = oauth {
         if o.token_encoding() != Encoding::Form {
             refuse(
+                "auth",
                 "token_encoding",
                 "token requests encoded as JSON or in the query",
             );
         }
         if !o.callback_capture().is_empty() {
             refuse(
+                "auth",
                 "callback_capture",
                 "values captured from the OAuth redirect",
             );
         }
         if o.callback_code() != "code" {
-            refuse("callback_code", "a renamed OAuth redirect code parameter");
+            refuse(
+                "auth",
+                "callback_code",
+                "a renamed OAuth redirect code parameter",
+            );
         }
         if o.authorization_param_name("client_id") != "client_id"
             || o.authorization_param_name("redirect_uri") != "redirect_uri"
         {
             refuse(
+                "auth",
                 "authorization_param_names",
                 "renamed authorization URL parameters",
             );
         }
         if o.has_refresh_params() {
-            refuse("refresh_params", "parameters sent on refresh only");
+            refuse("auth", "refresh_params", "parameters sent on refresh only");
         }
     }
     if m.auth().provider_id_path().is_some() {
-        refuse("provider_id", "the account id read from the token response");
+        refuse(
+            "auth",
+            "provider_id",
+            "the account id read from the token response",
+        );
     }
     if !m.api().headers().is_empty() {
-        refuse("headers", "default headers on every request");
+        refuse("api", "headers", "default headers on every request");
     }
 }
 

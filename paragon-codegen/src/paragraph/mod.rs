@@ -92,10 +92,16 @@ impl Refusals {
             .push(d.help("remove it, or keep this integration on the local server"));
     }
 
-    /// At the key `key` of a manifest.
-    pub(crate) fn at_key(&mut self, file: &Path, key: &str, message: String) {
+    /// At the key `key` of a manifest's table `[table]` (or its sub-table `[table.key]`).
+    pub(crate) fn at_key(&mut self, file: &Path, table: &str, key: &str, message: String) {
         let source = std::fs::read_to_string(file).unwrap_or_default();
-        let range = key_range(&source, 0, key);
+        let header = format!("[{table}]");
+        let from = source
+            .match_indices(&header)
+            .map(|(i, _)| i)
+            .find(|i| *i == 0 || source[..*i].ends_with('\n'))
+            .unwrap_or(0);
+        let range = key_range(&source, from, key);
         self.push(file, range, &source, message);
     }
 
