@@ -373,6 +373,11 @@ async fn serve(args: Serve) -> Result<(), String> {
         server.project_id()
     );
     eprintln!("    answers a single-use sign-in link (two minutes) to the integration's page");
+    eprintln!(
+        "  Workflow view: POST {url}/projects/{}/dev/codes with `paragon-local workflows token`'s",
+        server.project_id()
+    );
+    eprintln!("    developer token (signed with the project's key) answers a sign-in link to /dev");
     for (slug, names) in server.missing_secrets() {
         eprintln!(
             "  {slug}: not set in the environment: {} (its calls fail until they are)",
