@@ -124,6 +124,7 @@
 mod api;
 mod auth;
 mod cache;
+mod cors;
 mod crypto;
 mod error;
 mod exchange;
