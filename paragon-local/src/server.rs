@@ -1,6 +1,6 @@
 //! Building, starting and stopping the server.
 
-use crate::api::{connect, credentials, events, portal, users};
+use crate::api::{connect, credentials, events, integrations, portal, users};
 use crate::auth::ProjectKey;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
@@ -588,7 +588,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
             )),
         )
         .route("/sdk/me", get(users::me).patch(users::set_meta))
-        .route("/sdk/integrations", get(users::integrations))
+        .route("/sdk/integrations", get(integrations::list))
         .route("/sdk/portal/codes", post(portal::mint_code))
         .route(
             "/sdk/integrations/{integration}",
@@ -645,6 +645,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/oauth", get(connect::callback))
         .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
+        .route("/icons/{file}", get(integrations::icon))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
         .layer(DefaultBodyLimit::max(body_limit))

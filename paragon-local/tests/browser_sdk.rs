@@ -139,3 +139,165 @@ async fn a_malformed_allowed_origin_is_refused_at_start() {
         "{err}"
     );
 }
+
+fn by_slug<'a>(list: &'a serde_json::Value, slug: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["customIntegration"]["slug"] == slug)
+        .unwrap_or_else(|| panic!("no {slug} in {list}"))
+}
+
+#[tokio::test]
+async fn integrations_carry_configs_workflows_input_fields_and_a_served_icon() {
+    let env = start().await;
+    let (status, list) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project("/sdk/integrations"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let oauth = by_slug(&list, "custom.tasklab");
+    assert_eq!(oauth["type"], "custom");
+    let values = &oauth["configs"][0]["values"];
+    assert_eq!(values["accentColor"], oauth["brandColor"]);
+    let meta = values["workflowMeta"].as_object().unwrap();
+    let workflows = oauth["workflows"].as_array().unwrap();
+    assert_eq!(meta.len(), workflows.len(), "{oauth}");
+    assert!(!workflows.is_empty());
+    for w in workflows {
+        let id = w["id"].as_str().unwrap();
+        assert_eq!(meta[id]["id"], id);
+    }
+
+    let keys = by_slug(&list, "custom.tasklabkeys");
+    let fields = keys["customIntegration"]["inputFields"].as_array().unwrap();
+    let api_key = fields
+        .iter()
+        .find(|f| f["id"] == "api_key")
+        .expect("api_key");
+    assert_eq!(api_key["type"], "PASSWORD");
+    assert_eq!(api_key["required"], true);
+    assert!(
+        keys.get("inputs").is_none(),
+        "the old top-level list is gone"
+    );
+
+    let icon = keys["customIntegration"]["icon"].as_str().unwrap();
+    assert!(
+        icon.starts_with(env.server.url()) && icon.ends_with(".svg"),
+        "{icon}"
+    );
+    let res = env.http.get(icon).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "image/svg+xml");
+    let csp = res.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("sandbox"), "{csp}");
+    assert!(res.text().await.unwrap().contains("<svg"));
+    let missing = env
+        .http
+        .get(env.url("/icons/nope.svg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn me_names_the_project_and_credentials_have_a_default_configuration() {
+    let env = start().await;
+    let (_, list) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project("/sdk/integrations"),
+            None,
+            &[],
+        )
+        .await;
+    let id = by_slug(&list, "custom.tasklabkeys")["id"].clone();
+    let key = env.provider.api_keys()[0].to_string();
+    // The SDK's install flow sends its own flag among the inputs.
+    let (status, created) = env
+        .call(
+            "ada",
+            Method::POST,
+            &env.project("/sdk/credentials"),
+            Some(serde_json::json!({
+                "integrationId": id,
+                "payload": {"api_key": key, "skipPostOAuthInputs": false},
+            })),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let default = &created["configurations"][0];
+    assert_eq!(default["isDefault"], true);
+    assert_eq!(default["connectCredentialId"], created["id"]);
+
+    let (status, me) = env
+        .call("ada", Method::GET, &env.project("/sdk/me"), None, &[])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(me["project"]["id"], env.server.project_id());
+    let features = me["project"]["accessibleFeatures"].as_array().unwrap();
+    assert!(features.contains(&"headless-cp".into()), "{me}");
+    let state = &me["integrations"]["custom.tasklabkeys"];
+    assert_eq!(state["credentialId"], created["id"]);
+    assert_eq!(state["credentialConfigId"], default["id"]);
+    assert_eq!(
+        state["allCredentials"][0]["configurations"][0]["id"],
+        default["id"]
+    );
+}
+
+#[tokio::test]
+async fn content_type_auto_is_resolved_before_the_provider() {
+    let env = start().await;
+    let (_, list) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project("/sdk/integrations"),
+            None,
+            &[],
+        )
+        .await;
+    let id = by_slug(&list, "custom.tasklabkeys")["id"].clone();
+    let key = env.provider.api_keys()[0].to_string();
+    env.call(
+        "ada",
+        Method::POST,
+        &env.project("/sdk/credentials"),
+        Some(serde_json::json!({"integrationId": id, "payload": {"api_key": key}})),
+        &[],
+    )
+    .await;
+    let echo = env.project("/sdk/proxy/custom.tasklabkeys/echo");
+    let send = |body: &'static str| {
+        env.http
+            .post(&echo)
+            .bearer_auth(env.token("ada"))
+            .header(header::CONTENT_TYPE, "auto")
+            .body(body)
+    };
+    let seen = |v: serde_json::Value| v["output"]["headers"]["content-type"].clone();
+    let json: serde_json::Value = send("{\"a\":1}")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen(json), "application/json");
+    let text: serde_json::Value = send("hello").send().await.unwrap().json().await.unwrap();
+    assert_eq!(seen(text), "text/plain; charset=utf-8");
+    let empty: serde_json::Value = send("").send().await.unwrap().json().await.unwrap();
+    assert_eq!(seen(empty), serde_json::Value::Null);
+}
