@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chromium::{Driver, capabilities, on_path, screenshots_dir, unix_nanos};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use paragon_examples::Demo;
 use paragon_examples::demo::{API_KEY, TASKLAB, TASKLAB_KEYS};
 use serde_json::{Value, json};
@@ -231,13 +231,10 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
         "the server still has the credential after uninstallIntegration",
     )?;
 
+    // installIntegration: the SDK's popup, Task Lab's consent page, the SDK's promise.
+    install_oauth(client, &page, demo, shots).await?;
+
     // event and workflow, on the OAuth integration whose workflows they run.
-    demo.connect_oauth("alice", TASKLAB, "grace").await?;
-    page.js(
-        "await paragon.authenticate(arguments[0], arguments[1]);",
-        json!([demo.project_id(), token]),
-    )
-    .await?;
     let sent = page
         .js(
             "return await paragon.event('Task Created', { title: 'Ship it', priority: 'low' }) ?? 'sent';",
@@ -247,13 +244,32 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
     check(sent == "sent", format!("event: {sent}"))?;
     wait_for_task(demo, "[app] Ship it").await?;
 
+    // The workflow's id, as an app knows it from its dashboard.
+    let integrations: Value = demo
+        .http_client()
+        .get(format!(
+            "{}/projects/{}/sdk/integrations",
+            demo.url(),
+            demo.project_id()
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let workflow_id = integrations
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|i| i["workflows"].as_array().into_iter().flatten())
+        .find(|w| w["description"] == "Open tasks")
+        .and_then(|w| w["id"].as_str())
+        .ok_or("no Open tasks workflow in /sdk/integrations")?
+        .to_owned();
     let open_tasks = page
         .js(
-            "const u = paragon.getUser();
-             const id = Object.entries(u.integrations[arguments[0]].configuredWorkflows)
-               .find(([, w]) => w.name === 'Open tasks')[0];
-             return await paragon.workflow(id, { body: { status: 'todo' } });",
-            json!([TASKLAB]),
+            "return await paragon.workflow(arguments[0], { body: { status: 'todo' } });",
+            json!([workflow_id]),
         )
         .await?;
     check(
@@ -264,6 +280,85 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
     )?;
     shot(client, shots, "01-after-calls").await?;
     Ok(())
+}
+
+/// `installIntegration` for the OAuth integration: the SDK opens its popup, which reaches Task
+/// Lab's consent page; approving as grace closes the popup and resolves the SDK's promise.
+async fn install_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    let app_window = client.window().await?;
+    page.js(
+        "window.installing = paragon.installIntegration(arguments[0])
+           .then(ok => ({ ok }), e => ({ err: String(e && e.message || e) }));
+         return true;",
+        json!([TASKLAB]),
+    )
+    .await?;
+    let popup = wait_for_windows(client, 2)
+        .await?
+        .into_iter()
+        .find(|w| *w != app_window)
+        .ok_or("no popup window")?;
+    client.switch_to_window(popup).await?;
+    let account = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("input[name='username']"))
+        .await
+        .map_err(|e| format!("the popup never showed Task Lab's consent page: {e}"))?;
+    check(
+        client
+            .current_url()
+            .await?
+            .as_str()
+            .starts_with(demo.provider().url()),
+        "the popup is not on Task Lab",
+    )?;
+    account.clear().await?;
+    account.send_keys("grace").await?;
+    shot(client, shots, "02-oauth-consent-in-popup").await?;
+    client
+        .find(Locator::Css("button[name='decision'][value='allow']"))
+        .await?
+        .click()
+        .await?;
+    // The callback page closes the popup by itself.
+    wait_for_windows(client, 1).await?;
+    client.switch_to_window(app_window).await?;
+    let installed = page
+        .js("return await window.installing;", json!([]))
+        .await?;
+    check(
+        installed["ok"]["credentialId"].is_string(),
+        format!("installIntegration: {installed}"),
+    )?;
+    let user = page.js("return paragon.getUser();", json!([])).await?;
+    check(
+        user["integrations"][TASKLAB]["enabled"] == true,
+        format!("after installIntegration: {user}"),
+    )?;
+    let me: Value = demo
+        .paragon()
+        .user("alice")
+        .request(TASKLAB, paragon_sdk::Method::GET, "/me")
+        .await?
+        .json()
+        .await?;
+    check(me["id"] == "grace", format!("the proxy acts as {me}"))
+}
+
+/// Waits until the browser has `n` windows; returns them.
+async fn wait_for_windows(client: &Client, n: usize) -> Result<Vec<fantoccini::wd::WindowHandle>> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let windows = client.windows().await?;
+        if windows.len() == n {
+            return Ok(windows);
+        }
+        if Instant::now() > deadline {
+            return Err(format!("expected {n} windows, the browser has {}", windows.len()).into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Waits until grace's Task Lab holds a task titled `title` (the event's workflow ran).

@@ -133,6 +133,7 @@ mod html;
 mod integration;
 mod oauth;
 mod permissions;
+mod popup;
 mod portal;
 mod proxy;
 mod refresh;

@@ -590,6 +590,11 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/sdk/me", get(users::me).patch(users::set_meta))
         .route("/sdk/integrations", get(integrations::list))
         .route("/sdk/portal/codes", post(portal::mint_code))
+        .route("/sdk/actions/oauth-nonce", get(crate::popup::nonce_page))
+        .route(
+            "/sdk/actions/session-id/{key}",
+            get(crate::popup::session).delete(crate::popup::forget),
+        )
         .route(
             "/sdk/integrations/{integration}",
             axum::routing::delete(users::uninstall),

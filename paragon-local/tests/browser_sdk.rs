@@ -301,3 +301,193 @@ async fn content_type_auto_is_resolved_before_the_provider() {
     let empty: serde_json::Value = send("").send().await.unwrap().json().await.unwrap();
     assert_eq!(seen(empty), serde_json::Value::Null);
 }
+
+/// The SDK's popup URL for `slug`, carrying `token` and the app's origin.
+fn nonce_url(env: &Env, slug: &str, origin: &str, token: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("action", slug)
+        .append_pair("integrationId", slug)
+        .append_pair("originForPostMessage", origin)
+        .append_pair("userToken", token)
+        .finish();
+    env.project(&format!("/sdk/actions/oauth-nonce?{query}"))
+}
+
+/// The SDK's `build-oauth` fetch with its `oauthMetaKeyId`; the provider's authorization URL.
+async fn build_oauth(env: &Env, user: &str, key: &str) -> String {
+    let url = format!(
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId={key}",
+        env.server.url(),
+        env.server.project_id()
+    );
+    let (status, body) = env.call(user, Method::GET, &url, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    body["redirectUrl"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_popup_page_binds_the_browser_and_the_callback_closes_it() {
+    let env = start().await;
+    let session = env.project("/sdk/actions/session-id/k3y");
+    let (status, _) = env.call("ada", Method::GET, &session, None, &[]).await;
+    assert_eq!(status, 404, "nothing finished yet");
+
+    let res = env
+        .http
+        .get(nonce_url(&env, "custom.tasklab", APP, &env.token("ada")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers().clone();
+    let cookie = h[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        cookie.starts_with("paragon_local_sdk_flow=")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/oauth"),
+        "{cookie}"
+    );
+    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'nonce-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
+    assert!(
+        h.get("cross-origin-opener-policy").is_none(),
+        "the opener must stay reachable"
+    );
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("oauth-nonce-loaded") && page.contains(APP),
+        "{page}"
+    );
+    assert!(
+        page.contains("history.replaceState"),
+        "the token leaves the address bar"
+    );
+
+    // The provider's redirect reaches /oauth in the browser holding the binding: done at once.
+    let authorize = build_oauth(&env, "ada", "k3y").await;
+    let to_callback = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = to_callback.get(&authorize).send().await.unwrap();
+    let callback = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let res = env
+        .http
+        .get(&callback)
+        .header(header::COOKIE, cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cleared = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cleared.contains("Max-Age=0"),
+        "the binding is used up: {cleared}"
+    );
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("Connected") && page.contains("window.close()"),
+        "{page}"
+    );
+
+    let (status, body) = env.call("ada", Method::GET, &session, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let id = body["connectCredentialId"].as_str().unwrap();
+    let (status, _) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project(&format!("/sdk/credentials/{id}")),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    // Another user asking with the same key learns nothing.
+    let (status, _) = env.call("bob", Method::GET, &session, None, &[]).await;
+    assert_eq!(status, 404);
+    // The SDK's DELETE forgets it.
+    let (status, _) = env.call("ada", Method::DELETE, &session, None, &[]).await;
+    assert_eq!(status, 200);
+    let (status, _) = env.call("ada", Method::GET, &session, None, &[]).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_callback_in_another_browser_asks_to_confirm() {
+    let env = start().await;
+    // Another user's binding, or none at all, does not finish ada's flow.
+    let res = env
+        .http
+        .get(nonce_url(
+            &env,
+            "custom.tasklab",
+            APP,
+            &env.token("mallory"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mallory = res.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let authorize = build_oauth(&env, "ada", "k3y").await;
+    let res = env
+        .http
+        .get(&authorize)
+        .header(header::COOKIE, mallory.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let page = res.text().await.unwrap();
+    assert!(confirmation_id(&page).is_some(), "{page}");
+    let (status, _) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project("/sdk/actions/session-id/k3y"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn the_popup_page_refuses_bad_tokens_and_other_origins() {
+    let env = start().await;
+    for (origin, token, status) in [
+        (APP, "not-a-token".to_string(), 401),
+        ("https://evil.example", env.token("ada"), 403),
+    ] {
+        let res = env
+            .http
+            .get(nonce_url(&env, "custom.tasklab", origin, &token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{origin}");
+        assert!(res.headers().get(header::SET_COOKIE).is_none());
+        let page = res.text().await.unwrap();
+        assert!(!page.contains("oauth-nonce-loaded"), "{page}");
+    }
+    let url = format!(
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId=a%3Cb",
+        env.server.url(),
+        env.server.project_id()
+    );
+    let (status, body) = env.call("ada", Method::GET, &url, None, &[]).await;
+    assert_eq!(status, 400, "{body}");
+}

@@ -15,16 +15,22 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-async fn render(app: &AppState, c: &Credential) -> Result<Value, ApiError> {
+async fn render(app: &Shared, c: &Credential) -> Result<Value, ApiError> {
     let configurations = app
         .store
         .configurations(&c.project_id, &c.user_id, &c.id)
         .await?;
-    Ok(credential_json(
+    let mut shown = credential_json(
         c,
         app.integrations.get(&c.integration).map(|i| &**i),
         &configurations,
-    ))
+    );
+    // The workflow toggles live with the user, so the default configuration shows them, as
+    // `/sdk/me` does.
+    let mut workflows = crate::workflows::triggers::me_state(app, &c.user_id).await?;
+    shown["configurations"][0]["workflowSettings"] =
+        Value::Object(workflows.remove(&c.integration).unwrap_or_default());
+    Ok(shown)
 }
 
 async fn owned(
