@@ -5,7 +5,9 @@
 //!
 //! Each call's result is asserted: `authenticate`, `getUser`, `setUserMetadata`,
 //! `getIntegrationMetadata` (its icon loads), the headless API-key install flow, `request`
-//! (GET and POST), `event`, `workflow` and `uninstallIntegration`.
+//! (GET and POST), `uninstallIntegration`, `installIntegration` for the OAuth demo (the SDK's
+//! popup reaches Task Lab's consent page, approving closes it and the SDK's promise resolves),
+//! then `event` and `workflow`, which run that integration's workflows.
 //!
 //! Needs the SDK under `.cache/npm` (`scripts/install-js-sdk.sh`) and `chromium` +
 //! `chromedriver` on `PATH`. Without them the test says it is skipped and passes, unless

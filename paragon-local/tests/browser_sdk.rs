@@ -491,3 +491,54 @@ async fn the_popup_page_refuses_bad_tokens_and_other_origins() {
     let (status, body) = env.call("ada", Method::GET, &url, None, &[]).await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn the_default_configuration_shows_the_workflow_switches() {
+    let env = start().await;
+    let id = env.connect_oauth("ada", "custom.tasklab").await;
+    let (_, list) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project("/sdk/integrations"),
+            None,
+            &[],
+        )
+        .await;
+    let workflow = by_slug(&list, "custom.tasklab")["workflows"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let disable = env.project(&format!("/sdk/workflows/{workflow}"));
+    let (status, _) = env.call("ada", Method::DELETE, &disable, None, &[]).await;
+    assert!(status < 300, "{status}");
+    let (_, credential) = env
+        .call(
+            "ada",
+            Method::GET,
+            &env.project(&format!("/sdk/credentials/{id}")),
+            None,
+            &[],
+        )
+        .await;
+    let settings = &credential["configurations"][0]["workflowSettings"];
+    assert_eq!(settings[&workflow]["enabled"], false, "{credential}");
+    let others = settings
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| **k != workflow);
+    assert!(
+        others.clone().count() > 0 && others.into_iter().all(|(_, w)| w["enabled"] == true),
+        "{settings}"
+    );
+    let (_, me) = env
+        .call("ada", Method::GET, &env.project("/sdk/me"), None, &[])
+        .await;
+    let state = &me["integrations"]["custom.tasklab"];
+    assert_eq!(
+        state["allCredentials"][0]["configurations"][0]["workflowSettings"],
+        *settings
+    );
+    assert_eq!(state["configuredWorkflows"], *settings);
+}

@@ -1,7 +1,7 @@
 //! `/sdk/credentials`: list, get, create (API-key and client-credentials integrations),
 //! update `config`, delete, and configurations.
 
-use super::{configuration_json, credential_json, parse_body};
+use super::{WorkflowSwitches, configuration_json, credential_json, parse_body};
 use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::flows::create_credential;
@@ -16,21 +16,25 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 async fn render(app: &Shared, c: &Credential) -> Result<Value, ApiError> {
+    let switches = crate::workflows::triggers::me_state(app, &c.user_id).await?;
+    render_with(app, c, &switches).await
+}
+
+async fn render_with(
+    app: &AppState,
+    c: &Credential,
+    switches: &WorkflowSwitches,
+) -> Result<Value, ApiError> {
     let configurations = app
         .store
         .configurations(&c.project_id, &c.user_id, &c.id)
         .await?;
-    let mut shown = credential_json(
+    Ok(credential_json(
         c,
         app.integrations.get(&c.integration).map(|i| &**i),
         &configurations,
-    );
-    // The workflow toggles live with the user, so the default configuration shows them, as
-    // `/sdk/me` does.
-    let mut workflows = crate::workflows::triggers::me_state(app, &c.user_id).await?;
-    shown["configurations"][0]["workflowSettings"] =
-        Value::Object(workflows.remove(&c.integration).unwrap_or_default());
-    Ok(shown)
+        switches,
+    ))
 }
 
 async fn owned(
@@ -52,6 +56,7 @@ pub(crate) async fn list(
     State(app): State<Shared>,
     Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
+    let switches = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut out = Vec::new();
     for c in app
         .store
@@ -62,7 +67,7 @@ pub(crate) async fn list(
             .check(&c.integration, Some(&c.id), Access::Read)
             .is_ok()
         {
-            out.push(render(&app, &c).await?);
+            out.push(render_with(&app, &c, &switches).await?);
         }
     }
     Ok(Json(Value::Array(out)))

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::store::{Configuration, Credential};
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Parses a JSON body with an error that says what is wrong and where.
@@ -65,10 +65,14 @@ pub(crate) fn default_configuration_id(credential_id: &str) -> String {
     .to_string()
 }
 
+/// A user's workflow switches per integration slug (`{workflowId: {enabled, …}}`).
+pub(crate) type WorkflowSwitches = std::collections::BTreeMap<String, Map<String, Value>>;
+
 /// The configuration the cloud creates with every credential (`isDefault: true`): the
-/// official SDK looks it up to show or change a connected account, and its settings are the
-/// credential's `config`.
-fn default_configuration_json(c: &Credential) -> Value {
+/// official SDK looks it up to show or change a connected account. Its `sharedSettings` are
+/// the credential's `config`; its `workflowSettings` the user's switches for the integration,
+/// which the local server keeps per user rather than per configuration.
+fn default_configuration_json(c: &Credential, switches: &WorkflowSwitches) -> Value {
     let settings = |key: &str| match c.config.get(key) {
         Some(v @ Value::Object(_)) => v.clone(),
         _ => json!({}),
@@ -80,7 +84,7 @@ fn default_configuration_json(c: &Credential) -> Value {
         "externalId": null,
         "isDefault": true,
         "meta": {},
-        "workflowSettings": settings("workflowSettings"),
+        "workflowSettings": switches.get(&c.integration).cloned().unwrap_or_default(),
         "sharedSettings": settings("sharedSettings"),
         "configMeta": {},
         "dateCreated": date(c.created_at),
@@ -93,6 +97,7 @@ pub(crate) fn credential_json(
     c: &Credential,
     integration: Option<&Integration>,
     configurations: &[Configuration],
+    switches: &WorkflowSwitches,
 ) -> Value {
     json!({
         "id": c.id,
@@ -108,7 +113,7 @@ pub(crate) fn credential_json(
         "dateRefreshed": c.refreshed_at.map(date),
         "dateValidUntil": c.expires_at.map(date),
         "dateUpdated": date(c.refreshed_at.unwrap_or(c.created_at)),
-        "configurations": std::iter::once(default_configuration_json(c))
+        "configurations": std::iter::once(default_configuration_json(c, switches))
             .chain(configurations.iter().map(configuration_json))
             .collect::<Vec<_>>(),
     })

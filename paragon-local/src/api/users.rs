@@ -19,7 +19,7 @@ pub(crate) async fn me(
 ) -> Result<Json<Value>, ApiError> {
     let pid = user.project_id.clone();
     let all = readable(&app, &user).await?;
-    let mut workflows = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
+    let switches = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut integrations = Map::new();
     for integration in app.integrations.iter() {
         let mine: Vec<_> = all
@@ -30,14 +30,10 @@ pub(crate) async fn me(
             .iter()
             .find(|c| c.status == Status::Valid)
             .or_else(|| mine.first());
-        let configured = Value::Object(workflows.remove(&integration.slug).unwrap_or_default());
         let mut credentials = Vec::new();
         for c in &mine {
             let extra = app.store.configurations(&pid, &user.user_id, &c.id).await?;
-            let mut shown = credential_json(c, Some(integration), &extra);
-            // The workflow toggles live with the user, so each default configuration shows them.
-            shown["configurations"][0]["workflowSettings"] = configured.clone();
-            credentials.push(shown);
+            credentials.push(credential_json(c, Some(integration), &extra, &switches));
         }
         integrations.insert(
             integration.slug.clone(),
@@ -48,7 +44,7 @@ pub(crate) async fn me(
                 "credentialConfigId": primary.map(|c| default_configuration_id(&c.id)),
                 "providerId": primary.and_then(|c| c.provider_id.clone()),
                 "allCredentials": credentials,
-                "configuredWorkflows": configured,
+                "configuredWorkflows": switches.get(&integration.slug).cloned().unwrap_or_default(),
             }),
         );
     }
