@@ -22,28 +22,26 @@ pub(crate) async fn list(
     State(app): State<Shared>,
     Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
-    let all = app
+    // The user's accounts the token may read.
+    let readable: Vec<_> = app
         .store
         .list_credentials(&user.project_id, &user.user_id, None)
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|c| {
+            user.check(&c.integration, Some(&c.id), Access::Read)
+                .is_ok()
+        })
+        .collect();
     let list: Vec<Value> = app
         .integrations
         .iter()
+        .map(|i| (i, readable.iter().any(|c| c.integration == i.slug)))
         // Integrations the token may not even read are not listed.
-        .filter(|i| {
-            !user.has_permissions()
-                || user.check(&i.slug, None, Access::Read).is_ok()
-                || all.iter().any(|c| c.integration == i.slug)
+        .filter(|(i, has)| {
+            !user.has_permissions() || user.check(&i.slug, None, Access::Read).is_ok() || *has
         })
-        .map(|i| {
-            let mine = all.iter().any(|c| {
-                c.integration == i.slug
-                    && user
-                        .check(&c.integration, Some(&c.id), Access::Read)
-                        .is_ok()
-            });
-            integration_json(&app, i, mine)
-        })
+        .map(|(i, has)| integration_json(&app, i, has))
         .collect();
     Ok(Json(Value::Array(list)))
 }
