@@ -41,6 +41,12 @@ if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; the
     echo "Chromium unavailable: the browser test will say it is skipped"
   fi
 fi
+
+step "the official JavaScript SDK (@useparagon/connect, pinned) into .cache/"
+if ! scripts/install-js-sdk.sh >/dev/null; then
+  [ "${CI:-}" = true ] && { echo "error: could not install @useparagon/connect" >&2; exit 1; }
+  echo "@useparagon/connect unavailable: the JavaScript SDK browser test will say it is skipped"
+fi
 [ "${CI:-}" = true ] && export PARAGON_REQUIRE_BROWSER=1
 
 step "TypeScript for the Paragraph export check"

@@ -70,8 +70,10 @@ pub(crate) async fn start_oauth(
     integration: &Integration,
     values: &Map<String, Value>,
     redirect_url: Option<&str>,
+    sdk_session: Option<&str>,
 ) -> Result<url::Url, ApiError> {
     user.check(&integration.slug, None, Access::Write)?;
+    sdk_session.map(crate::popup::check_key).transpose()?;
     let Auth::OAuth(oauth) = integration.manifest.auth() else {
         return Err(ApiError::bad_request(format!(
             "{} does not use OAuth; create its credential with POST /sdk/credentials",
@@ -112,6 +114,7 @@ pub(crate) async fn start_oauth(
         redirect_uri,
         code: None,
         callback: Default::default(),
+        sdk_session: sdk_session.map(str::to_string),
     };
     app.store
         .put_oauth_state(state.secret(), &pending, STATE_TTL)

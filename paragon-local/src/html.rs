@@ -265,3 +265,69 @@ fn input(f: &InputField) -> Markup {
         @if let Some(help) = f.help() { small { (help) } }
     }
 }
+
+/// Headers of the SDK's popup pages: like every page's, with a script allowed by nonce and
+/// no `Cross-Origin-Opener-Policy`, since the popup must reach its opener (the app's page).
+fn popup_headers(headers: &mut HeaderMap, nonce: &str) {
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+}
+
+fn popup_page(title: &str, text: &str, script: &str) -> Response {
+    let nonce = nonce();
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head { meta charset="utf-8"; title { (title) } }
+            body {
+                h1 { (title) }
+                p { (text) }
+                script nonce=(nonce) { (PreEscaped(script)) }
+            }
+        }
+    };
+    let mut r = (StatusCode::OK, Html(markup.into_string())).into_response();
+    popup_headers(r.headers_mut(), &nonce);
+    r
+}
+
+/// The SDK's OAuth popup, first page: drops the user token from the address bar and tells the
+/// app's page (at the allowed `origin` only) that it may send the popup to the provider.
+pub(crate) fn sdk_popup(origin: &str) -> Response {
+    // JSON string, with `<` escaped so no value can close the script element.
+    let origin = serde_json::Value::from(origin)
+        .to_string()
+        .replace('<', "\\u003c");
+    let script = format!(
+        "history.replaceState(null, '', location.pathname);\
+         if (window.opener) window.opener.postMessage({{ type: 'oauth-nonce-loaded' }}, {origin});"
+    );
+    popup_page(
+        "Connecting…",
+        "Taking you to the provider's sign-in page.",
+        &script,
+    )
+}
+
+/// The SDK's OAuth popup, last page: the account is connected and the popup closes itself
+/// (the app's page learns the result by polling `session-id`).
+pub(crate) fn popup_done() -> Response {
+    popup_page(
+        "Connected",
+        "The account is connected. You can close this window.",
+        "window.close();",
+    )
+}

@@ -124,6 +124,7 @@
 mod api;
 mod auth;
 mod cache;
+mod cors;
 mod crypto;
 mod devview;
 mod error;
@@ -133,6 +134,7 @@ mod html;
 mod integration;
 mod oauth;
 mod permissions;
+mod popup;
 mod portal;
 mod proxy;
 mod refresh;

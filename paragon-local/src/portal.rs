@@ -271,7 +271,7 @@ async fn enable(
         .collect();
     let base = session::page_path(&app, &integration);
     let result: Result<String, ApiError> = match integration.manifest.auth() {
-        Auth::OAuth(_) => flows::start_oauth(&app, user, &integration, &values, Some(&base))
+        Auth::OAuth(_) => flows::start_oauth(&app, user, &integration, &values, Some(&base), None)
             .await
             .map(|u| u.to_string()),
         _ => create_credential(&app, user, &integration, &values, Map::new())

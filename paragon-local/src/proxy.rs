@@ -167,6 +167,27 @@ pub(crate) async fn pick_credential(
     }
 }
 
+/// The official JavaScript SDK's `request()` sends `Content-Type: auto`, which Paragon replaces
+/// before calling the provider: JSON for a body that is JSON, plain text for any other body,
+/// nothing for no body. A provider never sees the literal `auto`.
+fn resolve_auto_content_type(headers: &mut HeaderMap, body: &[u8]) {
+    let auto = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"auto"));
+    if !auto {
+        return;
+    }
+    headers.remove(header::CONTENT_TYPE);
+    let kind = if body.is_empty() {
+        return;
+    } else if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    headers.insert(header::CONTENT_TYPE, http::HeaderValue::from_static(kind));
+}
+
 /// The request to send upstream, before authorization.
 pub(crate) struct Outgoing {
     pub method: Method,
@@ -402,10 +423,12 @@ async fn proxy(
                 ),
             )
         })?;
+    let mut headers = parts.headers;
+    resolve_auto_content_type(&mut headers, &body);
     let out = Outgoing {
         method: parts.method,
         target,
-        headers: parts.headers,
+        headers,
         body,
     };
     let answer = send_authorized(app, &integration, credential, &out).await?;

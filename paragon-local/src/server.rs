@@ -1,6 +1,6 @@
 //! Building, starting and stopping the server.
 
-use crate::api::{connect, credentials, events, portal, users};
+use crate::api::{connect, credentials, events, integrations, portal, users};
 use crate::auth::ProjectKey;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
@@ -59,6 +59,7 @@ impl LocalServer {
             serve: ServeLimits::default(),
             pins: HashMap::new(),
             portal_code_ttl: crate::session::DEFAULT_CODE_TTL,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -88,6 +89,7 @@ pub struct LocalServerBuilder {
     serve: ServeLimits,
     pins: HashMap<String, Vec<IpAddr>>,
     portal_code_ttl: Duration,
+    allowed_origins: Vec<String>,
 }
 
 impl fmt::Debug for LocalServerBuilder {
@@ -209,6 +211,15 @@ impl LocalServerBuilder {
     /// prefix: every link, form action, redirect and cookie path the server emits carries it.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into());
+        self
+    }
+
+    /// A browser origin (`https://app.example.com`) whose pages may call every route (CORS,
+    /// as the official JavaScript SDK does) and frame the Connect Portal (`/ui`). Each call
+    /// adds one. In development mode any loopback origin (`http://localhost:<port>`,
+    /// `http://127.0.0.1:<port>`, `http://[::1]:<port>`) is allowed as well.
+    pub fn allowed_origin(mut self, origin: impl Into<String>) -> Self {
+        self.allowed_origins.push(origin.into());
         self
     }
 
@@ -368,6 +379,8 @@ impl LocalServerBuilder {
         }
         refuse_reserved_env(&manifests)?;
         let integrations = Integrations::new(manifests)?;
+        let origins = crate::cors::BrowserOrigins::new(&self.allowed_origins, self.dev)
+            .map_err(StartError::Config)?;
         let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();
         let mut workflows = self.workflows;
         for dir in &self.specs {
@@ -479,6 +492,7 @@ impl LocalServerBuilder {
             require_aud: self.require_audience,
             verified: Default::default(),
             workflows: engine,
+            origins,
         });
         let worker = crate::workflows::spawn_worker(Arc::downgrade(&state));
         let app = router(state.clone(), self.max_request_body, &self.serve);
@@ -574,9 +588,14 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
             )),
         )
         .route("/sdk/me", get(users::me).patch(users::set_meta))
-        .route("/sdk/integrations", get(users::integrations))
+        .route("/sdk/integrations", get(integrations::list))
         .route("/sdk/portal/codes", post(portal::mint_code))
         .route("/dev/codes", post(crate::devview::mint_code))
+        .route("/sdk/actions/oauth-nonce", get(crate::popup::nonce_page))
+        .route(
+            "/sdk/actions/session-id/{key}",
+            get(crate::popup::session).delete(crate::popup::forget),
+        )
         .route(
             "/sdk/integrations/{integration}",
             axum::routing::delete(users::uninstall),
@@ -625,6 +644,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
     let v2 = Router::new()
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/actions/build-oauth", get(connect::build_oauth));
+    let cors = state.origins.layer();
     Router::new()
         .nest("/projects/{pid}", project)
         .nest("/v2/projects/{pid}", v2)
@@ -632,6 +652,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
         .merge(crate::devview::router())
+        .route("/icons/{file}", get(integrations::icon))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::not_found("no such endpoint on the local Connect server") })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -641,6 +662,8 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
             limits.request_timeout,
         ))
         .layer(crate::serve::trace_layer())
+        // Outermost: a preflight is answered here, before authentication and the proxy.
+        .layer(cors)
         .with_state(state)
 }
 

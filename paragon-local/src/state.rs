@@ -44,6 +44,8 @@ pub(crate) struct AppState {
     pub verified: TokenCache,
     /// The workflow engine: definitions, registered functions, waiting request triggers.
     pub workflows: crate::workflows::Engine,
+    /// Browser origins allowed to call (CORS) and to frame the portal.
+    pub origins: crate::cors::BrowserOrigins,
 }
 
 /// Verified user tokens until their `exp`. Bounded: when full, expired entries go, then all.

@@ -235,3 +235,85 @@ async fn a_portal_code_works_once_across_replicas() {
     assert_eq!(again.status(), 401);
     b.shutdown().await;
 }
+
+/// The official SDK's OAuth popup finished through one replica (binding page and callback
+/// there) is answered by the other's `session-id` (store migration 0006 on PostgreSQL).
+#[tokio::test]
+async fn an_sdk_popup_flow_is_seen_by_every_replica() {
+    let Some(db) = postgres_url("an_sdk_popup_flow_is_seen_by_every_replica") else {
+        return;
+    };
+    let provider = FakeProvider::builder()
+        .auto_approve(true)
+        .start()
+        .await
+        .unwrap();
+    let deployment = Deployment::new(db);
+    let b = deployment.replica(&provider).start().await.unwrap();
+    let env = Env {
+        server: deployment
+            .replica(&provider)
+            .allowed_origin("https://app.example.com")
+            .start()
+            .await
+            .unwrap(),
+        provider,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+    };
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("integrationId", "custom.tasklab")
+        .append_pair("originForPostMessage", "https://app.example.com")
+        .append_pair("userToken", &env.token("pia"))
+        .finish();
+    let res = env
+        .http
+        .get(env.project(&format!("/sdk/actions/oauth-nonce?{query}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let build = format!(
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId=pgkey",
+        env.server.url(),
+        env.server.project_id()
+    );
+    let (status, body) = env.call("pia", Method::GET, &build, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let res = env
+        .http
+        .get(body["redirectUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let callback = res.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let res = env
+        .http
+        .get(&callback)
+        .header(reqwest::header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let session = format!(
+        "{}/projects/{}/sdk/actions/session-id/pgkey",
+        b.url(),
+        env.server.project_id()
+    );
+    let (status, body) = env.call("pia", Method::GET, &session, None, &[]).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["connectCredentialId"].is_string(), "{body}");
+    b.shutdown().await;
+}

@@ -23,6 +23,9 @@ pub(crate) struct BuildOAuth {
     end_user_supplied_values: Option<String>,
     #[serde(default)]
     redirect_url: Option<String>,
+    /// The official SDK's key for its popup flow (see [`crate::popup`]).
+    #[serde(default)]
+    oauth_meta_key_id: Option<String>,
 }
 
 /// `GET /v2/projects/{pid}/sdk/actions/build-oauth` → `{"redirectUrl": <authorization URL>}`.
@@ -47,6 +50,7 @@ pub(crate) async fn build_oauth(
         &integration,
         &values,
         q.redirect_url.as_deref(),
+        q.oauth_meta_key_id.as_deref(),
     )
     .await?;
     Ok(Json(json!({ "redirectUrl": url.as_str() })))
@@ -143,7 +147,9 @@ pub(crate) async fn callback(
     let Some(code) = code.as_deref().filter(|c| !c.is_empty()) else {
         return fail("The provider sent no authorization code.".into());
     };
-    if !bound_to_this_browser(&app, &headers, state) {
+    if !bound_to_this_browser(&app, &headers, state)
+        && !crate::popup::bound(&app, &headers, &pending)
+    {
         return ask_to_confirm(&app, pending, code).await;
     }
     complete(&app, &pending, code).await
@@ -204,11 +210,7 @@ async fn complete(app: &AppState, pending: &PendingOAuth, code: &str) -> Respons
     match flows::exchange_code(app, pending, code).await {
         Ok(c) => match &pending.redirect_url {
             Some(to) => redirect(to, &[("credentialId", &c.id)]),
-            None => page(
-                StatusCode::OK,
-                "Connected",
-                "The account is connected. You can close this window.",
-            ),
+            None => crate::popup::finish(app, pending, &c.id).await,
         },
         Err(e) => fail(e.message().to_string()),
     }

@@ -1,7 +1,7 @@
 //! `/sdk/credentials`: list, get, create (API-key and client-credentials integrations),
 //! update `config`, delete, and configurations.
 
-use super::{configuration_json, credential_json, parse_body};
+use super::{WorkflowSwitches, configuration_json, credential_json, parse_body};
 use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::flows::create_credential;
@@ -15,7 +15,16 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-async fn render(app: &AppState, c: &Credential) -> Result<Value, ApiError> {
+async fn render(app: &Shared, c: &Credential) -> Result<Value, ApiError> {
+    let switches = crate::workflows::triggers::me_state(app, &c.user_id).await?;
+    render_with(app, c, &switches).await
+}
+
+async fn render_with(
+    app: &AppState,
+    c: &Credential,
+    switches: &WorkflowSwitches,
+) -> Result<Value, ApiError> {
     let configurations = app
         .store
         .configurations(&c.project_id, &c.user_id, &c.id)
@@ -24,6 +33,7 @@ async fn render(app: &AppState, c: &Credential) -> Result<Value, ApiError> {
         c,
         app.integrations.get(&c.integration).map(|i| &**i),
         &configurations,
+        switches,
     ))
 }
 
@@ -46,6 +56,7 @@ pub(crate) async fn list(
     State(app): State<Shared>,
     Caller(user): Caller,
 ) -> Result<Json<Value>, ApiError> {
+    let switches = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut out = Vec::new();
     for c in app
         .store
@@ -56,7 +67,7 @@ pub(crate) async fn list(
             .check(&c.integration, Some(&c.id), Access::Read)
             .is_ok()
         {
-            out.push(render(&app, &c).await?);
+            out.push(render_with(&app, &c, &switches).await?);
         }
     }
     Ok(Json(Value::Array(out)))
@@ -87,7 +98,9 @@ pub(crate) async fn create(
     Caller(user): Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let body: NewCredential = parse_body(&body)?;
+    let mut body: NewCredential = parse_body(&body)?;
+    // The official SDK's install flow sends this flag among the inputs; it is not one.
+    body.payload.remove("skipPostOAuthInputs");
     let integration = app.integration(&body.integration_id)?.clone();
     let c = create_credential(&app, &user, &integration, &body.payload, body.config).await?;
     Ok(Json(render(&app, &c).await?))

@@ -4,6 +4,7 @@
 pub(crate) mod connect;
 pub(crate) mod credentials;
 pub(crate) mod events;
+pub(crate) mod integrations;
 pub(crate) mod portal;
 pub(crate) mod users;
 
@@ -11,7 +12,7 @@ use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::store::{Configuration, Credential};
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// Parses a JSON body with an error that says what is wrong and where.
@@ -42,9 +43,52 @@ pub(crate) fn configuration_json(c: &Configuration) -> Value {
     json!({
         "id": c.id,
         "credentialId": c.credential_id,
+        "connectCredentialId": c.credential_id,
         "externalId": c.external_id,
+        "isDefault": false,
         "meta": c.meta,
+        "workflowSettings": {},
+        "sharedSettings": {},
+        "configMeta": {},
         "dateCreated": date(c.created_at),
+        "dateUpdated": date(c.created_at),
+    })
+}
+
+/// The id of a credential's default configuration: derived from the credential's id, so every
+/// answer and every replica names the same one.
+pub(crate) fn default_configuration_id(credential_id: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("paragon-local:default-configuration:{credential_id}").as_bytes(),
+    )
+    .to_string()
+}
+
+/// A user's workflow switches per integration slug (`{workflowId: {enabled, …}}`).
+pub(crate) type WorkflowSwitches = std::collections::BTreeMap<String, Map<String, Value>>;
+
+/// The configuration the cloud creates with every credential (`isDefault: true`): the
+/// official SDK looks it up to show or change a connected account. Its `sharedSettings` are
+/// the credential's `config`; its `workflowSettings` the user's switches for the integration,
+/// which the local server keeps per user rather than per configuration.
+fn default_configuration_json(c: &Credential, switches: &WorkflowSwitches) -> Value {
+    let settings = |key: &str| match c.config.get(key) {
+        Some(v @ Value::Object(_)) => v.clone(),
+        _ => json!({}),
+    };
+    json!({
+        "id": default_configuration_id(&c.id),
+        "credentialId": c.id,
+        "connectCredentialId": c.id,
+        "externalId": null,
+        "isDefault": true,
+        "meta": {},
+        "workflowSettings": switches.get(&c.integration).cloned().unwrap_or_default(),
+        "sharedSettings": settings("sharedSettings"),
+        "configMeta": {},
+        "dateCreated": date(c.created_at),
+        "dateUpdated": date(c.refreshed_at.unwrap_or(c.created_at)),
     })
 }
 
@@ -53,6 +97,7 @@ pub(crate) fn credential_json(
     c: &Credential,
     integration: Option<&Integration>,
     configurations: &[Configuration],
+    switches: &WorkflowSwitches,
 ) -> Value {
     json!({
         "id": c.id,
@@ -67,6 +112,9 @@ pub(crate) fn credential_json(
         "dateCreated": date(c.created_at),
         "dateRefreshed": c.refreshed_at.map(date),
         "dateValidUntil": c.expires_at.map(date),
-        "configurations": configurations.iter().map(configuration_json).collect::<Vec<_>>(),
+        "dateUpdated": date(c.refreshed_at.unwrap_or(c.created_at)),
+        "configurations": std::iter::once(default_configuration_json(c, switches))
+            .chain(configurations.iter().map(configuration_json))
+            .collect::<Vec<_>>(),
     })
 }

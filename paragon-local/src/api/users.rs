@@ -1,6 +1,6 @@
-//! `GET`/`PATCH /sdk/me`, `GET /sdk/integrations`, `DELETE /sdk/integrations/{id}`.
+//! `GET`/`PATCH /sdk/me`, `DELETE /sdk/integrations/{id}`.
 
-use super::{credential_json, parse_body};
+use super::{credential_json, default_configuration_id, parse_body};
 use crate::auth::{Access, User};
 use crate::error::ApiError;
 use crate::permissions::Caller;
@@ -19,7 +19,7 @@ pub(crate) async fn me(
 ) -> Result<Json<Value>, ApiError> {
     let pid = user.project_id.clone();
     let all = readable(&app, &user).await?;
-    let mut workflows = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
+    let switches = crate::workflows::triggers::me_state(&app, &user.user_id).await?;
     let mut integrations = Map::new();
     for integration in app.integrations.iter() {
         let mine: Vec<_> = all
@@ -30,18 +30,21 @@ pub(crate) async fn me(
             .iter()
             .find(|c| c.status == Status::Valid)
             .or_else(|| mine.first());
+        let mut credentials = Vec::new();
+        for c in &mine {
+            let extra = app.store.configurations(&pid, &user.user_id, &c.id).await?;
+            credentials.push(credential_json(c, Some(integration), &extra, &switches));
+        }
         integrations.insert(
             integration.slug.clone(),
             json!({
                 "enabled": mine.iter().any(|c| c.status == Status::Valid),
                 "credentialId": primary.map(|c| c.id.clone()),
                 "credentialStatus": primary.map(|c| c.status.as_str()),
+                "credentialConfigId": primary.map(|c| default_configuration_id(&c.id)),
                 "providerId": primary.and_then(|c| c.provider_id.clone()),
-                "allCredentials": mine
-                    .iter()
-                    .map(|c| credential_json(c, Some(integration), &[]))
-                    .collect::<Vec<_>>(),
-                "configuredWorkflows": workflows.remove(&integration.slug).unwrap_or_default(),
+                "allCredentials": credentials,
+                "configuredWorkflows": switches.get(&integration.slug).cloned().unwrap_or_default(),
             }),
         );
     }
@@ -51,6 +54,14 @@ pub(crate) async fn me(
         "userId": user.user_id,
         "integrations": integrations,
         "meta": meta,
+        "resources": [],
+        // What the SDK checks before its headless calls (`installIntegration`,
+        // `uninstallIntegration`): the local server offers every feature it implements.
+        "project": {
+            "id": pid,
+            "billingPlan": "connect_enterprise",
+            "accessibleFeatures": ["byo", "headless-cp", "th-api", "user-metadata"],
+        },
     })))
 }
 
@@ -112,49 +123,6 @@ fn refuse_line_breaks(value: &Value, pointer: &str) -> Result<(), ApiError> {
 /// A key as a JSON pointer segment (RFC 6901).
 fn pointer_escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
-}
-
-pub(crate) async fn integrations(
-    State(app): State<Shared>,
-    Caller(user): Caller,
-) -> Result<Json<Value>, ApiError> {
-    let all = readable(&app, &user).await?;
-    let list: Vec<Value> = app
-        .integrations
-        .iter()
-        // Integrations the token may not even read are not listed.
-        .filter(|i| {
-            !user.has_permissions()
-                || user.check(&i.slug, None, Access::Read).is_ok()
-                || all.iter().any(|c| c.integration == i.slug)
-        })
-        .map(|i| {
-            let m = &i.manifest;
-            json!({
-                "id": i.id,
-                "type": "custom",
-                "customIntegration": {
-                    "id": i.id,
-                    "slug": i.slug,
-                    "name": m.name(),
-                    "description": m.description(),
-                },
-                "isActive": true,
-                "name": m.name(),
-                "description": m.description(),
-                "brandColor": m.color(),
-                "authenticationType": m.auth().paragon_type(),
-                "inputs": m.inputs().iter().map(|f| json!({
-                    "key": f.key(),
-                    "label": f.label(),
-                    "type": f.kind().as_str(),
-                    "required": f.required(),
-                })).collect::<Vec<_>>(),
-                "hasCredential": all.iter().any(|c| c.integration == i.slug),
-            })
-        })
-        .collect();
-    Ok(Json(Value::Array(list)))
 }
 
 /// Disconnects: the account named by `X-Paragon-Credential`, or all of the user's accounts

@@ -209,6 +209,14 @@ struct Serve {
     /// OAuth redirects to <public-url>/oauth.
     #[arg(long, env = "PARAGON_LOCAL_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Browser origins (`https://app.example.com`) whose pages may call the server and frame
+    /// its Connect Portal, comma-separated; development mode adds any loopback origin.
+    #[arg(
+        long = "allowed-origin",
+        env = "PARAGON_LOCAL_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
     /// The project id.
     #[arg(long, env = "PARAGON_PROJECT_ID")]
     project_id: Option<String>,
@@ -305,6 +313,9 @@ async fn serve(args: Serve) -> Result<(), String> {
         .max_connections(args.max_connections);
     if let Some(url) = &args.public_url {
         builder = builder.public_url(url);
+    }
+    for origin in &args.allowed_origins {
+        builder = builder.allowed_origin(origin);
     }
     let mut generated = Vec::new();
     let project_id = match (args.project_id, args.dev) {

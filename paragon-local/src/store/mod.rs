@@ -14,6 +14,7 @@ mod notify;
 mod oauth_states;
 mod portal_codes;
 mod rekey;
+mod sdk_sessions;
 mod users;
 
 pub(crate) use events::insert_event;
@@ -132,7 +133,7 @@ pub(crate) struct Store {
 }
 
 fn migrator(backend: Backend) -> Migrator {
-    let sql: [(&str, &str); 5] = match backend {
+    let sql: [(&str, &str); 6] = match backend {
         Backend::Sqlite => [
             (
                 "init",
@@ -153,6 +154,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "portal codes",
                 include_str!("../../migrations/sqlite/0005_portal_codes.sql"),
+            ),
+            (
+                "sdk oauth sessions",
+                include_str!("../../migrations/sqlite/0006_sdk_oauth_sessions.sql"),
             ),
         ],
         Backend::Postgres => [
@@ -175,6 +180,10 @@ fn migrator(backend: Backend) -> Migrator {
             (
                 "portal codes",
                 include_str!("../../migrations/postgres/0005_portal_codes.sql"),
+            ),
+            (
+                "sdk oauth sessions",
+                include_str!("../../migrations/postgres/0006_sdk_oauth_sessions.sql"),
             ),
         ],
     };
