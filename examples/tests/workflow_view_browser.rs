@@ -8,13 +8,15 @@
 //! folder). Skipped (and passing) without `chromium` and `chromedriver` on `PATH`,
 //! unless `PARAGON_REQUIRE_BROWSER=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod chromium;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use fantoccini::elements::Element;
+use chromium::{Driver, capabilities, on_path, screenshots_dir, unix_nanos};
 use fantoccini::{Client, ClientBuilder, Locator};
 use paragon_examples::Demo;
 use paragon_examples::demo::{TASKLAB, specs_dir};
@@ -66,7 +68,7 @@ async fn workflow_view_in_chromium() {
         println!("skipped: install chromium chromium-driver to run the workflow view browser test");
         return;
     };
-    let shots = screenshots_dir();
+    let shots = screenshots_dir("workflow-screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots folder");
     let profile = std::env::temp_dir().join(format!(
         "paragon-workflows-chromium-{}-{}",
@@ -329,111 +331,4 @@ fn check(ok: bool, message: impl Into<String>) -> Result {
     } else {
         Err(message.into().into())
     }
-}
-
-/// Headless Chromium as CI runs it (as root, in a container): no sandbox, no GPU, nothing
-/// reaching the network by itself, a fresh profile.
-fn capabilities(chromium: &Path, profile: &Path) -> serde_json::Map<String, serde_json::Value> {
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": chromium,
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1000,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        },
-    });
-    match caps {
-        serde_json::Value::Object(map) => map,
-        _ => unreachable!("a JSON object literal"),
-    }
-}
-
-/// A `chromedriver` process on a free loopback port, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    async fn start(binary: &Path, log: &Path) -> Result<Driver> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let child = Command::new(binary)
-            .arg(format!("--port={port}"))
-            .arg(format!("--log-path={}", log.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-        let driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let http = reqwest::Client::builder().no_proxy().build()?;
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let ready = match http.get(format!("{}/status", driver.url)).send().await {
-                Ok(res) => res
-                    .json::<serde_json::Value>()
-                    .await
-                    .is_ok_and(|v| v["value"]["ready"] == true),
-                Err(_) => false,
-            };
-            if ready {
-                return Ok(driver);
-            }
-            if Instant::now() > deadline {
-                return Err(format!("chromedriver did not start; see {}", log.display()).into());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The first of `names` found on `PATH`.
-fn on_path(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names.iter().find_map(|name| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join(name))
-            .find(|candidate| candidate.is_file())
-    })
-}
-
-/// `<target dir>/workflow-screenshots`: the test binary lives in `<target dir>/<profile>/deps/`.
-fn screenshots_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let target = exe
-        .ancestors()
-        .nth(3)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    target.join("workflow-screenshots")
-}
-
-/// Something different per run for the profile folder's name.
-fn unix_nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default()
 }
