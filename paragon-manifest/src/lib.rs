@@ -177,6 +177,7 @@ mod parse;
 mod render;
 mod secret;
 mod template;
+mod tools;
 mod url_rule;
 #[cfg(feature = "workflows")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -192,4 +193,5 @@ pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
 pub use template::{Part, Reference, Template, TemplateError};
+pub use tools::{AllowedOperation, Tools};
 pub use url::Url;
