@@ -24,7 +24,7 @@ impl Filters {
         self.tags.is_empty() && self.operation_ids.is_empty() && self.path_prefixes.is_empty()
     }
 
-    fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
+    pub(crate) fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
         if self.is_empty() {
             return true;
         }

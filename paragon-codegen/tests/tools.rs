@@ -1,0 +1,252 @@
+//! Tools for AI agents (`ToolGenerator`): the shipped Task Lab manifest's allow-list, what is
+//! left out and why, names within the LLM APIs' rules, and every emitted schema checked by an
+//! independent JSON Schema validator against the 2020-12 meta-schema.
+
+use paragon_codegen::{Location, MAX_NAME_LEN, ToolGenerator, ToolLimits, ToolSet};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/shipped")
+        .join(name)
+}
+
+/// Every tool's schema is valid 2020-12, compiles in a validator, and every name is
+/// `^[a-zA-Z0-9_-]{1,64}$` and unique.
+#[track_caller]
+fn assert_valid(set: &ToolSet) {
+    let mut names = std::collections::BTreeSet::new();
+    for tool in &set.tools {
+        if let Err(e) = jsonschema::draft202012::meta::validate(&tool.parameters) {
+            panic!("{}: the schema is not valid 2020-12: {e}", tool.name);
+        }
+        if let Err(e) = jsonschema::draft202012::new(&tool.parameters) {
+            panic!("{}: the schema does not compile: {e}", tool.name);
+        }
+        assert!(
+            !tool.name.is_empty()
+                && tool.name.len() <= MAX_NAME_LEN
+                && tool
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+            "bad name {:?}",
+            tool.name
+        );
+        assert!(
+            names.insert(tool.name.clone()),
+            "repeated name {}",
+            tool.name
+        );
+    }
+}
+
+fn write_spec(dir: &Path, spec: &Value) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("openapi.json");
+    std::fs::write(&path, spec.to_string()).unwrap();
+    path
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("paragon-tools-{name}-{}", std::process::id()))
+}
+
+#[test]
+fn tasklab_tools_are_the_allowed_operations() {
+    let set = ToolGenerator::new(shipped("tasklab")).generate().unwrap();
+    assert_eq!(set.integration, "custom.tasklab");
+    let names: Vec<&str> = set.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "get_me",
+            "list_tasks",
+            "create_task",
+            "get_task",
+            "update_task"
+        ]
+    );
+    assert!(set.warnings.is_empty(), "{}", set.warnings_text());
+    assert_valid(&set);
+
+    let create = set.get("create_task").unwrap();
+    assert_eq!(create.description, "Create a task");
+    assert_eq!(
+        (create.request.method.as_str(), create.request.path.as_str()),
+        ("POST", "/tasks")
+    );
+    assert_eq!(
+        create.request.body.as_ref().unwrap().content_type,
+        "application/json"
+    );
+    let validator = jsonschema::draft202012::new(&create.parameters).unwrap();
+    assert!(validator.is_valid(&json!({"body": {"title": "Write the report", "status": "todo"}})));
+    assert!(
+        !validator.is_valid(&json!({"body": {"title": ""}})),
+        "minLength kept"
+    );
+    assert!(
+        !validator.is_valid(&json!({"body": {"title": "x", "status": "later"}})),
+        "enum kept"
+    );
+    assert!(!validator.is_valid(&json!({})), "the body is required");
+    assert!(!validator.is_valid(&json!({"body": {"title": "x"}, "extra": 1})));
+
+    let get = set.get("get_task").unwrap();
+    assert_eq!(get.request.path, "/tasks/{id}");
+    assert_eq!(get.request.inputs[0].location, Location::Path);
+    assert_eq!(get.parameters["required"], json!(["id"]));
+
+    let function = create.to_function();
+    assert_eq!(function["type"], "function");
+    assert_eq!(function["function"]["name"], "create_task");
+}
+
+#[test]
+fn an_allowed_operation_the_spec_lacks_is_an_error_at_its_position() {
+    let dir = temp_dir("allow");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = std::fs::read_to_string(shipped("tasklab/integration.toml"))
+        .unwrap()
+        .replace("\"createTask\"", "\"createTsk\"");
+    std::fs::write(dir.join("integration.toml"), &manifest).unwrap();
+    for f in ["openapi.yaml", "icon.svg"] {
+        std::fs::copy(shipped("tasklab").join(f), dir.join(f)).unwrap();
+    }
+    let errors = ToolGenerator::new(&dir).generate().unwrap_err();
+    let d = &errors.0[0];
+    let line = manifest
+        .lines()
+        .position(|l| l.contains("createTsk"))
+        .unwrap()
+        + 1;
+    let column = manifest
+        .lines()
+        .nth(line - 1)
+        .unwrap()
+        .find("\"createTsk\"")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        (d.line, d.column, d.field.as_str()),
+        (line, column, "tools.allow[2]")
+    );
+    assert_eq!(d.message, "the spec has no operation `createTsk`");
+    assert!(
+        d.help
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `createTask`"),
+        "{d}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn without_an_allow_list_only_reads_are_tools() {
+    let dir = temp_dir("methods");
+    let spec = write_spec(
+        &dir,
+        &json!({
+            "openapi": "3.0.3", "info": {"title": "T", "version": "1"},
+            "paths": {"/repos/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "get": {"operationId": "getRepo", "responses": {}},
+                "delete": {"operationId": "deleteRepo", "responses": {}}
+            }}
+        }),
+    );
+    let reads = ToolGenerator::from_spec(&spec, "T").generate().unwrap();
+    assert_eq!(reads.tools.len(), 1);
+    assert_eq!(reads.tools[0].name, "get_repo");
+    let all = ToolGenerator::from_spec(&spec, "T")
+        .all_methods(true)
+        .generate()
+        .unwrap();
+    assert_eq!(all.tools.len(), 2);
+    assert_eq!(all.tools[1].request.method, "DELETE");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn inputs_a_tool_cannot_carry_leave_the_operation_out_with_a_warning() {
+    let dir = temp_dir("left-out");
+    let big_enum: Vec<String> = (0..2000).map(|i| format!("value-{i}")).collect();
+    let spec = write_spec(
+        &dir,
+        &json!({
+            "openapi": "3.0.3", "info": {"title": "T", "version": "1"},
+            "paths": {
+                "/upload": {"post": {"operationId": "upload", "requestBody": {"required": true,
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                    "responses": {}}},
+                "/big": {"get": {"operationId": "big", "parameters": [
+                    {"name": "pick", "in": "query", "schema": {"type": "string", "enum": big_enum}}],
+                    "responses": {}}},
+                "/session": {"get": {"operationId": "session", "parameters": [
+                    {"name": "sid", "in": "cookie", "required": true, "schema": {"type": "string"}}],
+                    "responses": {}}},
+                "/ok": {"get": {"operationId": "ok", "parameters": [
+                    {"name": "q", "in": "query", "schema": {"$ref": "#/components/schemas/Missing"}},
+                    {"name": "Authorization", "in": "header", "schema": {"type": "string"}}],
+                    "responses": {}}}
+            }
+        }),
+    );
+    let set = ToolGenerator::from_spec(&spec, "T")
+        .all_methods(true)
+        .limits(ToolLimits {
+            max_schema_bytes: 16 * 1024,
+            ..ToolLimits::default()
+        })
+        .generate()
+        .unwrap();
+    assert_eq!(set.operations, 4);
+    let names: Vec<&str> = set.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["ok"]);
+    // The credential header is the proxy's; a dangling ref is any value, with a warning.
+    assert_eq!(set.tools[0].parameters["properties"], json!({"q": {}}));
+    let text = set.warnings_text();
+    for expected in [
+        "paths./upload.post",
+        "application/octet-stream",
+        "over the limit of 16384",
+        "`sid` is in `cookie`",
+        "`#/components/schemas/Missing` does not resolve",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    assert_valid(&set);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// GitHub's full REST spec (`scripts/fetch-specs.sh`): every operation but those the limits
+/// or media types exclude is a valid tool. Skipped without the spec, unless CI=true.
+#[test]
+fn github_full_spec_tools_are_valid() {
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.cache/specs/api.github.com.json");
+    if !spec.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "run scripts/fetch-specs.sh: {} is missing",
+            spec.display()
+        );
+        eprintln!("skipped: run scripts/fetch-specs.sh for {}", spec.display());
+        return;
+    }
+    let set = ToolGenerator::from_spec(&spec, "GitHub")
+        .all_methods(true)
+        .generate()
+        .unwrap();
+    assert_valid(&set);
+    assert!(
+        set.tools.len() * 100 >= set.operations * 98,
+        "{} of {} operations became tools:\n{}",
+        set.tools.len(),
+        set.operations,
+        set.warnings_text()
+    );
+    assert!(set.get("repos_list_for_user").is_some());
+}
