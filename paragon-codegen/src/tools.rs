@@ -6,7 +6,7 @@
 //! ```
 //! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/shipped/tasklab");
 //! let tools = paragon_codegen::ToolGenerator::new(&dir).generate()?;
-//! let create = tools.tools.iter().find(|t| t.name == "create_task").unwrap();
+//! let create = tools.get("TASKLAB_CREATE_TASK").unwrap();
 //! assert_eq!(create.request.method, "POST");
 //! assert_eq!(create.parameters["required"], serde_json::json!(["body"]));
 //! # Ok::<(), paragon_codegen::Diagnostics>(())
@@ -60,6 +60,7 @@ impl Default for ToolLimits {
 #[derive(Debug, Clone)]
 pub struct ToolGenerator {
     integration: Option<PathBuf>,
+    manifest: Option<Manifest>,
     spec: Option<PathBuf>,
     name: Option<String>,
     filters: Filters,
@@ -83,7 +84,8 @@ pub struct ToolSet {
 /// One tool: what an agent sees and how a call becomes a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tool {
-    /// Unique in its set, stable, `^[a-zA-Z0-9_-]{1,64}$`: the operation id in snake case.
+    /// Unique in its set, stable, `^[a-zA-Z0-9_-]{1,64}$`: ActionKit's `<INTEGRATION>_<ACTION>`
+    /// form, the slug and the operation id in upper snake case (`TASKLAB_CREATE_TASK`).
     pub name: String,
     /// The operation's summary and description.
     pub description: String,
@@ -181,11 +183,21 @@ impl ToolGenerator {
     pub fn new(integration: impl Into<PathBuf>) -> Self {
         ToolGenerator {
             integration: Some(integration.into()),
+            manifest: None,
             spec: None,
             name: None,
             filters: Filters::default(),
             all_methods: false,
             limits: ToolLimits::default(),
+        }
+    }
+
+    /// The tools of an integration already loaded (a server's), its spec read from beside it.
+    pub fn for_manifest(manifest: Manifest) -> Self {
+        ToolGenerator {
+            integration: None,
+            manifest: Some(manifest),
+            ..ToolGenerator::new(PathBuf::new())
         }
     }
 
@@ -234,9 +246,10 @@ impl ToolGenerator {
     /// Reads the manifest and spec and lowers the operations to tools. Errors: the manifest or
     /// spec cannot be read, or the allow-list names an operation the spec does not have.
     pub fn generate(&self) -> Result<ToolSet, Diagnostics> {
-        let manifest = match &self.integration {
-            Some(dir) => Some(Manifest::load(dir)?),
-            None => None,
+        let manifest = match (&self.manifest, &self.integration) {
+            (Some(m), _) => Some(m.clone()),
+            (None, Some(dir)) => Some(Manifest::load(dir)?),
+            (None, None) => None,
         };
         let spec = match (&self.spec, &manifest) {
             (Some(s), _) => s.clone(),
@@ -255,6 +268,7 @@ impl ToolGenerator {
             None => paragon_manifest::slug(self.name.as_deref().unwrap_or_default()),
         };
         let lowering = Lowering {
+            slug: integration.clone(),
             root: &loaded.root,
             spec: &spec,
             servers: Servers::new(&loaded.root, manifest.as_ref().map(Manifest::api)),
@@ -274,7 +288,7 @@ impl ToolGenerator {
             if let Some(id) = id {
                 seen_ids.insert(id.to_string());
             }
-            let fn_name = base_name(id, method, path);
+            let fn_name = id.unwrap_or_default().to_snake_case();
             let allowed = match allow {
                 Some(a) => id.is_some_and(|id| a.allow().iter().any(|x| x.operation_id == id)),
                 None => self.all_methods || method == "get",
@@ -358,12 +372,16 @@ fn operations(root: &Value) -> Vec<(&str, &'static str, &Value, &Value)> {
     out
 }
 
-/// The operation id in snake case, else `<method>_<path>`.
-fn base_name(id: Option<&str>, method: &str, path: &str) -> String {
-    let raw = match id.filter(|s| !s.trim().is_empty()) {
+/// ActionKit's form, `<INTEGRATION>_<ACTION>` (`SLACK_SEND_MESSAGE`): the slug without
+/// `custom.` and the operation id (else `<method> <path>`), in upper snake case. The prefix
+/// keeps names unique across a project's integrations, since a run names only the tool.
+fn base_name(slug: &str, id: Option<&str>, method: &str, path: &str) -> String {
+    let prefix = slug.strip_prefix("custom.").unwrap_or(slug);
+    let action = match id.filter(|s| !s.trim().is_empty()) {
         Some(id) => id.to_snake_case(),
         None => format!("{method} {path}").to_snake_case(),
     };
+    let raw = format!("{prefix}_{action}").to_ascii_uppercase();
     let clean: String = raw
         .chars()
         .map(|c| {
@@ -375,7 +393,7 @@ fn base_name(id: Option<&str>, method: &str, path: &str) -> String {
         })
         .collect();
     if clean.trim_matches('_').is_empty() {
-        "operation".into()
+        "OPERATION".into()
     } else {
         clean
     }
@@ -413,6 +431,7 @@ fn with_hash(base: &str, key: &str) -> String {
 
 /// What lowering one operation reads.
 struct Lowering<'a> {
+    slug: String,
     root: &'a Value,
     spec: &'a Path,
     servers: Servers<'a>,
@@ -472,7 +491,12 @@ impl Lowering<'_> {
             ));
         }
         let id = op.get("operationId").and_then(Value::as_str);
-        let name = unique_name(&base_name(id, method, path), method, path, names);
+        let name = unique_name(
+            &base_name(&self.slug, id, method, path),
+            method,
+            path,
+            names,
+        );
         let tool = Tool {
             name,
             description: self.description(op, method, path),

@@ -142,6 +142,7 @@ mod server;
 mod session;
 mod state;
 mod store;
+mod tools;
 mod upstream;
 mod workflows;
 

@@ -1,6 +1,6 @@
 //! Building, starting and stopping the server.
 
-use crate::api::{connect, credentials, events, portal, users};
+use crate::api::{connect, credentials, events, portal, tools, users};
 use crate::auth::ProjectKey;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
@@ -603,7 +603,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/sdk/actions", post(events::actions))
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/triggers/{workflow}", post(events::trigger))
-        .route("/tools", get(events::tools).post(events::run_tool))
+        .route("/tools", get(tools::list).post(tools::run))
         .route(
             "/task-history/workflow-executions",
             get(crate::workflows::history::list),

@@ -5,6 +5,7 @@ pub(crate) mod connect;
 pub(crate) mod credentials;
 pub(crate) mod events;
 pub(crate) mod portal;
+pub(crate) mod tools;
 pub(crate) mod users;
 
 use crate::error::ApiError;
