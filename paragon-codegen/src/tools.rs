@@ -633,7 +633,11 @@ impl Lowering<'_> {
                     if types.is_empty() {
                         "untyped".into()
                     } else {
-                        types.join(", ")
+                        types
+                            .iter()
+                            .map(|t| format!("`{t}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     }
                 ));
             }
@@ -711,12 +715,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_snake_case_short_and_stable() {
+    fn names_are_actionkit_style_short_and_stable() {
         assert_eq!(
-            base_name(Some("repos/list-for-user"), "get", "/x"),
-            "repos_list_for_user"
+            base_name("custom.github", Some("repos/list-for-user"), "get", "/x"),
+            "GITHUB_REPOS_LIST_FOR_USER"
         );
-        assert_eq!(base_name(None, "get", "/users/{id}"), "get_users_id");
+        assert_eq!(
+            base_name("custom.tasklab", None, "get", "/users/{id}"),
+            "TASKLAB_GET_USERS_ID"
+        );
         let mut taken = BTreeSet::new();
         let long = "a".repeat(100);
         let n = unique_name(&long, "get", "/x", &mut taken);

@@ -208,8 +208,15 @@ impl<'a> Converter<'a> {
                     }),
                 _ => None,
             };
-            if let Some(v) = kept {
-                out.insert(key.clone(), v);
+            match (k, kept) {
+                // 3.0's single `example` is 2020-12's `examples`, unless both are written.
+                ("example", Some(v)) if !obj.contains_key("examples") => {
+                    out.insert("examples".into(), v);
+                }
+                ("example", _) | (_, None) => {}
+                (_, Some(v)) => {
+                    out.insert(key.clone(), v);
+                }
             }
         }
         // The boolean form of `exclusiveMaximum` moved the bound; the plain one goes.
