@@ -16,8 +16,8 @@
 //! operations (an agent should not get `DELETE /repos` by default; [`ToolGenerator::all_methods`]
 //! lifts that for a bare spec), narrowed by the same tag, operation id and path prefix filters
 //! as typed clients. An operation whose inputs cannot be a tool (a required cookie or binary
-//! body, another host, a schema over [`ToolLimits::max_schema_bytes`]) is left out with a
-//! warning, never emitted broken.
+//! body, a host the manifest does not allow, a schema over [`ToolLimits::max_schema_bytes`])
+//! is left out with a warning, never emitted broken.
 
 mod schema;
 
@@ -100,7 +100,9 @@ pub struct Tool {
 pub struct ToolRequest {
     /// `GET`, `POST`, …
     pub method: String,
-    /// The path template relative to the integration's base URL, `/tasks/{id}`.
+    /// The path template relative to the integration's base URL, `/tasks/{id}`, or a full URL
+    /// template for an operation served from another host the manifest allows
+    /// (`https://uploads.github.com/repos/{owner}/...`), sent through the proxy's full-URL form.
     pub path: String,
     /// The spec's `operationId`, when it has one.
     pub operation_id: Option<String>,
@@ -465,7 +467,8 @@ impl Lowering<'_> {
         let sent_path = match self.servers.target(own.or(item.get("servers")))? {
             Target::Base => path.to_string(),
             Target::Prefix(prefix) => format!("{prefix}{path}"),
-            Target::Full(url) => return Err(format!("it is served from another host, `{url}`")),
+            // The proxy's full-URL form: only a host the manifest allows gets here.
+            Target::Full(url) => format!("{url}{path}"),
         };
         let mut conv = schema::Converter::new(self.root);
         let mut inputs = Inputs::default();

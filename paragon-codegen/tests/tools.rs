@@ -317,3 +317,25 @@ fn corpus_sample_tools() {
     assert_eq!(invalid, 0);
     assert!(tools * 100 >= operations * 98);
 }
+
+#[test]
+fn an_operation_on_another_host_keeps_its_full_url() {
+    let dir = temp_dir("hosts");
+    let spec = write_spec(
+        &dir,
+        &json!({
+            "openapi": "3.0.3", "info": {"title": "T", "version": "1"},
+            "servers": [{"url": "https://api.example.com"}],
+            "paths": {"/files/{id}": {"get": {"operationId": "getFile",
+                "servers": [{"url": "https://files.example.com"}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {}}}}
+        }),
+    );
+    let set = ToolGenerator::from_spec(&spec, "T").generate().unwrap();
+    assert_eq!(
+        set.tools[0].request.path,
+        "https://files.example.com/files/{id}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
