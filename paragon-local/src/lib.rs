@@ -130,6 +130,7 @@ mod exchange;
 mod flows;
 mod html;
 mod integration;
+mod mcp;
 mod oauth;
 mod permissions;
 mod portal;

@@ -604,6 +604,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/triggers/{workflow}", post(events::trigger))
         .route("/tools", get(tools::list).post(tools::run))
+        .route("/mcp", axum::routing::any(crate::mcp::handle))
         .route(
             "/task-history/workflow-executions",
             get(crate::workflows::history::list),
