@@ -67,7 +67,12 @@ impl ServerHandler for ToolServer {
             .store
             .cached_credentials(&user.project_id, &user.user_id)
             .await
-            .map_err(|e| ErrorData::internal_error(crate::error::ApiError::from(e).message().to_string(), None))?
+            .map_err(|e| {
+                ErrorData::internal_error(
+                    crate::error::ApiError::from(e).message().to_string(),
+                    None,
+                )
+            })?
             .iter()
             .map(|c| c.integration.clone())
             .collect();
@@ -103,7 +108,15 @@ impl ServerHandler for ToolServer {
         let result = async {
             let (integration, served) = tools::find(&self.app, &request.name).await?;
             user.check(&integration.slug, None, Access::Write)?;
-            tools::call(&self.app, &user, &integration, &served, &request.name, &parameters).await
+            tools::call(
+                &self.app,
+                &user,
+                &integration,
+                &served,
+                &request.name,
+                &parameters,
+            )
+            .await
         }
         .await;
         // What went wrong is the agent's to read and fix (a parameter, a name), so it is a
@@ -157,4 +170,25 @@ pub(crate) async fn handle(
         config,
     );
     service.handle(request).await.into_response()
+}
+
+/// The stdio server for the user `token` names, until the client closes stdin.
+pub(crate) async fn serve_stdio(app: Shared, project_id: &str, token: &str) -> Result<(), String> {
+    use rmcp::ServiceExt;
+    let mut headers = axum::http::HeaderMap::new();
+    let value = axum::http::HeaderValue::from_str(&format!("Bearer {token}"))
+        .map_err(|_| "the user token is not a header value".to_string())?;
+    headers.insert(axum::http::header::AUTHORIZATION, value);
+    let user = app
+        .user(project_id, &headers)
+        .map_err(|e| format!("the user token is refused: {}", e.message()))?;
+    let running = ToolServer::new(app, Some(user))
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("MCP over stdio: {e}"))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| format!("MCP over stdio: {e}"))?;
+    Ok(())
 }

@@ -506,6 +506,7 @@ impl LocalServerBuilder {
             tracing::warn!(integration = %slug, missing = %names.join(", "), "environment secrets the manifest uses are not set");
         }
         Ok(RunningServer {
+            state,
             addr,
             url,
             project_id,
@@ -645,6 +646,8 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
 
 /// A started server. Dropping it stops serving; [`RunningServer::shutdown`] also waits.
 pub struct RunningServer {
+    /// What the handlers share, for the MCP stdio server.
+    state: Shared,
     addr: SocketAddr,
     url: String,
     project_id: String,
@@ -739,6 +742,12 @@ impl RunningServer {
             }
         }
         self.store.close().await;
+    }
+
+    /// Serves MCP over stdin/stdout for the user `token` names (a Paragon user token for this
+    /// project), until the client closes stdin: the user's tools, as on `/projects/{pid}/mcp`.
+    pub async fn serve_mcp_stdio(&self, token: &str) -> Result<(), String> {
+        crate::mcp::serve_stdio(self.state.clone(), &self.project_id, token).await
     }
 
     /// Serves until Ctrl-C / SIGTERM, then shuts down gracefully.

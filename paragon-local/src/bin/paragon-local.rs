@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use paragon_local::{EncryptionKey, LocalServer, ProjectKey};
+use paragon_local::{EncryptionKey, LocalServer, ProjectKey, RunningServer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +32,18 @@ enum Command {
     /// again to finish). Exits non-zero unless every secret ends under the current key, e.g.
     /// when some cannot be decrypted with the configured keys.
     Rekey(StoreArgs),
+    /// Serve one user's tools (their connected integrations) to an AI agent over MCP on
+    /// stdin/stdout. Takes `serve`'s settings (the same store and keys), and the user's token.
+    Mcp(Box<Mcp>),
+}
+
+#[derive(clap::Args)]
+struct Mcp {
+    /// The Paragon user token of the user whose tools are served.
+    #[arg(long, env = "PARAGON_USER_TOKEN", hide_env_values = true)]
+    token: String,
+    #[command(flatten)]
+    serve: Serve,
 }
 
 /// Where the credential store is and the keys that encrypt it (shared by `serve` and `rekey`).
@@ -181,7 +193,8 @@ fn dev_value(
     Ok(value)
 }
 
-async fn serve(args: Serve) -> Result<(), String> {
+/// Starts the server `args` describe; answers it and the development files generated.
+async fn start(args: Serve) -> Result<(RunningServer, Vec<&'static str>), String> {
     let dev_dir = PathBuf::from(".paragon-local-dev");
     let mut builder = LocalServer::builder()
         .specs(&args.specs)
@@ -252,6 +265,12 @@ async fn serve(args: Serve) -> Result<(), String> {
         builder = builder.encryption_key(k);
     }
     let server = builder.start().await.map_err(|e| e.to_string())?;
+    Ok((server, generated))
+}
+
+async fn serve(args: Serve) -> Result<(), String> {
+    let dev_dir = PathBuf::from(".paragon-local-dev");
+    let (server, generated) = start(args).await?;
     let url = server.url().to_string();
     eprintln!(
         "paragon-local listening on {url} (project {})",
@@ -288,6 +307,14 @@ async fn serve(args: Serve) -> Result<(), String> {
     }
     server.run_until_signal().await;
     Ok(())
+}
+
+/// The MCP stdio server: stdout is the protocol's, so everything else goes to stderr.
+async fn mcp(args: Mcp) -> Result<(), String> {
+    let (server, _) = start(args.serve).await?;
+    let served = server.serve_mcp_stdio(&args.token).await;
+    server.shutdown().await;
+    served
 }
 
 async fn rekey(args: StoreArgs) -> Result<(), String> {
@@ -348,6 +375,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(*args).await,
         Command::Rekey(args) => rekey(args).await,
+        Command::Mcp(args) => mcp(*args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

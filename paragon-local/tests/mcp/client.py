@@ -7,6 +7,7 @@ and prints what it got as JSON for tests/mcp.rs to check.
 """
 import asyncio
 import json
+import os
 import sys
 
 import httpx2
@@ -42,7 +43,9 @@ async def main():
             async with streamable_http_client(url, http_client=http) as streams:
                 out = await exercise(streams[0], streams[1])
     else:
-        params = StdioServerParameters(command=sys.argv[2], args=sys.argv[3:])
+        # The server gets this process's environment (the provider's secrets), not the SDK's
+        # default minimal one.
+        params = StdioServerParameters(command=sys.argv[2], args=sys.argv[3:], env=dict(os.environ))
         async with stdio_client(params) as (read, write):
             out = await exercise(read, write)
     print(json.dumps(out))
