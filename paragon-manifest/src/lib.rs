@@ -106,6 +106,9 @@
 //! # is left out (optional inputs without a default may be used only here).
 //! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
 //! "X-On-Behalf-Of" = ["{input.team}"]
+//!
+//! [tools]                               # optional: the operations AI agents may call
+//! allow = ["listTickets", "createTicket"]   # spec operation ids; without it, only GETs
 //! ```
 //!
 //! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
