@@ -220,6 +220,10 @@ fn main() -> ExitCode {
                         if !generated.warnings.is_empty() {
                             eprintln!("{}", generated.warnings_text());
                         }
+                        // `[tools] allow` must name operations the spec has.
+                        if m.tools().is_some() {
+                            ToolGenerator::for_manifest(m.clone()).generate()?;
+                        }
                     }
                     Ok(m)
                 });

@@ -339,3 +339,30 @@ fn an_operation_on_another_host_keeps_its_full_url() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn validate_checks_the_tools_allow_list() {
+    let dir = temp_dir("validate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = std::fs::read_to_string(shipped("tasklab/integration.toml"))
+        .unwrap()
+        .replace("\"getTask\"", "\"getTsk\"");
+    std::fs::write(dir.join("integration.toml"), &manifest).unwrap();
+    for f in ["openapi.yaml", "icon.svg"] {
+        std::fs::copy(shipped("tasklab").join(f), dir.join(f)).unwrap();
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_paragon-codegen"))
+        .arg("validate")
+        .arg(dir.join("integration.toml"))
+        .env("TASKLAB_URL", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: the spec has no operation `getTsk`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `getTask`"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
