@@ -203,3 +203,32 @@ async fn tools_over_http() {
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["code"], "integration_not_enabled");
 }
+
+#[tokio::test]
+async fn hostile_path_parameters_stay_in_their_segment() {
+    let env = start().await;
+    env.connect_oauth("erin", "custom.tasklab").await;
+    let tools = env.project("/tools");
+    let run = |id: &str| serde_json::json!({"tool": "TASKLAB_GET_TASK", "parameters": {"id": id}});
+    // Dot segments, plain or behind an escaped slash, are refused before anything is sent.
+    let before = format!("{:?}", env.provider.stats());
+    for id in ["..", "../me"] {
+        let (status, body) = env
+            .call("erin", HttpMethod::POST, &tools, Some(run(id)), &[])
+            .await;
+        assert_eq!(status, 400, "{id}: {body}");
+    }
+    assert_eq!(format!("{:?}", env.provider.stats()), before);
+    // `?`, `#` and `/` are escaped: Task Lab looks up one (missing) task, not another path.
+    let (status, body) = env
+        .call(
+            "erin",
+            HttpMethod::POST,
+            &tools,
+            Some(run("x/y?limit=1#z")),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    assert!(body.get("id").is_none(), "{body}");
+}
