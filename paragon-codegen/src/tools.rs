@@ -21,7 +21,7 @@
 
 mod schema;
 
-use crate::operations::Filters;
+use crate::operations::{Filters, Offered};
 use crate::servers::{Servers, Target};
 use heck::ToSnakeCase;
 use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
@@ -285,12 +285,14 @@ impl ToolGenerator {
         let allow = manifest.as_ref().and_then(|m| m.tools());
         let mut names = BTreeSet::new();
         let mut seen_ids = BTreeSet::new();
+        let mut offered = Offered::default();
         for (path, method, item, op) in operations(&loaded.root) {
             let id = op.get("operationId").and_then(Value::as_str);
             if let Some(id) = id {
                 seen_ids.insert(id.to_string());
             }
             let fn_name = id.unwrap_or_default().to_snake_case();
+            offered.add(path, op, &fn_name);
             let allowed = match allow {
                 Some(a) => id.is_some_and(|id| a.allow().iter().any(|x| x.operation_id == id)),
                 None => self.all_methods || method == "get",
@@ -314,6 +316,13 @@ impl ToolGenerator {
         }
         if let (Some(m), Some(allow)) = (&manifest, allow) {
             unknown_allowed(m, allow, &seen_ids)?;
+        }
+        // A filter that keeps nothing is a typo, as for typed clients.
+        let unmatched = offered.unmatched(&self.filters);
+        if !unmatched.is_empty() {
+            return Err(Diagnostics(
+                unmatched.into_iter().map(|d| d.file(&spec)).collect(),
+            ));
         }
         Ok(set)
     }

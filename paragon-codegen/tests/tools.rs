@@ -167,6 +167,21 @@ fn without_an_allow_list_only_reads_are_tools() {
         .unwrap();
     assert_eq!(all.tools.len(), 2);
     assert_eq!(all.tools[1].request.method, "DELETE");
+    // Filters narrow as for typed clients, and one that keeps nothing is an error.
+    let one = ToolGenerator::from_spec(&spec, "T")
+        .all_methods(true)
+        .operation("deleteRepo")
+        .generate()
+        .unwrap();
+    assert_eq!(one.tools.len(), 1);
+    let errors = ToolGenerator::from_spec(&spec, "T")
+        .path_prefix("/repo/")
+        .generate()
+        .unwrap_err();
+    assert!(
+        errors.to_string().contains("matches no operation"),
+        "{errors}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
