@@ -5,6 +5,9 @@
     cargo build --release -p paragon-codegen
     scripts/corpus.py generate              # every spec: generated / failed by reason / panics
     scripts/corpus.py check [--jobs N]      # seeded sample of 200: spec → crate → cargo check
+    scripts/corpus.py sample                # the seeded sample's spec paths, one a line
+
+`sample` prints the paths `check` uses; the tools measurement reads them (docs/tools.md).
 
 `check` generates each sampled spec into its own crate (the generated file is the crate's
 lib.rs, exactly as generated, depending only on paragon-sdk by path), puts the crates in one
@@ -123,10 +126,19 @@ def cmd_generate(args):
     print("Slowest generations: " + ", ".join(f"`{r[0]}` {r[3]:.2f} s" for r in slow))
 
 
-def cmd_check(args):
-    paths = spec_paths()
+def seeded_sample():
+    """The 200 specs `check` and the tools measurement use: random.seed(42), sorted paths."""
     random.seed(42)
-    sample = random.sample(sorted(paths), 200)
+    return random.sample(sorted(spec_paths()), 200)
+
+
+def cmd_sample(args):
+    for path in seeded_sample():
+        print(os.path.join(CORPUS, path))
+
+
+def cmd_check(args):
+    sample = seeded_sample()
     work = args.dir or tempfile.mkdtemp(prefix="corpus-check-")
     os.makedirs(work, exist_ok=True)
     members = []
@@ -182,7 +194,10 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--dir", help="where to build the sample crates (default: a temp dir)")
     c.add_argument("--edition", default="2024")
+    sub.add_parser("sample")
     args = ap.parse_args()
+    if args.cmd == "sample":
+        return cmd_sample(args)
     if not os.path.exists(BIN):
         sys.exit(f"error: {BIN} not found: run `cargo build --release -p paragon-codegen` first")
     if not os.path.isdir(os.path.join(CORPUS, "api")):

@@ -56,6 +56,14 @@ else
   echo "skipped unless CI=true (scripts/fetch-typescript.sh installs it into .cache/); the export's type-check then says it is skipped"
 fi
 
+step "The reference MCP client (Python SDK \`mcp\` from PyPI) into .cache/mcp-venv"
+if [ ! -x .cache/mcp-venv/bin/python ] || ! .cache/mcp-venv/bin/python -c 'import mcp' 2>/dev/null; then
+  if ! (python3 -m venv .cache/mcp-venv && .cache/mcp-venv/bin/pip install -q 'mcp>=2.3,<3') >&2; then
+    [ "${CI:-}" = true ] && { echo "error: could not install the MCP client" >&2; exit 1; }
+    echo "MCP client unavailable: the MCP tests will say they are skipped"
+  fi
+fi
+
 step "cargo test --workspace"
 cargo test --workspace --locked
 

@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod agent_tools;
 pub mod demo;
 pub mod derived;
 mod out;

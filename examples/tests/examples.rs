@@ -2,7 +2,7 @@
 //! and checks what it printed: the README's promises, kept by CI.
 
 use paragon_examples::{
-    Out, derived, paging, quickstart, service, test_request, typed_client, urls,
+    Out, agent_tools, derived, paging, quickstart, service, test_request, typed_client, urls,
 };
 
 /// The text under the heading `== {title} ==`, up to the next heading.
@@ -264,4 +264,23 @@ fn readme_names_every_example() {
         let file = format!("{root}/examples/examples/{name}.rs");
         assert!(std::path::Path::new(&file).is_file(), "{file} is missing");
     }
+}
+
+#[tokio::test]
+async fn agent_tools_lists_and_runs_a_tool() {
+    let mut out = Out::capture();
+    agent_tools::run(&mut out).await.expect("agent_tools");
+    let text = out.text();
+    let listed = section(text, "actionkit_tools(&[\"custom.tasklab\"])");
+    assert_has(listed, "TASKLAB_CREATE_TASK: Create a task\n");
+    assert!(!listed.contains("DELETE"), "{listed}");
+    assert_has(
+        section(text, "run_tool(\"TASKLAB_CREATE_TASK\", ...)"),
+        "created \"Reply to the auditor\" (\"todo\")",
+    );
+    assert_has(
+        section(text, "run_tool(\"TASKLAB_LIST_TASKS\", ...)"),
+        "Reply to the auditor",
+    );
+    assert_has(section(text, "A refused call"), "`body` at /body/title");
 }

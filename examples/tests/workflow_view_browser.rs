@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use fantoccini::elements::Element;
 use chromium::{Driver, capabilities, on_path, screenshots_dir, unix_nanos};
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use paragon_examples::Demo;
 use paragon_examples::demo::{TASKLAB, specs_dir};

@@ -97,8 +97,13 @@ mod refs;
 mod render;
 mod servers;
 mod suggest;
+mod tools;
 mod types;
 mod yaml;
 
 pub use generator::{Generated, Generator};
 pub use paragon_manifest::{Diagnostic, Diagnostics};
+pub use tools::{
+    Location, MAX_NAME_LEN, Tool, ToolBody, ToolGenerator, ToolInput, ToolLimits, ToolRequest,
+    ToolSet,
+};

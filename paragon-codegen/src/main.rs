@@ -3,7 +3,8 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use paragon_codegen::{Diagnostics, Generator};
+use paragon_codegen::{Diagnostics, Generator, ToolGenerator};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -64,6 +65,33 @@ enum Command {
         /// Export only this integration (its slug, e.g. custom.tasklab; repeatable).
         #[arg(long = "integration")]
         integrations: Vec<String>,
+    },
+    /// Print an integration's tools for AI agents as JSON, as ActionKit lists them.
+    Tools {
+        /// The folder holding the integration folders.
+        #[arg(long, default_value = "specs")]
+        specs: PathBuf,
+        /// The integration's folder name under --specs (e.g. tasklab).
+        #[arg(long, required_unless_present = "spec")]
+        integration: Option<String>,
+        /// A bare OpenAPI spec instead of an integration.
+        #[arg(long, conflicts_with = "integration", requires = "name")]
+        spec: Option<PathBuf>,
+        /// The integration's display name for --spec ("Task Lab" → custom.tasklab).
+        #[arg(long)]
+        name: Option<String>,
+        /// Without a `[tools] allow` list, offer every method, not only GET.
+        #[arg(long)]
+        all_methods: bool,
+        /// Keep operations with this tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Keep the operation with this id (repeatable).
+        #[arg(long = "operation")]
+        operations: Vec<String>,
+        /// Keep operations under this path prefix (repeatable).
+        #[arg(long = "path-prefix")]
+        path_prefixes: Vec<String>,
     },
     /// Check integration manifests (default: every specs/*/integration.toml).
     Validate {
@@ -161,6 +189,55 @@ fn main() -> ExitCode {
             eprintln!("wrote {} files under {}", export.files.len(), out.display());
             ExitCode::SUCCESS
         }
+        Command::Tools {
+            specs,
+            integration,
+            spec,
+            name,
+            all_methods,
+            tags,
+            operations,
+            path_prefixes,
+        } => {
+            let mut generator = match (integration, spec) {
+                (Some(dir), _) => ToolGenerator::new(specs.join(dir)),
+                (None, Some(spec)) => ToolGenerator::from_spec(spec, name.unwrap_or_default()),
+                (None, None) => {
+                    eprintln!("error: give --integration, or --spec and --name");
+                    return ExitCode::from(2);
+                }
+            };
+            generator = generator.all_methods(all_methods);
+            for t in tags {
+                generator = generator.tag(t);
+            }
+            for o in operations {
+                generator = generator.operation(o);
+            }
+            for p in path_prefixes {
+                generator = generator.path_prefix(p);
+            }
+            let set = match generator.generate() {
+                Ok(set) => set,
+                Err(errors) => return fail(&errors),
+            };
+            if !set.warnings.is_empty() {
+                eprintln!("{}", set.warnings_text());
+            }
+            let listed = serde_json::json!({
+                "tools": { set.integration.clone(): set.functions() },
+                "errors": [],
+            });
+            // A closed pipe (`| head`) ends the output; it is not an error worth a panic.
+            let _ = writeln!(std::io::stdout().lock(), "{listed:#}");
+            eprintln!(
+                "{} tools from {} operations ({} left out)",
+                set.tools.len(),
+                set.operations,
+                set.operations - set.tools.len()
+            );
+            ExitCode::SUCCESS
+        }
         Command::Validate { paths } => {
             let paths = if paths.is_empty() {
                 paragon_manifest::discover("specs")
@@ -179,6 +256,10 @@ fn main() -> ExitCode {
                         let generated = Generator::new(m.file()).validate()?;
                         if !generated.warnings.is_empty() {
                             eprintln!("{}", generated.warnings_text());
+                        }
+                        // `[tools] allow` must name operations the spec has.
+                        if m.tools().is_some() {
+                            ToolGenerator::for_manifest(m.clone()).generate()?;
                         }
                     }
                     Ok(m)

@@ -24,7 +24,7 @@ impl Filters {
         self.tags.is_empty() && self.operation_ids.is_empty() && self.path_prefixes.is_empty()
     }
 
-    fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
+    pub(crate) fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
         if self.is_empty() {
             return true;
         }
@@ -80,14 +80,14 @@ fn rename_note(
 
 /// Every tag, operation id and path of the spec, to say what exists when a filter matches none.
 #[derive(Default)]
-struct Offered {
+pub(crate) struct Offered {
     tags: BTreeSet<String>,
     operations: BTreeSet<String>,
     paths: BTreeSet<String>,
 }
 
 impl Offered {
-    fn add(&mut self, path: &str, op: &Value, fn_name: &str) {
+    pub(crate) fn add(&mut self, path: &str, op: &Value, fn_name: &str) {
         self.paths.insert(path.to_string());
         self.operations
             .insert(str_of(op, "operationId").map_or_else(|| fn_name.to_string(), str::to_string));
@@ -104,7 +104,7 @@ impl Offered {
     }
 
     /// An error per filter that keeps no operation, naming the nearest that exist.
-    fn unmatched(&self, filters: &Filters) -> Vec<paragon_manifest::Diagnostic> {
+    pub(crate) fn unmatched(&self, filters: &Filters) -> Vec<paragon_manifest::Diagnostic> {
         let mut errors = Vec::new();
         let mut check =
             |kind: &str, flag: &str, asked: &str, found: bool, all: &BTreeSet<String>| {

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::store::Secret;
+use crate::tools::ServedTools;
 use crate::upstream::Reach;
 
 /// One integration and what the server derives from its manifest once.
@@ -21,6 +22,9 @@ pub(crate) struct Integration {
     pub needs_user_meta: bool,
     /// Who chose the base URL's host, hence which addresses the proxy may reach.
     pub base_reach: Reach,
+    /// Its tools for AI agents, generated on first use: reading a large spec takes a moment
+    /// that a server start should not pay for integrations no agent uses.
+    tools: std::sync::OnceLock<Result<Arc<ServedTools>, String>>,
 }
 
 /// The namespace for integration ids (a fixed random UUID).
@@ -56,7 +60,22 @@ impl Integration {
             id,
             needs_user_meta,
             base_reach,
+            tools: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The integration's tools (generated on the first call, blocking: call it from
+    /// `spawn_blocking`); the error says why its spec gives none.
+    pub(crate) fn tools(&self) -> Result<Arc<ServedTools>, String> {
+        self.tools
+            .get_or_init(|| ServedTools::generate(&self.manifest).map(Arc::new))
+            .clone()
+    }
+
+    /// The prefix of its tools' names, `TASKLAB_` (ActionKit's `<INTEGRATION>_<ACTION>`).
+    pub(crate) fn tool_prefix(&self) -> String {
+        let short = self.slug.strip_prefix("custom.").unwrap_or(&self.slug);
+        format!("{}_", short.to_ascii_uppercase())
     }
 
     /// The template context for one credential: its inputs (with declared defaults), tokens,

@@ -132,6 +132,7 @@ mod exchange;
 mod flows;
 mod html;
 mod integration;
+mod mcp;
 mod oauth;
 mod permissions;
 mod popup;
@@ -145,6 +146,7 @@ mod server;
 mod session;
 mod state;
 mod store;
+mod tools;
 mod upstream;
 mod workflows;
 

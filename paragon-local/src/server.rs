@@ -1,6 +1,6 @@
 //! Building, starting and stopping the server.
 
-use crate::api::{connect, credentials, events, integrations, portal, users};
+use crate::api::{connect, credentials, events, integrations, portal, tools, users};
 use crate::auth::ProjectKey;
 use crate::crypto::{Cipher, EncryptionKey};
 use crate::error::{ApiError, StartError};
@@ -520,6 +520,7 @@ impl LocalServerBuilder {
             tracing::warn!(integration = %slug, missing = %names.join(", "), "environment secrets the manifest uses are not set");
         }
         Ok(RunningServer {
+            state,
             addr,
             url,
             project_id,
@@ -623,7 +624,8 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/sdk/actions", post(events::actions))
         .route("/sdk/events/trigger", post(events::event))
         .route("/sdk/triggers/{workflow}", post(events::trigger))
-        .route("/tools", get(events::tools).post(events::run_tool))
+        .route("/tools", get(tools::list).post(tools::run))
+        .route("/mcp", axum::routing::any(crate::mcp::handle))
         .route(
             "/task-history/workflow-executions",
             get(crate::workflows::history::list),
@@ -669,6 +671,8 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
 
 /// A started server. Dropping it stops serving; [`RunningServer::shutdown`] also waits.
 pub struct RunningServer {
+    /// What the handlers share, for the MCP stdio server.
+    state: Shared,
     addr: SocketAddr,
     url: String,
     project_id: String,
@@ -763,6 +767,12 @@ impl RunningServer {
             }
         }
         self.store.close().await;
+    }
+
+    /// Serves MCP over stdin/stdout for the user `token` names (a Paragon user token for this
+    /// project), until the client closes stdin: the user's tools, as on `/projects/{pid}/mcp`.
+    pub async fn serve_mcp_stdio(&self, token: &str) -> Result<(), String> {
+        crate::mcp::serve_stdio(self.state.clone(), &self.project_id, token).await
     }
 
     /// Serves until Ctrl-C / SIGTERM, then shuts down gracefully.

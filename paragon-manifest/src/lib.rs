@@ -106,6 +106,9 @@
 //! # is left out (optional inputs without a default may be used only here).
 //! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
 //! "X-On-Behalf-Of" = ["{input.team}"]
+//!
+//! [tools]                               # optional: the operations AI agents may call
+//! allow = ["listTickets", "createTicket"]   # spec operation ids; without it, only GETs
 //! ```
 //!
 //! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
@@ -177,6 +180,7 @@ mod parse;
 mod render;
 mod secret;
 mod template;
+mod tools;
 mod url_rule;
 #[cfg(feature = "workflows")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -192,4 +196,5 @@ pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
 pub use template::{Part, Reference, Template, TemplateError};
+pub use tools::{AllowedOperation, Tools};
 pub use url::Url;

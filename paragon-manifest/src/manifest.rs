@@ -11,6 +11,7 @@ use crate::diagnostic::Diagnostics;
 use crate::input::{InputError, InputField};
 use crate::render::{RenderContext, RenderError};
 use crate::template::Reference;
+use crate::tools::Tools;
 
 /// The file name of a manifest inside its integration folder.
 pub const MANIFEST_FILE: &str = "integration.toml";
@@ -35,6 +36,7 @@ pub struct Manifest {
     pub(crate) auth: Auth,
     pub(crate) inputs: Vec<InputField>,
     pub(crate) api: Api,
+    pub(crate) tools: Option<Tools>,
     pub(crate) env_names: Vec<String>,
 }
 
@@ -217,6 +219,12 @@ impl Manifest {
     /// The API setup.
     pub fn api(&self) -> &Api {
         &self.api
+    }
+
+    /// The `[tools]` table: which operations agents may call as tools. `None` when the
+    /// manifest has none, and then only the spec's `GET` operations are tools.
+    pub fn tools(&self) -> Option<&Tools> {
+        self.tools.as_ref()
     }
 
     /// The path "Send test request" GETs, relative to the base URL, e.g. `/me`.

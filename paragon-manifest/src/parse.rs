@@ -27,6 +27,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "auth",
     "inputs",
     "api",
+    "tools",
 ];
 const SPEC_DEFAULTS: [&str; 3] = ["openapi.json", "openapi.yaml", "openapi.yml"];
 
@@ -510,6 +511,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             "auth",
             "inputs",
             "api",
+            "tools",
         ],
         &[],
         "",
@@ -590,6 +592,12 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             None
         }
     };
+    let tools = match root.get("tools") {
+        Some(_) => r
+            .opt_table(&root, "tools")
+            .and_then(|t| crate::tools::parse(&mut r, &t)),
+        None => None,
+    };
 
     let env_names: Vec<String> = std::mem::take(&mut r.env_names).into_iter().collect();
     if r.count() == 0
@@ -610,6 +618,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             auth,
             inputs,
             api,
+            tools,
             env_names,
         });
     }

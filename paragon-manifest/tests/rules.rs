@@ -1537,3 +1537,31 @@ fn a_misspelled_auth_type_gets_a_suggestion() {
         "did you mean \"token_exchange\"?",
     );
 }
+
+#[test]
+fn tools_allow_list_keeps_operation_ids_and_their_positions() {
+    let m = parse(&format!(
+        "{OAUTH}\n[tools]\nallow = [\"createTask\", \"listTasks\"]\n"
+    ))
+    .unwrap();
+    let allow = m.tools().expect("[tools] was given").allow();
+    let ids: Vec<_> = allow.iter().map(|a| a.operation_id.as_str()).collect();
+    assert_eq!(ids, ["createTask", "listTasks"]);
+    assert_eq!((allow[1].line, allow[1].column), (24, 24));
+    assert!(parse(OAUTH).unwrap().tools().is_none());
+}
+
+#[test]
+fn tools_allow_list_problems() {
+    let d = single_error(&format!("{OAUTH}\n[tools]\nalow = [\"x\"]\n"));
+    assert_at(&d, 24, 1, "tools.alow", "unknown field `alow`");
+    assert_eq!(d.help.as_deref(), Some("did you mean `allow`?"));
+    let d = single_error(&format!("{OAUTH}\n[tools]\nallow = []\n"));
+    assert_at(&d, 24, 9, "tools.allow", "is empty");
+    let d = single_error(&format!("{OAUTH}\n[tools]\nallow = [\"a\", \"a\"]\n"));
+    assert_at(&d, 24, 15, "tools.allow[1]", "`a` is listed twice");
+    let d = single_error(&format!("{OAUTH}\n[tools]\nallow = \"a\"\n"));
+    assert_at(&d, 24, 9, "tools.allow", "expected an array of strings");
+    let d = single_error(&format!("{OAUTH}\n[tools]\n"));
+    assert_at(&d, 23, 1, "tools.allow", "missing field `allow`");
+}

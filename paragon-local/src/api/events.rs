@@ -1,5 +1,5 @@
 //! App events and workflow triggers (hooks into `crate::workflows`), enable/disable,
-//! dynamic field options and ActionKit (no tools).
+//! dynamic field options and ActionKit triggers (tools are `super::tools`).
 
 use super::parse_body;
 use crate::auth::Access;
@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
 
 #[derive(Deserialize)]
 pub(crate) struct Event {
@@ -95,32 +94,6 @@ pub(crate) async fn workflow_disable(
 pub(crate) async fn actions(Caller(user): Caller) -> Result<Json<Value>, ApiError> {
     user.check_user_wide(Access::Read)?;
     Ok(Json(json!({ "data": [], "nextPageCursor": null })))
-}
-
-/// `GET /tools`: no ActionKit tools for custom integrations here.
-pub(crate) async fn tools(
-    Caller(user): Caller,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    user.check_user_wide(Access::Read)?;
-    let mut tools = Map::new();
-    if let Some(list) = q.get("integrations") {
-        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-            tools.insert(name.to_string(), json!([]));
-        }
-    }
-    Ok(Json(json!({ "tools": tools, "errors": [] })))
-}
-
-pub(crate) async fn run_tool(Caller(user): Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
-    user.check_user_wide(Access::Write)?;
-    let body: Value = parse_body(&body)?;
-    let tool = body.get("tool").and_then(Value::as_str).unwrap_or("");
-    Err(ApiError::new(
-        StatusCode::NOT_FOUND,
-        "tool_not_found",
-        format!("no ActionKit tool {tool:?}: the local server has no ActionKit tools"),
-    ))
 }
 
 pub(crate) async fn triggers(Caller(user): Caller) -> Result<Json<Value>, ApiError> {

@@ -6,6 +6,7 @@ pub(crate) mod credentials;
 pub(crate) mod events;
 pub(crate) mod integrations;
 pub(crate) mod portal;
+pub(crate) mod tools;
 pub(crate) mod users;
 
 use crate::error::ApiError;

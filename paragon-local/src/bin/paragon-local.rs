@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Parser, Subcommand};
-use paragon_local::{EncryptionKey, LocalServer, ProjectKey};
+use paragon_local::{EncryptionKey, LocalServer, ProjectKey, RunningServer};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +35,9 @@ enum Command {
     /// The workflows of a specs folder.
     #[command(subcommand)]
     Workflows(Workflows),
+    /// Serve one user's tools (their connected integrations) to an AI agent over MCP on
+    /// stdin/stdout. Takes `serve`'s settings (the same store and keys), and the user's token.
+    Mcp(Box<Mcp>),
 }
 
 #[derive(Subcommand)]
@@ -139,6 +142,15 @@ fn draw(id: &str, specs: &Path) -> Result<(), String> {
             known()
         )),
     }
+}
+
+#[derive(clap::Args)]
+struct Mcp {
+    /// The Paragon user token of the user whose tools are served.
+    #[arg(long, env = "PARAGON_USER_TOKEN", hide_env_values = true)]
+    token: String,
+    #[command(flatten)]
+    serve: Serve,
 }
 
 /// Where the credential store is and the keys that encrypt it (shared by `serve` and `rekey`).
@@ -296,7 +308,8 @@ fn dev_value(
     Ok(value)
 }
 
-async fn serve(args: Serve) -> Result<(), String> {
+/// Starts the server `args` describe; answers it and the development files generated.
+async fn start(args: Serve) -> Result<(RunningServer, Vec<&'static str>), String> {
     let dev_dir = PathBuf::from(".paragon-local-dev");
     let mut builder = LocalServer::builder()
         .specs(&args.specs)
@@ -370,6 +383,12 @@ async fn serve(args: Serve) -> Result<(), String> {
         builder = builder.encryption_key(k);
     }
     let server = builder.start().await.map_err(|e| e.to_string())?;
+    Ok((server, generated))
+}
+
+async fn serve(args: Serve) -> Result<(), String> {
+    let dev_dir = PathBuf::from(".paragon-local-dev");
+    let (server, generated) = start(args).await?;
     let url = server.url().to_string();
     eprintln!(
         "paragon-local listening on {url} (project {})",
@@ -411,6 +430,14 @@ async fn serve(args: Serve) -> Result<(), String> {
     }
     server.run_until_signal().await;
     Ok(())
+}
+
+/// The MCP stdio server: stdout is the protocol's, so everything else goes to stderr.
+async fn mcp(args: Mcp) -> Result<(), String> {
+    let (server, _) = start(args.serve).await?;
+    let served = server.serve_mcp_stdio(&args.token).await;
+    server.shutdown().await;
+    served
 }
 
 async fn rekey(args: StoreArgs) -> Result<(), String> {
@@ -473,6 +500,7 @@ async fn main() -> ExitCode {
         Command::Rekey(args) => rekey(args).await,
         Command::Workflows(Workflows::Draw { id, specs }) => draw(&id, &specs),
         Command::Workflows(Workflows::Token(args)) => developer_token(&args),
+        Command::Mcp(args) => mcp(*args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
