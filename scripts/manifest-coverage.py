@@ -114,6 +114,8 @@ class Conversion:
             if "." in name:
                 raise NoManifest(f"a field inside a credential value (`{expr}`)")
             return "{input.%s}" % self.credential_input(name, None, secret=None)
+        if expr == "clientId" and self.mode in ("OAUTH2", "MCP_OAUTH2"):
+            return "{env.CLIENT_ID}"
         if expr in ("accessToken", "token"):
             if self.mode in ("API_KEY", "BASIC"):
                 raise NoManifest(f"a token obtained by a script (`${{{expr}}}`)")
@@ -133,7 +135,8 @@ class Conversion:
         if key in self.captures or key in self.callback_captures:
             return "{credential.%s}" % key
         spec = self.config.get(name) or {}
-        if spec.get("automated"):
+        set_by_script = name not in self.config and self.p.get("post_connection_script")
+        if spec.get("automated") or set_by_script:
             raise NoManifest(
                 "a value read from the API after connecting (a post-connection script), "
                 f"`{name}` in {where}"
@@ -414,6 +417,9 @@ class Conversion:
                 raise NoManifest(f"a structured parameter `{k}` in {where}")
             v = str(v)
             if protocol and k == "grant_type":
+                if where == "auth.authorization_params":
+                    self.lose("grant_type sent on the authorization URL")
+                    continue
                 if grant and v == grant:
                     continue  # what the flow sends anyway
                 raise NoManifest(f"the `{v}` grant")
@@ -424,10 +430,10 @@ class Conversion:
             if protocol and k in ("client_id", "client_secret", "redirect_uri", "state"):
                 if "clientId" in v or "client_id" in v or "redirect" in v:
                     continue  # the flow's own value
-                self.lose(f"`{k}` set to another value than the flow's in {where}")
+                self.lose(f"the flow's own {k} parameter set to another value")
                 continue
             if protocol and k == "scope":
-                self.lose(f"`scope` set in {where}")
+                self.lose("a scope parameter in token or authorization parameters")
                 continue
             out[k] = self.template(v, where)
         return out
@@ -516,6 +522,11 @@ class Conversion:
                 return {"type": "basic", "username": "{input.%s}" % user, "password": escape_literal(str(spec["default_value"]))}
             return {"type": "basic", "username": "{input.%s}" % user, "password": "{input.%s}" % pw}
         if mode == "API_KEY":
+            proxy = self.p.get("proxy") or {}
+            if "${apiKey}" in str(proxy.get("base_url")):
+                raise NoManifest("the API key in the URL's path (a secret in a URL)")
+            if proxy.get("body"):
+                raise NoManifest("the credential in every request body")
             raise NoManifest("the catalogue does not say where the API key goes")
         return {"type": "bearer", "token": "{credential.access_token}"}
 
