@@ -761,7 +761,9 @@ def main() -> None:
         rows = run()
         saved.write_text(json.dumps(rows, indent=1))
     if args.show:
-        row = next(r for r in rows if r["provider"] == args.show)
+        row = next((r for r in rows if r["provider"] == args.show), None)
+        if row is None:
+            sys.exit(f"error: no provider `{args.show}` in the catalogue (see --list exact)")
         print(json.dumps(row, indent=2))
         if row.get("dir"):
             print((OUT / row["dir"] / "integration.toml").read_text())
