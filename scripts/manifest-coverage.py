@@ -1,0 +1,780 @@
+#!/usr/bin/env python3
+"""How much of a public catalogue of provider auth definitions our manifests describe.
+
+Translates every provider of Nango's `providers.yaml` (npm `@nangohq/providers`, pinned) into an
+`integration.toml`, validates them all with `paragon-codegen validate`, and classifies each:
+
+  exact  the manifest validates and keeps every behaviour the catalogue gives the provider
+  lossy  it validates, but a behaviour the provider needs is dropped (the reason says which)
+  none   no manifest can describe it (the reason says why), or the validator refuses ours
+
+What is not about connecting and authorizing (webhooks, pagination, retry hints, docs, the
+catalogue's own verification scripts) is ignored. Usage:
+
+  scripts/manifest-coverage.py             fetch (once) into .cache/, convert, validate, print
+  scripts/manifest-coverage.py --markdown  the same, as the tables of docs/manifest-coverage.md
+  scripts/manifest-coverage.py --show P    print provider P's class and manifest (last run)
+  scripts/manifest-coverage.py --list C    list the providers of class C with reasons (last run)
+
+Needs npm (for the fetch), PyYAML, and cargo (it builds paragon-codegen).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import yaml
+
+PACKAGE = "@nangohq/providers@0.71.10"
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / ".cache" / "nango-providers"
+OUT = ROOT / ".cache" / "manifest-coverage"
+
+# Auth modes no manifest can express, with the capability they need.
+UNSUPPORTED_MODES = {
+    "OAUTH1": "OAuth 1.0a (request token and signed requests)",
+    "TBA": "OAuth 1.0 signatures (NetSuite token-based auth)",
+    "JWT": "a JWT the connection signs with the end user's private key",
+    "AWS_SIGV4": "AWS SigV4 request signing",
+    "SIGNATURE": "request signing",
+    "BILL": "a session login with a custom protocol",
+    "APP": "app installation (an app JWT exchanged per installation)",
+    "CUSTOM": "app installation (an app JWT exchanged per installation)",
+    "INSTALL_PLUGIN": "installing a plugin in the end user's product",
+    "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server discovery",
+}
+DCR = "dynamic client registration (RFC 7591)"
+
+
+class NoManifest(Exception):
+    """The provider cannot be described; the message is the reason."""
+
+
+class Conversion:
+    """One provider's manifest being built, and what it loses."""
+
+    def __init__(self, key: str, p: dict):
+        self.key = key
+        self.p = p
+        self.mode = p.get("auth_mode")
+        self.losses: list[str] = []
+        self.inputs: dict[str, dict] = {}  # catalogue name -> our input
+        self.captures: list[str] = []
+        self.callback_captures: list[str] = []
+        self.config = p.get("connection_config") or {}
+        self.credentials = p.get("credentials") or {}
+        for name in p.get("token_response_metadata") or []:
+            self.captures.append(ident(name))
+        for name in p.get("redirect_uri_metadata") or []:
+            if ident(name) not in self.captures:
+                self.callback_captures.append(ident(name))
+        self.notes: list[str] = []
+
+    def lose(self, what: str) -> None:
+        if what not in self.losses:
+            self.losses.append(what)
+
+    # --- templates -------------------------------------------------------------------------
+
+    def template(self, text: str, where: str, in_url: bool = False) -> str:
+        """A catalogue template (`${connectionConfig.x}`, `${apiKey}`...) in our syntax."""
+        out, i = [], 0
+        text = str(text)
+        while i < len(text):
+            j = text.find("${", i)
+            if j < 0:
+                out.append(escape_literal(text[i:]))
+                break
+            out.append(escape_literal(text[i:j]))
+            end = matching_brace(text, j + 1)
+            after_scheme = in_url and text[:j] == "https://"
+            out.append(self.reference(text[j + 2 : end], where, after_scheme))
+            i = end + 1
+        return "".join(out)
+
+    def reference(self, expr: str, where: str, in_url: bool) -> str:
+        """One `${...}`; `in_url`: it stands right after `https://` (a host input may)."""
+        expr = expr.strip()
+        if expr.startswith("connectionConfig."):
+            return self.config_ref(expr[len("connectionConfig.") :], where, in_url)
+        if expr == "apiKey":
+            return "{input.%s}" % self.credential_input("apiKey", "API key", secret=True)
+        if expr.startswith("credentials."):
+            name = expr[len("credentials.") :]
+            if "." in name:
+                raise NoManifest(f"a field inside a credential value (`{expr}`)")
+            return "{input.%s}" % self.credential_input(name, None, secret=None)
+        if expr == "clientId" and self.mode in ("OAUTH2", "MCP_OAUTH2"):
+            return "{env.CLIENT_ID}"
+        if expr in ("accessToken", "token"):
+            if self.mode in ("API_KEY", "BASIC"):
+                raise NoManifest(f"a token obtained by a script (`${{{expr}}}`)")
+            return "{credential.access_token}"
+        if expr.startswith("base64("):
+            raise NoManifest(f"a base64-encoded composite value in {where}")
+        if expr.startswith("now") or expr == "random" or "(" in expr:
+            raise NoManifest(f"a computed value (`${{{expr}}}`) in {where}")
+        if expr.startswith("step") or expr in ("refresh_token",):
+            raise NoManifest(f"a multi-step login (`${{{expr}}}`)")
+        raise NoManifest(f"an unknown value `${{{expr}}}` in {where}")
+
+    def config_ref(self, name: str, where: str, in_url: bool) -> str:
+        if "." in name:
+            raise NoManifest(f"a field inside a connection value (`{name}`)")
+        key = ident(name)
+        if key in self.captures or key in self.callback_captures:
+            return "{credential.%s}" % key
+        spec = self.config.get(name) or {}
+        set_by_script = name not in self.config and self.p.get("post_connection_script")
+        if spec.get("automated") or set_by_script:
+            raise NoManifest(
+                "a value read from the API after connecting (a post-connection script), "
+                f"`{name}` in {where}"
+            )
+        if "hidden" in spec and "default_value" in spec:
+            return escape_literal(str(spec["default_value"]))
+        return "{input.%s}" % self.config_input(name, in_url)
+
+    def config_input(self, name: str, in_url: bool) -> str:
+        key = ident(name)
+        if key in self.inputs:
+            return key
+        spec = self.config.get(name) or {}
+        field = base_input(key, spec)
+        fmt = spec.get("format")
+        if spec.get("enum"):
+            field["kind"] = "select"
+            field["options"] = [str(o) for o in spec["enum"]]
+            field.pop("pattern", None)
+        elif fmt == "uri":
+            field["kind"] = "url"
+        elif in_url and (fmt == "hostname" or spec.get("prefix") == "https://" and not spec.get("suffix")):
+            field["kind"] = "host"
+        self.inputs[key] = field
+        return key
+
+    def credential_input(self, name: str, label: str | None, secret: bool | None) -> str:
+        key = ident(name)
+        if key in self.inputs:
+            return key
+        spec = self.credentials.get(name) or {}
+        field = base_input(key, spec, label)
+        is_secret = spec.get("secret", secret if secret is not None else looks_secret(name))
+        if is_secret:
+            field["kind"] = "password"
+        self.inputs[key] = field
+        return key
+
+    def alternatives(self, text: str, where: str, in_url: bool) -> list[str]:
+        return [self.template(a.strip(), where, in_url) for a in str(text).split("||")]
+
+    def url(self, text: str, where: str) -> str:
+        """A URL; `a || b` alternatives are only possible in [api.headers]."""
+        if not str(text).strip():
+            raise NoManifest(f"no URL for {where} in the catalogue")
+        alts = str(text).split("||")
+        if len(alts) == 1:
+            return self.template(text.strip(), where, in_url=True)
+        # `https://{input.host}/x || https://fixed/x`: the same URL with a default for the input.
+        first, rest = alts[0].strip(), [a.strip() for a in alts[1:]]
+        m = re.fullmatch(r"(.*)\$\{connectionConfig\.([A-Za-z0-9_-]+)\}(.*)", first)
+        if m and len(rest) == 1 and "${" not in rest[0]:
+            pre, name, post = m.groups()
+            fixed = rest[0]
+            if fixed.startswith(pre) and fixed.endswith(post) and len(fixed) > len(pre) + len(post):
+                value = fixed[len(pre) : len(fixed) - len(post)]
+                tpl = self.template(first, where, in_url=True)
+                key = ident(name)
+                if key in self.inputs and "{input.%s}" % key in tpl:
+                    self.inputs[key]["default"] = value
+                    self.inputs[key].pop("required", None)
+                    return tpl
+        self.lose("fallback alternatives (`a || b`) in a URL: one alternative kept")
+        for alt in reversed(alts):
+            try:
+                tpl = self.template(alt.strip(), where, in_url=True)
+            except NoManifest:
+                continue
+            if "{credential." not in tpl or where == "api.base_url":
+                return tpl
+        raise NoManifest(f"no usable alternative in {where}")
+
+    # --- the manifest ----------------------------------------------------------------------
+
+    def build(self) -> dict:
+        p = self.p
+        if self.mode in UNSUPPORTED_MODES:
+            raise NoManifest(UNSUPPORTED_MODES[self.mode])
+        if self.mode == "MCP_OAUTH2" and p.get("client_registration") != "static":
+            raise NoManifest(DCR)
+        if self.mode is None:
+            raise NoManifest("no auth mode in the catalogue")
+        for key, reason in [
+            ("require_client_certificate", "a TLS client certificate (mTLS)"),
+            ("additional_steps", "a multi-step login"),
+            ("signature", "request signing"),
+            ("assertion", "client authentication by signed JWT assertion (private_key_jwt, RFC 7523)"),
+        ]:
+            if p.get(key):
+                raise NoManifest(reason)
+        if p.get("token_request_auth_method") == "private_key_jwt":
+            raise NoManifest("client authentication by signed JWT assertion (private_key_jwt, RFC 7523)")
+        if p.get("token_request_auth_method") == "custom":
+            raise NoManifest("a custom token request")
+        if p.get("body_format") == "xml":
+            raise NoManifest("an XML token request")
+        if p.get("integration_config"):
+            raise NoManifest("settings per integration used by a script")
+        proxy = p.get("proxy") or {}
+        if not proxy.get("base_url"):
+            raise NoManifest("no API base URL in the catalogue")
+        auth = self.auth()
+        api = self.api(proxy)
+        m = {
+            "name": str(p.get("display_name") or self.key),
+            "slug": re.sub(r"[^a-z0-9]", "", self.key.lower()) or "x",
+            "description": f"{p.get('display_name') or self.key}, converted from Nango's catalogue.",
+            "icon": "icon.svg",
+            "color": "#334155",
+            "auth": auth,
+            "inputs": list(self.inputs.values()),
+            "api": api,
+        }
+        self.ignored()
+        self.require_used_optionals(m)
+        return m
+
+    def require_used_optionals(self, m: dict) -> None:
+        """An optional input in a template (outside header alternatives) fails at run time
+        without a value, so the validator refuses it: it becomes required."""
+        text = json.dumps({"auth": m["auth"], "api": {k: v for k, v in m["api"].items() if k != "headers"}})
+        for key, field in self.inputs.items():
+            if not field.get("required", True) and "default" not in field and "{input.%s}" % key in text:
+                field.pop("required")
+                self.lose("an optional input used in a template made required")
+
+    def ignored(self) -> None:
+        p = self.p
+        for key, what in [
+            ("authorization_url_replacements", "rewriting the authorization URL by input"),
+            ("authorization_url_skip_encode", "unencoded authorization URL parameters"),
+            ("authorization_url_fragment", "an authorization URL fragment"),
+            ("authorization_url_skip_empty", "leaving out empty authorization URL parameters"),
+            ("refresh_token_headers", "extra headers on refresh"),
+            ("token_response_headers", "values read from the token response's headers"),
+            ("expires_in_unit", "`expires_in` in another unit than seconds"),
+            ("alternate_access_token_response_path", "the access token at another path of the token response"),
+            ("connection_configuration", "values read from the API after connecting"),
+            ("installation", "an app installation step"),
+        ]:
+            if p.get(key):
+                self.lose(what)
+        if self.mode in ("OAUTH2", "OAUTH2_CC", "MCP_OAUTH2") and p.get("token_expires_in_ms"):
+            self.lose("a fixed OAuth token lifetime when the token response has none")
+        for key in p.get("token_response_metadata") or []:
+            if "." in key:
+                self.lose("a nested value captured from the token response")
+
+    def auth(self) -> dict:
+        mode, p = self.mode, self.p
+        if mode == "NONE":
+            return {"type": "none"}
+        if mode in ("API_KEY", "BASIC"):
+            return {"type": "api_key"}
+        if mode in ("OAUTH2", "MCP_OAUTH2"):
+            return self.oauth()
+        if mode == "OAUTH2_CC":
+            return self.client_credentials()
+        if mode == "TWO_STEP":
+            return self.token_exchange()
+        raise NoManifest(f"auth mode {mode}")
+
+    def token_common(self, a: dict, grant: str) -> None:
+        p = self.p
+        if p.get("token_request_auth_method") == "basic" or p.get("authorization_method") == "header":
+            a["client_auth"] = "basic"
+        if p.get("body_format") in ("json", "query"):
+            a["token_encoding"] = p["body_format"]
+        if p.get("token_request_method") == "GET":
+            raise NoManifest("an OAuth token request by GET")
+        if p.get("token_headers"):
+            fixed = {k.lower(): v for k, v in p["token_headers"].items()}
+            if any(k not in ("content-type", "accept") for k in fixed):
+                self.lose("extra headers on the OAuth token request")
+        a["token_params"] = self.params(p.get("token_params"), "auth.token_params", grant)
+        scopes = [str(s) for s in (p.get("default_scopes") or [])]
+        if scopes:
+            a["scopes"] = scopes
+        if p.get("scope_separator") and p["scope_separator"] != " ":
+            a["scope_separator"] = p["scope_separator"]
+
+    def oauth(self) -> dict:
+        p = self.p
+        a = {
+            "type": "oauth",
+            "authorization_url": self.url(p.get("authorization_url", ""), "auth.authorization_url"),
+            "token_url": self.url(p.get("token_url", ""), "auth.token_url"),
+            "client_id": "{env.CLIENT_ID}",
+            "client_secret": "{env.CLIENT_SECRET}",
+            "pkce": not p.get("disable_pkce", False),
+        }
+        if p.get("refresh_url"):
+            a["refresh_url"] = self.url(p["refresh_url"], "auth.refresh_url")
+        self.token_common(a, "authorization_code")
+        a["authorization_params"] = self.params(
+            p.get("authorization_params"), "auth.authorization_params", None
+        )
+        refresh = p.get("refresh_params") or p.get("refresh_token_params")
+        if refresh is not None:
+            rp = self.params(refresh, "auth.refresh_params", "refresh_token")
+            if rp != a["token_params"]:
+                a["refresh_params"] = rp
+        code = p.get("authorization_code_param_in_callback")
+        if code and code != "code":
+            a["callback_code"] = code
+        if self.captures:
+            a["capture"] = self.captures
+        if self.callback_captures:
+            a["callback_capture"] = self.callback_captures
+        return a
+
+    def client_credentials(self) -> dict:
+        p = self.p
+        cid = self.credential_input("client_id", "Client ID", secret=False)
+        csec = self.credential_input("client_secret", "Client secret", secret=True)
+        a = {
+            "type": "client_credentials",
+            "token_url": self.url(p.get("token_url", ""), "auth.token_url"),
+            "client_id": "{input.%s}" % cid,
+            "client_secret": "{input.%s}" % csec,
+        }
+        self.token_common(a, "client_credentials")
+        if p.get("authorization_params"):
+            self.lose("authorization parameters on a client-credentials token request")
+        if self.captures:
+            a["capture"] = self.captures
+        return a
+
+    def token_exchange(self) -> dict:
+        p = self.p
+        a: dict = {"type": "token_exchange", "url": self.url(p.get("token_url", ""), "auth.url")}
+        if p.get("token_request_method") == "GET":
+            a["method"] = "GET"
+        headers = {k.lower(): v for k, v in (p.get("token_headers") or {}).items()}
+        ctype = str(headers.pop("content-type", ""))
+        encoding = p.get("body_format") or ("form" if "urlencoded" in ctype else "json")
+        if encoding in ("json", "query", "form"):
+            a["encoding"] = encoding
+        a["params"] = self.params(p.get("token_params"), "auth.params", None, protocol=False)
+        auth_header = headers.pop("authorization", None)
+        if auth_header is not None:
+            basic = self.basic_parts(str(auth_header))
+            if basic:
+                a["basic"] = {"username": basic[0], "password": basic[1]}
+            else:
+                headers["authorization"] = auth_header
+        if headers:
+            a["headers"] = {k: self.template(v, "auth.headers") for k, v in headers.items()}
+        tr = p.get("token_response") or {}
+        if not tr.get("token"):
+            raise NoManifest("no token path in the token exchange's answer")
+        a["token_path"] = pointer(tr["token"])
+        exp = tr.get("token_expiration")
+        strategy = tr.get("token_expiration_strategy")
+        if exp and strategy == "expireAt":
+            a["expires_at_path"] = pointer(exp)
+        elif exp:
+            a["expires_in_path"] = pointer(exp)
+        elif p.get("token_expires_in_ms"):
+            a["lifetime"] = max(1, int(p["token_expires_in_ms"]) // 1000)
+        if p.get("refresh_token_params"):
+            self.lose("refreshing an exchanged token with a refresh token (exchanged again instead)")
+        return a
+
+    def basic_parts(self, header: str):
+        m = re.fullmatch(r"Basic \$\{base64\(\$\{([^}]+)\}:\$\{([^}]+)\}\)\}", header.strip())
+        if not m:
+            m2 = re.fullmatch(r"Basic \$\{base64\(\$\{([^}]+)\}:\)\}", header.strip())
+            if m2:
+                return (self.reference(m2.group(1), "basic", False), "")
+            return None
+        return (self.reference(m.group(1), "basic", False), self.reference(m.group(2), "basic", False))
+
+    def params(self, params, where: str, grant: str | None, protocol: bool = True) -> dict:
+        out = {}
+        for k, v in (params or {}).items():
+            if isinstance(v, (dict, list)):
+                raise NoManifest(f"a structured parameter `{k}` in {where}")
+            v = str(v)
+            if protocol and k == "grant_type":
+                if where == "auth.authorization_params":
+                    self.lose("grant_type sent on the authorization URL")
+                    continue
+                if grant and v == grant:
+                    continue  # what the flow sends anyway
+                raise NoManifest(f"the `{v}` grant")
+            if protocol and k == "response_type":
+                if v == "code":
+                    continue
+                raise NoManifest(f"response_type `{v}`")
+            if protocol and k in ("client_id", "client_secret", "redirect_uri", "state"):
+                if "clientId" in v or "client_id" in v or "redirect" in v:
+                    continue  # the flow's own value
+                self.lose(f"the flow's own {k} parameter set to another value")
+                continue
+            if protocol and k == "scope":
+                self.lose("a scope parameter in token or authorization parameters")
+                continue
+            out[k] = self.template(v, where)
+        return out
+
+    def api(self, proxy: dict) -> dict:
+        api: dict = {"base_url": self.url(str(proxy["base_url"]).rstrip("/") or "/", "api.base_url")}
+        ver = proxy.get("verification") or {}
+        endpoints = ver.get("endpoints") or ([ver["endpoint"]] if ver.get("endpoint") else [])
+        if endpoints and (ver.get("method") or "GET").upper() == "GET":
+            api["test_endpoint"] = "/" + str(endpoints[0]).lstrip("/").split("?")[0].replace("${", "{")
+            if "{" in api["test_endpoint"]:
+                api["test_endpoint"] = "/"
+                self.notes.append("test endpoint uses a template")
+        else:
+            api["test_endpoint"] = "/"
+            self.notes.append("no GET verification endpoint in the catalogue: test_endpoint = \"/\"")
+        secret_headers, fixed_headers = {}, {}
+        for k, v in (proxy.get("headers") or {}).items():
+            v = str(v)
+            if self.is_credential(v):
+                secret_headers[k] = v
+            else:
+                fixed_headers[k] = v
+        query = {k: str(v) for k, v in (proxy.get("query") or {}).items()}
+        if proxy.get("body"):
+            self.lose("the credential in every request body")
+        api["authorization"] = self.authorization(secret_headers, query)
+        headers = {}
+        for k, v in fixed_headers.items():
+            alts = self.alternatives(v, f"api.headers.{k}", False)
+            if any(self.optional_ref(a) for a in alts):
+                headers[k] = alts
+            else:
+                headers[k] = alts if len(alts) > 1 else alts[0]
+        if headers:
+            api["headers"] = headers
+        return api
+
+    def optional_ref(self, tpl: str) -> bool:
+        return any(
+            not i.get("required", True) and "default" not in i and "{input.%s}" % k in tpl
+            for k, i in self.inputs.items()
+        )
+
+    def is_credential(self, v: str) -> bool:
+        return any(s in v for s in ("${apiKey}", "${credentials.", "${accessToken}", "${token}", "${base64("))
+
+    def authorization(self, headers: dict, query: dict) -> dict:
+        mode = self.mode
+        if query and headers:
+            self.lose("the credential in both a header and the query")
+        if len(headers) == 1:
+            (name, value), = headers.items()
+            if name.lower() == "authorization":
+                basic = self.basic_parts(value)
+                if basic:
+                    return {"type": "basic", "username": basic[0], "password": basic[1]}
+                if re.fullmatch(r"Bearer \$\{(apiKey|accessToken|credentials\.[A-Za-z0-9_]+)\}", value):
+                    return {"type": "bearer", "token": self.template(value[len("Bearer ") :], "api.authorization")}
+        token_mode = mode in ("OAUTH2", "OAUTH2_CC", "TWO_STEP", "MCP_OAUTH2")
+        uses_token = any(re.search(r"\$\{(accessToken|token)\}", v) for v in [*headers.values(), *query.values()])
+        if token_mode and not uses_token:
+            # The token also goes as a bearer header, beside the catalogue's own headers.
+            if query:
+                self.lose("the token in a header and other credentials in the query")
+            elif headers and not any(k.lower() == "authorization" for k in headers):
+                headers = {"Authorization": "Bearer ${accessToken}", **headers}
+        if headers:
+            return {
+                "type": "headers",
+                "headers": {k: self.template(v, f"api.authorization.headers.{k}") for k, v in headers.items()},
+            }
+        if query:
+            return {
+                "type": "query",
+                "params": {k: self.template(v, f"api.authorization.params.{k}") for k, v in query.items()},
+            }
+        if mode == "NONE":
+            return {"type": "none"}
+        if mode == "BASIC":
+            user = self.credential_input("username", "Username", secret=False)
+            pw = self.credential_input("password", "Password", secret=True)
+            spec = self.credentials.get("password") or {}
+            if spec.get("hidden") and "default_value" in spec:
+                del self.inputs[pw]
+                return {"type": "basic", "username": "{input.%s}" % user, "password": escape_literal(str(spec["default_value"]))}
+            return {"type": "basic", "username": "{input.%s}" % user, "password": "{input.%s}" % pw}
+        if mode == "API_KEY":
+            proxy = self.p.get("proxy") or {}
+            if "${apiKey}" in str(proxy.get("base_url")):
+                raise NoManifest("the API key in the URL's path (a secret in a URL)")
+            if proxy.get("body"):
+                raise NoManifest("the credential in every request body")
+            raise NoManifest("the catalogue does not say where the API key goes")
+        return {"type": "bearer", "token": "{credential.access_token}"}
+
+
+def ident(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9_]", "_", str(name))
+    return s if s[:1].isalpha() else "v_" + s
+
+
+def looks_secret(name: str) -> bool:
+    return bool(re.search(r"secret|password|key|token", name, re.I))
+
+
+def base_input(key: str, spec: dict, label: str | None = None) -> dict:
+    field = {"key": key, "label": str(spec.get("title") or label or key)}
+    if spec.get("optional"):
+        field["required"] = False
+    if spec.get("default_value") not in (None, ""):
+        field["default"] = str(spec["default_value"])
+    pattern = spec.get("pattern")
+    if pattern:
+        pattern = str(pattern)
+        if re.search(r"\(\?[=!<]|\\[1-9]", pattern):
+            pass  # look-around and back-references: the catalogue's entry check is kept out
+        else:
+            field["pattern"] = pattern.removeprefix("^").removesuffix("$")
+    if spec.get("description"):
+        field["help"] = str(spec["description"])
+    return field
+
+
+def pointer(path: str) -> str:
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in str(path).split("."))
+
+
+def escape_literal(s: str) -> str:
+    return s.replace("{", "{{").replace("}", "}}")
+
+
+def matching_brace(text: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    raise NoManifest(f"an unbalanced template `{text}`")
+
+
+# --- TOML ----------------------------------------------------------------------------------
+
+
+def toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{toml_key(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(v)
+
+
+def toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k)
+
+
+def to_toml(m: dict) -> str:
+    lines = []
+    for k in ("name", "slug", "description", "icon", "color"):
+        lines.append(f"{k} = {toml_value(m[k])}")
+    for table in ("auth",):
+        lines.append(f"\n[{table}]")
+        sub = []
+        for k, v in m[table].items():
+            if isinstance(v, dict):
+                if v:
+                    sub.append((k, v))
+            else:
+                lines.append(f"{toml_key(k)} = {toml_value(v)}")
+        for k, v in sub:
+            lines.append(f"\n[{table}.{k}]")
+            lines.extend(f"{toml_key(a)} = {toml_value(b)}" for a, b in v.items())
+    for i in m["inputs"]:
+        lines.append("\n[[inputs]]")
+        lines.extend(f"{toml_key(k)} = {toml_value(v)}" for k, v in i.items())
+    lines.append("\n[api]")
+    headers = m["api"].get("headers")
+    for k, v in m["api"].items():
+        if k != "headers":
+            lines.append(f"{k} = {toml_value(v)}")
+    if headers:
+        lines.append("\n[api.headers]")
+        lines.extend(f"{toml_key(a)} = {toml_value(b)}" for a, b in headers.items())
+    return "\n".join(lines) + "\n"
+
+
+# --- catalogue, validation, report -----------------------------------------------------------
+
+
+def fetch() -> Path:
+    target = CACHE / "providers.yaml"
+    if target.exists():
+        return target
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
+        subprocess.run(["npm", "pack", "--silent", PACKAGE], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+        (tgz,) = Path(tmp).glob("*.tgz")
+        with tarfile.open(tgz) as tar:
+            member = tar.getmember("package/providers.yaml")
+            target.write_bytes(tar.extractfile(member).read())
+    return target
+
+
+def resolve_aliases(catalogue: dict) -> dict:
+    out = {}
+    for key, p in catalogue.items():
+        if "alias" in p and p["alias"] in catalogue:
+            merged = dict(catalogue[p["alias"]])
+            merged.update({k: v for k, v in p.items() if k != "alias"})
+            out[key] = merged
+        else:
+            out[key] = p
+    return out
+
+
+def validate(dirs: list[Path]) -> dict[str, list[str]]:
+    """Problems per manifest folder name (empty when it validates)."""
+    env = dict(os.environ)
+    subprocess.run(
+        ["cargo", "build", "-q", "--locked", "-p", "paragon-codegen"], cwd=ROOT, check=True, env=env
+    )
+    target = Path(env.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = target / "debug" / "paragon-codegen"
+    result = {d.name: [] for d in dirs}
+    proc = subprocess.run(
+        [str(binary), "validate", *map(str, dirs)], cwd=ROOT, capture_output=True, text=True
+    )
+    current = None
+    for line in proc.stderr.splitlines():
+        m = re.match(r"^error: (.*)", line)
+        if m and not re.match(r"\d+ problems found", m.group(1)):
+            current = m.group(1)
+            continue
+        m = re.search(r"manifest-coverage/([^/]+)/integration\.toml", line)
+        if m and current:
+            result[m.group(1)].append(current)
+            current = None
+    ok = {m.group(1) for m in re.finditer(r"^ok: .*manifest-coverage/([^/ ]+)", proc.stdout, re.M)}
+    for name in result:
+        if name not in ok and not result[name]:
+            result[name].append("not reported valid")
+    return result
+
+
+def run() -> list[dict]:
+    catalogue = resolve_aliases(yaml.safe_load(fetch().read_text()))
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    rows, dirs = [], []
+    for key, p in sorted(catalogue.items()):
+        c = Conversion(key, p)
+        row = {"provider": key, "mode": p.get("auth_mode") or "-"}
+        try:
+            m = c.build()
+        except NoManifest as e:
+            row.update(status="none", reasons=[str(e)])
+            rows.append(row)
+            continue
+        d = OUT / ident(key)
+        d.mkdir()
+        (d / "integration.toml").write_text(to_toml(m))
+        (d / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>')
+        row.update(status="lossy" if c.losses else "exact", reasons=c.losses, dir=d.name, notes=c.notes)
+        rows.append(row)
+        dirs.append(d)
+    problems = validate(dirs)
+    for row in rows:
+        if row.get("dir") and problems[row["dir"]]:
+            row.update(status="none", reasons=["refused by the validator: " + p for p in problems[row["dir"]]])
+    return rows
+
+
+def general(reason: str) -> str:
+    """The capability behind a reason, without the provider's own field names."""
+    reason = re.sub(r"`[^`]*`", "…", reason)
+    reason = re.sub(r" in (auth|api)\.[a-z_.A-Z0-9-]+", "", reason)
+    reason = re.sub(r"\{[a-z]+\.[A-Za-z0-9_]+\}", "…", reason)
+    return reason
+
+
+def report(rows: list[dict], markdown: bool) -> str:
+    total = len(rows)
+    counts = collections.Counter(r["status"] for r in rows)
+    out = []
+    pct = lambda n: f"{100 * n / total:.1f}%"
+    if markdown:
+        out.append(f"| Class | Providers | Share |\n|---|---:|---:|")
+        for s in ("exact", "lossy", "none"):
+            out.append(f"| {s} | {counts[s]} | {pct(counts[s])} |")
+        out.append(f"| total | {total} | 100% |")
+    else:
+        out.append(f"{total} providers: " + ", ".join(f"{s} {counts[s]} ({pct(counts[s])})" for s in ("exact", "lossy", "none")))
+    for s in ("lossy", "none"):
+        ranked = collections.Counter(
+            x for r in rows if r["status"] == s for x in {general(y) for y in r["reasons"]}
+        )
+        if markdown:
+            out.append(f"\n**{s}**: reasons, by providers affected\n\n| Reason | Providers |\n|---|---:|")
+            out.extend(f"| {why} | {n} |" for why, n in ranked.most_common())
+        else:
+            out.append(f"\n{s}:")
+            out.extend(f"  {n:4}  {why}" for why, n in ranked.most_common())
+    return "\n".join(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    ap.add_argument("--show", metavar="PROVIDER", help="print one provider's manifest and class")
+    ap.add_argument("--list", metavar="CLASS", help="list the providers of a class with reasons")
+    args = ap.parse_args()
+    saved = OUT / "classes.json"
+    if (args.show or args.list) and saved.exists():
+        rows = json.loads(saved.read_text())  # the last run's classes: validating takes minutes
+    else:
+        rows = run()
+        saved.write_text(json.dumps(rows, indent=1))
+    if args.show:
+        row = next((r for r in rows if r["provider"] == args.show), None)
+        if row is None:
+            sys.exit(f"error: no provider `{args.show}` in the catalogue (see --list exact)")
+        print(json.dumps(row, indent=2))
+        if row.get("dir"):
+            print((OUT / row["dir"] / "integration.toml").read_text())
+        return
+    if args.list:
+        for r in rows:
+            if r["status"] == args.list:
+                print(f"{r['provider']:40} {r['mode']:12} {'; '.join(r['reasons'])}")
+        return
+    print(report(rows, args.markdown))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
