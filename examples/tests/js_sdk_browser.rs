@@ -233,6 +233,9 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
         "the server still has the credential after uninstallIntegration",
     )?;
 
+    // connect: the Connect Portal in the SDK's frame; enable and disconnect work in it.
+    connect_portal(client, &page, demo, shots).await?;
+
     // installIntegration: the SDK's popup, Task Lab's consent page, the SDK's promise.
     install_oauth(client, &page, demo, shots).await?;
 
@@ -280,7 +283,117 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
             .is_some_and(|t| t.contains(&json!("[app] Ship it"))),
         format!("workflow: {open_tasks}"),
     )?;
-    shot(client, shots, "01-after-calls").await?;
+    shot(client, shots, "03-after-calls").await?;
+    Ok(())
+}
+
+/// `connect` for the API-key integration: the SDK frames the local Connect Portal (`/ui`),
+/// which shows the standalone portal's content; enabling with a key and disconnecting in the
+/// frame change what the SDK's `getUser()` and the server say; Close hides the frame.
+async fn connect_portal(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    page.js(
+        "window.connecting = paragon.connect(arguments[0], {}).catch(e => String(e));
+         return true;",
+        json!([TASKLAB_KEYS]),
+    )
+    .await?;
+    let frame = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("iframe#paragon-connect-frame"))
+        .await
+        .map_err(|e| format!("the SDK made no portal frame: {e}"))?;
+    wait_for_js(page, "frame shown", &frame_display("block")).await?;
+    frame.enter_frame().await?;
+    let key = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal input[name='api_key']"))
+        .await
+        .map_err(|e| format!("the framed portal never showed the Enable form: {e}"))?;
+    let heading = client
+        .find(Locator::Css("#portal h1"))
+        .await?
+        .text()
+        .await?;
+    check(
+        heading == "Task Lab Keys",
+        format!("the framed portal shows {heading:?}"),
+    )?;
+    key.send_keys(API_KEY).await?;
+    client
+        .find(Locator::Css("#portal form[action$='/enable'] button"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal form[action$='/disconnect'] button"))
+        .await
+        .map_err(|e| format!("the framed portal shows no connected account after Enable: {e}"))?;
+    client.enter_parent_frame().await?;
+    shot(client, shots, "01-connect-portal-in-frame").await?;
+    let user_has = |enabled: bool| {
+        format!(
+            "const s = paragon.getUser().integrations['{TASKLAB_KEYS}'];
+             return Boolean(s && s.enabled) === {enabled};"
+        )
+    };
+    wait_for_js(
+        page,
+        "getUser() enabled after Enable in the frame",
+        &user_has(true),
+    )
+    .await?;
+    check(
+        demo.paragon().user("alice").me().await?.integrations[TASKLAB_KEYS].enabled,
+        "the server has no Task Lab Keys credential after Enable in the frame",
+    )?;
+    frame.enter_frame().await?;
+    client
+        .find(Locator::Css("#portal form[action$='/disconnect'] button"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal input[name='api_key']"))
+        .await
+        .map_err(|e| format!("the framed portal shows no Enable form after Disconnect: {e}"))?;
+    client.find(Locator::Css("#close")).await?.click().await?;
+    client.enter_parent_frame().await?;
+    wait_for_js(
+        page,
+        "getUser() disabled after Disconnect in the frame",
+        &user_has(false),
+    )
+    .await?;
+    check(
+        !demo.paragon().user("alice").me().await?.integrations[TASKLAB_KEYS].enabled,
+        "the server still has the credential after Disconnect in the frame",
+    )?;
+    wait_for_js(page, "frame hidden after Close", &frame_display("none")).await
+}
+
+/// A script checking the display of the SDK's frame (`{CONNECT}/ui`, the id is the SDK's).
+fn frame_display(display: &str) -> String {
+    format!(
+        "const f = document.getElementById('paragon-connect-frame');
+         return f.src.endsWith('/ui') || f.src.includes('/ui?') ? f.style.display === '{display}' : 'src ' + f.src;"
+    )
+}
+
+/// Waits until `body` (run in the app's page) returns true.
+async fn wait_for_js(page: &Page<'_>, what: &str, body: &str) -> Result {
+    let deadline = Instant::now() + WAIT;
+    while page.js(body, json!([])).await? != json!(true) {
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for: {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     Ok(())
 }
 
