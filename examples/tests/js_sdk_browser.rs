@@ -5,7 +5,9 @@
 //!
 //! Each call's result is asserted: `authenticate`, `getUser`, `setUserMetadata`,
 //! `getIntegrationMetadata` (its icon loads), the headless API-key install flow, `request`
-//! (GET and POST), `uninstallIntegration`, `installIntegration` for the OAuth demo (the SDK's
+//! (GET and POST), `uninstallIntegration`, `connect` (the local Connect Portal in the SDK's
+//! frame: a forged message from another frame is ignored, Enable and Disconnect there show in
+//! `getUser()`), `installIntegration` for the OAuth demo (the SDK's
 //! popup reaches Task Lab's consent page, approving closes it and the SDK's promise resolves),
 //! then `event` and `workflow`, which run that integration's workflows.
 //!
@@ -291,10 +293,31 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
 /// which shows the standalone portal's content; enabling with a key and disconnecting in the
 /// frame change what the SDK's `getUser()` and the server say; Close hides the frame.
 async fn connect_portal(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    // First a forged `UI_UPDATE` carrying bob's token, posted to the portal frame by a sibling
+    // frame (not the SDK's page, at an opaque origin): if the frame took it, it would open
+    // signed in as bob, and the SDK's own message for the same integration would not reopen it.
+    let forged = json!({
+        "messageType": "UI_UPDATE",
+        "nextContext": { "user": { "authenticated": true, "token": demo.user_token("bob")? } },
+        "nextModalState": { "integration": { "customIntegration": {
+            "slug": TASKLAB_KEYS, "authenticationType": "api_key" } } },
+    });
     page.js(
-        "window.connecting = paragon.connect(arguments[0], {}).catch(e => String(e));
+        "const forged = JSON.stringify(arguments[0]); // no `<` in it: safe inside srcdoc
+         const sent = new Promise(ok => addEventListener('message', e => {
+           if (e.data === 'forged') ok();
+         }));
+         const sibling = document.createElement('iframe');
+         sibling.sandbox = 'allow-scripts';
+         sibling.srcdoc = `<script>
+           parent.frames[0].postMessage(${forged}, '*');
+           parent.postMessage('forged', '*');
+         </script>`;
+         document.body.appendChild(sibling);
+         await sent;
+         window.connecting = paragon.connect(arguments[1], {}).catch(e => String(e));
          return true;",
-        json!([TASKLAB_KEYS]),
+        json!([forged, TASKLAB_KEYS]),
     )
     .await?;
     let frame = client
@@ -319,6 +342,15 @@ async fn connect_portal(client: &Client, page: &Page<'_>, demo: &Demo, shots: &P
     check(
         heading == "Task Lab Keys",
         format!("the framed portal shows {heading:?}"),
+    )?;
+    let who = client
+        .find(Locator::Css("#portal .who"))
+        .await?
+        .text()
+        .await?;
+    check(
+        who == "Signed in as alice",
+        format!("the framed portal took a forged message: {who:?}"),
     )?;
     key.send_keys(API_KEY).await?;
     client

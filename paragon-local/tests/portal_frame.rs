@@ -167,10 +167,7 @@ async fn the_portal_pages_refuse_a_missing_or_foreign_token() {
         .post(format!("{page}/enable"))
         .bearer_auth(&other)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form(&[(
-            "api_key",
-            &env.provider.api_keys()[0].to_string(),
-        )]))
+        .body(form(&[("api_key", env.provider.api_keys()[0])]))
         .send()
         .await
         .unwrap();
