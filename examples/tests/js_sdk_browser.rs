@@ -9,7 +9,8 @@
 //! frame: a forged message from another frame is ignored, Enable and Disconnect there show in
 //! `getUser()`), `installIntegration` for the OAuth demo (the SDK's
 //! popup reaches Task Lab's consent page, approving closes it and the SDK's promise resolves),
-//! then `event` and `workflow`, which run that integration's workflows.
+//! then `event` and `workflow`, which run that integration's workflows, and last `connect` on
+//! the OAuth integration, whose Enable in the frame runs the SDK's popup flow.
 //!
 //! Needs the SDK under `.cache/npm` (`scripts/install-js-sdk.sh`) and `chromium` +
 //! `chromedriver` on `PATH`. Without them the test says it is skipped and passes, unless
@@ -286,6 +287,9 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
         format!("workflow: {open_tasks}"),
     )?;
     shot(client, shots, "03-after-calls").await?;
+
+    // connect, then Enable of the OAuth integration inside the frame.
+    connect_oauth(client, &page, demo, shots).await?;
     Ok(())
 }
 
@@ -440,36 +444,14 @@ async fn install_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Pa
         json!([TASKLAB]),
     )
     .await?;
-    let popup = wait_for_windows(client, 2)
-        .await?
-        .into_iter()
-        .find(|w| *w != app_window)
-        .ok_or("no popup window")?;
-    client.switch_to_window(popup).await?;
-    let account = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("input[name='username']"))
-        .await
-        .map_err(|e| format!("the popup never showed Task Lab's consent page: {e}"))?;
-    check(
-        client
-            .current_url()
-            .await?
-            .as_str()
-            .starts_with(demo.provider().url()),
-        "the popup is not on Task Lab",
-    )?;
-    account.clear().await?;
-    account.send_keys("grace").await?;
-    shot(client, shots, "02-oauth-consent-in-popup").await?;
-    client
-        .find(Locator::Css("button[name='decision'][value='allow']"))
-        .await?
-        .click()
-        .await?;
-    // The callback page closes the popup by itself.
-    wait_for_windows(client, 1).await?;
+    approve_in_popup(
+        client,
+        demo,
+        shots,
+        &app_window,
+        "02-oauth-consent-in-popup",
+    )
+    .await?;
     client.switch_to_window(app_window).await?;
     let installed = page
         .js("return await window.installing;", json!([]))
@@ -491,6 +473,111 @@ async fn install_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Pa
         .json()
         .await?;
     check(me["id"] == "grace", format!("the proxy acts as {me}"))
+}
+
+/// The SDK's OAuth popup: waits for it, approves as grace on Task Lab's consent page (saving
+/// a screenshot `name`), waits until the popup closes itself, and returns to `app_window`.
+async fn approve_in_popup(
+    client: &Client,
+    demo: &Demo,
+    shots: &Path,
+    app_window: &fantoccini::wd::WindowHandle,
+    name: &str,
+) -> Result {
+    let popup = wait_for_windows(client, 2)
+        .await?
+        .into_iter()
+        .find(|w| w != app_window)
+        .ok_or("no popup window")?;
+    client.switch_to_window(popup).await?;
+    let account = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("input[name='username']"))
+        .await
+        .map_err(|e| format!("the popup never showed Task Lab's consent page: {e}"))?;
+    check(
+        client
+            .current_url()
+            .await?
+            .as_str()
+            .starts_with(demo.provider().url()),
+        "the popup is not on Task Lab",
+    )?;
+    account.clear().await?;
+    account.send_keys("grace").await?;
+    shot(client, shots, name).await?;
+    client
+        .find(Locator::Css("button[name='decision'][value='allow']"))
+        .await?
+        .click()
+        .await?;
+    // The callback page closes the popup by itself.
+    wait_for_windows(client, 1).await?;
+    client.switch_to_window(app_window.clone()).await?;
+    Ok(())
+}
+
+/// `connect` for the OAuth integration, then Enable in the frame: the frame hands over to the
+/// SDK's own popup flow; after consent the SDK's state and the framed portal show one more
+/// account.
+async fn connect_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    let app_window = client.window().await?;
+    let before = page
+        .js(
+            "paragon.connect(arguments[0], {});
+             return paragon.getUser().integrations[arguments[0]].allCredentials.length;",
+            json!([TASKLAB]),
+        )
+        .await?
+        .as_u64()
+        .ok_or("no allCredentials")?;
+    wait_for_js(page, "frame shown", &frame_display("block")).await?;
+    let frame = client
+        .find(Locator::Css("iframe#paragon-connect-frame"))
+        .await?;
+    frame.enter_frame().await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal form[action$='/enable'] button"))
+        .await
+        .map_err(|e| format!("the framed portal shows no Enable button: {e}"))?
+        .click()
+        .await?;
+    client.enter_parent_frame().await?;
+    approve_in_popup(
+        client,
+        demo,
+        shots,
+        &app_window,
+        "04-oauth-consent-from-frame",
+    )
+    .await?;
+    let more = format!(
+        "return paragon.getUser().integrations['{TASKLAB}'].allCredentials.length === {};",
+        before + 1
+    );
+    wait_for_js(
+        page,
+        "one more account in getUser() after Enable in the frame",
+        &more,
+    )
+    .await?;
+    frame.enter_frame().await?;
+    let deadline = Instant::now() + WAIT;
+    while client.find_all(Locator::Css("#portal li")).await?.len() as u64 != before + 1 {
+        if Instant::now() > deadline {
+            return Err("the framed portal does not show the new account".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.enter_parent_frame().await?;
+    shot(client, shots, "05-connect-portal-after-oauth").await?;
+    frame.enter_frame().await?;
+    client.find(Locator::Css("#close")).await?.click().await?;
+    client.enter_parent_frame().await?;
+    wait_for_js(page, "frame hidden after Close", &frame_display("none")).await
 }
 
 /// Waits until the browser has `n` windows; returns them.

@@ -10,6 +10,8 @@
   let token = null;
   let shown = null; // the integration on screen: { slug, type, oauth }
   let calls = 0;
+  let accounts = null; // the shown integration's accounts, as the SDK last reported them
+  let syncing = null; // the id of our own `updateLocalState` call, until the SDK answers it
 
   // Mirrors the server's allow-list (cors.rs): exact origins, or any loopback one in
   // development mode.
@@ -26,10 +28,20 @@
   function invoke(type, ...parameters) {
     if (!parentOrigin) return;
     calls += 1;
+    const id = `paragon-local-frame-${calls}`;
     window.parent.postMessage(
-      { messageType: 'SDK_FUNCTION_INVOCATION', type, id: `paragon-local-frame-${calls}`, parameters },
+      { messageType: 'SDK_FUNCTION_INVOCATION', type, id, parameters },
       parentOrigin,
     );
+    return id;
+  }
+
+  // The accounts of `slug` in the SDK's user state: when they change by something other than
+  // this frame's own form (the SDK's OAuth popup), the portal is reloaded to show them.
+  function accountsOf(user, slug) {
+    const state = user && user.integrations && user.integrations[slug];
+    const all = (state && state.allCredentials) || [];
+    return JSON.stringify(all.map((c) => [c.id, c.status]));
   }
 
   const overlay = document.getElementById('overlay');
@@ -98,6 +110,11 @@
     if (event.source !== window.parent || !allowed(event.origin)) return;
     if (parentOrigin !== null && event.origin !== parentOrigin) return;
     const data = event.data;
+    if (data && syncing !== null && data.id === syncing
+      && ['SDK_FUNCTION_RESPONSE', 'SDK_FUNCTION_ERROR'].includes(data.messageType)) {
+      syncing = null;
+      return;
+    }
     if (!data || data.messageType !== 'UI_UPDATE') return;
     parentOrigin = event.origin;
     const user = data.nextContext && data.nextContext.user;
@@ -107,10 +124,16 @@
       hide();
     } else if (!shown || shown.slug !== integration.slug) {
       open(integration);
+    } else if (accounts !== null && syncing === null
+      && accountsOf(user, integration.slug) !== accounts) {
+      load(portalUrl(integration.slug), { method: 'GET' }).catch(failed);
     }
+    accounts = integration ? accountsOf(user, integration.slug) : null;
   });
 
-  document.getElementById('close').addEventListener('click', () => invoke('onClose'));
+  // `onClose(true)`: without the argument the SDK keeps the modal open after an
+  // `installIntegration` (its `isApiInstallation`), and the user asked to close it.
+  document.getElementById('close').addEventListener('click', () => invoke('onClose', true));
 
   // The portal's forms, submitted to the portal's own handlers. An OAuth integration's Enable
   // goes through the SDK's own popup flow instead, as the cloud's portal does.
@@ -120,12 +143,16 @@
     const action = new URL(form.getAttribute('action'), window.location.href);
     if (action.origin !== window.location.origin || !shown || !token) return;
     if (shown.oauth && action.pathname.endsWith('/enable')) {
-      invoke('installIntegration', shown.type, {});
+      // The portal stays open and shows the new account; a second account is allowed, as
+      // the standalone portal allows it.
+      invoke('installIntegration', shown.type, {
+        showPortalAfterInstall: true, allowMultipleCredentials: true,
+      });
       return;
     }
     const body = new URLSearchParams(new FormData(form, event.submitter));
     load(action.href, { method: 'POST', body })
-      .then(() => invoke('updateLocalState'))
+      .then(() => { syncing = invoke('updateLocalState'); })
       .catch(failed);
   });
 })();
