@@ -142,7 +142,8 @@
     const form = event.target;
     const action = new URL(form.getAttribute('action'), window.location.href);
     if (action.origin !== window.location.origin || !shown || !token) return;
-    if (shown.oauth && action.pathname.endsWith('/enable')) {
+    const enable = new URL(`${portalUrl(shown.slug)}/enable`, window.location.href);
+    if (shown.oauth && action.pathname === enable.pathname) {
       // The portal stays open and shows the new account; a second account is allowed, as
       // the standalone portal allows it.
       invoke('installIntegration', shown.type, {
