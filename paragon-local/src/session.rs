@@ -8,6 +8,10 @@
 //! `SameSite=Lax`, `Secure` behind an https public URL, scoped to the integration's page) and
 //! every form carries a CSRF token bound to that session. Sessions carry the permissions claim
 //! of the token that minted the code, and never outlive that token.
+//!
+//! The portal framed by the JavaScript SDK ([`crate::portal_frame`]) gets no cookie in a
+//! third-party frame: its requests carry the user token as `Authorization: Bearer`, which
+//! signs them in by itself (see [`current`]).
 
 use crate::auth::{Access, User};
 use crate::error::ApiError;

@@ -277,3 +277,31 @@ async fn a_bearer_token_drives_the_portal_for_its_own_user_only() {
         .await;
     assert_eq!(me["integrations"][KEYS]["enabled"], false, "{me}");
 }
+
+#[tokio::test]
+async fn a_bearer_token_opens_only_the_integrations_its_claim_allows() {
+    let env = start().await;
+    let pem = env.server.signing_key_pem().unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let claims = serde_json::json!({
+        "sub": "alice",
+        "exp": exp,
+        "aud": "useparagon.com/proj-test",
+        "urn:useparagon:connect:permissions": { "integration:custom.tasklab": true },
+    });
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    let token = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+    let status = |slug: &'static str| {
+        env.http
+            .get(env.url(&format!("/connect/{slug}")))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(status("custom.tasklab").await.unwrap().status(), 200);
+    assert_eq!(status(KEYS).await.unwrap().status(), 401);
+}
