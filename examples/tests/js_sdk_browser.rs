@@ -5,9 +5,12 @@
 //!
 //! Each call's result is asserted: `authenticate`, `getUser`, `setUserMetadata`,
 //! `getIntegrationMetadata` (its icon loads), the headless API-key install flow, `request`
-//! (GET and POST), `uninstallIntegration`, `installIntegration` for the OAuth demo (the SDK's
+//! (GET and POST), `uninstallIntegration`, `connect` (the local Connect Portal in the SDK's
+//! frame: a forged message from another frame is ignored, Enable and Disconnect there show in
+//! `getUser()`), `installIntegration` for the OAuth demo (the SDK's
 //! popup reaches Task Lab's consent page, approving closes it and the SDK's promise resolves),
-//! then `event` and `workflow`, which run that integration's workflows.
+//! then `event` and `workflow`, which run that integration's workflows, and last `connect` on
+//! the OAuth integration, whose Enable in the frame runs the SDK's popup flow.
 //!
 //! Needs the SDK under `.cache/npm` (`scripts/install-js-sdk.sh`) and `chromium` +
 //! `chromedriver` on `PATH`. Without them the test says it is skipped and passes, unless
@@ -233,6 +236,9 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
         "the server still has the credential after uninstallIntegration",
     )?;
 
+    // connect: the Connect Portal in the SDK's frame; enable and disconnect work in it.
+    connect_portal(client, &page, demo, shots).await?;
+
     // installIntegration: the SDK's popup, Task Lab's consent page, the SDK's promise.
     install_oauth(client, &page, demo, shots).await?;
 
@@ -280,7 +286,150 @@ async fn run(client: &Client, demo: &Demo, app: &App, shots: &Path) -> Result {
             .is_some_and(|t| t.contains(&json!("[app] Ship it"))),
         format!("workflow: {open_tasks}"),
     )?;
-    shot(client, shots, "01-after-calls").await?;
+    shot(client, shots, "03-after-calls").await?;
+
+    // connect, then Enable of the OAuth integration inside the frame.
+    connect_oauth(client, &page, demo, shots).await?;
+    Ok(())
+}
+
+/// `connect` for the API-key integration: the SDK frames the local Connect Portal (`/ui`),
+/// which shows the standalone portal's content; enabling with a key and disconnecting in the
+/// frame change what the SDK's `getUser()` and the server say; Close hides the frame.
+async fn connect_portal(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    // First a forged `UI_UPDATE` carrying bob's token, posted to the portal frame by a sibling
+    // frame (not the SDK's page, at an opaque origin): if the frame took it, it would open
+    // signed in as bob, and the SDK's own message for the same integration would not reopen it.
+    let forged = json!({
+        "messageType": "UI_UPDATE",
+        "nextContext": { "user": { "authenticated": true, "token": demo.user_token("bob")? } },
+        "nextModalState": { "integration": { "customIntegration": {
+            "slug": TASKLAB_KEYS, "authenticationType": "api_key" } } },
+    });
+    page.js(
+        "const forged = JSON.stringify(arguments[0]); // no `<` in it: safe inside srcdoc
+         const sent = new Promise(ok => addEventListener('message', e => {
+           if (e.data === 'forged') ok();
+         }));
+         const sibling = document.createElement('iframe');
+         sibling.sandbox = 'allow-scripts';
+         sibling.srcdoc = `<script>
+           parent.frames[0].postMessage(${forged}, '*');
+           parent.postMessage('forged', '*');
+         </script>`;
+         document.body.appendChild(sibling);
+         await sent;
+         window.connecting = paragon.connect(arguments[1], {}).catch(e => String(e));
+         return true;",
+        json!([forged, TASKLAB_KEYS]),
+    )
+    .await?;
+    let frame = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("iframe#paragon-connect-frame"))
+        .await
+        .map_err(|e| format!("the SDK made no portal frame: {e}"))?;
+    wait_for_js(page, "frame shown", &frame_display("block")).await?;
+    frame.enter_frame().await?;
+    let key = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal input[name='api_key']"))
+        .await
+        .map_err(|e| format!("the framed portal never showed the Enable form: {e}"))?;
+    let heading = client
+        .find(Locator::Css("#portal h1"))
+        .await?
+        .text()
+        .await?;
+    check(
+        heading == "Task Lab Keys",
+        format!("the framed portal shows {heading:?}"),
+    )?;
+    let who = client
+        .find(Locator::Css("#portal .who"))
+        .await?
+        .text()
+        .await?;
+    check(
+        who == "Signed in as alice",
+        format!("the framed portal took a forged message: {who:?}"),
+    )?;
+    key.send_keys(API_KEY).await?;
+    client
+        .find(Locator::Css("#portal form[action$='/enable'] button"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal form[action$='/disconnect'] button"))
+        .await
+        .map_err(|e| format!("the framed portal shows no connected account after Enable: {e}"))?;
+    client.enter_parent_frame().await?;
+    shot(client, shots, "01-connect-portal-in-frame").await?;
+    let user_has = |enabled: bool| {
+        format!(
+            "const s = paragon.getUser().integrations['{TASKLAB_KEYS}'];
+             return Boolean(s && s.enabled) === {enabled};"
+        )
+    };
+    wait_for_js(
+        page,
+        "getUser() enabled after Enable in the frame",
+        &user_has(true),
+    )
+    .await?;
+    check(
+        demo.paragon().user("alice").me().await?.integrations[TASKLAB_KEYS].enabled,
+        "the server has no Task Lab Keys credential after Enable in the frame",
+    )?;
+    frame.enter_frame().await?;
+    client
+        .find(Locator::Css("#portal form[action$='/disconnect'] button"))
+        .await?
+        .click()
+        .await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal input[name='api_key']"))
+        .await
+        .map_err(|e| format!("the framed portal shows no Enable form after Disconnect: {e}"))?;
+    client.find(Locator::Css("#close")).await?.click().await?;
+    client.enter_parent_frame().await?;
+    wait_for_js(
+        page,
+        "getUser() disabled after Disconnect in the frame",
+        &user_has(false),
+    )
+    .await?;
+    check(
+        !demo.paragon().user("alice").me().await?.integrations[TASKLAB_KEYS].enabled,
+        "the server still has the credential after Disconnect in the frame",
+    )?;
+    wait_for_js(page, "frame hidden after Close", &frame_display("none")).await
+}
+
+/// A script checking the display of the SDK's frame (`{CONNECT}/ui`, the id is the SDK's).
+fn frame_display(display: &str) -> String {
+    format!(
+        "const f = document.getElementById('paragon-connect-frame');
+         return f.src.endsWith('/ui') || f.src.includes('/ui?') ? f.style.display === '{display}' : 'src ' + f.src;"
+    )
+}
+
+/// Waits until `body` (run in the app's page) returns true.
+async fn wait_for_js(page: &Page<'_>, what: &str, body: &str) -> Result {
+    let deadline = Instant::now() + WAIT;
+    while page.js(body, json!([])).await? != json!(true) {
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for: {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     Ok(())
 }
 
@@ -295,36 +444,14 @@ async fn install_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Pa
         json!([TASKLAB]),
     )
     .await?;
-    let popup = wait_for_windows(client, 2)
-        .await?
-        .into_iter()
-        .find(|w| *w != app_window)
-        .ok_or("no popup window")?;
-    client.switch_to_window(popup).await?;
-    let account = client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css("input[name='username']"))
-        .await
-        .map_err(|e| format!("the popup never showed Task Lab's consent page: {e}"))?;
-    check(
-        client
-            .current_url()
-            .await?
-            .as_str()
-            .starts_with(demo.provider().url()),
-        "the popup is not on Task Lab",
-    )?;
-    account.clear().await?;
-    account.send_keys("grace").await?;
-    shot(client, shots, "02-oauth-consent-in-popup").await?;
-    client
-        .find(Locator::Css("button[name='decision'][value='allow']"))
-        .await?
-        .click()
-        .await?;
-    // The callback page closes the popup by itself.
-    wait_for_windows(client, 1).await?;
+    approve_in_popup(
+        client,
+        demo,
+        shots,
+        &app_window,
+        "02-oauth-consent-in-popup",
+    )
+    .await?;
     client.switch_to_window(app_window).await?;
     let installed = page
         .js("return await window.installing;", json!([]))
@@ -346,6 +473,111 @@ async fn install_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Pa
         .json()
         .await?;
     check(me["id"] == "grace", format!("the proxy acts as {me}"))
+}
+
+/// The SDK's OAuth popup: waits for it, approves as grace on Task Lab's consent page (saving
+/// a screenshot `name`), waits until the popup closes itself, and returns to `app_window`.
+async fn approve_in_popup(
+    client: &Client,
+    demo: &Demo,
+    shots: &Path,
+    app_window: &fantoccini::wd::WindowHandle,
+    name: &str,
+) -> Result {
+    let popup = wait_for_windows(client, 2)
+        .await?
+        .into_iter()
+        .find(|w| w != app_window)
+        .ok_or("no popup window")?;
+    client.switch_to_window(popup).await?;
+    let account = client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("input[name='username']"))
+        .await
+        .map_err(|e| format!("the popup never showed Task Lab's consent page: {e}"))?;
+    check(
+        client
+            .current_url()
+            .await?
+            .as_str()
+            .starts_with(demo.provider().url()),
+        "the popup is not on Task Lab",
+    )?;
+    account.clear().await?;
+    account.send_keys("grace").await?;
+    shot(client, shots, name).await?;
+    client
+        .find(Locator::Css("button[name='decision'][value='allow']"))
+        .await?
+        .click()
+        .await?;
+    // The callback page closes the popup by itself.
+    wait_for_windows(client, 1).await?;
+    client.switch_to_window(app_window.clone()).await?;
+    Ok(())
+}
+
+/// `connect` for the OAuth integration, then Enable in the frame: the frame hands over to the
+/// SDK's own popup flow; after consent the SDK's state and the framed portal show one more
+/// account.
+async fn connect_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Path) -> Result {
+    let app_window = client.window().await?;
+    let before = page
+        .js(
+            "paragon.connect(arguments[0], {});
+             return paragon.getUser().integrations[arguments[0]].allCredentials.length;",
+            json!([TASKLAB]),
+        )
+        .await?
+        .as_u64()
+        .ok_or("no allCredentials")?;
+    wait_for_js(page, "frame shown", &frame_display("block")).await?;
+    let frame = client
+        .find(Locator::Css("iframe#paragon-connect-frame"))
+        .await?;
+    frame.enter_frame().await?;
+    client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#portal form[action$='/enable'] button"))
+        .await
+        .map_err(|e| format!("the framed portal shows no Enable button: {e}"))?
+        .click()
+        .await?;
+    client.enter_parent_frame().await?;
+    approve_in_popup(
+        client,
+        demo,
+        shots,
+        &app_window,
+        "04-oauth-consent-from-frame",
+    )
+    .await?;
+    let more = format!(
+        "return paragon.getUser().integrations['{TASKLAB}'].allCredentials.length === {};",
+        before + 1
+    );
+    wait_for_js(
+        page,
+        "one more account in getUser() after Enable in the frame",
+        &more,
+    )
+    .await?;
+    frame.enter_frame().await?;
+    let deadline = Instant::now() + WAIT;
+    while client.find_all(Locator::Css("#portal li")).await?.len() as u64 != before + 1 {
+        if Instant::now() > deadline {
+            return Err("the framed portal does not show the new account".into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client.enter_parent_frame().await?;
+    shot(client, shots, "05-connect-portal-after-oauth").await?;
+    frame.enter_frame().await?;
+    client.find(Locator::Css("#close")).await?.click().await?;
+    client.enter_parent_frame().await?;
+    wait_for_js(page, "frame hidden after Close", &frame_display("none")).await
 }
 
 /// Waits until the browser has `n` windows; returns them.

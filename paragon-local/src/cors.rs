@@ -42,6 +42,16 @@ impl BrowserOrigins {
         self.listed.contains(&exact) || self.loopback && is_loopback(&parsed)
     }
 
+    /// The exactly listed origins (normalized).
+    pub(crate) fn listed(&self) -> &[String] {
+        &self.listed
+    }
+
+    /// Whether every loopback origin is allowed too (development mode).
+    pub(crate) fn loopback(&self) -> bool {
+        self.loopback
+    }
+
     /// The layer answering preflights and adding `Access-Control-Allow-Origin` for allowed
     /// origins. No credentials mode: the SDK authenticates with a bearer header, and the
     /// portal's session cookie must never be sent by another site's script.

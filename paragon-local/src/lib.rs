@@ -137,6 +137,7 @@ mod oauth;
 mod permissions;
 mod popup;
 mod portal;
+mod portal_frame;
 mod proxy;
 mod refresh;
 mod resolve;

@@ -653,6 +653,7 @@ fn router(state: Shared, body_limit: usize, limits: &ServeLimits) -> Router {
         .route("/oauth", get(connect::callback))
         .route("/oauth/confirm", post(connect::confirm))
         .merge(crate::portal::router())
+        .merge(crate::portal_frame::router())
         .merge(crate::devview::router())
         .route("/icons/{file}", get(integrations::icon))
         .route("/healthz", get(|| async { "ok" }))

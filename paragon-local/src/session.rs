@@ -8,6 +8,10 @@
 //! `SameSite=Lax`, `Secure` behind an https public URL, scoped to the integration's page) and
 //! every form carries a CSRF token bound to that session. Sessions carry the permissions claim
 //! of the token that minted the code, and never outlive that token.
+//!
+//! The portal framed by the JavaScript SDK ([`crate::portal_frame`]) gets no cookie in a
+//! third-party frame: its requests carry the user token as `Authorization: Bearer`, which
+//! signs them in by itself (see [`current`]).
 
 use crate::auth::{Access, User};
 use crate::error::ApiError;
@@ -178,7 +182,12 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The browser's session, if its cookie is authentic, unexpired and for this integration.
+/// A request with `Authorization: Bearer <user token>` (the framed portal's, see
+/// [`crate::portal_frame`]) is signed in by that token alone, never by a cookie as well.
 pub(crate) fn current(app: &AppState, headers: &HeaderMap, integration: &str) -> Option<Session> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return bearer(app, headers, integration);
+    }
     let value = cookie_value(headers)?;
     let (payload, sig) = value.split_once('.')?;
     if !verify_sig(app, payload.as_bytes(), &B64.decode(sig).ok()?) {
@@ -199,6 +208,21 @@ pub(crate) fn current(app: &AppState, headers: &HeaderMap, integration: &str) ->
         json["u"].as_str()?.to_string(),
         exp,
         permissions,
+    );
+    Some(Session { user, value })
+}
+
+/// The session of a bearer-token request on `integration`'s page: the token's user, and a CSRF anchor derived from
+/// the token's hash (a bearer header cannot be forged cross-site, so the anchor only keeps the
+/// portal's forms uniform).
+fn bearer(app: &AppState, headers: &HeaderMap, integration: &str) -> Option<Session> {
+    let user = app.user(&app.project_id, headers).ok()?;
+    // As for a sign-in code: only a token that may change this integration opens its page.
+    user.check(integration, None, Access::Write).ok()?;
+    let token = headers.get(header::AUTHORIZATION)?.as_bytes();
+    let value = format!(
+        "bearer:{}",
+        B64.encode(digest::digest(&digest::SHA256, token).as_ref())
     );
     Some(Session { user, value })
 }
