@@ -107,6 +107,7 @@ async fn start_demo(broken: Arc<AtomicBool>) -> Result<Demo> {
         integration: TASKLAB.into(),
         integrations: vec![TASKLAB.into()],
         events: vec!["Task Created".into(), "Task Completed".into()],
+        settings: Vec::new(),
     };
     let wf = Workflow::parse(
         CHECK_TASKS,

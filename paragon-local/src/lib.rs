@@ -124,6 +124,7 @@
 mod api;
 mod auth;
 mod cache;
+mod configure;
 mod crypto;
 mod devview;
 mod error;
@@ -141,6 +142,7 @@ mod secrets;
 mod serve;
 mod server;
 mod session;
+mod settings;
 mod state;
 mod store;
 mod upstream;

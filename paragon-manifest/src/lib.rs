@@ -174,8 +174,10 @@ mod icon;
 mod input;
 mod manifest;
 mod parse;
+mod read_settings;
 mod render;
 mod secret;
+mod setting;
 mod template;
 mod url_rule;
 #[cfg(feature = "workflows")]
@@ -191,5 +193,6 @@ pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
+pub use setting::{SettingError, SettingField, SettingKind, SettingValue};
 pub use template::{Part, Reference, Template, TemplateError};
 pub use url::Url;

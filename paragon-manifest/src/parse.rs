@@ -26,6 +26,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "spec",
     "auth",
     "inputs",
+    "settings",
+    "overview",
     "api",
 ];
 const SPEC_DEFAULTS: [&str; 3] = ["openapi.json", "openapi.yaml", "openapi.yml"];
@@ -509,6 +511,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             "spec",
             "auth",
             "inputs",
+            "settings",
+            "overview",
             "api",
         ],
         &[],
@@ -529,6 +533,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     let spec = spec(&mut r, &root, &dir);
 
     let (inputs, input_keys) = inputs(&mut r, &root);
+    let settings = crate::read_settings::settings(&mut r, &root);
+    let overview = crate::read_settings::overview(&mut r, &root);
     let auth_table = match root.get("auth") {
         Some(_) => r.opt_table(&root, "auth"),
         None => {
@@ -609,6 +615,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             spec,
             auth,
             inputs,
+            settings,
+            overview,
             api,
             env_names,
         });
@@ -926,7 +934,7 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
 }
 
 /// The regex crate's reason without its own `error: ` prefix, which would follow ours.
-fn pattern_error(e: &regex::Error) -> String {
+pub(crate) fn pattern_error(e: &regex::Error) -> String {
     let text = match e {
         regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
         other => other.to_string(),

@@ -230,6 +230,7 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
         }
         let ctx = Context {
             integration: manifest.slug(),
+            settings: manifest.setting_keys(),
             ..context.clone()
         };
         let workflows = match wf::load_workflows(manifest.dir(), &ctx) {

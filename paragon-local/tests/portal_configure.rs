@@ -1,0 +1,292 @@
+//! The Connect Portal's configure half through HTTP: the overview (sanitized Markdown), the
+//! settings form stored on the credential as `sharedSettings`, validated on save with the
+//! message next to the field, and the workflow toggles seen through `/sdk/me`.
+
+mod common;
+
+use common::*;
+use reqwest::{Method, header};
+use serde_json::{Value, json};
+
+struct Browser {
+    http: reqwest::Client,
+    cookie: String,
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+impl Browser {
+    async fn open(env: &Env, slug: &str, user: &str) -> Browser {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let link = env.portal_code(user, slug).await["url"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let res = http.get(&link).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        let set = res.headers()[header::SET_COOKIE].to_str().unwrap();
+        let cookie = set.split(';').next().unwrap().to_string();
+        Browser { http, cookie }
+    }
+
+    async fn get(&self, url: &str) -> (u16, String) {
+        let res = self
+            .http
+            .get(url)
+            .header(header::COOKIE, &self.cookie)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    async fn post(&self, url: &str, pairs: &[(&str, &str)]) -> (u16, String) {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let res = self
+            .http
+            .post(url)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+}
+
+/// The user's one Task Lab credential as `/sdk/me` reports it.
+async fn tasklab(env: &Env, user: &str) -> Value {
+    let (status, me) = env
+        .call(user, Method::GET, &env.project("/sdk/me"), None, &[])
+        .await;
+    assert_eq!(status, 200, "{me}");
+    me["integrations"]["custom.tasklab"].clone()
+}
+
+#[tokio::test]
+async fn settings_are_validated_and_stored_on_the_credential() {
+    let env = start().await;
+    let id = env.connect_oauth("erin", "custom.tasklab").await;
+    let browser = Browser::open(&env, "custom.tasklab", "erin").await;
+    let page_url = env.url("/connect/custom.tasklab");
+    let (status, page) = browser.get(&page_url).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<strong>Task Lab</strong> board"), "{page}");
+    assert!(page.contains("name=\"s.project\""), "{page}");
+    assert!(page.contains("name=\"s.fields.due_date\""), "{page}");
+    // Defaults are shown until the user saves.
+    assert!(page.contains("value=\"50\""), "{page}");
+    let token = csrf(&page);
+    let settings = format!("{page_url}/settings");
+
+    // Refused: each message next to its field, what was typed kept, nothing stored.
+    let (status, page) = browser
+        .post(
+            &settings,
+            &[
+                ("csrf", &token),
+                ("credential", &id),
+                ("s.project", "ops one"),
+                ("s.daily_limit", "a dozen"),
+                ("s.sync", "yearly"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{page}");
+    for message in [
+        "`Project` must match `[A-Z]+-[0-9]+`",
+        "`Daily task limit` must be a number",
+        "`Sync frequency` must be one of: hourly, daily, weekly",
+    ] {
+        assert!(
+            page.contains(&format!("role=\"alert\">{}", html_escape(message))),
+            "{message}\n{page}"
+        );
+    }
+    assert!(page.contains("value=\"ops one\""), "{page}");
+    let before = tasklab(&env, "erin").await;
+    assert_eq!(before["credentialId"], id.as_str());
+    assert_eq!(
+        before["allCredentials"][0]["config"].get("sharedSettings"),
+        None
+    );
+
+    // Without the CSRF token: refused.
+    let (status, _) = browser
+        .post(&settings, &[("credential", &id), ("s.project", "OPS-1")])
+        .await;
+    assert_eq!(status, 403);
+
+    let (status, page) = browser
+        .post(
+            &settings,
+            &[
+                ("csrf", &token),
+                ("credential", &id),
+                ("s.project", "OPS-1"),
+                ("s.daily_limit", "12"),
+                ("s.sync", "weekly"),
+                ("s.fields.title", "name"),
+                ("s.fields.due_date", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let after = tasklab(&env, "erin").await;
+    assert_eq!(after["credentialId"], id.as_str(), "the credential is kept");
+    assert_eq!(after["credentialStatus"], "VALID");
+    assert_eq!(
+        after["allCredentials"][0]["config"]["sharedSettings"],
+        json!({
+            "project": "OPS-1",
+            "daily_limit": 12,
+            "notify": false,
+            "sync": "weekly",
+            "fields": { "title": "name" },
+        })
+    );
+    let (_, page) = browser.get(&page_url).await;
+    assert!(page.contains("value=\"OPS-1\""), "{page}");
+
+    // Another user's credential cannot be configured from this session.
+    let other = env.connect_oauth("frank", "custom.tasklab").await;
+    let (status, _) = browser
+        .post(
+            &settings,
+            &[
+                ("csrf", &token),
+                ("credential", &other),
+                ("s.project", "X-1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        tasklab(&env, "frank").await["allCredentials"][0]["config"].get("sharedSettings"),
+        None
+    );
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[tokio::test]
+async fn workflows_are_listed_and_toggled() {
+    let env = start().await;
+    env.connect_oauth("gina", "custom.tasklab").await;
+    let browser = Browser::open(&env, "custom.tasklab", "gina").await;
+    let page_url = env.url("/connect/custom.tasklab");
+    let (_, page) = browser.get(&page_url).await;
+    assert!(page.contains("Mirror app tasks"), "{page}");
+    assert!(
+        page.contains("Copies every task created in the app"),
+        "{page}"
+    );
+    let workflows = tasklab(&env, "gina").await["configuredWorkflows"].clone();
+    let (wf_id, state) = workflows
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, w)| w["name"] == "Mirror app tasks")
+        .map(|(id, w)| (id.clone(), w.clone()))
+        .expect("listed in /sdk/me");
+    assert_eq!(state["enabled"], true, "default_enabled");
+    assert!(
+        page.contains(&format!("name=\"workflow\" value=\"{wf_id}\"")),
+        "{page}"
+    );
+    let token = csrf(&page);
+    let toggle = format!("{page_url}/workflow");
+
+    let (status, _) = browser
+        .post(
+            &toggle,
+            &[("csrf", &token), ("workflow", &wf_id), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let now = tasklab(&env, "gina").await;
+    assert_eq!(now["configuredWorkflows"][&wf_id]["enabled"], false);
+    let (_, page) = browser.get(&page_url).await;
+    assert!(page.contains("Turn on Mirror app tasks"), "{page}");
+
+    // An unknown workflow, or one of another integration, is refused and changes nothing.
+    let (status, _) = browser
+        .post(
+            &toggle,
+            &[("csrf", &token), ("workflow", "nope"), ("enabled", "true")],
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = browser
+        .post(&toggle, &[("workflow", &wf_id), ("enabled", "true")])
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        tasklab(&env, "gina").await["configuredWorkflows"][&wf_id]["enabled"],
+        false
+    );
+}
+
+/// Markdown with every raw HTML trick: none of it reaches the page.
+const HOSTILE: &str = r##"
+name = "Hostile Overview"
+description = "An overview that tries to run script."
+icon = "icon.svg"
+color = "#0F766E"
+overview = """
+**Bold** stays. <script>alert(1)</script>
+<img src=x onerror="alert(2)">
+[click](javascript:alert(3)) <iframe src="https://evil.example"></iframe>
+<a href="https://ok.example" onclick="alert(4)">ok</a>
+"""
+
+[auth]
+type = "api_key"
+
+[[inputs]]
+key = "api_key"
+label = "API key"
+kind = "password"
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+authorization = { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+"##;
+
+#[tokio::test]
+async fn the_overview_is_sanitized() {
+    let env = start_with(paragon_fake_provider::FakeProvider::builder(), |b| {
+        b.manifest(manifest(HOSTILE))
+    })
+    .await;
+    let slug = "custom.hostileoverview";
+    let browser = Browser::open(&env, slug, "hal").await;
+    let (status, page) = browser.get(&env.url(&format!("/connect/{slug}"))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<strong>Bold</strong> stays."), "{page}");
+    for forbidden in [
+        "<script",
+        "onerror",
+        "javascript:",
+        "<iframe",
+        "onclick",
+        "alert(",
+    ] {
+        assert!(!page.contains(forbidden), "{forbidden} passed:\n{page}");
+    }
+    assert!(page.contains("href=\"https://ok.example\""), "{page}");
+}
