@@ -98,7 +98,7 @@ fn kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<SettingKind> {
     let name = name.as_str();
     let list = |r: &mut Reader<'_>, key: &str, example: &str| -> Option<Vec<String>> {
         let Some(items) = r.opt_string_array(t, key) else {
-            r.missing(t, key, &format!("e.g. {key} = {example}"));
+            r.missing(t, key, format!("e.g. {key} = {example}"));
             return None;
         };
         let mut seen = BTreeSet::new();
