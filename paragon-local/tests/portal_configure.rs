@@ -290,3 +290,71 @@ async fn the_overview_is_sanitized() {
     }
     assert!(page.contains("href=\"https://ok.example\""), "{page}");
 }
+
+/// Task Lab Keys with a setting sent as a header.
+const TEAM_HEADER: &str = r##"
+name = "Team Keys"
+description = "Task Lab with an API key and a team header from the user's settings."
+icon = "icon.svg"
+color = "#0F766E"
+
+[auth]
+type = "api_key"
+
+[[inputs]]
+key = "api_key"
+label = "API key"
+kind = "password"
+
+[[settings]]
+key = "team"
+label = "Team"
+default = "core"
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+authorization = { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
+headers = { "X-Team" = "{settings.team}" }
+"##;
+
+#[tokio::test]
+async fn the_proxy_sends_settings_from_manifest_templates() {
+    let env = start_with(paragon_fake_provider::FakeProvider::builder(), |b| {
+        b.manifest(manifest(TEAM_HEADER))
+    })
+    .await;
+    let slug = "custom.teamkeys";
+    let browser = Browser::open(&env, slug, "ivy").await;
+    let page_url = env.url(&format!("/connect/{slug}"));
+    let (_, page) = browser.get(&page_url).await;
+    let token = csrf(&page);
+    let key = env.provider.api_keys()[0].to_string();
+    let (status, _) = browser
+        .post(
+            &format!("{page_url}/enable"),
+            &[("csrf", &token), ("api_key", &key)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (status, echo) = env.proxy("ivy", Method::GET, slug, "/echo").await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(echo["output"]["headers"]["x-team"], "core", "the default: {echo}");
+
+    let (_, me) = env
+        .call("ivy", Method::GET, &env.project("/sdk/me"), None, &[])
+        .await;
+    let id = me["integrations"][slug]["credentialId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, _) = browser
+        .post(
+            &format!("{page_url}/settings"),
+            &[("csrf", &token), ("credential", &id), ("s.team", "ops")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, echo) = env.proxy("ivy", Method::GET, slug, "/echo").await;
+    assert_eq!(echo["output"]["headers"]["x-team"], "ops", "{echo}");
+}

@@ -147,3 +147,47 @@ kind = "password"
     let kind = d.0.iter().find(|d| d.field == "settings[0].kind").unwrap();
     assert_eq!(kind.help.as_deref(), Some("did you mean \"number\"?"));
 }
+
+#[test]
+fn templates_refer_to_declared_settings_only() {
+    let source = BASE.replace(
+        "authorization = { type = \"none\" }",
+        "authorization = { type = \"none\" }\nheaders = { \"X-Team\" = \"{settings.teem}\", \"X-Map\" = \"{settings.fields}\", \"X-Opt\" = \"{settings.note}\" }",
+    ) + r#"
+[[settings]]
+key = "team"
+label = "Team"
+default = "core"
+
+[[settings]]
+key = "fields"
+label = "Fields"
+kind = "field_mapping"
+fields = ["title"]
+
+[[settings]]
+key = "note"
+label = "Note"
+"#;
+    let d = Manifest::parse(&source, manifest_path()).expect_err("refused");
+    let text = d.to_string();
+    assert_eq!(d.len(), 3, "{text}");
+    assert!(
+        text.contains("`{settings.teem}` refers to an undeclared setting"),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `{settings.team}`?"), "{text}");
+    assert!(text.contains("it is a field mapping"), "{text}");
+    assert!(text.contains("it is optional and has no default"), "{text}");
+
+    let fixed = source
+        .replace("{settings.teem}", "{settings.team}")
+        .replace(
+            ", \"X-Map\" = \"{settings.fields}\", \"X-Opt\" = \"{settings.note}\"",
+            "",
+        );
+    let m = Manifest::parse(&fixed, manifest_path()).unwrap_or_else(|d| panic!("{d}"));
+    let ctx = paragon_manifest::RenderContext::new().setting("team", "ops");
+    let headers = m.default_headers(&ctx).unwrap();
+    assert_eq!(headers, [("X-Team".to_owned(), "ops".to_owned())]);
+}
