@@ -5,6 +5,7 @@
 //! the message next to the field), and the integration's workflows with a toggle each
 //! (`default_enabled` until the user chooses; `hidden` ones are not listed).
 //!
+//! An INVALID OAuth account gets a "Reconnect" button (`reconnect`), which renews it in place.
 //! Every form carries the session's CSRF token, checked by `portal::form_session`.
 
 use crate::auth::{Access, User};
@@ -58,7 +59,20 @@ pub(crate) async fn section(
     let m = &integration.manifest;
     let states =
         crate::workflows::store::user_states(&app.store, &user.project_id, &user.user_id).await;
+    let oauth = matches!(m.auth(), paragon_manifest::Auth::OAuth(_));
+    let invalid: Vec<&Credential> = accounts
+        .iter()
+        .filter(|c| oauth && c.status == crate::store::Status::Invalid)
+        .collect();
     html! {
+        @for c in invalid {
+            form class="reconnect" method="post" action={ (base) "/reconnect" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="credential" value=(c.id);
+                "Account " (c.id) " needs reconnecting. "
+                button type="submit" { "Reconnect account " (c.id) }
+            }
+        }
         @if let Some(md) = m.overview() {
             section class="overview" { h2 { "Overview" } (overview(md)) }
         }

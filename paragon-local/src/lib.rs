@@ -136,6 +136,7 @@ mod oauth;
 mod permissions;
 mod portal;
 mod proxy;
+mod reconnect;
 mod refresh;
 mod resolve;
 mod secrets;

@@ -33,6 +33,7 @@ pub(crate) fn router() -> axum::Router<Shared> {
         .route("/connect/{integration}/test", post(test))
         .route("/connect/{integration}/disconnect", post(disconnect))
         .merge(crate::configure::router())
+        .merge(crate::reconnect::router())
 }
 
 fn message_page(status: StatusCode, title: &str, message: &str) -> Response {

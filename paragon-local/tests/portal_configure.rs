@@ -339,7 +339,10 @@ async fn the_proxy_sends_settings_from_manifest_templates() {
     assert_eq!(status, 303);
     let (status, echo) = env.proxy("ivy", Method::GET, slug, "/echo").await;
     assert_eq!(status, 200, "{echo}");
-    assert_eq!(echo["output"]["headers"]["x-team"], "core", "the default: {echo}");
+    assert_eq!(
+        echo["output"]["headers"]["x-team"], "core",
+        "the default: {echo}"
+    );
 
     let (_, me) = env
         .call("ivy", Method::GET, &env.project("/sdk/me"), None, &[])
@@ -357,4 +360,114 @@ async fn the_proxy_sends_settings_from_manifest_templates() {
     assert_eq!(status, 303);
     let (_, echo) = env.proxy("ivy", Method::GET, slug, "/echo").await;
     assert_eq!(echo["output"]["headers"]["x-team"], "ops", "{echo}");
+}
+
+#[tokio::test]
+async fn an_invalid_account_is_reconnected_in_place() {
+    let env = start().await;
+    let slug = "custom.tasklab";
+    let id = env.connect_oauth("jo", slug).await;
+    let browser = Browser::open(&env, slug, "jo").await;
+    let page_url = env.url(&format!("/connect/{slug}"));
+    let (_, page) = browser.get(&page_url).await;
+    let token = csrf(&page);
+    // A valid account is not reconnected.
+    let reconnect = format!("{page_url}/reconnect");
+    let (status, _) = browser
+        .post(&reconnect, &[("csrf", &token), ("credential", &id)])
+        .await;
+    assert_eq!(status, 400);
+
+    // Settings and a workflow choice to keep.
+    let (status, _) = browser
+        .post(
+            &format!("{page_url}/settings"),
+            &[
+                ("csrf", &token),
+                ("credential", &id),
+                ("s.project", "OPS-7"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let before = tasklab(&env, "jo").await;
+    let wf_id = before["configuredWorkflows"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, w)| w["name"] == "Mirror app tasks")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let (status, _) = browser
+        .post(
+            &format!("{page_url}/workflow"),
+            &[("csrf", &token), ("workflow", &wf_id), ("enabled", "false")],
+        )
+        .await;
+    assert_eq!(status, 303);
+
+    // The provider revokes every token: the account becomes INVALID.
+    env.provider.revoke_access_tokens();
+    env.provider.revoke_refresh_tokens();
+    let (status, body) = env.proxy("jo", Method::GET, slug, "/me").await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(tasklab(&env, "jo").await["credentialStatus"], "INVALID");
+    let (_, page) = browser.get(&page_url).await;
+    assert!(page.contains(&format!("Reconnect account {id}")), "{page}");
+
+    // Reconnect: the provider approves, the callback renews the same credential.
+    let (status, headers) = {
+        let res = browser
+            .http
+            .post(&reconnect)
+            .header(header::COOKIE, &browser.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(format!("csrf={token}&credential={id}"))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.headers().clone())
+    };
+    assert_eq!(status, 303);
+    let authorize = headers[header::LOCATION].to_str().unwrap().to_string();
+    assert!(
+        authorize.starts_with(&env.provider.authorize_url()),
+        "{authorize}"
+    );
+    let flow = headers[header::SET_COOKIE].to_str().unwrap();
+    let flow = flow.split(';').next().unwrap().to_string();
+    let res = browser.http.get(&authorize).send().await.unwrap();
+    let callback = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let res = browser
+        .http
+        .get(&callback)
+        .header(header::COOKIE, &flow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(back, format!("/connect/{slug}?credentialId={id}"));
+
+    let after = tasklab(&env, "jo").await;
+    assert_eq!(
+        after["allCredentials"].as_array().unwrap().len(),
+        1,
+        "{after}"
+    );
+    assert_eq!(after["credentialId"], id.as_str());
+    assert_eq!(after["credentialStatus"], "VALID");
+    assert_eq!(
+        after["allCredentials"][0]["config"]["sharedSettings"]["project"],
+        "OPS-7"
+    );
+    assert_eq!(after["configuredWorkflows"][&wf_id]["enabled"], false);
+    let (status, body) = env.proxy("jo", Method::GET, slug, "/me").await;
+    assert_eq!(status, 200, "{body}");
 }

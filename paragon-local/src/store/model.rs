@@ -106,6 +106,10 @@ pub(crate) struct PendingOAuth {
     /// The callback's query values the manifest keeps (`callback_capture`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub callback: BTreeMap<String, String>,
+    /// The INVALID credential this flow re-authorizes in place (its id, settings and workflow
+    /// states kept), instead of creating another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<String>,
 }
 
 impl fmt::Debug for PendingOAuth {
