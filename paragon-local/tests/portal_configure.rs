@@ -471,3 +471,88 @@ async fn an_invalid_account_is_reconnected_in_place() {
     let (status, body) = env.proxy("jo", Method::GET, slug, "/me").await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// Answers with the user's integration settings: `{settings.*}` of the manifest, read by a
+/// workflow.
+const SETTINGS_ECHO: &str = r#"
+name = "Settings echo"
+default_enabled = true
+
+[trigger]
+type = "request"
+
+[[steps]]
+key = "answer"
+type = "response"
+status = 200
+body = { project = "{settings.project}", limit = "{settings.daily_limit}", sync = "{settings.sync}" }
+"#;
+
+#[tokio::test]
+async fn workflows_read_the_integration_settings() {
+    use paragon_manifest::workflow::{Context, Workflow};
+    let slug = "custom.tasklab";
+    let manifest = paragon_manifest::Manifest::load(specs().join("tasklab")).unwrap();
+    let ctx = Context {
+        integration: slug.into(),
+        settings: manifest.setting_keys(),
+        ..Context::default()
+    };
+    let wf = Workflow::parse(SETTINGS_ECHO, "specs/tasklab/workflows/echo.toml", &ctx)
+        .unwrap_or_else(|d| panic!("{d}"));
+    // Without the manifest's settings, the reference is refused with a suggestion.
+    let bare = Context {
+        settings: Vec::new(),
+        ..ctx.clone()
+    };
+    let refused = Workflow::parse(SETTINGS_ECHO, "specs/tasklab/workflows/echo.toml", &bare)
+        .expect_err("undeclared settings");
+    assert!(
+        refused.to_string().contains("settings.project"),
+        "{refused}"
+    );
+
+    let env = start_with(paragon_fake_provider::FakeProvider::builder(), |b| {
+        b.workflow(wf)
+    })
+    .await;
+    let id = env.connect_oauth("lee", slug).await;
+    let wf_id = tasklab(&env, "lee").await["configuredWorkflows"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, w)| w["name"] == "Settings echo")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let trigger = env.project(&format!("/sdk/triggers/{wf_id}"));
+    let (status, body) = env
+        .call("lee", Method::POST, &trigger, Some(json!({})), &[])
+        .await;
+    // `project` has no default: until the user sets it, the run fails and says why.
+    assert_eq!(status, 500, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("`{settings.project}` has no value"),
+        "{body}"
+    );
+
+    let (status, _) = env
+        .call(
+            "lee",
+            Method::PATCH,
+            &env.project(&format!("/sdk/credentials/{id}")),
+            Some(json!({"config": {"sharedSettings": {"project": "OPS-2", "daily_limit": 5}}})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = env
+        .call("lee", Method::POST, &trigger, Some(json!({})), &[])
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // Stored values, and the manifest's default for what was not set.
+    assert_eq!(
+        body,
+        json!({"project": "OPS-2", "limit": 5, "sync": "daily"})
+    );
+}
