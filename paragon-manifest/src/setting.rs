@@ -130,6 +130,12 @@ pub enum SettingError {
         /// The setting's label.
         label: String,
     },
+    /// A value with a control character (a line break would end a header it is sent in).
+    #[error("`{label}` must not contain control characters such as line breaks")]
+    ControlCharacter {
+        /// The setting's label.
+        label: String,
+    },
     /// A `url` setting that is not an absolute `https` URL.
     #[error("`{label}` must be an absolute https URL: {reason}")]
     Url {
@@ -197,6 +203,18 @@ impl SettingField {
         &self,
         raw: impl Fn(Option<&str>) -> Option<&'v str>,
     ) -> Result<Option<SettingValue>, SettingError> {
+        let has_control = |f: Option<&str>| raw(f).is_some_and(|v| v.chars().any(char::is_control));
+        let entries: Vec<Option<&str>> = match &self.kind {
+            SettingKind::FieldMapping { fields } => {
+                fields.iter().map(|f| Some(f.as_str())).collect()
+            }
+            _ => vec![None],
+        };
+        if entries.into_iter().any(has_control) {
+            return Err(SettingError::ControlCharacter {
+                label: self.label.clone(),
+            });
+        }
         let value = match &self.kind {
             SettingKind::FieldMapping { fields } => {
                 let mapping: BTreeMap<String, String> = fields

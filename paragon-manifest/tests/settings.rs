@@ -191,3 +191,18 @@ label = "Note"
     let headers = m.default_headers(&ctx).unwrap();
     assert_eq!(headers, [("X-Team".to_owned(), "ops".to_owned())]);
 }
+
+#[test]
+fn control_characters_are_refused() {
+    let m = Manifest::load(manifest_path()).unwrap();
+    let project = m.setting("project").unwrap();
+    assert_eq!(
+        project
+            .parse_value(|_| Some("OPS-1\r\nX-Evil: 1"))
+            .unwrap_err()
+            .to_string(),
+        "`Project` must not contain control characters such as line breaks"
+    );
+    let fields = m.setting("fields").unwrap();
+    assert!(fields.parse_value(|f| f.map(|_| "a\nb")).is_err());
+}
