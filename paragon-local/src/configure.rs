@@ -3,7 +3,8 @@
 //! so no raw HTML passes), each account's settings form (`[[settings]]`, stored on the
 //! credential as `config.sharedSettings` the way Paragon stores them, validated on save with
 //! the message next to the field), and the integration's workflows with a toggle each
-//! (`default_enabled` until the user chooses; `hidden` ones are not listed).
+//! (`default_enabled` until the user chooses; `hidden` ones are not listed), whose own settings
+//! join the account's form as `config.workflowSettings.{workflowId}`.
 //!
 //! An INVALID OAuth account gets a "Reconnect" button (`reconnect`), which renews it in place.
 //! Every form carries the session's CSRF token, checked by `portal::form_session`.
@@ -13,6 +14,7 @@ use crate::integration::Integration;
 use crate::portal::{form_session, integration_or_404, render_page, see_other};
 use crate::state::{AppState, Shared};
 use crate::store::Credential;
+use crate::workflows::Loaded;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -21,6 +23,7 @@ use maud::{Markup, PreEscaped, html};
 use paragon_manifest::{SettingField, SettingKind};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 pub(crate) fn router() -> axum::Router<Shared> {
     use axum::routing::post;
@@ -59,6 +62,7 @@ pub(crate) async fn section(
     let m = &integration.manifest;
     let states =
         crate::workflows::store::user_states(&app.store, &user.project_id, &user.user_id).await;
+    let workflows = listed(app, integration);
     let oauth = matches!(m.auth(), paragon_manifest::Auth::OAuth(_));
     let invalid: Vec<&Credential> = accounts
         .iter()
@@ -76,9 +80,9 @@ pub(crate) async fn section(
         @if let Some(md) = m.overview() {
             section class="overview" { h2 { "Overview" } (overview(md)) }
         }
-        @if !m.settings().is_empty() {
+        @if !m.settings().is_empty() || workflows.iter().any(|w| !w.wf.settings().is_empty()) {
             @for c in accounts {
-                (settings_form(m.settings(), c, base, csrf, errors))
+                (settings_form(m.settings(), &workflows, c, base, csrf, errors))
             }
         }
         @match states {
@@ -95,8 +99,23 @@ pub(crate) fn overview(markdown: &str) -> Markup {
     PreEscaped(ammonia::clean(&out))
 }
 
+/// The integration's workflows the end user sees (not `hidden`), in load order.
+fn listed<'a>(app: &'a AppState, integration: &Integration) -> Vec<&'a Arc<Loaded>> {
+    app.workflows
+        .workflows
+        .iter()
+        .filter(|w| w.wf.integration() == integration.slug && !w.wf.hidden())
+        .collect()
+}
+
+/// The form field name of a workflow's own setting.
+fn workflow_field(workflow_id: &str, key: &str) -> String {
+    format!("w.{workflow_id}.{key}")
+}
+
 fn settings_form(
     fields: &[SettingField],
+    workflows: &[&Arc<Loaded>],
     c: &Credential,
     base: &str,
     csrf: &str,
@@ -116,6 +135,14 @@ fn settings_form(
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="credential" value=(c.id);
                 @for f in fields { (setting_input(f, &stored, refused)) }
+                @for w in workflows.iter().filter(|w| !w.wf.settings().is_empty()) {
+                    fieldset class="workflow-settings" {
+                        legend { (w.wf.name()) }
+                        @for s in w.wf.settings() {
+                            (workflow_setting_input(w, s, c, refused))
+                        }
+                    }
+                }
                 p { button type="submit" { "Save settings" } }
             }
         }
@@ -198,6 +225,71 @@ fn setting_input(
     }
 }
 
+fn workflow_setting_input(
+    w: &Loaded,
+    s: &paragon_manifest::workflow::Setting,
+    c: &Credential,
+    refused: Option<&FormErrors>,
+) -> Markup {
+    let name = workflow_field(&w.id, &s.key);
+    let value = match refused.and_then(|e| e.typed.get(&name)) {
+        Some(typed) => typed.clone(),
+        None => c
+            .config
+            .pointer(&format!("/workflowSettings/{}/{}", w.id, s.key))
+            .and_then(Value::as_str)
+            .or(s.default.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
+    };
+    let error = refused.and_then(|e| e.fields.get(&name));
+    html! {
+        div class="setting" {
+            label for=(name) { (s.label) }
+            input id=(name) name=(name) type="text" value=(value) autocomplete="off"
+                aria-invalid=[error.map(|_| "true")];
+            @if let Some(e) = error { p class="field-error" role="alert" { (e) } }
+        }
+    }
+}
+
+/// Reads the workflows' own settings from the form into `config.workflowSettings`
+/// (`{workflowId: {key: text}}`, where the engine reads them), or the message per field.
+fn workflow_settings(
+    workflows: &[&Arc<Loaded>],
+    form: &HashMap<String, String>,
+    stored: &mut Map<String, Value>,
+    errors: &mut BTreeMap<String, String>,
+) {
+    for w in workflows {
+        let mut mine = stored
+            .get(&w.id)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for s in w.wf.settings() {
+            let name = workflow_field(&w.id, &s.key);
+            let value = form.get(&name).map(|v| v.trim()).filter(|v| !v.is_empty());
+            match value {
+                Some(v) if v.chars().any(char::is_control) => {
+                    let why = format!("`{}` must not contain control characters", s.label);
+                    errors.insert(name, why);
+                }
+                Some(v) => {
+                    mine.insert(s.key.clone(), Value::String(v.to_owned()));
+                }
+                None if s.required && s.default.is_none() => {
+                    errors.insert(name, format!("`{}` is required", s.label));
+                }
+                None => {
+                    mine.remove(&s.key);
+                }
+            }
+        }
+        stored.insert(w.id.clone(), Value::Object(mine));
+    }
+}
+
 fn workflow_list(
     app: &AppState,
     integration: &Integration,
@@ -205,12 +297,7 @@ fn workflow_list(
     base: &str,
     csrf: &str,
 ) -> Markup {
-    let listed: Vec<_> = app
-        .workflows
-        .workflows
-        .iter()
-        .filter(|w| w.wf.integration() == integration.slug && !w.wf.hidden())
-        .collect();
+    let listed = listed(app, integration);
     html! {
         @if !listed.is_empty() {
             section class="workflows" {
@@ -295,10 +382,18 @@ async fn save_settings(
             }
         }
     }
+    let mut per_workflow = credential
+        .config
+        .get("workflowSettings")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let workflows = listed(&app, &integration);
+    workflow_settings(&workflows, &form, &mut per_workflow, &mut errors.fields);
     if !errors.fields.is_empty() {
         errors.typed = form
             .into_iter()
-            .filter(|(k, _)| k.starts_with("s."))
+            .filter(|(k, _)| k.starts_with("s.") || k.starts_with("w."))
             .collect();
         let notice = crate::html::Notice::Error("The settings were not saved: see below.".into());
         let status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -309,6 +404,7 @@ async fn save_settings(
         _ => Map::new(),
     };
     config.insert("sharedSettings".into(), Value::Object(shared));
+    config.insert("workflowSettings".into(), Value::Object(per_workflow));
     let saved = app
         .store
         .update_config(&user.project_id, &user.user_id, &id, &Value::Object(config))

@@ -222,6 +222,26 @@ async fn workflows_are_listed_and_toggled() {
     let (_, page) = browser.get(&page_url).await;
     assert!(page.contains("Turn on Mirror app tasks"), "{page}");
 
+    // The workflow's own setting, with its default, saved per account as workflowSettings.
+    let prefix = format!("w.{wf_id}.prefix");
+    assert!(
+        page.contains(&format!("name=\"{prefix}\" type=\"text\" value=\"[app]\"")),
+        "{page}"
+    );
+    let id = now["credentialId"].as_str().unwrap().to_string();
+    let (status, _) = browser
+        .post(
+            &format!("{page_url}/settings"),
+            &[("csrf", &token), ("credential", &id), (&prefix, "[crm]")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let config = tasklab(&env, "gina").await["allCredentials"][0]["config"].clone();
+    assert_eq!(
+        config["workflowSettings"][&wf_id]["prefix"], "[crm]",
+        "{config}"
+    );
+
     // An unknown workflow, or one of another integration, is refused and changes nothing.
     let (status, _) = browser
         .post(
