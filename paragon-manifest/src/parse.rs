@@ -469,7 +469,7 @@ fn check_reference(
             format!(
                 "`{reference}` cannot be used here: settings are stored on the credential, and there is none yet"
             ),
-            "use settings in `[api]` (base URL, authorization, headers)".into(),
+            "use settings in `[api]` (base URL, authorization, headers) or `refresh_url`".into(),
         )),
         Reference::Setting(key) if !declared.settings.iter().any(|k| k == key) => {
             let help = match closest(key, &declared.settings) {
