@@ -206,3 +206,22 @@ fn control_characters_are_refused() {
     let fields = m.setting("fields").unwrap();
     assert!(fields.parse_value(|f| f.map(|_| "a\nb")).is_err());
 }
+
+#[test]
+fn settings_are_refused_where_there_is_no_credential_yet() {
+    let source = BASE.replace(
+        "[auth]\ntype = \"none\"",
+        "[auth]\ntype = \"oauth\"\nauthorization_url = \"https://acme.example/{settings.team}/authorize\"\ntoken_url = \"https://acme.example/token\"\nclient_id = \"{env.ID}\"\nclient_secret = \"{env.SECRET}\"",
+    )
+    .replace("authorization = { type = \"none\" }", "authorization = { type = \"bearer\", token = \"{credential.access_token}\" }")
+        + "\n[[settings]]\nkey = \"team\"\nlabel = \"Team\"\ndefault = \"core\"\n";
+    let d = Manifest::parse(&source, manifest_path()).expect_err("refused");
+    assert_eq!(d.len(), 1, "{d}");
+    let only = &d.0[0];
+    assert_eq!(
+        (only.line, only.field.as_str()),
+        (9, "auth.authorization_url"),
+        "{d}"
+    );
+    assert!(only.message.contains("there is none yet"), "{d}");
+}
