@@ -3,7 +3,9 @@
 //!
 //! API key: open the portal, type the key, Enable, see the test request succeed, send it
 //! again, Disconnect. OAuth: Enable, approve on Task Lab's consent page as another account,
-//! come back connected with a passing test request, Disconnect.
+//! come back connected with a passing test request, configure it (the overview shown, a setting
+//! refused with its message then saved, "Mirror app tasks" turned off, both seen through
+//! `/sdk/me`), Disconnect.
 //!
 //! Every step is saved as a PNG under `<target dir>/portal-screenshots/` (`target/` of the
 //! workspace, or `$CARGO_TARGET_DIR`), with `chromedriver.log` beside them.
@@ -186,11 +188,75 @@ async fn run(mut steps: Steps<'_>, demo: &Demo) -> Result {
         format!("the proxy acts as {me} instead of grace"),
     )?;
 
+    configure(&mut steps, demo).await?;
+
     steps.click("form[action$='/disconnect'] button").await?;
     steps
         .expect_text("main", "No account connected yet.")
         .await?;
     steps.shot("oauth-disconnected").await?;
+    Ok(())
+}
+
+/// The configure half: the overview, a refused then saved setting, a workflow turned off;
+/// each change seen through `/sdk/me`.
+async fn configure(steps: &mut Steps<'_>, demo: &Demo) -> Result {
+    let alice = demo.paragon().user("alice");
+    steps
+        .expect_text(
+            "section.overview",
+            "Keep your app's tasks and your Task Lab board",
+        )
+        .await?;
+    let project = steps.find("input[name='s.project']").await?;
+    project.send_keys("ops").await?;
+    steps.click("section.settings button").await?;
+    steps
+        .expect_text("p.field-error", "`Project` must match `[A-Z]+-[0-9]+`")
+        .await?;
+    steps.shot("configure-refused").await?;
+
+    let project = steps.find("input[name='s.project']").await?;
+    project.clear().await?;
+    project.send_keys("OPS-1").await?;
+    steps.click("section.settings button").await?;
+    steps
+        .expect_text("section.workflows", "Mirror app tasks")
+        .await?;
+    steps.shot("configure-saved").await?;
+    let state = &alice.me().await?.integrations[TASKLAB];
+    let shared = state.all_credentials[0]
+        .config
+        .as_ref()
+        .and_then(|c| c.get("sharedSettings"))
+        .cloned();
+    check(
+        shared.as_ref().is_some_and(|s| s["project"] == "OPS-1"),
+        format!("/sdk/me does not show the saved setting: {shared:?}"),
+    )?;
+
+    let mirror = |me: &paragon_sdk::api::User| {
+        me.integrations[TASKLAB]
+            .configured_workflows
+            .values()
+            .find(|w| w.name.as_deref() == Some("Mirror app tasks"))
+            .map(|w| w.enabled)
+    };
+    check(
+        mirror(&alice.me().await?) == Some(true),
+        "Mirror app tasks is enabled by default",
+    )?;
+    steps
+        .click("section.workflows form[action$='/workflow'] button")
+        .await?;
+    steps
+        .expect_text("section.workflows", "Turn on Mirror app tasks")
+        .await?;
+    steps.shot("configure-workflow-off").await?;
+    check(
+        mirror(&alice.me().await?) == Some(false),
+        "the portal turned Mirror app tasks off but /sdk/me does not say so",
+    )?;
     Ok(())
 }
 

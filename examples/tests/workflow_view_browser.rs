@@ -109,6 +109,7 @@ async fn start_demo(broken: Arc<AtomicBool>) -> Result<Demo> {
         integration: TASKLAB.into(),
         integrations: vec![TASKLAB.into()],
         events: vec!["Task Created".into(), "Task Completed".into()],
+        settings: Vec::new(),
     };
     let wf = Workflow::parse(
         CHECK_TASKS,

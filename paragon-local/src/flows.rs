@@ -74,6 +74,66 @@ pub(crate) async fn start_oauth(
 ) -> Result<url::Url, ApiError> {
     user.check(&integration.slug, None, Access::Write)?;
     sdk_session.map(crate::popup::check_key).transpose()?;
+    start(
+        app,
+        user,
+        integration,
+        values,
+        redirect_url,
+        None,
+        sdk_session,
+    )
+    .await
+}
+
+/// Starts re-authorizing the user's INVALID OAuth credential `id` of `integration` with its
+/// own inputs; the callback then renews that credential instead of creating another.
+pub(crate) async fn start_reconnect(
+    app: &AppState,
+    user: &User,
+    integration: &Integration,
+    id: &str,
+    redirect_url: Option<&str>,
+) -> Result<url::Url, ApiError> {
+    let c = app
+        .store
+        .get_credential(&user.project_id, &user.user_id, id)
+        .await?
+        .filter(|c| c.integration == integration.slug)
+        .ok_or_else(|| ApiError::not_found(format!("no credential {id:?} to reconnect")))?;
+    user.check(&c.integration, Some(&c.id), Access::Write)?;
+    if c.status != Status::Invalid {
+        return Err(ApiError::bad_request(format!(
+            "credential {id:?} is valid: only an invalid one is reconnected"
+        )));
+    }
+    let values: Map<String, Value> = c
+        .secret
+        .inputs
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    start(
+        app,
+        user,
+        integration,
+        &values,
+        redirect_url,
+        Some(c.id),
+        None,
+    )
+    .await
+}
+
+async fn start(
+    app: &AppState,
+    user: &User,
+    integration: &Integration,
+    values: &Map<String, Value>,
+    redirect_url: Option<&str>,
+    reconnect: Option<String>,
+    sdk_session: Option<&str>,
+) -> Result<url::Url, ApiError> {
     let Auth::OAuth(oauth) = integration.manifest.auth() else {
         return Err(ApiError::bad_request(format!(
             "{} does not use OAuth; create its credential with POST /sdk/credentials",
@@ -115,6 +175,7 @@ pub(crate) async fn start_oauth(
         code: None,
         callback: Default::default(),
         sdk_session: sdk_session.map(str::to_string),
+        reconnect,
     };
     app.store
         .put_oauth_state(state.secret(), &pending, STATE_TTL)
@@ -386,6 +447,19 @@ pub(crate) async fn exchange_code(
         })?;
     let now = now_ms();
     let provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
+    let secret = Secret {
+        inputs: pending.inputs.clone(),
+        access_token: Some(tokens.access_token),
+        refresh_token: tokens.refresh_token,
+        captured: tokens
+            .captured
+            .into_iter()
+            .chain(pending.callback.clone())
+            .collect(),
+    };
+    if let Some(id) = &pending.reconnect {
+        return renew_in_place(app, pending, id, &secret, tokens.expires_at).await;
+    }
     let c = Credential {
         id: new_id(),
         project_id: pending.project_id.clone(),
@@ -395,16 +469,7 @@ pub(crate) async fn exchange_code(
         status_reason: None,
         provider_id,
         config: json!({}),
-        secret: Secret {
-            inputs: pending.inputs.clone(),
-            access_token: Some(tokens.access_token),
-            refresh_token: tokens.refresh_token,
-            captured: tokens
-                .captured
-                .into_iter()
-                .chain(pending.callback.clone())
-                .collect(),
-        },
+        secret,
         expires_at: tokens.expires_at,
         version: 1,
         created_at: now,
@@ -413,4 +478,37 @@ pub(crate) async fn exchange_code(
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
+}
+
+/// A reconnect's new tokens written into the credential it re-authorizes: same id, config
+/// (settings) and workflow states, status VALID again. No new-credential trigger runs.
+async fn renew_in_place(
+    app: &AppState,
+    pending: &PendingOAuth,
+    id: &str,
+    secret: &Secret,
+    expires_at: Option<i64>,
+) -> Result<Credential, ApiError> {
+    let gone = || ApiError::not_found(format!("credential {id:?} to reconnect no longer exists"));
+    let c = app
+        .store
+        .get_credential(&pending.project_id, &pending.user_id, id)
+        .await?
+        .filter(|c| c.integration == pending.integration)
+        .ok_or_else(gone)?;
+    if !app
+        .store
+        .swap_secret(&c, c.version, secret, expires_at)
+        .await?
+    {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "credential_changed",
+            format!("credential {id:?} changed during the reconnection; try again"),
+        ));
+    }
+    app.store
+        .get_credential(&pending.project_id, &pending.user_id, id)
+        .await?
+        .ok_or_else(gone)
 }

@@ -135,6 +135,8 @@ pub(crate) struct PortalPage<'a> {
     pub oauth: bool,
     /// Origins besides this server the Enable form may lead to (the provider's).
     pub form_extra: &'a str,
+    /// Overview, settings and workflows (`configure::section`).
+    pub configure: Markup,
 }
 
 /// A `#RRGGBB` color, or a neutral one: the only value that reaches the style sheet.
@@ -149,7 +151,8 @@ button{background:var(--accent);color:#fff;border:0;border-radius:.4rem;padding:
 button.secondary{background:#e5e7eb;color:#111}label{display:block;margin:.6rem 0 .2rem}\
 input,select{width:100%;padding:.4rem;box-sizing:border-box}li{margin:.8rem 0}\
 .error{background:#fee2e2;padding:.8rem;border-radius:.4rem}.result{background:#f3f4f6;padding:.8rem;border-radius:.4rem}\
-pre{white-space:pre-wrap;word-break:break-all}form.inline{display:inline}";
+pre{white-space:pre-wrap;word-break:break-all}form.inline{display:inline}\
+.field-error{color:#b91c1c;margin:.2rem 0}input[type=checkbox]{width:auto}";
 
 /// The Connect Portal page.
 pub(crate) fn portal(status: StatusCode, page: &PortalPage<'_>) -> Response {
@@ -181,6 +184,7 @@ pub(crate) fn portal(status: StatusCode, page: &PortalPage<'_>) -> Response {
                         ul { @for c in page.accounts { (account(page, c)) } }
                     }
                 }
+                (page.configure)
                 section {
                     h2 { "Connect an account" }
                     form method="post" action={ (page.base) "/enable" } {

@@ -105,6 +105,25 @@ impl Integration {
         }
         ctx
     }
+
+    /// [`Integration::context`] for a stored credential, with its `{settings.*}` (stored
+    /// `sharedSettings`, else the manifest's defaults).
+    pub(crate) fn credential_context<'a>(
+        &self,
+        secrets: &'a dyn Secrets,
+        c: &crate::store::Credential,
+        meta: Option<&Value>,
+    ) -> RenderContext<'a> {
+        let mut ctx = self.context(secrets, &c.secret, meta);
+        for (key, value) in crate::settings::effective(&self.manifest, &c.config) {
+            let text = match value {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            ctx = ctx.setting(key, text);
+        }
+        ctx
+    }
 }
 
 /// The user's input values, with the manifest's defaults for the ones left out.

@@ -32,13 +32,15 @@ pub(crate) fn router() -> axum::Router<Shared> {
         .route("/connect/{integration}/enable", post(enable))
         .route("/connect/{integration}/test", post(test))
         .route("/connect/{integration}/disconnect", post(disconnect))
+        .merge(crate::configure::router())
+        .merge(crate::reconnect::router())
 }
 
 fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
     html::message(status, title, message, None)
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     let mut r = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(to) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -154,6 +156,19 @@ async fn render(
     notice: Notice,
     status: StatusCode,
 ) -> Response {
+    let errors = crate::configure::FormErrors::default();
+    render_page(app, session, integration, notice, status, &errors).await
+}
+
+/// The portal page, with a refused settings form's messages next to its fields.
+pub(crate) async fn render_page(
+    app: &AppState,
+    session: &Session,
+    integration: &Integration,
+    notice: Notice,
+    status: StatusCode,
+    errors: &crate::configure::FormErrors,
+) -> Response {
     let user = &session.user;
     let accounts = match app
         .store
@@ -188,6 +203,12 @@ async fn render(
         }
         _ => String::new(),
     };
+    let (base, csrf) = (
+        session::page_path(app, integration),
+        session.csrf_token(app),
+    );
+    let configure =
+        crate::configure::section(app, integration, user, &accounts, &base, &csrf, errors).await;
     let page = html::PortalPage {
         name: m.name(),
         description: m.description(),
@@ -197,17 +218,18 @@ async fn render(
         user: &user.user_id,
         notice: &notice,
         accounts: &accounts,
-        base: &session::page_path(app, integration),
-        csrf: &session.csrf_token(app),
+        base: &base,
+        csrf: &csrf,
         inputs: m.inputs(),
         oauth: matches!(m.auth(), Auth::OAuth(_)),
         form_extra: &form_extra,
+        configure,
     };
     html::portal(status, &page)
 }
 
 /// The session of a form post, with its CSRF token checked.
-fn form_session(
+pub(crate) fn form_session(
     app: &AppState,
     headers: &HeaderMap,
     integration: &Integration,
@@ -232,7 +254,7 @@ fn form_session(
     Ok(session)
 }
 
-fn integration_or_404(
+pub(crate) fn integration_or_404(
     app: &AppState,
     slug: &str,
 ) -> Result<std::sync::Arc<Integration>, Box<Response>> {

@@ -262,7 +262,7 @@ fn prepare(
     meta: Option<&Value>,
     out: &Outgoing,
 ) -> Result<(Url, HeaderMap, Reach), ApiError> {
-    let ctx = integration.context(&app.secrets, &c.secret, meta);
+    let ctx = integration.credential_context(&app.secrets, c, meta);
     let manifest = &integration.manifest;
     let render = |e: paragon_manifest::RenderError| {
         ApiError::bad_request(format!("{}: {e}", integration.slug))

@@ -140,7 +140,7 @@ pub(crate) fn renewal_endpoint(
     integration: &Integration,
     c: &Credential,
 ) -> Result<TokenEndpoint, ApiError> {
-    let ctx = integration.context(secrets, &c.secret, None);
+    let ctx = integration.credential_context(secrets, c, None);
     let render =
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
     match integration.manifest.auth() {

@@ -16,6 +16,7 @@ fn ctx() -> Context {
         integration: "custom.tasklab".into(),
         integrations: vec!["custom.tasklab".into(), "custom.tasklabkeys".into()],
         events: vec!["Task Created".into(), "Task Completed".into()],
+        settings: Vec::new(),
     }
 }
 

@@ -9,8 +9,8 @@
 //! [`Diagnostics`] with file, line, column, field and a fix. Values in URLs, headers and
 //! parameters are [`Template`]s over the user's inputs (`{input.subdomain}`), the credential
 //! (`{credential.access_token}`, captured token-response values), environment secrets
-//! (`{env.NAME}`) and user metadata (`{user.Email}`); they are rendered with a
-//! [`RenderContext`].
+//! (`{env.NAME}`), user metadata (`{user.Email}`) and the user's settings
+//! (`{settings.team}`); they are rendered with a [`RenderContext`].
 //!
 //! This crate has no HTTP stack, so build scripts and proc macros can use it.
 //!
@@ -45,6 +45,8 @@
 //! icon = "icon.svg"                     # beside this file (or an inline "<svg …>…</svg>")
 //! color = "#03363D"                     # accent color, #RRGGBB
 //! # spec = "openapi.json"               # default: openapi.{json,yaml,yml} beside this file
+//! # overview = """                      # Markdown the Connect Portal shows (sanitized:
+//! # Syncs **tickets**."""               # no raw HTML, event handler or script URL passes)
 //!
 //! # Steps 2 and 3, authentication: type = "oauth" | "api_key" | "client_credentials" |
 //! # "token_exchange" | "none".
@@ -88,6 +90,24 @@
 //! secret = false                        # default: true for kind = "password"
 //! help = "The part before .zendesk.com"
 //! # default = "…"; options = ["…"] (select only)
+//!
+//! # What the end user configures once connected (Paragon's integration-level user settings),
+//! # stored per credential as `sharedSettings` and read as {settings.<key>} by `[api]`
+//! # templates and workflows.
+//! [[settings]]
+//! key = "team"                          # {settings.team}
+//! label = "Team"
+//! kind = "text"                         # "text" (default) | "url" | "number" | "boolean" |
+//!                                       # "select" (options = […]) | "field_mapping"
+//!                                       # (fields = ["title", …]: the app's fields, each
+//!                                       # mapped to a provider field); no "password": a
+//!                                       # secret is an input (encrypted at rest)
+//! required = false                      # default false
+//! pattern = "[a-z]+"                    # text only; the whole value must match
+//! default = "core"                      # in the kind's TOML type: 10, true, "daily"
+//! help = "Tickets are filed for this team"
+//! # A template may use a setting with a value always (a default, or required), never a
+//! # field mapping; like {credential.*}, only where a credential exists ([api], refresh_url).
 //!
 //! # Step 4, API setup.
 //! [api]
@@ -177,8 +197,10 @@ mod icon;
 mod input;
 mod manifest;
 mod parse;
+mod read_settings;
 mod render;
 mod secret;
+mod setting;
 mod template;
 mod tools;
 mod url_rule;
@@ -195,6 +217,7 @@ pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
+pub use setting::{SettingError, SettingField, SettingKind, SettingValue};
 pub use template::{Part, Reference, Template, TemplateError};
 pub use tools::{AllowedOperation, Tools};
 pub use url::Url;

@@ -10,6 +10,7 @@ use crate::auth::{Auth, render_url};
 use crate::diagnostic::Diagnostics;
 use crate::input::{InputError, InputField};
 use crate::render::{RenderContext, RenderError};
+use crate::setting::SettingField;
 use crate::template::Reference;
 use crate::tools::Tools;
 
@@ -35,6 +36,8 @@ pub struct Manifest {
     pub(crate) spec: Option<PathBuf>,
     pub(crate) auth: Auth,
     pub(crate) inputs: Vec<InputField>,
+    pub(crate) settings: Vec<SettingField>,
+    pub(crate) overview: Option<String>,
     pub(crate) api: Api,
     pub(crate) tools: Option<Tools>,
     pub(crate) env_names: Vec<String>,
@@ -167,6 +170,28 @@ impl Manifest {
                 .iter()
                 .any(|r| matches!(r, Reference::Input(k) if k == key))
         })
+    }
+
+    /// The end user's settings (`[[settings]]`), in file order: configured in the Connect
+    /// Portal once connected, stored per credential as `sharedSettings`.
+    pub fn settings(&self) -> &[SettingField] {
+        &self.settings
+    }
+
+    /// The keys of [`Manifest::settings`]: what `{settings.<key>}` may name
+    /// (`workflow::Context::settings`).
+    pub fn setting_keys(&self) -> Vec<String> {
+        self.settings.iter().map(|s| s.key().to_owned()).collect()
+    }
+
+    /// The setting `key`.
+    pub fn setting(&self, key: &str) -> Option<&SettingField> {
+        self.settings.iter().find(|s| s.key() == key)
+    }
+
+    /// The overview the Connect Portal shows, as written (Markdown; render it sanitized).
+    pub fn overview(&self) -> Option<&str> {
+        self.overview.as_deref()
     }
 
     /// The input field `key`.

@@ -13,6 +13,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
 use crate::manifest::Manifest;
+use crate::setting::SettingKind;
 use crate::template::{Part, Reference, Template};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
@@ -26,6 +27,8 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "spec",
     "auth",
     "inputs",
+    "settings",
+    "overview",
     "api",
     "tools",
 ];
@@ -64,6 +67,10 @@ struct Declared {
     optional: Vec<String>,
     captures: Vec<String>,
     auth_type: Option<&'static str>,
+    /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
+    /// settings without a default, which may have no text.
+    settings: Vec<String>,
+    unusable_settings: Vec<(String, &'static str)>,
 }
 
 pub(crate) struct Reader<'s> {
@@ -459,6 +466,31 @@ fn check_reference(
             format!("`{reference}` may have no value: the input is optional and has no default"),
             "give the input a `default`, or make it required (remove `required = false`)".into(),
         )),
+        Reference::Setting(_) if !credential_allowed => Err((
+            format!(
+                "`{reference}` cannot be used here: settings are stored on the credential, and there is none yet"
+            ),
+            "use settings in `[api]` (base URL, authorization, headers) or `refresh_url`".into(),
+        )),
+        Reference::Setting(key) if !declared.settings.iter().any(|k| k == key) => {
+            let help = match closest(key, &declared.settings) {
+                Some(k) => format!("did you mean `{{settings.{k}}}`?"),
+                None => format!("declare it: [[settings]] key = \"{key}\""),
+            };
+            Err((
+                format!("`{reference}` refers to an undeclared setting"),
+                help,
+            ))
+        }
+        Reference::Setting(key) => {
+            match declared.unusable_settings.iter().find(|(k, _)| k == key) {
+                Some((_, why)) => Err((
+                    format!("`{reference}` cannot be used in a template: {why}"),
+                    "give the setting a `default`, or make it `required = true`".into(),
+                )),
+                None => Ok(()),
+            }
+        }
         Reference::Credential(_) if !credential_allowed => Err((
             format!("`{reference}` cannot be used here: there is no credential yet"),
             "use inputs, environment secrets or user metadata".into(),
@@ -510,6 +542,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             "spec",
             "auth",
             "inputs",
+            "settings",
+            "overview",
             "api",
             "tools",
         ],
@@ -531,6 +565,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     let spec = spec(&mut r, &root, &dir);
 
     let (inputs, input_keys) = inputs(&mut r, &root);
+    let settings = crate::read_settings::settings(&mut r, &root);
+    let overview = crate::read_settings::overview(&mut r, &root);
     let auth_table = match root.get("auth") {
         Some(_) => r.opt_table(&root, "auth"),
         None => {
@@ -573,6 +609,20 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .collect(),
         captures,
         auth_type,
+        settings: settings.iter().map(|s| s.key().to_owned()).collect(),
+        unusable_settings: settings
+            .iter()
+            .filter_map(|s| {
+                let why = match s.kind() {
+                    SettingKind::FieldMapping { .. } => "it is a field mapping, not one value",
+                    _ if !s.required() && s.default_value().is_none() => {
+                        "it is optional and has no default, so it may have no value"
+                    }
+                    _ => return None,
+                };
+                Some((s.key().to_owned(), why))
+            })
+            .collect(),
     };
     let auth = match (&auth_table, auth_type) {
         (Some(t), Some(ty)) => auth(&mut r, t, ty, &declared, &inputs)
@@ -617,6 +667,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             spec,
             auth,
             inputs,
+            settings,
+            overview,
             api,
             tools,
             env_names,
@@ -935,7 +987,7 @@ fn inputs(r: &mut Reader<'_>, root: &Table<'_, '_>) -> (Vec<InputField>, Vec<Str
 }
 
 /// The regex crate's reason without its own `error: ` prefix, which would follow ours.
-fn pattern_error(e: &regex::Error) -> String {
+pub(crate) fn pattern_error(e: &regex::Error) -> String {
     let text = match e {
         regex::Error::Syntax(s) => s.lines().last().unwrap_or("").to_owned(),
         other => other.to_string(),

@@ -64,6 +64,7 @@ pub struct RenderContext<'a> {
     inputs: BTreeMap<String, Secret>,
     credential: BTreeMap<String, Secret>,
     user: BTreeMap<String, String>,
+    settings: BTreeMap<String, String>,
     secrets: &'a dyn Secrets,
 }
 
@@ -74,6 +75,7 @@ impl RenderContext<'static> {
             inputs: BTreeMap::new(),
             credential: BTreeMap::new(),
             user: BTreeMap::new(),
+            settings: BTreeMap::new(),
             secrets: &ProcessEnv,
         }
     }
@@ -92,6 +94,7 @@ impl<'a> RenderContext<'a> {
             inputs: self.inputs,
             credential: self.credential,
             user: self.user,
+            settings: self.settings,
             secrets,
         }
     }
@@ -124,6 +127,13 @@ impl<'a> RenderContext<'a> {
         self.credential("access_token", token)
     }
 
+    /// Sets the end user's setting `key` (`{settings.key}`), as
+    /// [`SettingValue::to_template_text`](crate::SettingValue::to_template_text) writes it.
+    pub fn setting(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.insert(key.into(), value.into());
+        self
+    }
+
     /// Sets the user metadata value `key` (`{user.key}`).
     pub fn user(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.user.insert(key.into(), value.into());
@@ -137,6 +147,7 @@ impl<'a> RenderContext<'a> {
             Reference::Credential(k) => self.credential.get(k).map(|s| s.expose().to_owned()),
             Reference::Env(k) => self.secrets.secret(k),
             Reference::User(k) => self.user.get(k).cloned(),
+            Reference::Setting(k) => self.settings.get(k).cloned(),
         };
         value.ok_or_else(|| RenderError::Missing(reference.clone()))
     }
@@ -149,6 +160,7 @@ impl fmt::Debug for RenderContext<'_> {
             .field("inputs", &self.inputs.keys().collect::<Vec<_>>())
             .field("credential", &self.credential.keys().collect::<Vec<_>>())
             .field("user", &self.user.keys().collect::<Vec<_>>())
+            .field("settings", &self.settings.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
@@ -187,5 +199,6 @@ fn missing_message(reference: &Reference) -> String {
         }
         Reference::Env(k) => format!("the environment secret `{k}` is not set ({reference})"),
         Reference::User(k) => format!("the user has no metadata `{k}` ({reference})"),
+        Reference::Setting(k) => format!("the user has not set `{k}` ({reference})"),
     }
 }

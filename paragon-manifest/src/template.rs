@@ -42,16 +42,19 @@ pub enum Reference {
     Env(String),
     /// `{user.<key>}`: the connected user's metadata.
     User(String),
+    /// `{settings.<key>}`: one of the end user's `[[settings]]`, stored on the credential.
+    Setting(String),
 }
 
 impl Reference {
-    /// The namespace: `input`, `credential`, `env` or `user`.
+    /// The namespace: `input`, `credential`, `env`, `user` or `settings`.
     pub fn namespace(&self) -> &'static str {
         match self {
             Reference::Input(_) => "input",
             Reference::Credential(_) => "credential",
             Reference::Env(_) => "env",
             Reference::User(_) => "user",
+            Reference::Setting(_) => "settings",
         }
     }
 
@@ -61,7 +64,8 @@ impl Reference {
             Reference::Input(n)
             | Reference::Credential(n)
             | Reference::Env(n)
-            | Reference::User(n) => n,
+            | Reference::User(n)
+            | Reference::Setting(n) => n,
         }
     }
 }
@@ -180,7 +184,7 @@ impl Template {
                     let value = ctx.lookup(r)?;
                     let encode = match (url_inputs, r) {
                         (Some(raw), Reference::Input(key)) => !raw.contains(key),
-                        (Some(_), Reference::User(_)) => true,
+                        (Some(_), Reference::User(_) | Reference::Setting(_)) => true,
                         _ => false,
                     };
                     if encode {
@@ -288,8 +292,7 @@ fn parse_reference(inner: &str) -> Result<Reference, TemplateError> {
         message,
         help: help.to_owned(),
     };
-    const KINDS: &str =
-        "write `{input.<key>}`, `{credential.<name>}`, `{env.<NAME>}` or `{user.<key>}`";
+    const KINDS: &str = "write `{input.<key>}`, `{credential.<name>}`, `{env.<NAME>}`, `{user.<key>}` or `{settings.<key>}`";
     if inner.trim() != inner || inner.is_empty() {
         return Err(err(
             format!("malformed reference `{{{inner}}}`"),
@@ -319,6 +322,7 @@ fn parse_reference(inner: &str) -> Result<Reference, TemplateError> {
         "credential" => Reference::Credential(name.to_owned()),
         "env" => Reference::Env(name.to_owned()),
         "user" => Reference::User(name.to_owned()),
+        "settings" => Reference::Setting(name.to_owned()),
         _ => {
             return Err(err(
                 format!("unknown reference namespace `{namespace}` in `{{{inner}}}`"),

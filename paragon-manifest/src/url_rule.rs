@@ -140,7 +140,7 @@ pub(crate) fn end_user_host<'t>(
             Part::Ref(r) => {
                 let in_host = lands_in_host(&prefix);
                 match r {
-                    Reference::Input(_) | Reference::User(_) if in_host => {
+                    Reference::Input(_) | Reference::User(_) | Reference::Setting(_) if in_host => {
                         found.get_or_insert(r);
                         held &= !matches!(r, Reference::Input(k) if url_inputs.contains(k));
                         tail = Some(String::new());

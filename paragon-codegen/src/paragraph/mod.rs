@@ -10,8 +10,8 @@
 //! - `src/events/<name>.ts`: each app event of `events.toml`, its example as the schema;
 //! - `package.json` and `tsconfig.json` (Paragon's demo project's compiler options).
 //!
-//! `inputs.ts` holds integration-level user settings, which manifests do not have yet, so it is
-//! not written. What Paragraph cannot express is refused with a diagnostic at its
+//! `inputs.ts` would hold the integration-level user settings (`[[settings]]`); it is not
+//! written yet, and a manifest's settings and overview are named in [`Export::notes`]. What Paragraph cannot express is refused with a diagnostic at its
 //! file:line:col, never dropped; what changes on the way (retry schedules, fan-out
 //! concurrency) is listed in [`Export::notes`]. The TypeScript declarations the export is
 //! checked against (`paragon-codegen/paragraph/types/`) are written from Paragon's public
@@ -47,6 +47,27 @@ impl Export {
         }
         Ok(())
     }
+}
+
+/// What of a manifest's Connect Portal configuration the export leaves out: its `[[settings]]`
+/// (Paragraph's `inputs.ts` input types are not in the declarations written from Paragon's
+/// documentation yet) and its overview (Paragon keeps it in the dashboard).
+fn left_out_settings(manifest: &Manifest) -> Option<String> {
+    let keys = manifest.setting_keys();
+    let mut parts = Vec::new();
+    if !keys.is_empty() {
+        parts.push(format!("the user settings {}", keys.join(", ")));
+    }
+    if manifest.overview().is_some() {
+        parts.push("the overview".to_owned());
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "inputs.ts: not written for {}: {} are left out; set them in Paragon's dashboard",
+            manifest.slug(),
+            parts.join(" and ")
+        )
+    })
 }
 
 /// Refused features, each a diagnostic at its position in the file that asks for it.
@@ -230,6 +251,7 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
         }
         let ctx = Context {
             integration: manifest.slug(),
+            settings: manifest.setting_keys(),
             ..context.clone()
         };
         let workflows = match wf::load_workflows(manifest.dir(), &ctx) {
@@ -239,6 +261,9 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
                 continue;
             }
         };
+        if let Some(note) = left_out_settings(&manifest) {
+            export.notes.push(note);
+        }
         let base = format!("src/integrations/{}", manifest.slug());
         let mut imports = Vec::new();
         for w in &workflows {
@@ -267,10 +292,12 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    export.notes.push(
-        "inputs.ts: not written, as no manifest declares integration-level user settings"
-            .to_owned(),
-    );
+    if !export.notes.iter().any(|n| n.contains("inputs.ts")) {
+        export.notes.push(
+            "inputs.ts: not written, as no manifest declares integration-level user settings"
+                .to_owned(),
+        );
+    }
     export
         .files
         .insert("package.json".to_owned(), PACKAGE_JSON.to_owned());

@@ -110,6 +110,10 @@ pub(crate) struct PendingOAuth {
     /// callback records the new credential under it for `/sdk/actions/session-id/{key}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sdk_session: Option<String>,
+    /// The INVALID credential this flow re-authorizes in place (its id, settings and workflow
+    /// states kept), instead of creating another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<String>,
 }
 
 impl fmt::Debug for PendingOAuth {

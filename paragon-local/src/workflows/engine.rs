@@ -172,7 +172,11 @@ impl Runner<'_> {
             .find(|c| c.integration == self.wf.integration())
             .map(|c| c.config.clone())
             .unwrap_or(Value::Null);
-        let mut settings = Map::new();
+        // The integration's own settings first: a workflow's setting of the same key wins.
+        let mut settings = match self.app.integrations.get(self.wf.integration()) {
+            Some(i) => crate::settings::effective(&i.manifest, &config),
+            None => Map::new(),
+        };
         for s in self.wf.settings() {
             let value = [
                 config.pointer(&format!("/workflowSettings/{}/{}", self.wf_id, s.key)),

@@ -228,6 +228,7 @@ pub(crate) fn load_dir(
             integration: manifest.slug(),
             integrations: integrations.to_vec(),
             events: events.iter().map(|e| e.name.clone()).collect(),
+            settings: manifest.setting_keys(),
         };
         let wfs = paragon_manifest::workflow::load_workflows(folder, &ctx)
             .map_err(|d| fail(&folder.join(paragon_manifest::workflow::WORKFLOWS_DIR), d))?;

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Whether `wf` runs for a user, given their explicit choices.
-fn enabled(w: &Loaded, states: &[(String, bool)]) -> bool {
+pub(crate) fn enabled(w: &Loaded, states: &[(String, bool)]) -> bool {
     states
         .iter()
         .find(|(id, _)| *id == w.id)

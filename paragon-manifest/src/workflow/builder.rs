@@ -112,7 +112,8 @@ impl WorkflowBuilder {
         };
         let mut problems = Vec::new();
         check_trigger(&trigger, ctx, &mut problems);
-        let settings: Vec<String> = self.wf.settings.iter().map(|s| s.key.clone()).collect();
+        let mut settings: Vec<String> = self.wf.settings.iter().map(|s| s.key.clone()).collect();
+        settings.extend(ctx.settings.iter().cloned());
         problems.extend(check(&trigger, &self.wf.steps, &settings, ctx));
         if problems.is_empty() {
             self.wf.trigger = trigger;

@@ -16,6 +16,9 @@ pub struct Context {
     pub integrations: Vec<String>,
     /// The app events declared in `specs/events.toml`.
     pub events: Vec<String>,
+    /// The keys of the integration's own `[[settings]]` (its manifest's), which workflows
+    /// read as `{settings.<key>}` beside their own settings.
+    pub settings: Vec<String>,
 }
 
 /// Where a problem is.

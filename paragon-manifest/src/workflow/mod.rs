@@ -146,6 +146,7 @@ pub fn context_for(specs_dir: &Path) -> Result<Context, Diagnostics> {
         integration: String::new(),
         integrations,
         events: events.into_iter().map(|e| e.name).collect(),
+        settings: Vec::new(),
     })
 }
 
@@ -165,6 +166,7 @@ pub fn validate_workflow_paths(
         let specs = dir.parent().map(Path::to_path_buf).unwrap_or_default();
         let ctx = context_for(&specs).map(|c| Context {
             integration: manifest.slug(),
+            settings: manifest.setting_keys(),
             ..c
         });
         let result = ctx.and_then(|ctx| load_workflows(&dir, &ctx));

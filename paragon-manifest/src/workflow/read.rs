@@ -107,7 +107,8 @@ pub(crate) fn parse(source: &str, file: PathBuf, ctx: &Context) -> Result<Workfl
         w.report(problems);
     }
     if let (Some(t), Some(steps)) = (&trigger, &steps) {
-        let names: Vec<String> = settings.iter().map(|s| s.key.clone()).collect();
+        let mut names: Vec<String> = settings.iter().map(|s| s.key.clone()).collect();
+        names.extend(ctx.settings.iter().cloned());
         let problems = check(t, steps, &names, ctx);
         w.report(problems);
     }
