@@ -335,6 +335,7 @@ fn generate_from_value(
     if options.all_schemas || (no_operations && options.filters.is_empty()) {
         tg.all_components();
     }
+    tg.finish_names();
     if !tg.errors.is_empty() {
         let mut errors = std::mem::take(&mut tg.errors);
         errors.dedup_by(|a, b| a.message == b.message);

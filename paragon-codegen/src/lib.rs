@@ -95,6 +95,7 @@ mod refs;
 mod render;
 mod servers;
 mod suggest;
+mod type_names;
 mod types;
 mod yaml;
 

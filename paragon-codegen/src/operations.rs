@@ -445,7 +445,7 @@ fn operation(
             })
             .unwrap_or_else(|| p.clone());
         let name = field_names.unique(&snake(wire, "param"));
-        let mut ty = tg.ty(&schema, &format!("{builder}{}", camel(wire, "Param")));
+        let mut ty = tg.ty(&schema, &builder, &camel(wire, "Param"));
         let note = tg.note.take();
         if location == In::Path {
             // A path segment is never absent.
@@ -518,11 +518,11 @@ fn operation(
             let schema = m.get("schema");
             let kind = if is_json(media) {
                 match schema {
-                    Some(s) => BodyKind::Json(tg.ty(s, &format!("{builder}Request"))),
+                    Some(s) => BodyKind::Json(tg.ty(s, &builder, "Request")),
                     None => BodyKind::Json(Ty::Value),
                 }
             } else if media.starts_with("application/x-www-form-urlencoded") && schema.is_some() {
-                BodyKind::Form(tg.ty(schema.unwrap_or(&Value::Null), &format!("{builder}Request")))
+                BodyKind::Form(tg.ty(schema.unwrap_or(&Value::Null), &builder, "Request"))
             } else {
                 BodyKind::Raw(media.clone())
             };
@@ -550,15 +550,15 @@ fn operation(
                 .and_then(Value::as_object)
                 .filter(|c| !c.is_empty());
             if code_up.starts_with('2') {
-                let hint = if success.is_empty() {
-                    format!("{builder}Response")
+                let member = if success.is_empty() {
+                    "Response".to_string()
                 } else {
-                    format!("{builder}Response{code_up}")
+                    format!("Response{code_up}")
                 };
                 let resp = match content.and_then(pick_media) {
                     None => Resp::Unit,
                     Some((media, m)) if is_json(media) => match m.get("schema") {
-                        Some(s) => Resp::Json(tg.ty(s, &hint)),
+                        Some(s) => Resp::Json(tg.ty(s, &builder, &member)),
                         None => Resp::Json(Ty::Value),
                     },
                     Some(_) => Resp::Bytes,
@@ -587,7 +587,7 @@ fn operation(
                     Status::Default => "Default".into(),
                 };
                 let ty = match m.get("schema") {
-                    Some(s) => tg.ty(s, &format!("{builder}{variant}")),
+                    Some(s) => tg.ty(s, &builder, &variant),
                     None => Ty::Value,
                 };
                 tg.note = None;

@@ -179,7 +179,7 @@ pub(crate) fn detect(
 fn page_param(query: &[QueryParam<'_>]) -> Option<Next> {
     query
         .iter()
-        .find(|p| p.wire == "page" && matches!(strip(p.ty), Ty::I64))
+        .find(|p| p.wire == "page" && matches!(strip(p.ty), Ty::I64 | Ty::U64))
         .map(|p| Next::Page {
             param: p.name.to_string(),
         })

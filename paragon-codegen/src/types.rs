@@ -185,6 +185,7 @@ pub(crate) fn ty_tokens(
     match ty {
         Ty::Bool => quote!(bool),
         Ty::I64 => quote!(i64),
+        Ty::U64 => quote!(u64),
         Ty::F64 => quote!(f64),
         Ty::String if short => quote!(String),
         Ty::String => quote!(::std::string::String),
