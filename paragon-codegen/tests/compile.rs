@@ -28,7 +28,7 @@ mod external;
 #[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/names.rs"]
 mod names;
-
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/objects.rs"]
 mod objects;
 #[rustfmt::skip] // generated code, kept exactly as generated

@@ -52,14 +52,15 @@ impl Client {
         &self.integration
     }
 }
+pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
-    form as __form, no_error as __no_error, query as __query, segment as __segment, text as __text,
+    form as __form, no_error as __no_error, query as __query, segment as __segment,
+    text as __text,
 };
 use ::paragon_sdk::__private::response::{
     read_bytes as __read_bytes, read_json as __read_json, read_unit as __read_unit,
     send_body as __send_body, send_with_response as __send_with_response,
 };
-pub use ::paragon_sdk::OperationError as Error;
 fn __request(
     client: &Client,
     method: ::paragon_sdk::Method,
@@ -69,7 +70,9 @@ fn __request(
 }
 /// Request and response types from the spec's schemas.
 pub mod types {
-    use ::paragon_sdk::__private::serde::{Deserialize as __Deserialize, Serialize as __Serialize};
+    use ::paragon_sdk::__private::serde::{
+        Deserialize as __Deserialize, Serialize as __Serialize,
+    };
     pub type Anything = ::paragon_sdk::__private::serde_json::Value;
     #[deprecated]
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
@@ -186,22 +189,34 @@ pub mod types {
             self
         }
         /// Sets `as`.
-        pub fn r#as(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn r#as(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
             self.r#as = Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `async`.
-        pub fn r#async(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn r#async(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
             self.r#async = Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `extern`.
-        pub fn r#extern(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn r#extern(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
             self.r#extern = Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `foo-bar`.
-        pub fn foo_bar(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn foo_bar(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
             self.foo_bar = Some(::std::convert::Into::into(value));
             self
         }
@@ -214,7 +229,10 @@ pub mod types {
             self
         }
         /// Sets `gen`.
-        pub fn r#gen(mut self, value: impl ::std::convert::Into<::std::string::String>) -> Self {
+        pub fn r#gen(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
             self.r#gen = Some(::std::convert::Into::into(value));
             self
         }
@@ -224,7 +242,10 @@ pub mod types {
             self
         }
     }
-    pub type Labels = ::std::collections::BTreeMap<::std::string::String, ::std::string::String>;
+    pub type Labels = ::std::collections::BTreeMap<
+        ::std::string::String,
+        ::std::string::String,
+    >;
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Nullable {
@@ -236,7 +257,9 @@ pub mod types {
     }
     impl Nullable {
         /// A `Nullable` from its required fields; the optional ones start empty and have setters.
-        pub fn new(required_nullable: ::std::option::Option<::std::string::String>) -> Self {
+        pub fn new(
+            required_nullable: ::std::option::Option<::std::string::String>,
+        ) -> Self {
             Self {
                 nested: None,
                 optional_nullable: None,
@@ -244,7 +267,10 @@ pub mod types {
             }
         }
         /// Sets `nested`.
-        pub fn nested(mut self, value: impl ::std::convert::Into<NullableNested>) -> Self {
+        pub fn nested(
+            mut self,
+            value: impl ::std::convert::Into<NullableNested>,
+        ) -> Self {
             self.nested = Some(::std::convert::Into::into(value));
             self
         }
@@ -274,7 +300,10 @@ pub mod types {
         pub id: ::std::string::String,
         /// Properties not named above.
         #[serde(flatten)]
-        pub additional_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            i64,
+        >,
     }
     impl WithExtra {
         /// A `WithExtra` from its required fields; the optional ones start empty and have setters.
