@@ -5,6 +5,7 @@
     cargo build --release -p paragon-codegen
     scripts/corpus.py generate              # every spec: generated / failed by reason / panics
     scripts/corpus.py check [--jobs N]      # seeded sample of 200: spec → crate → cargo check
+    scripts/corpus.py sample [--count N]    # the sample's spec paths (for scripts/conformance.sh)
 
 `check` generates each sampled spec into its own crate (the generated file is the crate's
 lib.rs, exactly as generated, depending only on paragon-sdk by path), puts the crates in one
@@ -123,10 +124,19 @@ def cmd_generate(args):
     print("Slowest generations: " + ", ".join(f"`{r[0]}` {r[3]:.2f} s" for r in slow))
 
 
-def cmd_check(args):
-    paths = spec_paths()
+def seeded_sample():
+    """The seeded 200-spec sample `check` and `scripts/conformance.sh` use."""
     random.seed(42)
-    sample = random.sample(sorted(paths), 200)
+    return random.sample(sorted(spec_paths()), 200)
+
+
+def cmd_sample(args):
+    for path in seeded_sample()[: args.count]:
+        print(os.path.join(CORPUS, path))
+
+
+def cmd_check(args):
+    sample = seeded_sample()
     work = args.dir or tempfile.mkdtemp(prefix="corpus-check-")
     os.makedirs(work, exist_ok=True)
     members = []
@@ -182,12 +192,14 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--dir", help="where to build the sample crates (default: a temp dir)")
     c.add_argument("--edition", default="2024")
+    s = sub.add_parser("sample", help="print the seeded sample's spec paths")
+    s.add_argument("--count", type=int, default=200, help="only the first COUNT of them")
     args = ap.parse_args()
-    if not os.path.exists(BIN):
+    if args.cmd != "sample" and not os.path.exists(BIN):
         sys.exit(f"error: {BIN} not found: run `cargo build --release -p paragon-codegen` first")
     if not os.path.isdir(os.path.join(CORPUS, "api")):
         sys.exit("error: the corpus is missing: run `scripts/fetch-specs.sh corpus` first")
-    {"generate": cmd_generate, "check": cmd_check}[args.cmd](args)
+    {"generate": cmd_generate, "check": cmd_check, "sample": cmd_sample}[args.cmd](args)
 
 
 if __name__ == "__main__":

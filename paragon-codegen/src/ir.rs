@@ -192,6 +192,20 @@ impl<'a> TypeGen<'a> {
         }
     }
 
+    /// The component schemas that have a type, by name, with their index in `defs`.
+    pub(crate) fn components(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = self
+            .by_ref
+            .iter()
+            .filter_map(|(r, &id)| {
+                let name = r.strip_prefix("#/components/schemas/")?;
+                Some((name.replace("~1", "/").replace("~0", "~"), id))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Names every inline type, once all operations have been read: see [`crate::type_names`].
     pub(crate) fn finish_names(&mut self) {
         let uses = std::mem::take(&mut self.inline_uses);
@@ -593,9 +607,29 @@ impl<'a> TypeGen<'a> {
                 }
                 (prop.to_string(), cases)
             });
+        if discriminator.is_none() {
+            // serde tries untagged variants in order, and structs ignore members they do not
+            // declare: a struct first would take another member's value and drop the rest
+            // (GitHub's review-custom-gates body lost its `state`). Structs with more required
+            // fields go first.
+            variants.sort_by_key(|(_, t)| std::cmp::Reverse(self.specificity(t)));
+        }
         DefKind::Union {
             variants,
             discriminator,
+        }
+    }
+
+    /// How much of a value a union member demands: a struct's required and declared fields.
+    fn specificity(&self, t: &Ty) -> (usize, usize) {
+        match t {
+            Ty::Named(id) => match &self.defs[*id].kind {
+                DefKind::Struct { fields, .. } => {
+                    (fields.iter().filter(|f| !f.optional).count(), fields.len())
+                }
+                _ => (0, 0),
+            },
+            _ => (0, 0),
         }
     }
 

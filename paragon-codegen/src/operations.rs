@@ -187,6 +187,8 @@ enum Status {
 }
 
 pub(crate) struct Op {
+    /// The JSON pointer of the operation in the spec (`/paths/~1pets/get`).
+    pointer: String,
     method: String,
     path: String,
     fn_name: String,
@@ -214,6 +216,51 @@ impl Op {
         self.params.iter().map(|p| &p.ty).chain(body)
     }
 
+    /// The JSON pointer of the operation in the spec.
+    pub(crate) fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The generated method's name.
+    pub(crate) fn fn_name(&self) -> &str {
+        &self.fn_name
+    }
+
+    /// The type the typed call decodes for a response `status` (`200`, `404`, `default`), if
+    /// it decodes one as JSON.
+    pub(crate) fn decoded(&self, status: &str) -> Option<&Ty> {
+        let up = status.to_ascii_uppercase();
+        if up.starts_with('2') {
+            return match &self.response {
+                Resp::Json(t) => Some(t),
+                _ => None,
+            };
+        }
+        let code = up.parse::<u16>().ok();
+        let range = up
+            .as_bytes()
+            .first()
+            .filter(|d| d.is_ascii_digit())
+            .map(|d| u16::from(d - b'0') * 100);
+        let find = |wanted: &dyn Fn(&Status) -> bool| {
+            self.errors
+                .iter()
+                .find(|(_, s, _)| wanted(s))
+                .map(|(_, _, t)| t)
+        };
+        find(&|s| matches!(s, Status::Code(n) if Some(*n) == code))
+            .or_else(|| find(&|s| matches!(s, Status::Range(n) if Some(*n) == range)))
+            .or_else(|| find(&|s| matches!(s, Status::Default)))
+    }
+
+    /// The type of the request body when it is sent as JSON or a form.
+    pub(crate) fn body_ty(&self) -> Option<&Ty> {
+        self.body.as_ref().and_then(|b| match &b.kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => Some(t),
+            BodyKind::Raw(_) => None,
+        })
+    }
+
     /// Types this operation receives: the success body and documented error bodies.
     pub(crate) fn received(&self) -> impl Iterator<Item = &Ty> {
         let ok = match &self.response {
@@ -232,7 +279,7 @@ fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn is_json(media: &str) -> bool {
+pub(crate) fn is_json(media: &str) -> bool {
     let m = media
         .split(';')
         .next()
@@ -247,7 +294,7 @@ fn is_json(media: &str) -> bool {
 }
 
 /// The media type we use from a `content` map: JSON first, then form, then anything.
-fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
+pub(crate) fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
     content
         .iter()
         .find(|(m, _)| is_json(m) && !m.starts_with("*/*"))
@@ -328,6 +375,7 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
                 .or_insert_with(|| format!("{} {path}", method.to_uppercase()));
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
             let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            built.pointer = format!("/paths/{}/{method}", crate::load::escape_pointer(path));
             if let Some(note) = renamed.flatten() {
                 built.doc.push(String::new());
                 built.doc.push(note);
@@ -604,6 +652,7 @@ fn operation(
         doc.push("Untyped: the success responses have different types.".into());
     }
     Op {
+        pointer: String::new(),
         method: method.to_uppercase(),
         path: path.to_string(),
         fn_name,

@@ -128,6 +128,18 @@ fn inline_types_are_named_by_what_they_are() {
 }
 
 #[test]
+fn untagged_unions_try_the_most_demanding_member_first() {
+    use unions::types::GateReview;
+    let body = json!({"environment_name": "prod", "state": "approved"});
+    let decided: GateReview = serde_json::from_value(body.clone()).unwrap();
+    assert!(matches!(decided, GateReview::Decision(ref d) if d.state == "approved"));
+    assert_eq!(serde_json::to_value(&decided).unwrap(), body);
+    let commented: GateReview =
+        serde_json::from_value(json!({"environment_name": "prod", "comment": "ok"})).unwrap();
+    assert!(matches!(commented, GateReview::Comment(_)));
+}
+
+#[test]
 fn discriminated_unions_dispatch_on_the_tag() {
     use unions::types::Pet;
     let cat: Pet = serde_json::from_value(json!({"pet_type": "cat", "meows": true})).unwrap();

@@ -160,6 +160,28 @@ fn adding_an_operation_moves_no_other_type_name() {
 }
 
 #[test]
+fn tolerant_received_types_default_absent_required_fields() {
+    let spec = spec("conformance.yaml");
+    let strict = Generator::from_spec(&spec, "C").render().unwrap().source;
+    let tolerant = Generator::from_spec(&spec, "C")
+        .tolerant(true)
+        .render()
+        .unwrap()
+        .source;
+    let field = |source: &str, ty: &str, field: &str| {
+        let start = source.find(&format!("pub struct {ty} {{")).unwrap();
+        let end = start + source[start..].find(&format!("pub {field}:")).unwrap();
+        let attrs = source[start..end].rsplit(',').next().unwrap_or_default();
+        attrs.contains("#[serde(default)]")
+    };
+    // `User` is received: its required `login` decodes to "" when absent, only when tolerant.
+    assert!(!field(&strict, "User", "login"));
+    assert!(field(&tolerant, "User", "login"));
+    // `NewUser` is only sent: nothing to tolerate.
+    assert!(!field(&tolerant, "NewUser", "login"));
+}
+
+#[test]
 fn name_collisions() {
     check_with("collisions.yaml", "Collisions", true);
 }

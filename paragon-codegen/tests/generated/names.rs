@@ -157,8 +157,8 @@ pub mod types {
     #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
     pub enum IssuesUpdateRequestAssigneesItem {
-        String(::std::string::String),
         Object(IssuesUpdateRequestAssigneesItemObject),
+        String(::std::string::String),
     }
     impl ::std::convert::From<&str> for IssuesUpdateRequestAssigneesItem {
         fn from(value: &str) -> Self {
