@@ -5,9 +5,7 @@
     cargo build --release -p paragon-codegen
     scripts/corpus.py generate              # every spec: generated / failed by reason / panics
     scripts/corpus.py check [--jobs N]      # seeded sample of 200: spec → crate → cargo check
-    scripts/corpus.py sample                # the seeded sample's spec paths, one a line
-
-`sample` prints the paths `check` uses; the tools measurement reads them (docs/tools.md).
+    scripts/corpus.py sample [--count N]    # the sample's spec paths (for scripts/conformance.sh and the tools measurement, docs/tools.md)
 
 `check` generates each sampled spec into its own crate (the generated file is the crate's
 lib.rs, exactly as generated, depending only on paragon-sdk by path), puts the crates in one
@@ -127,13 +125,13 @@ def cmd_generate(args):
 
 
 def seeded_sample():
-    """The 200 specs `check` and the tools measurement use: random.seed(42), sorted paths."""
+    """The seeded 200-spec sample (random.seed(42), sorted paths) that `check`, `scripts/conformance.sh` and the tools measurement use."""
     random.seed(42)
     return random.sample(sorted(spec_paths()), 200)
 
 
 def cmd_sample(args):
-    for path in seeded_sample():
+    for path in seeded_sample()[: args.count]:
         print(os.path.join(CORPUS, path))
 
 
@@ -194,15 +192,14 @@ def main():
     c = sub.add_parser("check")
     c.add_argument("--dir", help="where to build the sample crates (default: a temp dir)")
     c.add_argument("--edition", default="2024")
-    sub.add_parser("sample")
+    s = sub.add_parser("sample", help="print the seeded sample's spec paths")
+    s.add_argument("--count", type=int, default=200, help="only the first COUNT of them")
     args = ap.parse_args()
-    if args.cmd == "sample":
-        return cmd_sample(args)
-    if not os.path.exists(BIN):
+    if args.cmd != "sample" and not os.path.exists(BIN):
         sys.exit(f"error: {BIN} not found: run `cargo build --release -p paragon-codegen` first")
     if not os.path.isdir(os.path.join(CORPUS, "api")):
         sys.exit("error: the corpus is missing: run `scripts/fetch-specs.sh corpus` first")
-    {"generate": cmd_generate, "check": cmd_check}[args.cmd](args)
+    {"generate": cmd_generate, "check": cmd_check, "sample": cmd_sample}[args.cmd](args)
 
 
 if __name__ == "__main__":

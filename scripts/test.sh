@@ -12,6 +12,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The conformance harness's runtime and its test are behind paragon-codegen's `conformance`
+# feature (jsonschema), which the workspace's default features leave out.
+cargo clippy -p paragon-codegen --all-targets --features conformance --locked -- -D warnings
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked
@@ -66,6 +69,7 @@ fi
 
 step "cargo test --workspace"
 cargo test --workspace --locked
+cargo test -p paragon-codegen --features conformance --lib --test conformance --locked
 
 step "cargo package: every published crate packages and builds on its own"
 # Cargo verifies interdependent workspace crates against a local overlay of the packages. It

@@ -20,6 +20,7 @@ pub struct Generator {
     filters: Filters,
     all_schemas: bool,
     full_serde: bool,
+    tolerant: bool,
     out_dir: Option<PathBuf>,
 }
 
@@ -38,6 +39,18 @@ pub struct Generated {
     /// untyped JSON; a duplicate operation id), each also noted in a comment at the affected
     /// item. Print them with [`warnings_text`](Self::warnings_text).
     pub warnings: Vec<Diagnostic>,
+}
+
+/// What the conformance harness needs: see [`Generator::conformance`].
+#[derive(Debug, Clone)]
+pub struct Conformance {
+    /// The client, with both serde traits on every type (request bodies are decoded too).
+    pub client: Generated,
+    /// The `cases` module: a `CASES` static of [`crate::conformance::Case`]s naming types as
+    /// `crate::client::types::…`.
+    pub cases: String,
+    /// How many examples `cases` lists.
+    pub examples: usize,
 }
 
 impl Generated {
@@ -63,6 +76,7 @@ impl Generator {
             filters: Filters::default(),
             all_schemas: false,
             full_serde: false,
+            tolerant: false,
             out_dir: None,
         }
     }
@@ -78,6 +92,7 @@ impl Generator {
             filters: Filters::default(),
             all_schemas: false,
             full_serde: false,
+            tolerant: false,
             out_dir: None,
         }
     }
@@ -126,6 +141,17 @@ impl Generator {
     /// one sends it (both when both), which halves the code to compile for a large API.
     pub fn full_serde(mut self, full: bool) -> Self {
         self.full_serde = full;
+        self
+    }
+
+    /// Received types tolerate a required field the provider leaves out when the field's type
+    /// has an empty value (`""`, `0`, `false`, `[]`, `{}`, `None`): it decodes to that value
+    /// instead of failing the call, for APIs whose answers drift from their schema (GitHub's own
+    /// examples do: `docs/codegen-corpus.md` measures it). Off by default: the schema is the
+    /// contract, and a tolerated field reads as empty. Fields of a named type still fail when
+    /// absent.
+    pub fn tolerant(mut self, tolerant: bool) -> Self {
+        self.tolerant = tolerant;
         self
     }
 
@@ -178,6 +204,23 @@ impl Generator {
         }
     }
 
+    /// The conformance harness's input: the client (every type deriving both serde traits)
+    /// and a `cases` module listing every JSON example of a response, request body or
+    /// component schema with the generated type the typed call decodes it into. A harness
+    /// crate holds them as `mod client;` and `mod cases;` and runs
+    /// `paragon_codegen::conformance::main(cases::CASES)` (feature `conformance`);
+    /// `scripts/conformance.sh` makes one.
+    pub fn conformance(&self) -> Result<Conformance, Diagnostics> {
+        let generator = self.clone().full_serde(true);
+        let (client, cases) = generator.run_with(None, true)?;
+        let (cases, examples) = cases.unwrap_or_default();
+        Ok(Conformance {
+            client,
+            cases,
+            examples,
+        })
+    }
+
     /// Build scripts: writes `$OUT_DIR/<module>.rs` holding `pub mod <module> { … }`, prints
     /// `cargo:rerun-if-changed` for every file read and returns the written path. Include it with
     /// `include!(concat!(env!("OUT_DIR"), "/<module>.rs"));`.
@@ -212,6 +255,15 @@ impl Generator {
     }
 
     fn run(&self, module: Option<&str>) -> Result<Generated, Diagnostics> {
+        self.run_with(module, false).map(|(generated, _)| generated)
+    }
+
+    /// Generates; with `cases`, also the conformance cases module and its example count.
+    fn run_with(
+        &self,
+        module: Option<&str>,
+        cases: bool,
+    ) -> Result<(Generated, Option<(String, usize)>), Diagnostics> {
         let bare_name = if self.integration.is_none() {
             Some(self.name.as_deref().unwrap_or_default())
         } else {
@@ -266,7 +318,9 @@ impl Generator {
             filters: &self.filters,
             all_schemas: self.all_schemas,
             full_serde: self.full_serde,
+            tolerant: self.tolerant,
             module,
+            cases,
         };
         let api = manifest.as_ref().map(Manifest::api);
         if let Some(m) = &manifest
@@ -289,7 +343,10 @@ struct Options<'a> {
     filters: &'a Filters,
     all_schemas: bool,
     full_serde: bool,
+    tolerant: bool,
     module: Option<&'a str>,
+    /// Also write the conformance cases module.
+    cases: bool,
 }
 
 /// What one generation reads: the spec's document and text, and the manifest's API setup.
@@ -307,7 +364,7 @@ fn generate_from_value(
     meta: &Meta,
     options: &Options<'_>,
     files: Vec<PathBuf>,
-) -> Result<Generated, Diagnostics> {
+) -> Result<(Generated, Option<(String, usize)>), Diagnostics> {
     let (root, spec) = (input.root, input.spec);
     if !root.is_object() || root.get("paths").is_none() && root.get("components").is_none() {
         return Err(
@@ -335,6 +392,7 @@ fn generate_from_value(
     if options.all_schemas || (no_operations && options.filters.is_empty()) {
         tg.all_components();
     }
+    tg.finish_names();
     if !tg.errors.is_empty() {
         let mut errors = std::mem::take(&mut tg.errors);
         errors.dedup_by(|a, b| a.message == b.message);
@@ -343,15 +401,35 @@ fn generate_from_value(
     let mut warnings = input.warnings.to_vec();
     warnings.append(&mut tg.warnings);
     warnings.dedup_by(|a, b| a.message == b.message);
-    let source = render::source(meta, &tg.defs, &ops, options.module, options.full_serde)
-        .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
-    Ok(Generated {
+    let source = render::source(
+        meta,
+        &tg.defs,
+        &ops,
+        options.module,
+        options.full_serde,
+        options.tolerant,
+    )
+    .map_err(|e| Diagnostics::from(load::diag(spec, e)))?;
+    let cases = if options.cases {
+        let (tokens, count) = crate::conformance::cases(root, &ops, &tg.defs, &tg.components());
+        let file: syn::File = syn::parse2(tokens)
+            .map_err(|e| Diagnostics::from(load::diag(spec, format!("cases do not parse: {e}"))))?;
+        let header = format!(
+            "// @generated by paragon-codegen from `{}`: the conformance cases. Do not edit.\n",
+            meta.source_name
+        );
+        Some((header + &prettyplease::unparse(&file), count))
+    } else {
+        None
+    };
+    let generated = Generated {
         source,
         files,
         operations: ops.len(),
         types: tg.defs.len(),
         warnings,
-    })
+    };
+    Ok((generated, cases))
 }
 
 /// The manifest field a test endpoint problem is reported at.

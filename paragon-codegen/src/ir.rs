@@ -1,14 +1,18 @@
 //! Stage 3: the typed model the renderers work from — Rust types built from schemas.
 //!
 //! Every `$ref`'d schema becomes one named type; inline objects, enums and unions get names from
-//! where they appear and identical inline schemas share one type.
+//! where they appear and identical inline schemas share one type. An inline schema identical to
+//! a component schema is that component's type. Inline types are named once every operation has
+//! been read ([`TypeGen::finish_names`]), by what they are rather than by which operation came
+//! first: see [`Place`].
 
 use crate::load::{escape_pointer, resolve_pointer};
 use crate::names::{Namer, camel, snake};
 use crate::normalize;
+use crate::type_names::{Inline, Place};
 use paragon_manifest::Diagnostic;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 /// A Rust type as used in a field, parameter or body.
@@ -16,6 +20,8 @@ use std::path::PathBuf;
 pub(crate) enum Ty {
     Bool,
     I64,
+    /// `format: uint64` (or `uint32`, `uint16`, `uint8`, `uint`): values past `i64::MAX` fit.
+    U64,
     F64,
     String,
     Value,
@@ -88,6 +94,10 @@ pub(crate) struct TypeGen<'a> {
     reserved: HashMap<String, String>,
     by_ref: HashMap<String, usize>,
     inline: HashMap<String, usize>,
+    /// Inline types by index in `defs`: their shape key and the places they appear.
+    inline_uses: HashMap<usize, Inline>,
+    /// Component schemas that become a type of their own, by shape key (built on first use).
+    component_shapes: Option<HashMap<String, String>>,
     /// Why the last `ty` call fell back to `serde_json::Value`, for a doc note.
     pub(crate) note: Option<String>,
     depth: usize,
@@ -161,6 +171,8 @@ impl<'a> TypeGen<'a> {
             reserved,
             by_ref: HashMap::new(),
             inline: HashMap::new(),
+            inline_uses: HashMap::new(),
+            component_shapes: None,
             note: None,
             depth: 0,
         }
@@ -178,6 +190,51 @@ impl<'a> TypeGen<'a> {
                 self.named(&r);
             }
         }
+    }
+
+    /// The component schemas that have a type, by name, with their index in `defs`.
+    pub(crate) fn components(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = self
+            .by_ref
+            .iter()
+            .filter_map(|(r, &id)| {
+                let name = r.strip_prefix("#/components/schemas/")?;
+                Some((name.replace("~1", "/").replace("~0", "~"), id))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Names every inline type, once all operations have been read: see [`crate::type_names`].
+    pub(crate) fn finish_names(&mut self) {
+        let uses = std::mem::take(&mut self.inline_uses);
+        crate::type_names::assign(&mut self.defs, &uses, &mut self.names);
+    }
+
+    /// The component schema whose own type has this shape key, if any.
+    fn component_with_shape(&mut self, key: &str) -> Option<String> {
+        let root = self.root;
+        let shapes = self.component_shapes.get_or_insert_with(|| {
+            let mut shapes = HashMap::new();
+            let Some(schemas) = root
+                .pointer("/components/schemas")
+                .and_then(Value::as_object)
+            else {
+                return shapes;
+            };
+            let sorted: BTreeMap<&String, &Value> = schemas.iter().collect();
+            for (name, schema) in sorted {
+                let norm = normalize::schema(schema);
+                if let Some(obj) = norm.as_object().filter(|o| has_shape(o)) {
+                    let key = serde_json::to_string(&shape_key(obj)).unwrap_or_default();
+                    let r = format!("#/components/schemas/{}", escape_pointer(name));
+                    shapes.entry(key).or_insert(r);
+                }
+            }
+            shapes
+        });
+        shapes.get(key).cloned()
     }
 
     /// Resolves a `$ref` (following chains of refs), recording an error when it does not resolve.
@@ -274,7 +331,7 @@ impl<'a> TypeGen<'a> {
         };
         let id = self.push_def(name.clone());
         self.by_ref.insert(r.to_string(), id);
-        let kind = self.def_kind(schema, &name);
+        let kind = self.def_kind(schema, id);
         let def = &mut self.defs[id];
         def.doc = doc_lines(&[str_of(schema, "title"), str_of(schema, "description")]);
         def.deprecated = schema.get("deprecated") == Some(&Value::Bool(true));
@@ -300,43 +357,48 @@ impl<'a> TypeGen<'a> {
     }
 
     /// What a named schema becomes: its own struct/enum/union, or an alias of another type.
-    fn def_kind(&mut self, schema: &Value, name: &str) -> DefKind {
+    fn def_kind(&mut self, schema: &Value, id: usize) -> DefKind {
         let norm = normalize::schema(schema);
         if let Some(obj) = norm.as_object() {
             let nullable = is_nullable(obj);
             if !nullable
                 && str_of(&norm, "$ref").is_none()
-                && let Some(kind) = self.shape(obj, name)
+                && let Some(kind) = self.shape(obj, id)
             {
                 return kind;
             }
         }
-        DefKind::Alias(self.ty(schema, name))
+        DefKind::Alias(self.ty_at(schema, &Place::def(id, "")))
     }
 
-    /// The Rust type of a schema; `hint` names any new type it needs.
-    pub(crate) fn ty(&mut self, schema: &Value, hint: &str) -> Ty {
+    /// The Rust type of a schema used as `member` of the operation whose builder is `builder`.
+    pub(crate) fn ty(&mut self, schema: &Value, builder: &str, member: &str) -> Ty {
+        self.ty_at(schema, &Place::op(builder, member))
+    }
+
+    /// The Rust type of a schema; `at` names any new type it needs.
+    fn ty_at(&mut self, schema: &Value, at: &Place) -> Ty {
         if self.depth > MAX_DEPTH {
             self.note = Some("Untyped: the schema nests too deeply.".into());
             return Ty::Value;
         }
         self.depth += 1;
-        let t = self.ty_inner(schema, hint);
+        let t = self.ty_inner(schema, at);
         self.depth -= 1;
         t
     }
 
-    fn ty_inner(&mut self, schema: &Value, hint: &str) -> Ty {
+    fn ty_inner(&mut self, schema: &Value, at: &Place) -> Ty {
         let norm = normalize::schema(schema);
         let Some(obj) = norm.as_object() else {
             return Ty::Value;
         };
         let nullable = is_nullable(obj);
-        let base = self.base_ty(obj, hint);
+        let base = self.base_ty(obj, at);
         if nullable { base.optional() } else { base }
     }
 
-    fn base_ty(&mut self, obj: &Map<String, Value>, hint: &str) -> Ty {
+    fn base_ty(&mut self, obj: &Map<String, Value>, hint: &Place) -> Ty {
         if let Some(Value::String(r)) = obj.get("$ref") {
             return self.named(r);
         }
@@ -354,7 +416,7 @@ impl<'a> TypeGen<'a> {
         for key in ["oneOf", "anyOf"] {
             if let Some(Value::Array(members)) = obj.get(key) {
                 if members.len() == 1 {
-                    return self.ty(&members[0], hint);
+                    return self.ty_at(&members[0], hint);
                 }
                 if !members.is_empty() {
                     return self.inline_def(obj, hint);
@@ -367,7 +429,7 @@ impl<'a> TypeGen<'a> {
                 .and_then(Value::as_object)
                 .is_some_and(|p| !p.is_empty());
             if members.len() == 1 && !own {
-                return self.ty(&members[0], hint);
+                return self.ty_at(&members[0], hint);
             }
             if !members.is_empty() {
                 return self.inline_def(obj, hint);
@@ -375,12 +437,13 @@ impl<'a> TypeGen<'a> {
         }
         match obj.get("type").and_then(Value::as_str) {
             Some("string") => Ty::String,
+            Some("integer") if is_unsigned(obj) => Ty::U64,
             Some("integer") => Ty::I64,
             Some("number") => Ty::F64,
             Some("boolean") => Ty::Bool,
             Some("array") => match obj.get("items") {
                 Some(items) if items.is_object() => {
-                    Ty::Vec(Box::new(self.ty(items, &format!("{hint}Item"))))
+                    Ty::Vec(Box::new(self.ty_at(items, &hint.nested("Item"))))
                 }
                 _ => Ty::Vec(Box::new(Ty::Value)),
             },
@@ -394,7 +457,7 @@ impl<'a> TypeGen<'a> {
                 }
                 match obj.get("additionalProperties") {
                     Some(addl @ Value::Object(m)) if !m.is_empty() => {
-                        Ty::Map(Box::new(self.ty(addl, &format!("{hint}Value"))))
+                        Ty::Map(Box::new(self.ty_at(addl, &hint.nested("Value"))))
                     }
                     _ if obj.get("type").is_some() || obj.contains_key("additionalProperties") => {
                         Ty::Map(Box::new(Ty::Value))
@@ -409,16 +472,33 @@ impl<'a> TypeGen<'a> {
         }
     }
 
-    /// A new named type for an inline schema, shared with identical inline schemas.
-    fn inline_def(&mut self, obj: &Map<String, Value>, hint: &str) -> Ty {
-        let key = serde_json::to_string(&shape_key(obj)).unwrap_or_default();
+    /// A named type for an inline schema: the component schema it is identical to, or a new
+    /// type shared with identical inline schemas and named at the end.
+    fn inline_def(&mut self, obj: &Map<String, Value>, at: &Place) -> Ty {
+        // Nullability is applied around the type by the caller, so it is no part of the shape.
+        let mut bare = shape_key(obj);
+        bare.remove("nullable");
+        bare.remove("x-nullable");
+        let key = serde_json::to_string(&bare).unwrap_or_default();
+        if let Some(r) = self.component_with_shape(&key) {
+            return self.named(&r);
+        }
         if let Some(&id) = self.inline.get(&key) {
+            if let Some(inline) = self.inline_uses.get_mut(&id) {
+                inline.places.insert(at.clone());
+            }
             return Ty::Named(id);
         }
-        let name = self.names.unique(&camel(hint, "Type"));
-        let id = self.push_def(name.clone());
-        self.inline.insert(key, id);
-        let kind = match self.shape(obj, &name) {
+        let id = self.push_def(String::new());
+        self.inline.insert(key.clone(), id);
+        self.inline_uses.insert(
+            id,
+            Inline {
+                key,
+                places: BTreeSet::from([at.clone()]),
+            },
+        );
+        let kind = match self.shape(obj, id) {
             Some(k) => k,
             None => DefKind::Alias(Ty::Value),
         };
@@ -431,7 +511,7 @@ impl<'a> TypeGen<'a> {
     }
 
     /// The shape of an object, enum or union schema; `None` for anything else.
-    fn shape(&mut self, obj: &Map<String, Value>, name: &str) -> Option<DefKind> {
+    fn shape(&mut self, obj: &Map<String, Value>, id: usize) -> Option<DefKind> {
         if let Some(Value::Array(values)) = obj.get("enum") {
             let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
             let non_null = values.iter().filter(|v| !v.is_null()).count();
@@ -453,12 +533,12 @@ impl<'a> TypeGen<'a> {
             if let Some(Value::Array(members)) = obj.get(key)
                 && members.len() > 1
             {
-                return Some(self.union(obj, members, name));
+                return Some(self.union(obj, members, id));
             }
         }
         if let Some(Value::Array(members)) = obj.get("allOf") {
             return Some(match self.merge_all_of(obj, members) {
-                Ok(merged) => self.object(&merged, name),
+                Ok(merged) => self.object(&merged, id),
                 Err(why) => {
                     self.note = Some(format!("Untyped: {why}."));
                     DefKind::Alias(Ty::Value)
@@ -474,12 +554,12 @@ impl<'a> TypeGen<'a> {
             .and_then(Value::as_object)
             .is_some_and(|p| !p.is_empty());
         if is_object && has_props {
-            return Some(self.object(obj, name));
+            return Some(self.object(obj, id));
         }
         None
     }
 
-    fn union(&mut self, obj: &Map<String, Value>, members: &[Value], name: &str) -> DefKind {
+    fn union(&mut self, obj: &Map<String, Value>, members: &[Value], id: usize) -> DefKind {
         let mut namer = Namer::with_reserved(&["Unknown"]);
         let mut variants: Vec<(String, Ty)> = Vec::new();
         let mut refs: Vec<Option<String>> = Vec::new();
@@ -489,11 +569,12 @@ impl<'a> TypeGen<'a> {
                 Some(r) => camel(r.rsplit('/').next().unwrap_or(""), "Variant"),
                 None => variant_name(m, i),
             };
-            let ty = self.ty(m, &format!("{name}{base}"));
+            let variant = namer.unique(&base);
+            let ty = self.ty_at(m, &Place::def(id, variant.clone()));
             if variants.iter().any(|(_, t)| *t == ty) {
                 continue;
             }
-            variants.push((namer.unique(&base), ty));
+            variants.push((variant, ty));
             refs.push(r);
         }
         let discriminator = obj
@@ -526,9 +607,29 @@ impl<'a> TypeGen<'a> {
                 }
                 (prop.to_string(), cases)
             });
+        if discriminator.is_none() {
+            // serde tries untagged variants in order, and structs ignore members they do not
+            // declare: a struct first would take another member's value and drop the rest
+            // (GitHub's review-custom-gates body lost its `state`). Structs with more required
+            // fields go first.
+            variants.sort_by_key(|(_, t)| std::cmp::Reverse(self.specificity(t)));
+        }
         DefKind::Union {
             variants,
             discriminator,
+        }
+    }
+
+    /// How much of a value a union member demands: a struct's required and declared fields.
+    fn specificity(&self, t: &Ty) -> (usize, usize) {
+        match t {
+            Ty::Named(id) => match &self.defs[*id].kind {
+                DefKind::Struct { fields, .. } => {
+                    (fields.iter().filter(|f| !f.optional).count(), fields.len())
+                }
+                _ => (0, 0),
+            },
+            _ => (0, 0),
         }
     }
 
@@ -542,7 +643,7 @@ impl<'a> TypeGen<'a> {
         crate::allof::merge(obj, members, &mut |v| self.deref(v).cloned())
     }
 
-    fn object(&mut self, obj: &Map<String, Value>, name: &str) -> DefKind {
+    fn object(&mut self, obj: &Map<String, Value>, id: usize) -> DefKind {
         let required: Vec<&str> = obj
             .get("required")
             .and_then(Value::as_array)
@@ -558,7 +659,7 @@ impl<'a> TypeGen<'a> {
         let sorted: BTreeMap<&String, &Value> = props.iter().collect();
         for (wire, schema) in sorted {
             let field_name = namer.unique(&snake(wire, "field"));
-            let ty = self.ty(schema, &format!("{name}{}", camel(wire, "Field")));
+            let ty = self.ty_at(schema, &Place::def(id, camel(wire, "Field")));
             let note = self.note.take();
             let norm = normalize::schema(schema);
             let mut doc = doc_lines(&[str_of(&norm, "title"), str_of(&norm, "description")]);
@@ -579,7 +680,7 @@ impl<'a> TypeGen<'a> {
         }
         let extra = match obj.get("additionalProperties") {
             Some(addl @ Value::Object(m)) if !m.is_empty() => {
-                let ty = self.ty(addl, &format!("{name}Value"));
+                let ty = self.ty_at(addl, &Place::def(id, "Value"));
                 self.note = None;
                 Some((namer.unique("additional_properties"), ty))
             }
@@ -589,7 +690,8 @@ impl<'a> TypeGen<'a> {
     }
 }
 
-/// Keywords that only document a schema: inline schemas that differ in these alone share a type.
+/// Keywords that document or constrain a schema without changing its Rust type: inline schemas
+/// that differ in these alone share a type (`direction` with `default: desc` and without).
 const DOC_KEYWORDS: &[&str] = &[
     "description",
     "title",
@@ -597,6 +699,20 @@ const DOC_KEYWORDS: &[&str] = &[
     "examples",
     "externalDocs",
     "$comment",
+    "default",
+    "readOnly",
+    "writeOnly",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
 ];
 
 /// A schema without its documentation keywords (at every level), for deduplicating inline types.
@@ -633,6 +749,43 @@ fn schema_key(v: &Value) -> Value {
         Value::Object(o) => Value::Object(shape_key(o)),
         other => other.clone(),
     }
+}
+
+/// Whether a component schema becomes a struct, enum or union of its own (not an alias), so an
+/// identical inline schema can be typed as that component.
+fn has_shape(obj: &Map<String, Value>) -> bool {
+    if is_nullable(obj) || obj.contains_key("$ref") {
+        return false;
+    }
+    let string_enum = obj
+        .get("enum")
+        .and_then(Value::as_array)
+        .is_some_and(|values| {
+            let strings = values.iter().filter(|v| v.is_string()).count();
+            strings > 0 && strings == values.iter().filter(|v| !v.is_null()).count()
+        });
+    let union = ["oneOf", "anyOf"].iter().any(|k| {
+        obj.get(*k)
+            .and_then(Value::as_array)
+            .is_some_and(|m| m.len() > 1)
+    });
+    let all_of = obj.get("allOf").is_some_and(Value::is_array);
+    let object = matches!(
+        obj.get("type").and_then(Value::as_str),
+        Some("object") | None
+    ) && obj
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| !p.is_empty());
+    string_enum || union || all_of || object
+}
+
+/// Whether an integer schema's `format` is an unsigned one.
+fn is_unsigned(obj: &Map<String, Value>) -> bool {
+    matches!(
+        obj.get("format").and_then(Value::as_str),
+        Some("uint64" | "uint32" | "uint16" | "uint8" | "uint")
+    )
 }
 
 fn is_nullable(obj: &Map<String, Value>) -> bool {

@@ -81,9 +81,13 @@
 //! in one corner (a `$ref` that does not resolve, a cycle of `$ref`s, a repeated `operationId`)
 //! is a warning instead, in [`Generated::warnings`] and in a comment at the affected item, and
 //! the rest generates.
+//!
+//! The spec's own examples test the generated types: see [`conformance`] and
+//! `scripts/conformance.sh`.
 #![forbid(unsafe_code)]
 
 mod allof;
+pub mod conformance;
 mod generator;
 mod ir;
 mod load;
@@ -98,10 +102,11 @@ mod render;
 mod servers;
 mod suggest;
 mod tools;
+mod type_names;
 mod types;
 mod yaml;
 
-pub use generator::{Generated, Generator};
+pub use generator::{Conformance, Generated, Generator};
 pub use paragon_manifest::{Diagnostic, Diagnostics};
 pub use tools::{
     Location, MAX_NAME_LEN, Tool, ToolBody, ToolGenerator, ToolInput, ToolLimits, ToolRequest,

@@ -50,6 +50,14 @@ enum Command {
         /// Derive Serialize and Deserialize on every type (default: what each type's direction needs).
         #[arg(long)]
         full_serde: bool,
+        /// Received types decode a required field the provider leaves out as its empty value
+        /// (`""`, `0`, `[]`) when it has one, instead of failing.
+        #[arg(long)]
+        tolerant: bool,
+        /// Also write the conformance harness's cases module here (the client then derives
+        /// both serde traits everywhere); see scripts/conformance.sh.
+        #[arg(long, value_name = "FILE")]
+        conformance_cases: Option<PathBuf>,
     },
     /// Export the specs folder as a Paragraph project (Paragon's workflows as code).
     ///
@@ -112,6 +120,8 @@ fn main() -> ExitCode {
             path_prefixes,
             all_schemas,
             full_serde,
+            tolerant,
+            conformance_cases,
         } => {
             let mut generator = match (integration, spec, name) {
                 (Some(_), _, Some(name)) => {
@@ -142,20 +152,27 @@ fn main() -> ExitCode {
             for p in path_prefixes {
                 generator = generator.path_prefix(p);
             }
-            let generated = match generator
+            let generator = generator
                 .all_schemas(all_schemas)
                 .full_serde(full_serde)
-                .render()
-            {
+                .tolerant(tolerant);
+            let generated = match &conformance_cases {
+                None => generator.render(),
+                Some(cases_out) => generator.conformance().and_then(|c| {
+                    write(cases_out, &c.cases)?;
+                    eprintln!("wrote {} ({} examples)", cases_out.display(), c.examples);
+                    Ok(c.client)
+                }),
+            };
+            let generated = match generated {
                 Ok(g) => g,
                 Err(errors) => return fail(&errors),
             };
             if !generated.warnings.is_empty() {
                 eprintln!("{}", generated.warnings_text());
             }
-            if let Err(e) = std::fs::write(&out, &generated.source) {
-                eprintln!("error: cannot write {}: {e}", out.display());
-                return ExitCode::FAILURE;
+            if let Err(errors) = write(&out, &generated.source) {
+                return fail(&errors);
             }
             eprintln!(
                 "wrote {} ({} operations, {} types, {} lines, {} warnings)",
@@ -290,6 +307,12 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn write(path: &std::path::Path, text: &str) -> Result<(), Diagnostics> {
+    std::fs::write(path, text).map_err(|e| {
+        paragon_manifest::Diagnostic::error(format!("cannot write {}: {e}", path.display())).into()
+    })
 }
 
 fn fail(errors: &Diagnostics) -> ExitCode {

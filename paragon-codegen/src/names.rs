@@ -96,6 +96,11 @@ impl Namer {
         }
     }
 
+    /// Whether `name` is already handed out.
+    pub(crate) fn is_taken(&self, name: &str) -> bool {
+        self.taken.contains(unraw(name))
+    }
+
     /// `base`, or `base` with the first free numeric suffix.
     pub(crate) fn unique(&mut self, base: &str) -> String {
         let plain = unraw(base);

@@ -187,6 +187,8 @@ enum Status {
 }
 
 pub(crate) struct Op {
+    /// The JSON pointer of the operation in the spec (`/paths/~1pets/get`).
+    pointer: String,
     method: String,
     path: String,
     fn_name: String,
@@ -214,6 +216,51 @@ impl Op {
         self.params.iter().map(|p| &p.ty).chain(body)
     }
 
+    /// The JSON pointer of the operation in the spec.
+    pub(crate) fn pointer(&self) -> &str {
+        &self.pointer
+    }
+
+    /// The generated method's name.
+    pub(crate) fn fn_name(&self) -> &str {
+        &self.fn_name
+    }
+
+    /// The type the typed call decodes for a response `status` (`200`, `404`, `default`), if
+    /// it decodes one as JSON.
+    pub(crate) fn decoded(&self, status: &str) -> Option<&Ty> {
+        let up = status.to_ascii_uppercase();
+        if up.starts_with('2') {
+            return match &self.response {
+                Resp::Json(t) => Some(t),
+                _ => None,
+            };
+        }
+        let code = up.parse::<u16>().ok();
+        let range = up
+            .as_bytes()
+            .first()
+            .filter(|d| d.is_ascii_digit())
+            .map(|d| u16::from(d - b'0') * 100);
+        let find = |wanted: &dyn Fn(&Status) -> bool| {
+            self.errors
+                .iter()
+                .find(|(_, s, _)| wanted(s))
+                .map(|(_, _, t)| t)
+        };
+        find(&|s| matches!(s, Status::Code(n) if Some(*n) == code))
+            .or_else(|| find(&|s| matches!(s, Status::Range(n) if Some(*n) == range)))
+            .or_else(|| find(&|s| matches!(s, Status::Default)))
+    }
+
+    /// The type of the request body when it is sent as JSON or a form.
+    pub(crate) fn body_ty(&self) -> Option<&Ty> {
+        self.body.as_ref().and_then(|b| match &b.kind {
+            BodyKind::Json(t) | BodyKind::Form(t) => Some(t),
+            BodyKind::Raw(_) => None,
+        })
+    }
+
     /// Types this operation receives: the success body and documented error bodies.
     pub(crate) fn received(&self) -> impl Iterator<Item = &Ty> {
         let ok = match &self.response {
@@ -232,7 +279,7 @@ fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn is_json(media: &str) -> bool {
+pub(crate) fn is_json(media: &str) -> bool {
     let m = media
         .split(';')
         .next()
@@ -247,7 +294,7 @@ fn is_json(media: &str) -> bool {
 }
 
 /// The media type we use from a `content` map: JSON first, then form, then anything.
-fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
+pub(crate) fn pick_media(content: &serde_json::Map<String, Value>) -> Option<(&String, &Value)> {
     content
         .iter()
         .find(|(m, _)| is_json(m) && !m.starts_with("*/*"))
@@ -328,6 +375,7 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
                 .or_insert_with(|| format!("{} {path}", method.to_uppercase()));
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
             let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            built.pointer = format!("/paths/{}/{method}", crate::load::escape_pointer(path));
             if let Some(note) = renamed.flatten() {
                 built.doc.push(String::new());
                 built.doc.push(note);
@@ -445,7 +493,7 @@ fn operation(
             })
             .unwrap_or_else(|| p.clone());
         let name = field_names.unique(&snake(wire, "param"));
-        let mut ty = tg.ty(&schema, &format!("{builder}{}", camel(wire, "Param")));
+        let mut ty = tg.ty(&schema, &builder, &camel(wire, "Param"));
         let note = tg.note.take();
         if location == In::Path {
             // A path segment is never absent.
@@ -518,11 +566,11 @@ fn operation(
             let schema = m.get("schema");
             let kind = if is_json(media) {
                 match schema {
-                    Some(s) => BodyKind::Json(tg.ty(s, &format!("{builder}Request"))),
+                    Some(s) => BodyKind::Json(tg.ty(s, &builder, "Request")),
                     None => BodyKind::Json(Ty::Value),
                 }
             } else if media.starts_with("application/x-www-form-urlencoded") && schema.is_some() {
-                BodyKind::Form(tg.ty(schema.unwrap_or(&Value::Null), &format!("{builder}Request")))
+                BodyKind::Form(tg.ty(schema.unwrap_or(&Value::Null), &builder, "Request"))
             } else {
                 BodyKind::Raw(media.clone())
             };
@@ -550,15 +598,15 @@ fn operation(
                 .and_then(Value::as_object)
                 .filter(|c| !c.is_empty());
             if code_up.starts_with('2') {
-                let hint = if success.is_empty() {
-                    format!("{builder}Response")
+                let member = if success.is_empty() {
+                    "Response".to_string()
                 } else {
-                    format!("{builder}Response{code_up}")
+                    format!("Response{code_up}")
                 };
                 let resp = match content.and_then(pick_media) {
                     None => Resp::Unit,
                     Some((media, m)) if is_json(media) => match m.get("schema") {
-                        Some(s) => Resp::Json(tg.ty(s, &hint)),
+                        Some(s) => Resp::Json(tg.ty(s, &builder, &member)),
                         None => Resp::Json(Ty::Value),
                     },
                     Some(_) => Resp::Bytes,
@@ -587,7 +635,7 @@ fn operation(
                     Status::Default => "Default".into(),
                 };
                 let ty = match m.get("schema") {
-                    Some(s) => tg.ty(s, &format!("{builder}{variant}")),
+                    Some(s) => tg.ty(s, &builder, &variant),
                     None => Ty::Value,
                 };
                 tg.note = None;
@@ -604,6 +652,7 @@ fn operation(
         doc.push("Untyped: the success responses have different types.".into());
     }
     Op {
+        pointer: String::new(),
         method: method.to_uppercase(),
         path: path.to_string(),
         fn_name,

@@ -127,7 +127,7 @@ pub(crate) fn detect(
     if !method.eq_ignore_ascii_case("get") {
         return None;
     }
-    let body = strip(body);
+    // A body that may be `null` (an optional type, or an alias of one) has no page to read.
     if let Ty::Vec(item) = body {
         let next = page_param(query)?;
         return Some(Paging {
@@ -179,7 +179,7 @@ pub(crate) fn detect(
 fn page_param(query: &[QueryParam<'_>]) -> Option<Next> {
     query
         .iter()
-        .find(|p| p.wire == "page" && matches!(strip(p.ty), Ty::I64))
+        .find(|p| p.wire == "page" && matches!(strip(p.ty), Ty::I64 | Ty::U64))
         .map(|p| Next::Page {
             param: p.name.to_string(),
         })
@@ -196,11 +196,11 @@ fn is_optional(f: &crate::ir::Field) -> bool {
     f.optional || matches!(f.ty, Ty::Option(_))
 }
 
-/// The fields of the struct `t` names (through aliases).
+/// The fields of the struct `t` names (through aliases, none of them optional).
 fn struct_fields<'d>(t: &Ty, defs: &'d [Def]) -> Option<&'d [crate::ir::Field]> {
     let mut t = t;
     for _ in 0..8 {
-        let Ty::Named(id) = strip(t) else {
+        let Ty::Named(id) = t else {
             return None;
         };
         match &defs.get(*id)?.kind {

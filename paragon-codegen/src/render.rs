@@ -21,6 +21,7 @@ pub(crate) fn source(
     ops: &[Op],
     module: Option<&str>,
     full_serde: bool,
+    tolerant: bool,
 ) -> Result<String, String> {
     let cycles = Cycles::new(defs);
     // Each type derives the serde traits its direction needs (received: Deserialize, sent:
@@ -43,7 +44,7 @@ pub(crate) fn source(
         s.ser = true;
         s.de = true;
     });
-    let types = types::render(defs, &cycles, &serde);
+    let types = types::render(defs, &cycles, &serde, tolerant);
     let (methods, builders) = operations::render(ops, defs);
     let runtime = runtime();
     let integration = &meta.integration;

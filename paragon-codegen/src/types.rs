@@ -185,6 +185,7 @@ pub(crate) fn ty_tokens(
     match ty {
         Ty::Bool => quote!(bool),
         Ty::I64 => quote!(i64),
+        Ty::U64 => quote!(u64),
         Ty::F64 => quote!(f64),
         Ty::String if short => quote!(String),
         Ty::String => quote!(::std::string::String),
@@ -223,6 +224,11 @@ pub(crate) fn ty_tokens(
             }
         }
     }
+}
+
+/// Whether a type implements `Default` without help from the generated types.
+fn has_empty_value(t: &Ty) -> bool {
+    !matches!(t, Ty::Named(_))
 }
 
 pub(crate) fn doc_attrs(doc: &[String]) -> TokenStream {
@@ -314,7 +320,14 @@ fn argument(t: &Ty, ty: &dyn Fn(&Ty) -> TokenStream) -> TokenStream {
 }
 
 /// The `types` module's items, one token stream per type (parsed one by one, see `render`).
-pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<TokenStream> {
+/// Renders every type. `tolerant`: a required field of a received type whose type has an empty
+/// value (`""`, `0`, `false`, `[]`, `{}`) decodes to it when the provider leaves the field out.
+pub(crate) fn render(
+    defs: &[Def],
+    cycles: &Cycles,
+    serde: &[Serde],
+    tolerant: bool,
+) -> Vec<TokenStream> {
     let serde_crate = "::paragon_sdk::__private::serde";
     let empty = quote!();
     // By name, so that output order does not depend on the order types were discovered in.
@@ -358,6 +371,8 @@ pub(crate) fn render(defs: &[Def], cycles: &Cycles, serde: &[Serde]) -> Vec<Toke
                         };
                         let t = ty(&Ty::Option(Box::new(inner.clone())));
                         (t, quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]))
+                    } else if tolerant && de && has_empty_value(&f.ty) {
+                        (ty(&f.ty), quote!(#[serde(default)]))
                     } else {
                         (ty(&f.ty), quote!())
                     };

@@ -26,6 +26,9 @@ mod ergonomics;
 #[path = "generated/external.rs"]
 mod external;
 #[rustfmt::skip] // generated code, kept exactly as generated
+#[path = "generated/names.rs"]
+mod names;
+#[rustfmt::skip] // generated code, kept exactly as generated
 #[path = "generated/objects.rs"]
 mod objects;
 #[rustfmt::skip] // generated code, kept exactly as generated
@@ -98,6 +101,42 @@ fn optional_fields_are_skipped_and_extra_properties_kept() {
         serde_json::to_value(&w).unwrap(),
         json!({"id": "x", "a": 1, "b": 2})
     );
+}
+
+#[test]
+fn unsigned_formats_hold_values_past_i64() {
+    let s: objects::types::Sizes =
+        serde_json::from_value(json!({"bytes": 18446744073709551615u64, "count": -1})).unwrap();
+    assert_eq!((s.bytes, s.count), (Some(u64::MAX), Some(-1)));
+}
+
+#[test]
+fn inline_types_are_named_by_what_they_are() {
+    // One `direction` shape shared by two operations, named for the parameter.
+    let _ = names::types::Direction::Asc;
+    // The other parameter, used once, keeps its operation's name.
+    let _ = names::types::IssuesListForRepoState::Closed;
+    // A component's property and a request's inline object share one `confidence` type.
+    let label: names::types::Label =
+        serde_json::from_value(json!({"name": "bug", "confidence": "high"})).unwrap();
+    assert_eq!(label.confidence, Some(names::types::Confidence::High));
+    // A nullable component identical to another is that one, optional.
+    let user: Option<names::types::SimpleUser> =
+        serde_json::from_value::<names::types::NullableSimpleUser>(json!({"login": "octocat"}))
+            .unwrap();
+    assert_eq!(user.unwrap().login, "octocat");
+}
+
+#[test]
+fn untagged_unions_try_the_most_demanding_member_first() {
+    use unions::types::GateReview;
+    let body = json!({"environment_name": "prod", "state": "approved"});
+    let decided: GateReview = serde_json::from_value(body.clone()).unwrap();
+    assert!(matches!(decided, GateReview::Decision(ref d) if d.state == "approved"));
+    assert_eq!(serde_json::to_value(&decided).unwrap(), body);
+    let commented: GateReview =
+        serde_json::from_value(json!({"environment_name": "prod", "comment": "ok"})).unwrap();
+    assert!(matches!(commented, GateReview::Comment(_)));
 }
 
 #[test]

@@ -103,6 +103,85 @@ fn request_and_response_bodies() {
 }
 
 #[test]
+fn inline_types_named_by_what_they_are() {
+    check("names.yaml", "Names");
+}
+
+/// The `pub struct`/`pub enum`/`pub type` items of generated source, as written.
+fn type_items(source: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut current: Option<String> = None;
+    for line in source.lines() {
+        let t = line.trim_start();
+        if ["pub struct ", "pub enum ", "pub type "]
+            .iter()
+            .any(|k| t.starts_with(k))
+        {
+            current = Some(String::new());
+        }
+        if let Some(item) = &mut current {
+            item.push_str(t);
+            item.push('\n');
+            if t.ends_with(';') || t == "}" {
+                items.push(current.take().unwrap());
+            }
+        }
+    }
+    items
+}
+
+#[test]
+fn adding_an_operation_moves_no_other_type_name() {
+    let text = std::fs::read_to_string(spec("names.yaml")).unwrap();
+    // An operation that comes first in the document, uses the shared `direction` shape (its
+    // name must not follow whichever operation comes first) and shapes of its own under names
+    // other types have (`direction`, `confidence`).
+    let added = "paths:\n  /aaa:\n    get:\n      operationId: aaa/list\n      parameters:\n        - { name: direction, in: query, schema: { type: string, enum: [asc, desc] } }\n        - { name: confidence, in: query, schema: { type: string, enum: [sure] } }\n      responses:\n        \"200\": { description: ok, content: { application/json: { schema: { type: object, properties: { direction: { type: string, enum: [left, right] } } } } } }\n";
+    let dir = std::env::temp_dir().join(format!("paragon-codegen-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("names.yaml");
+    std::fs::write(&path, text.replacen("paths:\n", added, 1)).unwrap();
+    let before = Generator::from_spec(spec("names.yaml"), "Names")
+        .render()
+        .unwrap();
+    let after = Generator::from_spec(&path, "Names").render().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let after_items = type_items(&after.source);
+    for item in type_items(&before.source) {
+        assert!(
+            after_items.contains(&item),
+            "adding an unrelated operation changed:\n{item}"
+        );
+    }
+    assert!(
+        after.types > before.types,
+        "the added operation has types of its own"
+    );
+}
+
+#[test]
+fn tolerant_received_types_default_absent_required_fields() {
+    let spec = spec("conformance.yaml");
+    let strict = Generator::from_spec(&spec, "C").render().unwrap().source;
+    let tolerant = Generator::from_spec(&spec, "C")
+        .tolerant(true)
+        .render()
+        .unwrap()
+        .source;
+    let field = |source: &str, ty: &str, field: &str| {
+        let start = source.find(&format!("pub struct {ty} {{")).unwrap();
+        let end = start + source[start..].find(&format!("pub {field}:")).unwrap();
+        let attrs = source[start..end].rsplit(',').next().unwrap_or_default();
+        attrs.contains("#[serde(default)]")
+    };
+    // `User` is received: its required `login` decodes to "" when absent, only when tolerant.
+    assert!(!field(&strict, "User", "login"));
+    assert!(field(&tolerant, "User", "login"));
+    // `NewUser` is only sent: nothing to tolerate.
+    assert!(!field(&tolerant, "NewUser", "login"));
+}
+
+#[test]
 fn name_collisions() {
     check_with("collisions.yaml", "Collisions", true);
 }

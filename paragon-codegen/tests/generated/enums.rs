@@ -97,10 +97,10 @@ pub mod types {
         #[serde(untagged)]
         UnknownValue(::std::string::String),
     }
-    pub type NullableEnum = ::std::option::Option<NullableEnum2>;
+    pub type NullableEnum = ::std::option::Option<NullableEnumValue>;
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
-    pub enum NullableEnum2 {
+    pub enum NullableEnumValue {
         #[serde(rename = "a")]
         A,
         #[serde(rename = "b")]

@@ -286,6 +286,14 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub deep: ::std::option::Option<f64>,
     }
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct Sizes {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub bytes: ::std::option::Option<u64>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
+    }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct WithExtra {

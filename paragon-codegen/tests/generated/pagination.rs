@@ -71,6 +71,15 @@ impl Client {
             next_url: None,
         }
     }
+    /// A nullable page (stream-io's search) gets no streams, since the body may be null
+    ///
+    /// `GET /search`
+    pub fn search(&self) -> builders::Search<'_> {
+        builders::Search {
+            client: self,
+            next: None,
+        }
+    }
     /// A list without a way to the next page gets no streams
     ///
     /// `GET /tags`
@@ -126,6 +135,15 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub tasks: ::std::vec::Vec<Task>,
+    }
+    pub type SearchResponse = ::std::option::Option<SearchResponseValue>;
+    #[derive(Debug, Clone, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct SearchResponseValue {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub results: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -315,6 +333,52 @@ pub mod builders {
     impl<'a> ::std::future::IntoFuture for ReposListForOrg<'a> {
         type Output = Result<Vec<types::Task>, super::Error<Infallible>>;
         type IntoFuture = ::paragon_sdk::BodyOnly<Vec<types::Task>, Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+    }
+    /// Request builder for [`Client::search`](super::Client::search): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
+    #[must_use = "a request builder does nothing until awaited"]
+    pub struct Search<'a> {
+        pub(super) client: &'a super::Client,
+        pub(super) next: Option<String>,
+    }
+    impl<'a> Search<'a> {
+        pub fn next(mut self, value: impl Into<String>) -> Self {
+            self.next = Some(value.into());
+            self
+        }
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::SearchResponse, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let mut request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                "/search",
+            );
+            let mut query = Vec::new();
+            super::__query(&mut query, "next", &self.next, true);
+            request = request.query(&query);
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Search<'a> {
+        type Output = Result<types::SearchResponse, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::SearchResponse, Infallible>;
         fn into_future(self) -> Self::IntoFuture {
             super::__send_body(
                 self.into_request(),

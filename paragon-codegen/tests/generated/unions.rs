@@ -112,6 +112,68 @@ pub mod types {
             self
         }
     }
+    /// The first member's fields are a subset of the second's (GitHub's review-custom-gates body).
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
+    pub enum GateReview {
+        Decision(GateReviewDecision),
+        Comment(GateReviewComment),
+    }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct GateReviewComment {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        pub environment_name: ::std::string::String,
+    }
+    impl GateReviewComment {
+        /// A `GateReviewComment` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            environment_name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                comment: None,
+                environment_name: ::std::convert::Into::into(environment_name),
+            }
+        }
+        /// Sets `comment`.
+        pub fn comment(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.comment = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct GateReviewDecision {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub comment: ::std::option::Option<::std::string::String>,
+        pub environment_name: ::std::string::String,
+        pub state: ::std::string::String,
+    }
+    impl GateReviewDecision {
+        /// A `GateReviewDecision` from its required fields; the optional ones start empty and have setters.
+        pub fn new(
+            environment_name: impl ::std::convert::Into<::std::string::String>,
+            state: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                comment: None,
+                environment_name: ::std::convert::Into::into(environment_name),
+                state: ::std::convert::Into::into(state),
+            }
+        }
+        /// Sets `comment`.
+        pub fn comment(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.comment = Some(::std::convert::Into::into(value));
+            self
+        }
+    }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
     pub enum IdOrName {
