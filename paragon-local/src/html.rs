@@ -181,7 +181,7 @@ pub(crate) fn portal(status: StatusCode, page: &PortalPage<'_>) -> Response {
                     @if page.accounts.is_empty() {
                         p { "No account connected yet." }
                     } @else {
-                        ul { @for c in page.accounts { (account(page, c)) } }
+                        ul class="accounts" { @for c in page.accounts { (account(page, c)) } }
                     }
                 }
                 (page.configure)

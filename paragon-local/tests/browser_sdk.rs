@@ -165,6 +165,12 @@ async fn integrations_carry_configs_workflows_input_fields_and_a_served_icon() {
     assert_eq!(oauth["type"], "custom");
     let values = &oauth["configs"][0]["values"];
     assert_eq!(values["accentColor"], oauth["brandColor"]);
+    // The manifest's Markdown overview, as the cloud's portal shows it (not the description).
+    let overview = values["overview"].as_str().unwrap();
+    assert!(
+        overview.contains("Keep your app's tasks and your **Task Lab** board in step."),
+        "{overview}"
+    );
     let meta = values["workflowMeta"].as_object().unwrap();
     let workflows = oauth["workflows"].as_array().unwrap();
     assert_eq!(meta.len(), workflows.len(), "{oauth}");

@@ -84,7 +84,7 @@ fn integration_json(app: &AppState, i: &Integration, has_credential: bool) -> Va
             "values": {
                 "accentColor": m.color(),
                 "description": m.description(),
-                "overview": m.description(),
+                "overview": m.overview().unwrap_or(m.description()),
                 "paragonLink": false,
                 "workflowMeta": workflows
                     .iter()
