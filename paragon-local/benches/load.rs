@@ -313,7 +313,14 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
         // The child inherits the spawning thread's CPUs (the runtime's workers keep theirs).
         pin(&layout.server);
         let mut child = Command::new(env!("CARGO_BIN_EXE_paragon-local"))
-            .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--specs", specs])
+            .args([
+                "serve",
+                "--dev",
+                "--listen",
+                "127.0.0.1:0",
+                "--specs",
+                specs,
+            ])
             .env("TASKLAB_URL", provider.url())
             .env("RUST_LOG", "warn")
             .env_remove("PARAGON_PROJECT_ID")
@@ -334,20 +341,38 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
             }
         };
         std::thread::spawn(move || for _ in lines {});
-        let project = std::fs::read_to_string(dir.path().join(".paragon-local-dev/project-id")).unwrap();
+        let project =
+            std::fs::read_to_string(dir.path().join(".paragon-local-dev/project-id")).unwrap();
         let project = project.trim();
-        let pem = std::fs::read_to_string(dir.path().join(".paragon-local-dev/signing-key.pem")).unwrap();
+        let pem =
+            std::fs::read_to_string(dir.path().join(".paragon-local-dev/signing-key.pem")).unwrap();
         let key = ProjectKey::from_private_pem(&pem).unwrap();
-        let token = key.mint(project, "bench-user", Duration::from_secs(3600)).unwrap();
+        let token = key
+            .mint(project, "bench-user", Duration::from_secs(3600))
+            .unwrap();
         let api_key = provider.api_keys()[0].to_string();
-        let created = reqwest::Client::new()
+        let http = reqwest::Client::new();
+        let integration = listed_integration_id(
+            &http,
+            &format!("{url}/projects/{project}"),
+            &token,
+            "custom.tasklabkeys",
+        )
+        .await;
+        let created = http
             .post(format!("{url}/projects/{project}/sdk/credentials"))
             .bearer_auth(&token)
-            .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}}))
+            .json(
+                &serde_json::json!({"integrationId": integration, "payload": {"api_key": api_key}}),
+            )
             .send()
             .await
             .unwrap();
-        assert!(created.status().is_success(), "create credential: {}", created.status());
+        assert!(
+            created.status().is_success(),
+            "create credential: {}",
+            created.status()
+        );
         let (rss_idle, _) = rss_kib(pid);
 
         let direct_url = format!("{}/v1/me", provider.url());
@@ -385,7 +410,11 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
         } else {
             // nginx gets paragon-local's CPUs and as many workers as it has CPUs.
             pin(&layout.server);
-            let started = start_nginx(dir.path(), provider.addr().to_string().as_str(), layout.server.len());
+            let started = start_nginx(
+                dir.path(),
+                provider.addr().to_string().as_str(),
+                layout.server.len(),
+            );
             pin(&layout.bench);
             match started {
                 Ok((nginx, nginx_url)) => {
@@ -393,7 +422,8 @@ fn measure(layout: &Layout, secs: u64, connections: usize) -> Report {
                     // the master's CPU counters say nothing).
                     let nginx_pid = nginx.0.id();
                     let url = format!("{nginx_url}/v1/me");
-                    let many = drive(&url, direct_headers.clone(), connections, secs, nginx_pid).await;
+                    let many =
+                        drive(&url, direct_headers.clone(), connections, secs, nginx_pid).await;
                     let one = drive(&url, direct_headers, 1, quiet_secs, nginx_pid).await;
                     drop(nginx);
                     Ok((many, one))
@@ -539,4 +569,30 @@ fn main() {
         let report = measure(layout, secs, connections);
         print(&report, secs, connections);
     }
+}
+
+/// The UUID of the integration `slug`, as `GET {base}/sdk/integrations` lists it (the
+/// credential call takes the UUID, as Paragon's does).
+async fn listed_integration_id(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    slug: &str,
+) -> String {
+    let list: serde_json::Value = http
+        .get(format!("{base}/sdk/integrations"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list integrations")
+        .json()
+        .await
+        .expect("integrations JSON");
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["customIntegration"]["slug"] == slug)
+        .and_then(|i| i["id"].as_str())
+        .expect("the integration is listed")
+        .to_owned()
 }

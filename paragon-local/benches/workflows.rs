@@ -113,7 +113,7 @@ async fn measure(backend: &'static str, db: &str, load: Load) -> Report {
     let res = http
         .post(format!("{base}/sdk/credentials"))
         .bearer_auth(&token)
-        .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": provider.api_keys()[0]}}))
+        .json(&serde_json::json!({"integrationId": server.integration_id("custom.tasklabkeys").expect("listed"), "payload": {"api_key": provider.api_keys()[0]}}))
         .send()
         .await
         .unwrap();
@@ -348,10 +348,17 @@ async fn crash_round(load: Load) -> CrashReport {
     let base = Arc::new(Mutex::new(format!("{url}/projects/{}", project.trim())));
     let http = reqwest::Client::new();
     let credentials = format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let integration = listed_integration_id(
+        &http,
+        &format!("{url}/projects/{}", project.trim()),
+        &token,
+        "custom.tasklabkeys",
+    )
+    .await;
     let res = http
         .post(credentials)
         .bearer_auth(&token)
-        .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": provider.api_keys()[0]}}))
+        .json(&serde_json::json!({"integrationId": integration, "payload": {"api_key": provider.api_keys()[0]}}))
         .send()
         .await
         .unwrap();
@@ -526,4 +533,30 @@ fn main() {
         c.missing_tasks,
         c.doubled_tasks
     );
+}
+
+/// The UUID of the integration `slug`, as `GET {base}/sdk/integrations` lists it (the
+/// credential call takes the UUID, as Paragon's does).
+async fn listed_integration_id(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    slug: &str,
+) -> String {
+    let list: serde_json::Value = http
+        .get(format!("{base}/sdk/integrations"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list integrations")
+        .json()
+        .await
+        .expect("integrations JSON");
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["customIntegration"]["slug"] == slug)
+        .and_then(|i| i["id"].as_str())
+        .expect("the integration is listed")
+        .to_owned()
 }

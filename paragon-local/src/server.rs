@@ -724,6 +724,13 @@ impl RunningServer {
         &self.project_id
     }
 
+    /// The UUID of the integration named `slug` (`custom.tasklab`, or `tasklab`), as
+    /// `GET /sdk/integrations` lists it: the id that `POST /sdk/credentials`, `build-oauth` and
+    /// `DELETE /sdk/integrations/{id}` take.
+    pub fn integration_id(&self, slug: &str) -> Option<String> {
+        self.state.integrations.get(slug).map(|i| i.id.clone())
+    }
+
     /// The project's key (to mint tokens in tests, when the private half is known).
     pub fn project_key(&self) -> &ProjectKey {
         &self.key

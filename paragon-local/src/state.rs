@@ -114,4 +114,23 @@ impl AppState {
             .get(key)
             .ok_or_else(|| ApiError::not_found(format!("no integration {key:?} on this server")))
     }
+
+    /// The integration whose UUID is `id`, for the calls the cloud addresses by UUID only
+    /// (`POST /sdk/credentials`, `build-oauth`, `DELETE /sdk/integrations/{id}`): a slug is
+    /// refused as the cloud refuses it, so code relying on slugs fails here too.
+    pub(crate) fn integration_by_id(&self, id: &str) -> Result<&Arc<Integration>, ApiError> {
+        match self.integrations.get(id) {
+            Some(i) if i.id == id => Ok(i),
+            Some(i) => Err(ApiError::bad_request(format!(
+                "{id:?} is the slug of {}; this call takes the integration's UUID: the `id` \
+                 of its entry in GET /projects/{}/sdk/integrations",
+                i.slug, self.project_id
+            ))),
+            None => Err(ApiError::not_found(format!(
+                "no integration with id {id:?} on this server (GET /projects/{}/sdk/integrations \
+                 lists them)",
+                self.project_id
+            ))),
+        }
+    }
 }

@@ -322,9 +322,10 @@ fn nonce_url(env: &Env, slug: &str, origin: &str, token: &str) -> String {
 /// The SDK's `build-oauth` fetch with its `oauthMetaKeyId`; the provider's authorization URL.
 async fn build_oauth(env: &Env, user: &str, key: &str) -> String {
     let url = format!(
-        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId={key}",
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={id}&oauthMetaKeyId={key}",
         env.server.url(),
-        env.server.project_id()
+        env.server.project_id(),
+        id = env.id("custom.tasklab"),
     );
     let (status, body) = env.call(user, Method::GET, &url, None, &[]).await;
     assert_eq!(status, 200, "{body}");
@@ -490,9 +491,10 @@ async fn the_popup_page_refuses_bad_tokens_and_other_origins() {
         assert!(!page.contains("oauth-nonce-loaded"), "{page}");
     }
     let url = format!(
-        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId=a%3Cb",
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={id}&oauthMetaKeyId=a%3Cb",
         env.server.url(),
-        env.server.project_id()
+        env.server.project_id(),
+        id = env.id("custom.tasklab"),
     );
     let (status, body) = env.call("ada", Method::GET, &url, None, &[]).await;
     assert_eq!(status, 400, "{body}");

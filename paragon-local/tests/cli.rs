@@ -163,12 +163,15 @@ async fn a_killed_process_loses_no_committed_credential() {
         .unwrap();
     let http = reqwest::Client::new();
     let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let integration =
+        common::listed_integration_id(&http, &url, project.trim(), &token, "custom.tasklabkeys")
+            .await;
     let mut ids = Vec::new();
     for i in 0..5 {
         let res = http
             .post(credentials(&url))
             .bearer_auth(&token)
-            .json(&serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": format!("k{i}")}}))
+            .json(&serde_json::json!({"integrationId": integration, "payload": {"api_key": format!("k{i}")}}))
             .send()
             .await
             .unwrap();

@@ -186,7 +186,7 @@ async fn api_keys_and_picking_an_account() {
             "bob",
             Method::POST,
             &url,
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {}})),
             &[],
         )
         .await;
@@ -201,7 +201,7 @@ async fn api_keys_and_picking_an_account() {
             "bob",
             Method::POST,
             &url,
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": "k\r\nX-Evil: 1"}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": "k\r\nX-Evil: 1"}})),
             &[],
         )
         .await;
@@ -218,7 +218,7 @@ async fn api_keys_and_picking_an_account() {
             "bob",
             Method::POST,
             &url,
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": "nope"}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": "nope"}})),
             &[],
         )
         .await;
@@ -228,7 +228,9 @@ async fn api_keys_and_picking_an_account() {
             "bob",
             Method::POST,
             &url,
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+            Some(
+                json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": key}}),
+            ),
             &[],
         )
         .await;
@@ -305,7 +307,7 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
     .await;
     let url = env.project("/sdk/credentials");
     let payload = |secret: &str| {
-        json!({"integrationId": "custom.tasklabmachine",
+        json!({"integrationId": env.id("custom.tasklabmachine"),
                "payload": {"client_id": env.provider.client_id(), "client_secret": secret}})
     };
     let (status, body) = env
@@ -662,7 +664,7 @@ authorization = { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" 
             "alice",
             Method::POST,
             &env.project("/sdk/credentials"),
-            Some(json!({"integrationId": "custom.tasklabhosts", "payload": {"api_key": key}})),
+            Some(json!({"integrationId": env.id("custom.tasklabhosts"), "payload": {"api_key": key}})),
             &[],
         )
         .await;

@@ -57,7 +57,7 @@ async fn redirect_urls_a_browser_would_rewrite_are_refused() {
         ))
         .unwrap();
         url.query_pairs_mut()
-            .append_pair("integrationId", "custom.tasklab")
+            .append_pair("integrationId", &env.id("custom.tasklab"))
             .append_pair("redirectUrl", redirect);
         url.to_string()
     };
@@ -347,7 +347,7 @@ async fn two_key_accounts(env: &Env) -> (String, String) {
                 "alice",
                 Method::POST,
                 &url,
-                Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+                Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": key}})),
                 &[],
             )
             .await;
@@ -398,7 +398,10 @@ async fn a_forbidden_credential_is_never_used_or_deleted_by_default() {
         &env,
         &restricted,
         Method::DELETE,
-        &env.project("/sdk/integrations/custom.tasklabkeys"),
+        &env.project(&format!(
+            "/sdk/integrations/{}",
+            env.id("custom.tasklabkeys")
+        )),
         None,
         &[],
     )
@@ -810,8 +813,9 @@ async fn a_credential_row_moved_to_another_user_does_not_open() {
 async fn an_api_started_flow_needs_the_browser_to_confirm_the_app_user() {
     let env = start().await;
     let build = format!(
-        "{}/v2/projects/proj-test/sdk/actions/build-oauth?integrationId=custom.tasklab",
-        env.server.url()
+        "{}/v2/projects/proj-test/sdk/actions/build-oauth?integrationId={id}",
+        env.server.url(),
+        id = env.id("custom.tasklab"),
     );
     let credentials = env.project("/sdk/credentials");
     for (decision, connected) in [("deny", 0), ("allow", 1)] {

@@ -18,7 +18,7 @@ async fn connect(env: &Env, user: &str, server: &str) -> (u16, Value) {
         Method::POST,
         &env.project("/sdk/credentials"),
         Some(json!({
-            "integrationId": SLUG,
+            "integrationId": env.id(SLUG),
             "payload": { "server": server, "api_key": env.provider.api_keys()[0] }
         })),
         &[],

@@ -459,9 +459,10 @@ async fn oauth_links_follow_the_public_url() {
             "lee",
             reqwest::Method::GET,
             &format!(
-                "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab",
+                "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={id}",
                 env.server.url(),
-                env.server.project_id()
+                env.server.project_id(),
+                id = env.id("custom.tasklab"),
             ),
             None,
             &[],

@@ -125,7 +125,7 @@ async fn a_disconnect_on_one_replica_reaches_the_other_at_once() {
 
     // Disconnect through A; B must stop using the credential (the notification arrives
     // asynchronously, so poll; without it B would keep the cached list for an hour).
-    let uninstall = env.project("/sdk/integrations/custom.tasklab");
+    let uninstall = env.project(&format!("/sdk/integrations/{}", env.id("custom.tasklab")));
     let (status, body) = env
         .call("alice", Method::DELETE, &uninstall, None, &[])
         .await;
@@ -172,7 +172,7 @@ async fn postgres_restart_keeps_credentials() {
             "bob",
             Method::POST,
             &key_url,
-            Some(serde_json::json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            Some(serde_json::json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": api_key}})),
             &[],
         )
         .await;
@@ -283,9 +283,10 @@ async fn an_sdk_popup_flow_is_seen_by_every_replica() {
         .unwrap()
         .to_string();
     let build = format!(
-        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab&oauthMetaKeyId=pgkey",
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={id}&oauthMetaKeyId=pgkey",
         env.server.url(),
-        env.server.project_id()
+        env.server.project_id(),
+        id = env.id("custom.tasklab"),
     );
     let (status, body) = env.call("pia", Method::GET, &build, None, &[]).await;
     assert_eq!(status, 200, "{body}");

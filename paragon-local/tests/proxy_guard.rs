@@ -44,7 +44,7 @@ async fn connect_key(env: &Env, user: &str, slug: &str, inputs: Value) -> (u16, 
         user,
         Method::POST,
         &env.project("/sdk/credentials"),
-        Some(json!({ "integrationId": slug, "payload": payload })),
+        Some(json!({ "integrationId": env.id(slug), "payload": payload })),
         &[],
     )
     .await

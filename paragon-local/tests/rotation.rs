@@ -122,7 +122,7 @@ async fn rotate(db: &str, shared_database: bool) {
             "bob",
             Method::POST,
             &env.project("/sdk/credentials"),
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": api_key}})),
             &[],
         )
         .await;
@@ -134,9 +134,10 @@ async fn rotate(db: &str, shared_database: bool) {
         .await;
     assert_eq!(status, 200, "{body}");
     let build_oauth = format!(
-        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklab",
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={id}",
         env.server.url(),
-        deployment.project
+        deployment.project,
+        id = env.id("custom.tasklab"),
     );
     let (status, body) = env
         .call("carol", Method::GET, &build_oauth, None, &[])
@@ -314,7 +315,7 @@ async fn killed_rekey_loses_nothing_and_a_second_run_finishes() {
             "dan",
             Method::POST,
             &credentials,
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": api_key}})),
             &[],
         )
     };
@@ -410,7 +411,7 @@ async fn rekey_command_reports_and_fails_on_unknown_keys() {
             "bob",
             Method::POST,
             &env.project("/sdk/credentials"),
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}})),
+            Some(json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": api_key}})),
             &[],
         )
         .await;

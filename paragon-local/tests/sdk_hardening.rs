@@ -25,7 +25,7 @@ async fn connect_keys(env: &Env, user: &str) {
             Method::POST,
             &env.project("/sdk/credentials"),
             Some(json!({
-                "integrationId": "custom.tasklabkeys",
+                "integrationId": env.id("custom.tasklabkeys"),
                 "payload": { "api_key": env.provider.api_keys()[0] }
             })),
             &[],

@@ -88,7 +88,7 @@ async fn connect_instance(env: &Env, user: &str, instance: &str) {
             Method::POST,
             &env.project("/sdk/credentials"),
             Some(json!({
-                "integrationId": "custom.tasklabinstance",
+                "integrationId": env.id("custom.tasklabinstance"),
                 "payload": { "instance": instance, "api_key": env.provider.api_keys()[0] }
             })),
             &[],
@@ -121,7 +121,7 @@ async fn an_instance_url_on_loopback_is_refused_and_nothing_reaches_it() {
             Method::POST,
             &env.project("/sdk/credentials"),
             Some(json!({
-                "integrationId": "custom.tasklabkeys",
+                "integrationId": env.id("custom.tasklabkeys"),
                 "payload": { "api_key": env.provider.api_keys()[0] }
             })),
             &[],
@@ -171,7 +171,7 @@ async fn a_token_url_an_end_user_points_at_loopback_is_refused() {
             Method::POST,
             &env.project("/sdk/credentials"),
             Some(json!({
-                "integrationId": "custom.tasklabmachine",
+                "integrationId": env.id("custom.tasklabmachine"),
                 "payload": {
                     "instance": env.provider.url(),
                     "client_id": env.provider.client_id(),

@@ -98,7 +98,7 @@ authorization = { type = "bearer", token = "{credential.access_token}" }
             Method::POST,
             &env.project("/sdk/credentials"),
             Some(json!({
-                "integrationId": "custom.tasklabmachines",
+                "integrationId": env.id("custom.tasklabmachines"),
                 "payload": {
                     "client_id": env.provider.client_id(),
                     "client_secret": env.provider.client_secret(),

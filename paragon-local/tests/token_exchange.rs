@@ -21,7 +21,7 @@ async fn connect(env: &Env, user: &str, key: &str) -> (u16, Value) {
         user,
         Method::POST,
         &env.project("/sdk/credentials"),
-        Some(json!({"integrationId": SLUG, "payload": {"api_key": key}})),
+        Some(json!({"integrationId": env.id(SLUG), "payload": {"api_key": key}})),
         &[],
     )
     .await
@@ -111,7 +111,8 @@ async fn a_refused_token_is_exchanged_again_once() {
 async fn header_alternatives_fall_back_or_leave_the_header_out() {
     let env = exchange_env(FakeProvider::builder()).await;
     let key = env.provider.api_keys()[0].to_string();
-    let with_team = json!({"integrationId": SLUG, "payload": {"api_key": key, "team": "blue"}});
+    let with_team =
+        json!({"integrationId": env.id(SLUG), "payload": {"api_key": key, "team": "blue"}});
     let (status, body) = env
         .call(
             "erin",

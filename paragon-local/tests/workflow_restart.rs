@@ -199,11 +199,14 @@ async fn kill_9_mid_run_resumes_at_the_first_unfinished_step_and_delays_survive(
     let (child, url) = serve(dir.path(), &provider);
     let c = Client::new(dir.path());
     let key = provider.api_keys()[0].to_string();
+    let id =
+        common::listed_integration_id(&c.http, &url, &c.project, &c.token, "custom.tasklabkeys")
+            .await;
     c.call(
         reqwest::Method::POST,
         &url,
         "/sdk/credentials",
-        Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+        Some(json!({"integrationId": id, "payload": {"api_key": key}})),
     )
     .await;
 

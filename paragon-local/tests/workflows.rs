@@ -589,7 +589,9 @@ async fn integration_enabled_runs_when_a_credential_is_created() {
             "carol",
             Method::POST,
             &env.project("/sdk/credentials"),
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+            Some(
+                json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": key}}),
+            ),
             &[],
         )
         .await;
@@ -851,7 +853,7 @@ async fn a_schedule_fires_once_per_tick_across_two_servers_on_one_store() {
     let res = http
         .post(format!("{}/projects/proj-tick/sdk/credentials", a.url()))
         .bearer_auth(&token)
-        .json(&json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": api_key}}))
+        .json(&json!({"integrationId": a.integration_id("custom.tasklabkeys").unwrap(), "payload": {"api_key": api_key}}))
         .send()
         .await
         .unwrap();
@@ -986,7 +988,9 @@ async fn secrets_never_reach_the_history() {
             "gus",
             Method::POST,
             &env.project("/sdk/credentials"),
-            Some(json!({"integrationId": "custom.tasklabkeys", "payload": {"api_key": key}})),
+            Some(
+                json!({"integrationId": env.id("custom.tasklabkeys"), "payload": {"api_key": key}}),
+            ),
             &[],
         )
         .await;

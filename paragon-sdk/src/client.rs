@@ -76,6 +76,7 @@ impl std::fmt::Debug for Paragon {
 struct Inner {
     settings: std::result::Result<Settings, (String, String)>,
     cache: TokenCache,
+    integration_ids: crate::api::IntegrationIds,
 }
 
 pub(crate) struct Settings {
@@ -124,6 +125,11 @@ impl Paragon {
             inner: self.inner.clone(),
             user: Some(Arc::from(user_id.into())),
         }
+    }
+
+    /// The integration ids this client has looked up, shared with its [`Paragon::user`] handles.
+    pub(crate) fn integration_ids(&self) -> &crate::api::IntegrationIds {
+        &self.inner.integration_ids
     }
 
     /// The user this handle acts for, when it names one.
@@ -678,6 +684,7 @@ impl ParagonBuilder {
             inner: Arc::new(Inner {
                 settings: Ok(settings),
                 cache: TokenCache::default(),
+                integration_ids: Default::default(),
             }),
             user: None,
         })
@@ -692,6 +699,7 @@ impl ParagonBuilder {
             inner: Arc::new(Inner {
                 settings,
                 cache: TokenCache::default(),
+                integration_ids: Default::default(),
             }),
             user: None,
         }

@@ -71,7 +71,7 @@ async fn integrations_list_and_uninstall() {
         Reply::json(
             200,
             json!([
-                {"id": "i1", "type": "custom", "customIntegration": {"slug": "tasklab"}, "isActive": true, "name": "Task Lab",
+                {"id": "6f1c2d3e-0000-4000-8000-000000000001", "type": "custom", "customIntegration": {"slug": "tasklab"}, "isActive": true, "name": "Task Lab",
                  "brandColor": "#123456", "authenticationType": "oauth", "hasCredential": true},
                 {"id": "i2", "type": "salesforce", "isActive": false, "hasCredential": null}
             ]),
@@ -85,20 +85,23 @@ async fn integrations_list_and_uninstall() {
     assert_eq!(list[0].proxy_name(), "custom.tasklab");
     assert_eq!(list[1].proxy_name(), "salesforce");
     assert!(list[0].has_credential && !list[1].has_credential);
-    paragon.uninstall("i1", Some("c-7")).await.unwrap();
+    paragon
+        .uninstall("6f1c2d3e-0000-4000-8000-000000000001", Some("c-7"))
+        .await
+        .unwrap();
     let reqs = server.requests();
     assert_eq!(reqs[0].uri, format!("/projects/{PROJECT}/sdk/integrations"));
     assert_eq!(reqs[1].method, Method::DELETE);
     assert_eq!(
         reqs[1].uri,
-        format!("/projects/{PROJECT}/sdk/integrations/i1")
+        format!("/projects/{PROJECT}/sdk/integrations/6f1c2d3e-0000-4000-8000-000000000001")
     );
     assert_eq!(reqs[1].header("x-paragon-credential"), Some("c-7"));
 }
 
 #[tokio::test]
 async fn credentials_crud_and_configurations() {
-    let cred = json!({"id": "c1", "projectId": PROJECT, "integrationId": "i1", "status": "PENDING", "providerId": null,
+    let cred = json!({"id": "c1", "projectId": PROJECT, "integrationId": "6f1c2d3e-0000-4000-8000-000000000001", "status": "PENDING", "providerId": null,
                       "dateCreated": "2026-01-01T00:00:00Z", "configurations": [{"id": "cfg1", "externalId": "ext"}]});
     let server = Server::start(vec![
         Reply::json(200, json!([cred.clone()])),
@@ -125,11 +128,13 @@ async fn credentials_crud_and_configurations() {
     );
     assert_eq!(
         p.credential("c1").await.unwrap().integration_id.as_deref(),
-        Some("i1")
+        Some("6f1c2d3e-0000-4000-8000-000000000001")
     );
-    p.create_credential(&NewCredential::new("i1").value("apiKey", "k-123"))
-        .await
-        .unwrap();
+    p.create_credential(
+        &NewCredential::new("6f1c2d3e-0000-4000-8000-000000000001").value("apiKey", "k-123"),
+    )
+    .await
+    .unwrap();
     p.update_credential("c1", &json!({"sharedSettings": {"folder": "x"}}))
         .await
         .unwrap();
@@ -161,7 +166,7 @@ async fn credentials_crud_and_configurations() {
     }
     assert_eq!(
         r[2].json(),
-        json!({"integrationId": "i1", "config": {}, "payload": {"apiKey": "k-123"}})
+        json!({"integrationId": "6f1c2d3e-0000-4000-8000-000000000001", "config": {}, "payload": {"apiKey": "k-123"}})
     );
     assert_eq!(
         r[3].json(),
@@ -183,7 +188,7 @@ async fn build_oauth_returns_the_authorization_url() {
     let p = server.token_client("t");
     let url = p
         .build_oauth(
-            "i1",
+            "6f1c2d3e-0000-4000-8000-000000000001",
             &OAuthOptions::new()
                 .value("subdomain", "acme")
                 .redirect_url("https://app.example/done"),
@@ -202,7 +207,10 @@ async fn build_oauth_returns_the_authorization_url() {
         pairs,
         vec![
             ("action".into(), "custom".into()),
-            ("integrationId".into(), "i1".into()),
+            (
+                "integrationId".into(),
+                "6f1c2d3e-0000-4000-8000-000000000001".into()
+            ),
             (
                 "endUserSuppliedValues".into(),
                 r#"{"subdomain":"acme"}"#.into()
@@ -374,4 +382,65 @@ async fn services_can_live_at_different_urls() {
     for s in [&api, &proxy, &events, &actionkit] {
         assert_eq!(s.requests().len(), 1);
     }
+}
+
+#[tokio::test]
+async fn integration_names_resolve_to_ids_with_one_listing() {
+    let listing = json!([
+        {"id": "6f1c2d3e-0000-4000-8000-000000000001", "type": "custom", "customIntegration": {"slug": "tasklab"}},
+        {"id": "6f1c2d3e-0000-4000-8000-000000000002", "type": "salesforce"}
+    ]);
+    let server = Server::start(vec![
+        Reply::json(200, listing),
+        Reply::json(200, json!({"redirectUrl": "https://provider.example/authorize"})),
+        Reply::json(200, json!({"id": "c1"})),
+        Reply::bytes(200, ""),
+        // A name missing from the cached listing is looked up once more.
+        Reply::json(200, json!([{"id": "6f1c2d3e-0000-4000-8000-000000000003", "type": "custom", "customIntegration": {"slug": "custom.new"}}])),
+        Reply::bytes(200, ""),
+        Reply::json(200, json!([])),
+    ])
+    .await;
+    // Handles for two users share one cache.
+    let client = server.keyed_client();
+    let p = client.user("ada");
+    p.build_oauth("custom.tasklab", &OAuthOptions::new())
+        .await
+        .unwrap();
+    client
+        .user("bob")
+        .create_credential(&NewCredential::new("salesforce").value("apiKey", "k"))
+        .await
+        .unwrap();
+    p.uninstall("custom.tasklab", None).await.unwrap();
+    p.uninstall("custom.new", None).await.unwrap();
+    let err = p.uninstall("custom.gone", None).await.unwrap_err();
+    assert!(
+        matches!(&err, paragon_sdk::Error::InvalidRequest(m) if m.contains("custom.gone") && m.contains("/sdk/integrations")),
+        "{err}"
+    );
+
+    let r = server.requests();
+    let listing = format!("/projects/{PROJECT}/sdk/integrations");
+    let uris: Vec<&str> = r.iter().map(|r| r.uri.split('?').next().unwrap()).collect();
+    assert_eq!(
+        uris,
+        vec![
+            listing.as_str(),
+            &*format!("/v2/projects/{PROJECT}/sdk/actions/build-oauth"),
+            &*format!("/projects/{PROJECT}/sdk/credentials"),
+            &*format!("{listing}/6f1c2d3e-0000-4000-8000-000000000001"),
+            listing.as_str(),
+            &*format!("{listing}/6f1c2d3e-0000-4000-8000-000000000003"),
+            listing.as_str(),
+        ]
+    );
+    assert!(
+        r[1].uri
+            .contains("integrationId=6f1c2d3e-0000-4000-8000-000000000001")
+    );
+    assert_eq!(
+        r[2].json()["integrationId"],
+        "6f1c2d3e-0000-4000-8000-000000000002"
+    );
 }

@@ -37,7 +37,7 @@ pub(crate) async fn build_oauth(
     if q.action.as_deref().is_some_and(|a| a != "custom") {
         return Err(ApiError::bad_request("only action=custom is supported"));
     }
-    let integration = app.integration(&q.integration_id)?.clone();
+    let integration = app.integration_by_id(&q.integration_id)?.clone();
     let values: Map<String, Value> = match q.end_user_supplied_values.as_deref() {
         None | Some("") => Map::new(),
         Some(s) => serde_json::from_str(s).map_err(|e| {

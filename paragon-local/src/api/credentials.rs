@@ -101,7 +101,7 @@ pub(crate) async fn create(
     let mut body: NewCredential = parse_body(&body)?;
     // The official SDK's install flow sends this flag among the inputs; it is not one.
     body.payload.remove("skipPostOAuthInputs");
-    let integration = app.integration(&body.integration_id)?.clone();
+    let integration = app.integration_by_id(&body.integration_id)?.clone();
     let c = create_credential(&app, &user, &integration, &body.payload, body.config).await?;
     Ok(Json(render(&app, &c).await?))
 }

@@ -133,7 +133,7 @@ pub(crate) async fn uninstall(
     Path((_pid, integration)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, ApiError> {
-    let integration = app.integration(&integration)?.clone();
+    let integration = app.integration_by_id(&integration)?.clone();
     let wanted = headers
         .get("x-paragon-credential")
         .and_then(|v| v.to_str().ok())

@@ -121,6 +121,14 @@ impl Env {
         format!("{}{}", self.server.url(), path)
     }
 
+    /// The UUID of the integration `slug`, which the credential, build-oauth and uninstall
+    /// calls take (the server refuses slugs there, as the cloud does).
+    pub(crate) fn id(&self, slug: &str) -> String {
+        self.server
+            .integration_id(slug)
+            .unwrap_or_else(|| panic!("no integration {slug}"))
+    }
+
     pub(crate) fn project(&self, path: &str) -> String {
         format!(
             "{}/projects/{}{}",
@@ -172,9 +180,10 @@ impl Env {
     /// build-oauth, then follow the provider's (auto-approving) redirect to `/oauth`.
     pub(crate) async fn connect_oauth(&self, user: &str, slug: &str) -> String {
         let url = format!(
-            "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={slug}",
+            "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={}",
             self.server.url(),
-            self.server.project_id()
+            self.server.project_id(),
+            self.id(slug)
         );
         let (status, body) = self.call(user, Method::GET, &url, None, &[]).await;
         assert_eq!(status, 200, "build-oauth: {body}");
@@ -242,4 +251,31 @@ impl Env {
         let url = self.project(&format!("/sdk/proxy/{slug}{path}"));
         self.call(user, method, &url, None, &[]).await
     }
+}
+
+/// The UUID of the integration `slug`, read from `GET /sdk/integrations` as a client of a
+/// server in another process would.
+pub(crate) async fn listed_integration_id(
+    http: &reqwest::Client,
+    url: &str,
+    project: &str,
+    token: &str,
+    slug: &str,
+) -> String {
+    let list: Value = http
+        .get(format!("{url}/projects/{project}/sdk/integrations"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list integrations")
+        .json()
+        .await
+        .expect("integrations JSON");
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["customIntegration"]["slug"] == slug)
+        .and_then(|i| i["id"].as_str())
+        .unwrap_or_else(|| panic!("no integration {slug} in {list}"))
+        .to_owned()
 }

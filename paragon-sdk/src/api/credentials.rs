@@ -110,7 +110,8 @@ pub struct NewCredential {
 }
 
 impl NewCredential {
-    /// A credential for `integration_id` with no input values yet.
+    /// A credential for an integration, by id or name (`custom.tasklab`, resolved by
+    /// [`Paragon::integration_id`] when it is created), with no input values yet.
     pub fn new(integration_id: impl Into<String>) -> Self {
         NewCredential {
             integration_id: integration_id.into(),
@@ -153,9 +154,13 @@ impl Paragon {
 
     /// Creates an API-key / client-credentials credential (`POST /sdk/credentials`).
     pub async fn create_credential(&self, credential: &NewCredential) -> Result<Credential> {
+        let body = NewCredential {
+            integration_id: self.integration_id(&credential.integration_id).await?,
+            ..credential.clone()
+        };
         let call = self
             .project_call(Service::Api, Method::POST, "", "/sdk/credentials")?
-            .json(credential)?;
+            .json(&body)?;
         self.api_call(call).await
     }
 

@@ -132,9 +132,11 @@ impl Paragon {
     }
 
     /// Disconnects an integration for the user (`DELETE /sdk/integrations/{id}`); `credential_id`
-    /// picks the account when there are several.
-    pub async fn uninstall(&self, integration_id: &str, credential_id: Option<&str>) -> Result<()> {
-        let id = path::id("integration id", integration_id)?;
+    /// picks the account when there are several. `integration` is its id or its name
+    /// (`custom.tasklab`), resolved by [`Paragon::integration_id`].
+    pub async fn uninstall(&self, integration: &str, credential_id: Option<&str>) -> Result<()> {
+        let integration_id = self.integration_id(integration).await?;
+        let id = path::id("integration id", &integration_id)?;
         let mut call = self.project_call(
             Service::Api,
             Method::DELETE,
@@ -149,12 +151,10 @@ impl Paragon {
 
     /// Starts an OAuth connection: the URL to send the user's browser to (the provider's
     /// authorization page). The provider then redirects to `{passport}/oauth`, which stores the
-    /// credential.
-    pub async fn build_oauth(
-        &self,
-        integration_id: &str,
-        options: &OAuthOptions,
-    ) -> Result<String> {
+    /// credential. `integration` is its id or its name (`custom.tasklab`), resolved by
+    /// [`Paragon::integration_id`].
+    pub async fn build_oauth(&self, integration: &str, options: &OAuthOptions) -> Result<String> {
+        let integration_id = self.integration_id(integration).await?;
         let mut call =
             self.project_call(Service::Api, Method::GET, "/v2", "/sdk/actions/build-oauth")?;
         let values = serde_json::to_string(&options.end_user_supplied_values).map_err(|e| {
@@ -162,7 +162,7 @@ impl Paragon {
         })?;
         let mut query = vec![
             ("action", "custom"),
-            ("integrationId", integration_id),
+            ("integrationId", integration_id.as_str()),
             ("endUserSuppliedValues", values.as_str()),
         ];
         if let Some(redirect) = &options.redirect_url {

@@ -7,6 +7,7 @@
 mod actionkit;
 mod credentials;
 mod events;
+mod integration_ids;
 mod integrations;
 mod task_history;
 mod users;
@@ -15,6 +16,7 @@ mod workflows;
 pub use actionkit::{Tool, ToolFunction, Tools};
 pub use credentials::{Configuration, Credential, CredentialStatus, NewCredential};
 pub use events::FieldOptionsRequest;
+pub(crate) use integration_ids::IntegrationIds;
 pub use integrations::{CustomIntegration, OAuthOptions, ProjectIntegration, TestOutcome};
 pub use task_history::{ExecutionQuery, StepExecution, WorkflowExecution};
 pub use users::{ConfiguredWorkflow, IntegrationState, User};
