@@ -140,6 +140,7 @@ mod portal;
 mod portal_frame;
 mod proxy;
 mod refresh;
+mod registration;
 mod resolve;
 mod secrets;
 mod serve;
