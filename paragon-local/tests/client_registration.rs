@@ -102,3 +102,39 @@ async fn the_authorization_url_names_the_registered_client() {
     assert!(!params.contains_key("client_secret"), "{authorize}");
     assert_eq!(env.provider.stats().registrations, 1);
 }
+
+#[tokio::test]
+async fn a_refused_registration_is_reported_with_the_providers_answer() {
+    let m = manifest(
+        r##"name = "Task Lab Nowhere"
+description = "A registration endpoint that does not exist."
+icon = "icon.svg"
+color = "#112233"
+
+[auth]
+type = "oauth"
+authorization_url = "{env.TASKLAB_URL}/oauth/authorize"
+token_url = "{env.TASKLAB_URL}/oauth/token"
+registration_url = "{env.TASKLAB_URL}/oauth/nowhere"
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##,
+    );
+    let env = start_with(FakeProvider::builder(), |b| b.manifest(m)).await;
+    let url = format!(
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId=custom.tasklabnowhere",
+        env.server.url(),
+        env.server.project_id()
+    );
+    let (status, body) = env.call("alice", Method::GET, &url, None, &[]).await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.to_string()
+            .contains("the provider refused to register a client (404 Not Found)"),
+        "{body}"
+    );
+    assert_eq!(env.provider.stats().registrations, 0);
+}
