@@ -566,7 +566,12 @@ async fn connect_oauth(client: &Client, page: &Page<'_>, demo: &Demo, shots: &Pa
     .await?;
     frame.enter_frame().await?;
     let deadline = Instant::now() + WAIT;
-    while client.find_all(Locator::Css("#portal ul.accounts > li")).await?.len() as u64 != before + 1 {
+    while client
+        .find_all(Locator::Css("#portal ul.accounts > li"))
+        .await?
+        .len() as u64
+        != before + 1
+    {
         if Instant::now() > deadline {
             return Err("the framed portal does not show the new account".into());
         }

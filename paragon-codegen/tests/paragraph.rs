@@ -265,5 +265,14 @@ fn the_cli_writes_the_project_or_says_what_is_refused() {
         stderr.contains("tasklab-exchange/integration.toml:11:1"),
         "{stderr}"
     );
+    // Paragon's form has no field for a client registered at connect time.
+    let refused = run("custom.tasklabregistered");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("tasklab-dcr/integration.toml:13:1")
+            && stderr.contains("registered when a user connects"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

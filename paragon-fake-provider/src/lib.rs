@@ -8,7 +8,10 @@
 //!   back and redirects with `?code=…&state=…`) and `/oauth/token`
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
 //!   `client_credentials`; client authentication by Basic header or body; parameters
-//!   as a form, a JSON object or the query).
+//!   as a form, a JSON object or the query). Clients may also register themselves at
+//!   `POST /oauth/register` (RFC 7591 dynamic client registration): a registered client
+//!   may use only the redirect URIs it registered, and its codes and refresh tokens are
+//!   bound to it.
 //!   Token answers carry `instance_url`, the provider's root URL.
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
@@ -73,6 +76,7 @@
 mod api;
 mod failure;
 mod oauth;
+mod registration;
 mod session;
 mod state;
 
@@ -344,6 +348,11 @@ impl RunningProvider {
     /// The token endpoint: `{url}/oauth/token`.
     pub fn token_url(&self) -> String {
         format!("{}/oauth/token", self.url)
+    }
+
+    /// The dynamic client registration endpoint (RFC 7591): `{url}/oauth/register`.
+    pub fn registration_url(&self) -> String {
+        format!("{}/oauth/register", self.url)
     }
 
     /// The socket address the provider listens on.

@@ -18,8 +18,8 @@ use url::Url;
 
 use crate::DEFAULT_USERNAME;
 use crate::state::{
-    AccessGrant, AppState, CodeGrant, Inner, PendingAuthorization, Principal, RecordedRequest,
-    RefreshGrant, Shared, new_token,
+    AccessGrant, AppState, Client, CodeGrant, Inner, PendingAuthorization, Principal,
+    RecordedRequest, RefreshGrant, Shared, new_token,
 };
 
 /// How long a consent page stays answerable.
@@ -32,6 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(authorize_page).post(authorize_decision),
         )
         .route("/oauth/token", post(token))
+        .route("/oauth/register", post(crate::registration::register))
 }
 
 /// Form or query parameters; a repeated name is an error (RFC 6749 §3.1), reported by name.
@@ -58,21 +59,19 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
     let config = &state.config;
     // Without a trusted client and redirect URI, errors are shown, never redirected (§4.1.2.1).
     let id_param = config.client_id_param.as_str();
-    match params.get(id_param) {
-        None => {
-            return error_page(&format!("the authorization request has no `{id_param}`"));
-        }
-        Some(id) if *id != config.client_id => {
-            return error_page(&format!("unknown client_id `{id}`"));
-        }
-        Some(_) => {}
-    }
+    let Some(client_id) = params.get(id_param) else {
+        return error_page(&format!("the authorization request has no `{id_param}`"));
+    };
     let Some(redirect_uri) = params.get("redirect_uri") else {
         return error_page("the authorization request has no `redirect_uri`");
     };
     if let Err(message) = check_redirect_uri(redirect_uri) {
         return error_page(&message);
     }
+    let client = match authorizing_client(&state, client_id, redirect_uri) {
+        Ok(client) => client,
+        Err(message) => return error_page(&message),
+    };
     let state_param = params.get("state").cloned();
     let back = |error: &str, description: &str| {
         let mut pairs = vec![("error", error), ("error_description", description)];
@@ -114,6 +113,7 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         }
     };
     let pending = PendingAuthorization {
+        client,
         redirect_uri: redirect_uri.clone(),
         scopes,
         state: state_param.clone(),
@@ -138,10 +138,35 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         inner.pending.retain(|_, p| p.expires_at > now);
         inner.pending.insert(request_id.clone(), pending.clone());
     }
-    Html(consent_page(&state, &pending, &request_id, username)).into_response()
+    Html(consent_page(&pending, &request_id, username)).into_response()
 }
 
-fn check_redirect_uri(uri: &str) -> Result<(), String> {
+/// The client an authorization request names: the configured one, or a registered one whose
+/// registration lists `redirect_uri` exactly (RFC 6749 §3.1.2.3).
+fn authorizing_client(state: &Shared, id: &str, redirect_uri: &str) -> Result<Client, String> {
+    if id == state.config.client_id {
+        return Ok(Client {
+            id: id.to_owned(),
+            name: id.to_owned(),
+        });
+    }
+    let inner = state.lock();
+    let registered = inner
+        .registered
+        .get(id)
+        .ok_or_else(|| format!("unknown client_id `{id}`"))?;
+    if !registered.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(format!(
+            "redirect_uri `{redirect_uri}` is not one this client registered"
+        ));
+    }
+    Ok(Client {
+        id: id.to_owned(),
+        name: registered.name.clone(),
+    })
+}
+
+pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), String> {
     let url = Url::parse(uri).map_err(|e| format!("redirect_uri `{uri}` is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") || url.fragment().is_some() {
         return Err(format!(
@@ -250,6 +275,7 @@ fn approve(
         inner.codes.insert(
             code.clone(),
             CodeGrant {
+                client_id: pending.client.id.clone(),
                 subject: username.to_owned(),
                 redirect_uri: pending.redirect_uri.clone(),
                 scopes: pending.scopes,
@@ -288,12 +314,7 @@ fn error_page(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Html(body)).into_response()
 }
 
-fn consent_page(
-    state: &Shared,
-    pending: &PendingAuthorization,
-    request_id: &str,
-    username: &str,
-) -> String {
+fn consent_page(pending: &PendingAuthorization, request_id: &str, username: &str) -> String {
     let scopes: String = pending
         .scopes
         .iter()
@@ -316,7 +337,7 @@ fn consent_page(
 </form>
 </body></html>
 "#,
-        client = escape(&state.config.client_id),
+        client = escape(&pending.client.name),
         redirect = escape(&pending.redirect_uri),
         request = escape(request_id),
         username = escape(username),
@@ -495,10 +516,10 @@ fn exchange(
             ),
         ));
     }
-    authenticate_client(state, headers, params)?;
+    let client_id = authenticate_client(state, headers, params)?;
     match grant_type {
-        "authorization_code" => authorization_code(state, params),
-        "refresh_token" => refresh_token(state, params),
+        "authorization_code" => authorization_code(state, &client_id, params),
+        "refresh_token" => refresh_token(state, &client_id, params),
         _ => client_credentials(state, params),
     }
 }
@@ -512,12 +533,12 @@ fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a s
 }
 
 /// Client authentication by `Authorization: Basic` (RFC 6749 §2.3.1) or by
-/// `client_id` + `client_secret` in the body.
+/// `client_id` + `client_secret` in the body; returns the client's id.
 fn authenticate_client(
     state: &Shared,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-) -> Result<(), OAuthError> {
+) -> Result<String, OAuthError> {
     let body_id = params.get("client_id").map(String::as_str);
     let (id, secret) = match headers.get(AUTHORIZATION) {
         Some(value) => {
@@ -548,16 +569,17 @@ fn authenticate_client(
             (id.to_owned(), secret.clone())
         }
     };
-    if id != state.config.client_id {
-        return Err(oauth_error(
-            "invalid_client",
-            format!("unknown client_id `{id}`"),
-        ));
-    }
-    if secret != state.config.client_secret.0 {
+    let expected = if id == state.config.client_id {
+        Some(state.config.client_secret.clone())
+    } else {
+        state.lock().registered.get(&id).map(|c| c.secret.clone())
+    };
+    let expected = expected
+        .ok_or_else(|| oauth_error("invalid_client", format!("unknown client_id `{id}`")))?;
+    if secret != expected.0 {
         return Err(oauth_error("invalid_client", "wrong client secret"));
     }
-    Ok(())
+    Ok(id)
 }
 
 /// Decodes `Basic base64(urlencoded id ":" urlencoded secret)`.
@@ -579,6 +601,7 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
 
 fn authorization_code(
     state: &Shared,
+    client_id: &str,
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
     let code = required(params, "code")?;
@@ -595,6 +618,12 @@ fn authorization_code(
                 "unknown, already used or expired authorization code",
             )
         })?;
+    if grant.client_id != client_id {
+        return Err(oauth_error(
+            "invalid_grant",
+            "the authorization code was issued to another client",
+        ));
+    }
     if grant.redirect_uri != redirect_uri {
         return Err(oauth_error(
             "invalid_grant",
@@ -636,6 +665,7 @@ fn authorization_code(
     inner.refresh_tokens.insert(
         refresh.clone(),
         RefreshGrant {
+            client_id: grant.client_id,
             subject: grant.subject,
             scopes: grant.scopes,
         },
@@ -643,17 +673,22 @@ fn authorization_code(
     Ok(token_response(state, &mut inner, principal, Some(refresh)))
 }
 
-fn refresh_token(state: &Shared, params: &HashMap<String, String>) -> Result<Response, OAuthError> {
+fn refresh_token(
+    state: &Shared,
+    client_id: &str,
+    params: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
     let old = required(params, "refresh_token")?;
     let mut inner = state.lock();
     let (subject, granted) = inner
         .refresh_tokens
         .get(old)
+        .filter(|g| g.client_id == client_id)
         .map(|g| (g.subject.clone(), g.scopes.clone()))
         .ok_or_else(|| {
             oauth_error(
                 "invalid_grant",
-                "unknown, revoked or already rotated refresh token",
+                "unknown, revoked or already rotated refresh token, or one issued to another client",
             )
         })?;
     let scopes = requested_scopes(params.get("scope"), &granted)
@@ -664,6 +699,7 @@ fn refresh_token(state: &Shared, params: &HashMap<String, String>) -> Result<Res
         inner.refresh_tokens.insert(
             new.clone(),
             RefreshGrant {
+                client_id: client_id.to_owned(),
                 subject: subject.clone(),
                 scopes: granted,
             },

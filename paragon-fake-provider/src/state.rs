@@ -77,6 +77,8 @@ pub(crate) struct Inner {
     pub(crate) codes: HashMap<String, CodeGrant>,
     pub(crate) access_tokens: HashMap<String, AccessGrant>,
     pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Clients registered at `POST /oauth/register` (RFC 7591), by client id.
+    pub(crate) registered: HashMap<String, RegisteredClient>,
     /// Tasks by principal id, then by task number (so listing is in creation order).
     pub(crate) tasks: HashMap<String, BTreeMap<u64, Task>>,
     pub(crate) next_task: u64,
@@ -91,6 +93,7 @@ pub(crate) struct Inner {
 /// A validated authorization request waiting for the user's decision.
 #[derive(Clone)]
 pub(crate) struct PendingAuthorization {
+    pub(crate) client: Client,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
     pub(crate) state: Option<String>,
@@ -99,6 +102,8 @@ pub(crate) struct PendingAuthorization {
 }
 
 pub(crate) struct CodeGrant {
+    /// The client the code was issued to; only it may redeem the code.
+    pub(crate) client_id: String,
     pub(crate) subject: String,
     pub(crate) redirect_uri: String,
     pub(crate) scopes: Vec<String>,
@@ -113,8 +118,25 @@ pub(crate) struct AccessGrant {
 }
 
 pub(crate) struct RefreshGrant {
+    /// The client the token was issued to; only it may use the token.
+    pub(crate) client_id: String,
     pub(crate) subject: String,
     pub(crate) scopes: Vec<String>,
+}
+
+/// A client registered at `POST /oauth/register` (RFC 7591).
+pub(crate) struct RegisteredClient {
+    pub(crate) secret: Secret,
+    pub(crate) name: String,
+    /// The only redirect URIs its authorization requests may use (exact match).
+    pub(crate) redirect_uris: Vec<String>,
+}
+
+/// The OAuth client an authorization request is for: its id and the name shown on consent.
+#[derive(Clone)]
+pub(crate) struct Client {
+    pub(crate) id: String,
+    pub(crate) name: String,
 }
 
 /// Who is calling the API, and how they proved it.
@@ -220,6 +242,8 @@ pub struct Stats {
     pub token_requests: TokenRequests,
     /// Token requests answered with an OAuth error.
     pub token_errors: u64,
+    /// Clients registered at `POST /oauth/register` (RFC 7591).
+    pub registrations: u64,
     /// Requests under `/v1`, including injected failures and rejected credentials.
     pub api_calls: u64,
     /// The most recent request under `/v1`, as received.

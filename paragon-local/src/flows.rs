@@ -150,10 +150,20 @@ async fn start(
         (None, None)
     };
     let redirect_uri = format!("{}/oauth", app.public_url);
-    let secret = Secret {
+    let mut secret = Secret {
         inputs: inputs.clone(),
         ..Secret::default()
     };
+    let registered = crate::registration::register(
+        &app.http,
+        &app.secrets,
+        integration,
+        oauth,
+        &secret,
+        &redirect_uri,
+    )
+    .await?;
+    secret.captured = registered.clone();
     let url = oauth
         .authorize_url(
             &integration.context(&app.secrets, &secret, None),
@@ -174,6 +184,7 @@ async fn start(
         redirect_uri,
         code: None,
         callback: Default::default(),
+        registered,
         sdk_session: sdk_session.map(str::to_string),
         reconnect,
     };
@@ -416,6 +427,7 @@ pub(crate) async fn exchange_code(
     };
     let secret = Secret {
         inputs: pending.inputs.clone(),
+        captured: pending.registered.clone(),
         ..Secret::default()
     };
     let render =
@@ -455,6 +467,8 @@ pub(crate) async fn exchange_code(
             .captured
             .into_iter()
             .chain(pending.callback.clone())
+            // The registered client last: a token response cannot replace it.
+            .chain(pending.registered.clone())
             .collect(),
     };
     if let Some(id) = &pending.reconnect {

@@ -142,6 +142,7 @@ mod portal_frame;
 mod proxy;
 mod reconnect;
 mod refresh;
+mod registration;
 mod resolve;
 mod secrets;
 mod serve;

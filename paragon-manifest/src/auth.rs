@@ -3,6 +3,7 @@
 use url::Url;
 
 use crate::exchange::{Encoding, TokenExchange};
+use crate::registration::{Registration, RegistrationRequest};
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -137,6 +138,9 @@ pub struct OAuth {
     pub(crate) capture: Vec<String>,
     pub(crate) callback_capture: Vec<String>,
     pub(crate) callback_code: String,
+    /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
+    /// registered client in the credential.
+    pub(crate) registration: Option<Registration>,
     pub(crate) url_inputs: Vec<String>,
 }
 
@@ -230,6 +234,24 @@ impl OAuth {
         &self.callback_code
     }
 
+    /// Dynamic client registration (`registration_url`), when the client is registered at
+    /// connect time rather than set by the owner.
+    pub fn registration(&self) -> Option<&Registration> {
+        self.registration.as_ref()
+    }
+
+    /// The RFC 7591 registration request for a client redirected to `redirect_uri`, when the
+    /// manifest sets `registration_url`. The issued `client_id` / `client_secret` go into the
+    /// render context as credential values ([`REGISTERED_CLIENT_ID`](crate::REGISTERED_CLIENT_ID),
+    /// [`REGISTERED_CLIENT_SECRET`](crate::REGISTERED_CLIENT_SECRET)) for
+    /// [`client_id`](Self::client_id) and [`client_secret`](Self::client_secret).
+    pub fn registration_request(&self, redirect_uri: &str) -> Option<RegistrationRequest> {
+        let scope = (!self.scopes.is_empty()).then(|| self.scope());
+        self.registration
+            .as_ref()
+            .map(|r| r.request(redirect_uri, self.client_auth, scope))
+    }
+
     /// The rendered authorization URL (without the request's parameters).
     pub fn authorization_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
         render_url(
@@ -253,12 +275,12 @@ impl OAuth {
         }
     }
 
-    /// The rendered client id.
+    /// The rendered client id (a registered client's comes from the credential values).
     pub fn client_id(&self, ctx: &RenderContext<'_>) -> Result<String, RenderError> {
         self.client_id.render(ctx)
     }
 
-    /// The rendered client secret.
+    /// The rendered client secret (a registered client's comes from the credential values).
     pub fn client_secret(&self, ctx: &RenderContext<'_>) -> Result<Secret, RenderError> {
         self.client_secret.render(ctx).map(Secret::new)
     }

@@ -71,6 +71,9 @@
 //! # callback_code = "code"              # the redirect back's parameter holding the code
 //! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
 //! #                                     # response: Paragon's providerId (token_exchange too)
+//! # registration_url = "https://mcp.example/register"  # RFC 7591: register a client when a
+//! #                                     # user connects, instead of client_id/client_secret
+//! # client_name = "Notes"               # the registered client's name; default: `name`
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
@@ -149,6 +152,25 @@
 //! input that lands in a URL path is refused at connect time when it is `.` or `..` in any
 //! encoding ([`Manifest::check_input`]).
 //!
+//! Dynamic client registration (MCP-style servers that know no client in advance): with
+//! `registration_url` and without `client_id` / `client_secret`, the server POSTs the client's
+//! metadata there as each user connects ([`RegistrationRequest`]: its `client_name`, the
+//! server's callback as the only redirect URI, `authorization_code` and `refresh_token`, and
+//! `client_secret_post` or `client_secret_basic` after `client_auth`). The issued id and secret
+//! belong to that user's credential, as [`REGISTERED_CLIENT_ID`] and
+//! [`REGISTERED_CLIENT_SECRET`], and serve the authorization, the code exchange and every
+//! refresh:
+//!
+//! ```toml
+//! [auth]
+//! type = "oauth"
+//! authorization_url = "https://mcp.example/authorize"
+//! token_url = "https://mcp.example/token"
+//! registration_url = "https://mcp.example/register"
+//! scopes = ["read"]
+//! pkce = true
+//! ```
+//!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
 //! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
 //!
@@ -198,6 +220,7 @@ mod input;
 mod manifest;
 mod parse;
 mod read_settings;
+mod registration;
 mod render;
 mod secret;
 mod setting;
@@ -215,6 +238,9 @@ pub use discover::{discover, validate_paths};
 pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};
 pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
+pub use registration::{
+    REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET, Registration, RegistrationRequest,
+};
 pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
 pub use setting::{SettingError, SettingField, SettingKind, SettingValue};

@@ -13,6 +13,9 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
 use crate::manifest::Manifest;
+use crate::registration::{
+    REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET, Registration, credential_template,
+};
 use crate::setting::SettingKind;
 use crate::template::{Part, Reference, Template};
 
@@ -656,6 +659,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             (name, description, icon, color)
         && let (Some(auth), Some(api)) = (auth, api)
     {
+        let auth = with_client_name(auth, &name);
         return Ok(Manifest {
             file,
             slug: slug.unwrap_or_else(|| crate::manifest::slug(&name)),
@@ -1093,6 +1097,8 @@ const OAUTH_KEYS: &[&str] = &[
     "capture",
     "callback_capture",
     "callback_code",
+    "registration_url",
+    "client_name",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -1432,6 +1438,15 @@ fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>, key: &str, taken: &[String]) -
                 "`access_token` is always kept; it need not be captured",
                 "remove it",
             );
+        } else if t.get("registration_url").is_some()
+            && [REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET].contains(&name.as_str())
+        {
+            r.error(
+                span,
+                &field,
+                format!("`{name}` is the client registered at `registration_url`; it cannot be captured too"),
+                "capture the value under another name, or remove it",
+            );
         } else if out.contains(&name) {
             r.error(
                 span,
@@ -1513,8 +1528,18 @@ fn auth(
                 Some(_) => Some(url_field(r, t, "refresh_url", declared, false, true)?),
                 None => None,
             };
-            let client_id = client_value(r, t, "client_id", ty, declared, inputs);
-            let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
+            let registration = registration(r, t, declared);
+            // With `registration_url`, even a wrong one, the owner's client is not expected.
+            let (client_id, client_secret) = match &registration {
+                Some(None) => (
+                    client_value(r, t, "client_id", ty, declared, inputs),
+                    client_value(r, t, "client_secret", ty, declared, inputs),
+                ),
+                _ => (
+                    Some(credential_template(REGISTERED_CLIENT_ID)),
+                    Some(credential_template(REGISTERED_CLIENT_SECRET)),
+                ),
+            };
             let (scopes, scope_separator) = scopes(r, t);
             let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
             let client_auth = client_auth(r, t);
@@ -1528,7 +1553,10 @@ fn auth(
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
                 None => Some(None),
             };
-            if owner_client(client_id.as_ref(), client_secret.as_ref()) {
+            // A registered client is the provider's own grant to this user: no owner secret
+            // goes to the URLs, so they may be the user's host.
+            let registered = matches!(registration, Some(Some(_)));
+            if !registered && owner_client(client_id.as_ref(), client_secret.as_ref()) {
                 for (key, url) in [
                     ("authorization_url", authorization_url.as_ref()),
                     ("token_url", token_url.as_ref()),
@@ -1556,10 +1584,78 @@ fn auth(
                 capture: declared.captures.clone(),
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
+                registration: registration?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
     }
+}
+
+/// `registration_url` (and `client_name`): dynamic client registration. `Some(None)` when
+/// the manifest has none; `None` when what it has is wrong. The owner's `client_id` /
+/// `client_secret` contradict a registered client and are refused beside it.
+fn registration(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<Option<Registration>> {
+    let name = r.opt_string(t, "client_name");
+    if t.get("registration_url").is_none() {
+        if let Some((_, span)) = name {
+            r.error(
+                span,
+                &t.field("client_name"),
+                "`client_name` names a client registered at connect time, but there is no `registration_url`",
+                "add registration_url = \"https://…/register\", or remove client_name",
+            );
+        }
+        return Some(None);
+    }
+    let mut ok = true;
+    for key in ["client_id", "client_secret"] {
+        if let Some(value) = t.get(key) {
+            ok = false;
+            r.error(
+                value.span(),
+                &t.field(key),
+                format!("`{key}` beside `registration_url`: the client is registered when a user connects, so its id and secret are issued then"),
+                format!("remove `{key}`, or remove `registration_url` to use the owner's client"),
+            );
+        }
+    }
+    let client_name = match name {
+        Some((n, span)) if n.trim().is_empty() => {
+            r.error(
+                span,
+                &t.field("client_name"),
+                "`client_name` is empty",
+                "name the client as users will see it on the consent page, or remove client_name to use the integration's name",
+            );
+            ok = false;
+            String::new()
+        }
+        Some((n, _)) => n,
+        None => String::new(),
+    };
+    let url = url_field(r, t, "registration_url", declared, true, false)?;
+    ok.then(|| {
+        Some(Registration {
+            url,
+            client_name,
+            url_inputs: declared.url_inputs.clone(),
+        })
+    })
+}
+
+/// A registered client without `client_name` is registered under the integration's name.
+fn with_client_name(mut auth: Auth, name: &str) -> Auth {
+    if let Auth::OAuth(o) = &mut auth
+        && let Some(r) = &mut o.registration
+        && r.client_name.is_empty()
+    {
+        r.client_name = name.to_owned();
+    }
+    auth
 }
 
 /// `callback_code`: the callback's parameter holding the code (default `code`).

@@ -115,6 +115,11 @@ impl Template {
         })
     }
 
+    /// A template from parts already known to be valid, written as `source`.
+    pub(crate) fn from_parts(source: String, parts: Vec<Part>) -> Template {
+        Template { source, parts }
+    }
+
     /// The template as written.
     pub fn as_str(&self) -> &str {
         &self.source

@@ -1565,3 +1565,147 @@ fn tools_allow_list_problems() {
     let d = single_error(&format!("{OAUTH}\n[tools]\n"));
     assert_at(&d, 23, 1, "tools.allow", "missing field `allow`");
 }
+
+/// `OAUTH` registering its client at connect time instead of the owner's client.
+fn registered() -> String {
+    edit(
+        OAUTH,
+        "client_id = \"{env.ACME_CLIENT_ID}\"\nclient_secret = \"{env.ACME_CLIENT_SECRET}\"",
+        "registration_url = \"https://acme.example/oauth/register\"",
+    )
+}
+
+#[test]
+fn registration_url_registers_a_client_at_connect_time() {
+    let m = parse(&registered()).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    let registration = oauth.registration().expect("registration_url was given");
+    assert_eq!(registration.client_name(), "Acme", "the integration's name");
+    let ctx = paragon_manifest::RenderContext::new()
+        .credential(paragon_manifest::REGISTERED_CLIENT_ID, "issued-id")
+        .credential(paragon_manifest::REGISTERED_CLIENT_SECRET, "issued-secret");
+    assert_eq!(
+        registration.url(&ctx).unwrap().as_str(),
+        "https://acme.example/oauth/register"
+    );
+    assert_eq!(oauth.client_id(&ctx).unwrap(), "issued-id");
+    assert_eq!(oauth.client_secret(&ctx).unwrap().expose(), "issued-secret");
+    let request = oauth
+        .registration_request("http://127.0.0.1:5000/oauth")
+        .unwrap();
+    assert_eq!(request.redirect_uris, ["http://127.0.0.1:5000/oauth"]);
+    assert_eq!(request.grant_types, ["authorization_code", "refresh_token"]);
+    assert_eq!(request.response_types, ["code"]);
+    assert_eq!(request.token_endpoint_auth_method, "client_secret_post");
+    assert_eq!(request.scope.as_deref(), Some("read write"));
+    assert!(
+        parse(OAUTH)
+            .unwrap()
+            .auth()
+            .oauth()
+            .unwrap()
+            .registration()
+            .is_none()
+    );
+
+    let basic = edit(
+        &registered(),
+        "scopes = [",
+        "client_auth = \"basic\"\nclient_name = \"Acme for Notes\"\nscopes = [",
+    );
+    let m = parse(&basic).unwrap();
+    let request = m
+        .auth()
+        .oauth()
+        .unwrap()
+        .registration_request("http://x/oauth")
+        .unwrap();
+    assert_eq!(request.token_endpoint_auth_method, "client_secret_basic");
+    assert_eq!(request.client_name, "Acme for Notes");
+}
+
+#[test]
+fn registration_url_refuses_the_owners_client_beside_it() {
+    let source = edit(
+        OAUTH,
+        "scopes = [",
+        "registration_url = \"https://acme.example/oauth/register\"\nscopes = [",
+    );
+    let diagnostics = parse(&source).expect_err("an owner's client beside registration");
+    assert_eq!(diagnostics.len(), 2, "{diagnostics}");
+    assert_at(
+        &diagnostics.0[0],
+        10,
+        13,
+        "auth.client_id",
+        "`client_id` beside `registration_url`",
+    );
+    assert_at(
+        &diagnostics.0[1],
+        11,
+        17,
+        "auth.client_secret",
+        "`client_secret` beside `registration_url`",
+    );
+    assert_eq!(
+        diagnostics.0[0].help.as_deref(),
+        Some("remove `client_id`, or remove `registration_url` to use the owner's client")
+    );
+}
+
+#[test]
+fn registration_url_problems() {
+    let d = single_error(&edit(
+        &registered(),
+        "\"https://acme.example/oauth/register\"",
+        "\"acme.example/register\"",
+    ));
+    assert_eq!(
+        (d.line, d.field.as_str()),
+        (10, "auth.registration_url"),
+        "\n{d}"
+    );
+
+    let d = single_error(&edit(
+        OAUTH,
+        "scopes = [",
+        "client_name = \"Acme\"\nscopes = [",
+    ));
+    assert_at(
+        &d,
+        12,
+        15,
+        "auth.client_name",
+        "there is no `registration_url`",
+    );
+
+    let d = single_error(&edit(
+        &registered(),
+        "scopes = [",
+        "client_name = \" \"\nscopes = [",
+    ));
+    assert_at(&d, 11, 15, "auth.client_name", "`client_name` is empty");
+
+    let d = single_error(&edit(
+        &registered(),
+        "scopes = [",
+        "capture = [\"client_secret\"]\nscopes = [",
+    ));
+    assert_at(
+        &d,
+        11,
+        12,
+        "auth.capture",
+        "`client_secret` is the client registered at `registration_url`",
+    );
+
+    let misspelled = parse(&edit(&registered(), "registration_url", "registraton_url"))
+        .expect_err("a misspelled key");
+    let d = misspelled
+        .0
+        .iter()
+        .find(|d| d.field == "auth.registraton_url")
+        .unwrap_or_else(|| panic!("{misspelled}"));
+    assert_at(d, 10, 1, "auth.registraton_url", "unknown field");
+    assert_eq!(d.help.as_deref(), Some("did you mean `registration_url`?"));
+}

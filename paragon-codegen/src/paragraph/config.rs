@@ -59,6 +59,13 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
         if o.has_refresh_params() {
             refuse("auth", "refresh_params", "parameters sent on refresh only");
         }
+        if o.registration().is_some() {
+            refuse(
+                "auth",
+                "registration_url",
+                "an OAuth client registered when a user connects (RFC 7591)",
+            );
+        }
     }
     if m.auth().provider_id_path().is_some() {
         refuse(

@@ -106,6 +106,9 @@ pub(crate) struct PendingOAuth {
     /// The callback's query values the manifest keeps (`callback_capture`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub callback: BTreeMap<String, String>,
+    /// The client registered for this flow (`registration_url`), as credential values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub registered: BTreeMap<String, String>,
     /// The official JavaScript SDK's `oauthMetaKeyId` when its popup started the flow: the
     /// callback records the new credential under it for `/sdk/actions/session-id/{key}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
