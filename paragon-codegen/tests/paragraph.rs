@@ -256,8 +256,18 @@ fn the_cli_writes_the_project_or_says_what_is_refused() {
             .is_file()
     );
     assert!(out.join("src/events/taskCreated.ts").is_file());
+    // The manifest's [[settings]] become inputs.ts; what an input cannot carry is a note.
+    let inputs =
+        std::fs::read_to_string(out.join("src/integrations/custom.tasklab/inputs.ts")).unwrap();
+    assert!(
+        inputs.contains("sync: { title: 'Sync frequency', type: 'dropdown', options: ['hourly', 'daily', 'weekly']"),
+        "{inputs}"
+    );
     let stderr = String::from_utf8_lossy(&ok.stderr);
-    assert!(stderr.contains("inputs.ts: not written"), "{stderr}");
+    assert!(
+        stderr.contains("the setting `project` keeps its type but not its pattern"),
+        "{stderr}"
+    );
     let refused = run("custom.tasklabsessions");
     assert!(!refused.status.success());
     let stderr = String::from_utf8_lossy(&refused.stderr);

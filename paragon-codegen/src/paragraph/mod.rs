@@ -10,14 +10,17 @@
 //! - `src/events/<name>.ts`: each app event of `events.toml`, its example as the schema;
 //! - `package.json` and `tsconfig.json` (Paragon's demo project's compiler options).
 //!
-//! `inputs.ts` would hold the integration-level user settings (`[[settings]]`); it is not
-//! written yet, and a manifest's settings and overview are named in [`Export::notes`]. What Paragraph cannot express is refused with a diagnostic at its
+//! - `src/integrations/custom.<slug>/inputs.ts`: the integration-level user settings
+//!   (`[[settings]]`), when the manifest declares any;
+//!
+//! What Paragraph cannot express is refused with a diagnostic at its
 //! file:line:col, never dropped; what changes on the way (retry schedules, fan-out
 //! concurrency) is listed in [`Export::notes`]. The TypeScript declarations the export is
 //! checked against (`paragon-codegen/paragraph/types/`) are written from Paragon's public
 //! documentation and its demo project.
 
 mod config;
+mod inputs;
 mod ts;
 mod workflow;
 
@@ -49,23 +52,13 @@ impl Export {
     }
 }
 
-/// What of a manifest's Connect Portal configuration the export leaves out: its `[[settings]]`
-/// (Paragraph's `inputs.ts` input types are not in the declarations written from Paragon's
-/// documentation yet) and its overview (Paragon keeps it in the dashboard).
-fn left_out_settings(manifest: &Manifest) -> Option<String> {
-    let keys = manifest.setting_keys();
-    let mut parts = Vec::new();
-    if !keys.is_empty() {
-        parts.push(format!("the user settings {}", keys.join(", ")));
-    }
-    if manifest.overview().is_some() {
-        parts.push("the overview".to_owned());
-    }
-    (!parts.is_empty()).then(|| {
+/// The manifest's overview, which Paragraph has no file for (Paragon keeps it in the
+/// dashboard).
+fn left_out_overview(manifest: &Manifest) -> Option<String> {
+    manifest.overview().is_some().then(|| {
         format!(
-            "inputs.ts: not written for {}: {} are left out; set them in Paragon's dashboard",
-            manifest.slug(),
-            parts.join(" and ")
+            "{}: the overview is left out (Paragraph has no field for it); set it in Paragon's dashboard",
+            manifest.slug()
         )
     })
 }
@@ -261,10 +254,13 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
                 continue;
             }
         };
-        if let Some(note) = left_out_settings(&manifest) {
+        if let Some(note) = left_out_overview(&manifest) {
             export.notes.push(note);
         }
         let base = format!("src/integrations/{}", manifest.slug());
+        if let Some(text) = inputs::inputs_ts(&manifest, &mut export.notes) {
+            export.files.insert(format!("{base}/inputs.ts"), text);
+        }
         let mut imports = Vec::new();
         for w in &workflows {
             let (class, module) = workflow::names(w);
@@ -292,7 +288,7 @@ pub fn export(specs: &Path, only: &[String]) -> Result<Export, Diagnostics> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    if !export.notes.iter().any(|n| n.contains("inputs.ts")) {
+    if !export.files.keys().any(|f| f.ends_with("/inputs.ts")) {
         export.notes.push(
             "inputs.ts: not written, as no manifest declares integration-level user settings"
                 .to_owned(),
