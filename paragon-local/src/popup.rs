@@ -71,7 +71,8 @@ fn binding_for(app: &AppState, pid: &str, q: &NonceQuery) -> Result<String, ApiE
         .map_err(|_| ApiError::unauthorized("the userToken parameter is not a token"))?;
     headers.insert(header::AUTHORIZATION, bearer);
     let user = app.user(pid, &headers)?;
-    let integration = app.integration(&q.integration_id)?;
+    // The SDK sends the integration's UUID here, as to build-oauth; a slug fails as on the cloud.
+    let integration = app.integration_by_id(&q.integration_id)?;
     user.check(&integration.slug, None, crate::auth::Access::Write)?;
     if !app.origins.allows(&q.origin_for_post_message) {
         return Err(ApiError::new(

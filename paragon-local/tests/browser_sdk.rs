@@ -312,7 +312,7 @@ async fn content_type_auto_is_resolved_before_the_provider() {
 fn nonce_url(env: &Env, slug: &str, origin: &str, token: &str) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("action", slug)
-        .append_pair("integrationId", slug)
+        .append_pair("integrationId", &env.id(slug))
         .append_pair("originForPostMessage", origin)
         .append_pair("userToken", token)
         .finish();
@@ -338,6 +338,15 @@ async fn the_popup_page_binds_the_browser_and_the_callback_closes_it() {
     let session = env.project("/sdk/actions/session-id/k3y");
     let (status, _) = env.call("ada", Method::GET, &session, None, &[]).await;
     assert_eq!(status, 404, "nothing finished yet");
+
+    // The SDK sends the integration's UUID, as the cloud requires; a slug is refused here too.
+    let by_slug = nonce_url(&env, "custom.tasklab", APP, &env.token("ada")).replace(
+        &format!("integrationId={}", env.id("custom.tasklab")),
+        "integrationId=custom.tasklab",
+    );
+    let res = env.http.get(by_slug).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("UUID"));
 
     let res = env
         .http

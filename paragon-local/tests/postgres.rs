@@ -264,7 +264,7 @@ async fn an_sdk_popup_flow_is_seen_by_every_replica() {
             .unwrap(),
     };
     let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("integrationId", "custom.tasklab")
+        .append_pair("integrationId", &env.id("custom.tasklab"))
         .append_pair("originForPostMessage", "https://app.example.com")
         .append_pair("userToken", &env.token("pia"))
         .finish();
