@@ -15,19 +15,15 @@
 //! `PARAGON_REQUIRE_BROWSER=1`, which makes it fail.
 
 mod chromium;
-
-use std::path::Path;
-use std::time::{Duration, Instant};
+mod steps;
 
 use chromium::{Driver, capabilities, on_path, screenshots_dir, unix_nanos};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::ClientBuilder;
 use paragon_examples::Demo;
 use paragon_examples::demo::{API_KEY, TASKLAB, TASKLAB_KEYS};
+use steps::{Steps, check};
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
-
-const WAIT: Duration = Duration::from_secs(20);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connect_portal_in_chromium() {
@@ -258,85 +254,4 @@ async fn configure(steps: &mut Steps<'_>, demo: &Demo) -> Result {
         "the portal turned Mirror app tasks off but /sdk/me does not say so",
     )?;
     Ok(())
-}
-
-/// The browser session and where its screenshots go, numbered in order.
-struct Steps<'a> {
-    client: &'a Client,
-    shots: &'a Path,
-    count: usize,
-}
-
-impl Steps<'_> {
-    async fn open(&self, url: &str) -> Result {
-        self.client.goto(url).await?;
-        Ok(())
-    }
-
-    async fn find(&self, css: &str) -> Result<Element> {
-        Ok(self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| format!("no `{css}` on {}: {e}", self.where_am_i()))?)
-    }
-
-    fn where_am_i(&self) -> String {
-        format!("the page (step {})", self.count)
-    }
-
-    /// Clicks, then waits until the page it was on has been replaced.
-    async fn click(&self, css: &str) -> Result {
-        let before = self.client.find(Locator::Css("html")).await?;
-        self.find(css).await?.click().await?;
-        let deadline = Instant::now() + WAIT;
-        while before.tag_name().await.is_ok() {
-            if Instant::now() > deadline {
-                return Err(format!("clicking `{css}` did not load a new page").into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.find("body").await?;
-        Ok(())
-    }
-
-    /// Waits until the element's text contains `text`.
-    async fn expect_text(&self, css: &str, text: &str) -> Result {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let shown = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if shown.contains(text) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                let page = self.client.source().await.unwrap_or_default();
-                return Err(format!(
-                    "expected {text:?} in `{css}`, which shows {shown:?}; page:\n{page}"
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn shot(&mut self, name: &str) -> Result {
-        self.count += 1;
-        let png = self.client.screenshot().await?;
-        let path = self.shots.join(format!("{:02}-{name}.png", self.count));
-        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(())
-    }
-}
-
-fn check(ok: bool, message: impl Into<String>) -> Result {
-    if ok {
-        Ok(())
-    } else {
-        Err(message.into().into())
-    }
 }

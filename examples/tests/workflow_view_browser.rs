@@ -9,20 +9,20 @@
 //! unless `PARAGON_REQUIRE_BROWSER=1`.
 
 mod chromium;
+mod steps;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chromium::{Driver, capabilities, on_path, screenshots_dir, unix_nanos};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{ClientBuilder, Locator};
 use paragon_examples::Demo;
 use paragon_examples::demo::{TASKLAB, specs_dir};
 use paragon_local::ProjectKey;
 use paragon_manifest::workflow::{Context, Workflow};
 use serde_json::{Value, json};
+use steps::{Steps, check};
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -251,85 +251,4 @@ async fn reload_until(steps: &Steps<'_>, css: &str, failure: &str) -> Result {
         steps.client.refresh().await?;
     }
     Ok(())
-}
-
-/// The browser session and where its screenshots go, numbered in order.
-struct Steps<'a> {
-    client: &'a Client,
-    shots: &'a Path,
-    count: usize,
-}
-
-impl Steps<'_> {
-    async fn open(&self, url: &str) -> Result {
-        self.client.goto(url).await?;
-        Ok(())
-    }
-
-    async fn find(&self, css: &str) -> Result<Element> {
-        Ok(self
-            .client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| format!("no `{css}` on {}: {e}", self.where_am_i()))?)
-    }
-
-    fn where_am_i(&self) -> String {
-        format!("the page (step {})", self.count)
-    }
-
-    /// Clicks, then waits until the page it was on has been replaced.
-    async fn click(&self, css: &str) -> Result {
-        let before = self.client.find(Locator::Css("html")).await?;
-        self.find(css).await?.click().await?;
-        let deadline = Instant::now() + WAIT;
-        while before.tag_name().await.is_ok() {
-            if Instant::now() > deadline {
-                return Err(format!("clicking `{css}` did not load a new page").into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        self.find("body").await?;
-        Ok(())
-    }
-
-    /// Waits until the element's text contains `text`.
-    async fn expect_text(&self, css: &str, text: &str) -> Result {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let shown = match self.client.find(Locator::Css(css)).await {
-                Ok(e) => e.text().await.unwrap_or_default(),
-                Err(_) => String::new(),
-            };
-            if shown.contains(text) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                let page = self.client.source().await.unwrap_or_default();
-                return Err(format!(
-                    "expected {text:?} in `{css}`, which shows {shown:?}; page:\n{page}"
-                )
-                .into());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn shot(&mut self, name: &str) -> Result {
-        self.count += 1;
-        let png = self.client.screenshot().await?;
-        let path = self.shots.join(format!("{:02}-{name}.png", self.count));
-        std::fs::write(&path, png).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(())
-    }
-}
-
-fn check(ok: bool, message: impl Into<String>) -> Result {
-    if ok {
-        Ok(())
-    } else {
-        Err(message.into().into())
-    }
 }
