@@ -7,11 +7,11 @@
 //! join the account's form as `config.workflowSettings.{workflowId}`.
 //!
 //! An INVALID OAuth account gets a "Reconnect" button (`reconnect`), which renews it in place.
-//! Every form carries the session's CSRF token, checked by `portal::form_session`.
+//! Every form carries the session's CSRF token, checked by `portal::posted_form`.
 
 use crate::auth::{Access, User};
 use crate::integration::Integration;
-use crate::portal::{form_session, integration_or_404, render_page, see_other};
+use crate::portal::{posted_form, render_page, see_other};
 use crate::state::{AppState, Shared};
 use crate::store::Credential;
 use crate::workflows::Loaded;
@@ -333,12 +333,8 @@ async fn save_settings(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let user = &session.user;
@@ -448,12 +444,8 @@ async fn toggle_workflow(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let user = &session.user;

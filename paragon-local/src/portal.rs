@@ -229,7 +229,7 @@ pub(crate) async fn render_page(
 }
 
 /// The session of a form post, with its CSRF token checked.
-pub(crate) fn form_session(
+fn form_session(
     app: &AppState,
     headers: &HeaderMap,
     integration: &Integration,
@@ -254,7 +254,20 @@ pub(crate) fn form_session(
     Ok(session)
 }
 
-pub(crate) fn integration_or_404(
+/// The integration a form was posted to and the session that posted it, CSRF checked: the
+/// prologue of every portal form handler.
+pub(crate) fn posted_form(
+    app: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    form: &HashMap<String, String>,
+) -> Result<(std::sync::Arc<Integration>, Session), Box<Response>> {
+    let integration = integration_or_404(app, slug)?;
+    let session = form_session(app, headers, &integration, form)?;
+    Ok((integration, session))
+}
+
+fn integration_or_404(
     app: &AppState,
     slug: &str,
 ) -> Result<std::sync::Arc<Integration>, Box<Response>> {
@@ -273,12 +286,8 @@ async fn enable(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let user = &session.user;
@@ -338,12 +347,8 @@ async fn test(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let user = &session.user;
@@ -358,12 +363,8 @@ async fn disconnect(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let user = &session.user;

@@ -4,7 +4,7 @@
 //! browser by the same cookie as "Enable"'s.
 
 use crate::flows;
-use crate::portal::{form_session, integration_or_404, render_page, see_other};
+use crate::portal::{posted_form, render_page, see_other};
 use crate::state::Shared;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -25,12 +25,8 @@ async fn reconnect(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let integration = match integration_or_404(&app, &slug) {
-        Ok(i) => i,
-        Err(r) => return *r,
-    };
-    let session = match form_session(&app, &headers, &integration, &form) {
-        Ok(s) => s,
+    let (integration, session) = match posted_form(&app, &slug, &headers, &form) {
+        Ok(signed) => signed,
         Err(r) => return *r,
     };
     let id = form.get("credential").map(String::as_str).unwrap_or("");
