@@ -62,6 +62,8 @@ pub struct ToolGenerator {
     integration: Option<PathBuf>,
     manifest: Option<Manifest>,
     spec: Option<PathBuf>,
+    /// A spec already in memory, in place of a file.
+    document: Option<Value>,
     name: Option<String>,
     filters: Filters,
     all_methods: bool,
@@ -187,6 +189,7 @@ impl ToolGenerator {
             integration: Some(integration.into()),
             manifest: None,
             spec: None,
+            document: None,
             name: None,
             filters: Filters::default(),
             all_methods: false,
@@ -199,6 +202,20 @@ impl ToolGenerator {
         ToolGenerator {
             integration: None,
             manifest: Some(manifest),
+            ..ToolGenerator::new(PathBuf::new())
+        }
+    }
+
+    /// The tools of `manifest`'s integration from an OpenAPI document already in memory: a
+    /// derived integration's `paragon_sdk::EndpointSpec::openapi()`, the endpoints its
+    /// developer declared. So every operation of it is offered, whatever its method (the
+    /// manifest's `[tools] allow`, when it has one, is still the exact list).
+    pub fn for_document(manifest: Manifest, document: Value) -> Self {
+        ToolGenerator {
+            integration: None,
+            manifest: Some(manifest),
+            document: Some(document),
+            all_methods: true,
             ..ToolGenerator::new(PathBuf::new())
         }
     }
@@ -253,40 +270,41 @@ impl ToolGenerator {
             (None, Some(dir)) => Some(Manifest::load(dir)?),
             (None, None) => None,
         };
-        let spec = match (&self.spec, &manifest) {
-            (Some(s), _) => s.clone(),
-            (None, Some(m)) => m.spec_path().ok_or_else(|| {
-                Diagnostics::from(
-                    Diagnostic::error("the integration has no OpenAPI spec to make tools from")
-                        .file(m.file())
-                        .help("add `spec = \"openapi.json\"` to the manifest or put an openapi.json beside it"),
-                )
-            })?,
-            (None, None) => return Err(Diagnostic::error("no spec given").into()),
+        let (spec, root, warnings) = match (&self.document, &manifest) {
+            (Some(document), Some(m)) => (
+                // Diagnostics name the integration, as there is no file.
+                PathBuf::from(format!("{} (declared endpoints)", m.slug())),
+                document.clone(),
+                Vec::new(),
+            ),
+            _ => {
+                let spec = self.spec_file(manifest.as_ref())?;
+                let loaded = crate::load::load(&spec)?;
+                (spec, loaded.root, loaded.warnings)
+            }
         };
-        let loaded = crate::load::load(&spec)?;
         let integration = match &manifest {
             Some(m) => m.slug(),
             None => paragon_manifest::slug(self.name.as_deref().unwrap_or_default()),
         };
         let lowering = Lowering {
             slug: integration.clone(),
-            root: &loaded.root,
+            root: &root,
             spec: &spec,
-            servers: Servers::new(&loaded.root, manifest.as_ref().map(Manifest::api)),
+            servers: Servers::new(&root, manifest.as_ref().map(Manifest::api)),
             limits: self.limits,
         };
         let mut set = ToolSet {
             integration,
             tools: Vec::new(),
             operations: 0,
-            warnings: loaded.warnings.clone(),
+            warnings,
         };
         let allow = manifest.as_ref().and_then(|m| m.tools());
         let mut names = BTreeSet::new();
         let mut seen_ids = BTreeSet::new();
         let mut offered = Offered::default();
-        for (path, method, item, op) in operations(&loaded.root) {
+        for (path, method, item, op) in operations(&root) {
             let id = op.get("operationId").and_then(Value::as_str);
             if let Some(id) = id {
                 seen_ids.insert(id.to_string());
@@ -325,6 +343,20 @@ impl ToolGenerator {
             ));
         }
         Ok(set)
+    }
+    /// The spec file: the one given, or the manifest's.
+    fn spec_file(&self, manifest: Option<&Manifest>) -> Result<PathBuf, Diagnostics> {
+        Ok(match (&self.spec, manifest) {
+                (Some(s), _) => s.clone(),
+                (None, Some(m)) => m.spec_path().ok_or_else(|| {
+                    Diagnostics::from(
+                        Diagnostic::error("the integration has no OpenAPI spec to make tools from")
+                            .file(m.file())
+                            .help("add `spec = \"openapi.json\"` to the manifest or put an openapi.json beside it"),
+                    )
+                })?,
+                (None, None) => return Err(Diagnostic::error("no spec given").into()),
+            })
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Parse (the trait's methods and their `#[get("/path/{param}")]` attributes) → validate
 //! (every `{param}` has an argument and every argument is used) → expand (a client struct
-//! named after the trait, with one `async fn` per method, and `Type::client`).
+//! named after the trait, with one `async fn` per method, and `Type::client`; with `tools`,
+//! also `paragon_sdk::EndpointSpec` for the type, written by `crate::endpoint_spec`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -15,13 +16,15 @@ use crate::errors::Errors;
 const METHODS: &[&str] = &["get", "post", "put", "patch", "delete", "head", "options"];
 
 /// One endpoint method, validated.
-struct Endpoint {
-    sig_attrs: Vec<Attribute>,
-    ident: Ident,
-    generics: syn::Generics,
-    method: Ident,
+pub(crate) struct Endpoint {
+    pub(crate) sig_attrs: Vec<Attribute>,
+    pub(crate) ident: Ident,
+    pub(crate) generics: syn::Generics,
+    pub(crate) method: Ident,
+    /// The path as written, `/tasks/{id}`.
+    pub(crate) template: String,
     path: Vec<Segment>,
-    args: Vec<Arg>,
+    pub(crate) args: Vec<Arg>,
     output: Output,
 }
 
@@ -30,14 +33,14 @@ enum Segment {
     Param(Ident),
 }
 
-struct Arg {
-    ident: Ident,
-    ty: Type,
-    role: Role,
+pub(crate) struct Arg {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+    pub(crate) role: Role,
 }
 
 #[derive(PartialEq)]
-enum Role {
+pub(crate) enum Role {
     Path,
     Body,
     Query,
@@ -48,13 +51,42 @@ enum Output {
     Json(Box<Type>),
 }
 
-pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<TokenStream> {
-    let integration: syn::Path = syn::parse2(integration).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "expected the integration type: #[endpoints(GitHub)]",
-        )
-    })?;
+/// `#[endpoints(Type)]` or `#[endpoints(Type, tools)]`.
+struct Args {
+    integration: syn::Path,
+    tools: bool,
+}
+
+impl syn::parse::Parse for Args {
+    fn parse(input: syn::parse::ParseStream<'_>) -> syn::Result<Self> {
+        let integration: syn::Path = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the integration type: #[endpoints(GitHub)]",
+            )
+        })?;
+        let mut tools = false;
+        while input.parse::<Option<syn::Token![,]>>()?.is_some() && !input.is_empty() {
+            let flag: Ident = input.parse()?;
+            if flag != "tools" || tools {
+                return Err(syn::Error::new_spanned(
+                    &flag,
+                    format!(
+                        "unknown option `{flag}`\nhelp: the only option is `tools`: #[endpoints(GitHub, tools)] exposes the endpoints as tools for AI agents"
+                    ),
+                ));
+            }
+            tools = true;
+        }
+        if !input.is_empty() {
+            return Err(input.error("expected `,` then an option: #[endpoints(GitHub, tools)]"));
+        }
+        Ok(Args { integration, tools })
+    }
+}
+
+pub(crate) fn expand(args: TokenStream, item: ItemTrait) -> syn::Result<TokenStream> {
+    let Args { integration, tools } = syn::parse2(args)?;
     let mut errors = Errors::default();
     if !item.generics.params.is_empty() {
         errors.push(syn::Error::new_spanned(
@@ -66,7 +98,12 @@ pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<T
     for it in &item.items {
         match it {
             TraitItem::Fn(f) => match endpoint(f) {
-                Ok(e) => endpoints.push(e),
+                Ok(e) => {
+                    if tools {
+                        crate::endpoint_spec::check(&e, &mut errors);
+                    }
+                    endpoints.push(e);
+                }
                 Err(e) => errors.push(e),
             },
             other => errors.push(syn::Error::new_spanned(
@@ -85,6 +122,7 @@ pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<T
         " A typed client for [`{}`]'s API, calling through `paragon` (a user handle).",
         quote!(#integration)
     );
+    let spec = tools.then(|| crate::endpoint_spec::expand(&integration, &endpoints));
     Ok(quote! {
         #(#attrs)*
         #[derive(::std::clone::Clone, ::std::fmt::Debug)]
@@ -117,6 +155,8 @@ pub(crate) fn expand(integration: TokenStream, item: ItemTrait) -> syn::Result<T
                 #client::new(::std::clone::Clone::clone(paragon))
             }
         }
+
+        #spec
     })
 }
 
@@ -305,6 +345,7 @@ fn endpoint(f: &TraitItemFn) -> syn::Result<Endpoint> {
         ident: sig.ident.clone(),
         generics: sig.generics.clone(),
         method,
+        template: lit.value(),
         path,
         args,
         output,
@@ -370,6 +411,7 @@ fn method(integration: &syn::Path, vis: &syn::Visibility, e: &Endpoint) -> Token
         path,
         args,
         output,
+        template: _,
     } = e;
     let where_clause = &generics.where_clause;
     let params = args.iter().map(|a| {

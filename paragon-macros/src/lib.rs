@@ -101,11 +101,23 @@
 //! HEAD endpoint takes no `#[body]` (send the fields as `#[query]`), and a misspelled method
 //! attribute (`#[gett]`) is reported where it is written, with the method it probably meant.
 //!
+//! # Tools for AI agents
+//!
+//! `#[endpoints(Type, tools)]` (with `paragon-sdk`'s `tools` feature) also implements
+//! `paragon_sdk::EndpointSpec` for the type: `Type::openapi()` is an OpenAPI 3.1 document of
+//! the endpoints (operation id = the method's name, summary and description = its doc comment,
+//! path parameters, one query parameter per field of a `#[query]` type, the `#[body]` type as
+//! a JSON body), with JSON Schemas from `schemars`, which the local server turns into tools as
+//! it does a provider's spec. Every argument and body type then needs
+//! `#[derive(schemars::JsonSchema)]`; a missing one is reported at the type. Without `tools`
+//! nothing needs it. An endpoint of a `tools` trait cannot have type parameters.
+//!
 //! The expansion names only `::paragon_sdk` and `::std` paths: depending on `paragon-sdk` is
 //! enough.
 #![forbid(unsafe_code)]
 
 mod ast;
+mod endpoint_spec;
 mod endpoints;
 mod errors;
 mod expand;

@@ -76,6 +76,8 @@
 pub mod api;
 mod client;
 mod config;
+#[cfg(feature = "tools")]
+mod endpoint_spec;
 mod error;
 mod integration;
 mod link;
@@ -97,6 +99,9 @@ pub use config::{
     ENV_ACTIONKIT_URL, ENV_API_URL, ENV_EVENTS_URL, ENV_HOST, ENV_PASSPORT_URL, ENV_PROJECT_ID,
     ENV_PROXY_URL, ENV_SIGNING_KEY, ENV_SIGNING_KEY_FILE, ENV_USER_ID, ENV_USER_TOKEN, ServiceUrls,
 };
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub use endpoint_spec::EndpointSpec;
 pub use error::{ApiError, Error, Result};
 pub use integration::Integration;
 pub use operation::OperationError;
@@ -114,6 +119,11 @@ pub use token::{
 };
 
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+/// `schemars` (feature `tools`), whose `JsonSchema` derive an `#[endpoints(Type, tools)]`
+/// trait's argument and body types need.
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub use schemars;
 
 /// What generated code needs, so a user's `Cargo.toml` names only `paragon-sdk`.
 #[doc(hidden)]
@@ -123,6 +133,9 @@ pub mod __private {
     pub use serde;
     pub use serde_json;
 
+    /// What `#[endpoints(Type, tools)]` output calls. Not a stable API.
+    #[cfg(feature = "tools")]
+    pub use crate::endpoint_spec::codegen as openapi;
     pub use crate::operation::codegen;
     /// What generated `send_with_response()` methods call. Not a stable API.
     pub use crate::operation_response::codegen as response;

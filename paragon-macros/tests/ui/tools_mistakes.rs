@@ -1,0 +1,16 @@
+use paragon_macros::{Integration, endpoints};
+
+#[derive(Integration)]
+#[integration(name = "Task Lab", base_url = "https://tasklab.example/v1", test_endpoint = "/me", auth = none)]
+struct TaskLab;
+
+#[endpoints(TaskLab, tools)]
+trait TaskLabApi {
+    #[get("/tasks")]
+    async fn tasks<Q: serde::Serialize>(&self, #[query] query: &Q) -> Vec<String>;
+}
+
+#[endpoints(TaskLab, tool)]
+trait Misspelled {}
+
+fn main() {}
