@@ -22,6 +22,9 @@ pub(crate) struct Integration {
     pub needs_user_meta: bool,
     /// Who chose the base URL's host, hence which addresses the proxy may reach.
     pub base_reach: Reach,
+    /// Its OpenAPI document when it is in memory (a derived integration's declared
+    /// endpoints), in place of a spec file beside the manifest.
+    pub document: Option<Value>,
     /// Its tools for AI agents, generated on first use: reading a large spec takes a moment
     /// that a server start should not pay for integrations no agent uses.
     tools: std::sync::OnceLock<Result<Arc<ServedTools>, String>>,
@@ -31,7 +34,7 @@ pub(crate) struct Integration {
 const ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6f1c_2b0e_8a0d_4f5e_9a41_37d2_c1e5_90ab);
 
 impl Integration {
-    pub(crate) fn new(manifest: Manifest) -> Self {
+    pub(crate) fn new(manifest: Manifest, document: Option<Value>) -> Self {
         let slug = manifest.slug();
         let id = uuid::Uuid::new_v5(&ID_NAMESPACE, slug.as_bytes()).to_string();
         let api = manifest.api();
@@ -60,6 +63,7 @@ impl Integration {
             id,
             needs_user_meta,
             base_reach,
+            document,
             tools: std::sync::OnceLock::new(),
         }
     }
@@ -68,7 +72,9 @@ impl Integration {
     /// `spawn_blocking`); the error says why its spec gives none.
     pub(crate) fn tools(&self) -> Result<Arc<ServedTools>, String> {
         self.tools
-            .get_or_init(|| ServedTools::generate(&self.manifest).map(Arc::new))
+            .get_or_init(|| {
+                ServedTools::generate(&self.manifest, self.document.as_ref()).map(Arc::new)
+            })
             .clone()
     }
 
@@ -168,10 +174,16 @@ impl From<DuplicateSlug> for crate::error::StartError {
 }
 
 impl Integrations {
-    pub(crate) fn new(manifests: Vec<Manifest>) -> Result<Self, DuplicateSlug> {
+    /// The integrations of `manifests`, each with its in-memory OpenAPI document from
+    /// `documents` (by slug) when it has one.
+    pub(crate) fn new(
+        manifests: Vec<Manifest>,
+        mut documents: BTreeMap<String, Value>,
+    ) -> Result<Self, DuplicateSlug> {
         let mut out = Integrations::default();
         for m in manifests {
-            let i = Arc::new(Integration::new(m));
+            let document = documents.remove(&m.slug());
+            let i = Arc::new(Integration::new(m, document));
             if out.index.contains_key(&i.slug) {
                 return Err(DuplicateSlug {
                     slug: i.slug.clone(),

@@ -38,6 +38,7 @@ impl LocalServer {
         LocalServerBuilder {
             specs: Vec::new(),
             manifests: Vec::new(),
+            documents: BTreeMap::new(),
             project_id: None,
             project_key: None,
             database_url: None,
@@ -68,6 +69,8 @@ impl LocalServer {
 pub struct LocalServerBuilder {
     specs: Vec<PathBuf>,
     manifests: Vec<Manifest>,
+    /// In-memory OpenAPI documents, by the slug of the manifest they belong to.
+    documents: BTreeMap<String, serde_json::Value>,
     project_id: Option<String>,
     project_key: Option<ProjectKey>,
     database_url: Option<String>,
@@ -118,6 +121,21 @@ impl LocalServerBuilder {
 
     /// Serves one already-loaded integration (tests build them with `Manifest::parse`).
     pub fn manifest(mut self, manifest: Manifest) -> Self {
+        self.manifests.push(manifest);
+        self
+    }
+
+    /// Serves one integration whose OpenAPI document is in memory rather than a file beside
+    /// the manifest: a derived integration, `manifest` parsed from its `definition_toml()` and
+    /// `document` its `paragon_sdk::EndpointSpec::openapi()`. Its tools are the document's
+    /// operations, every method (they are the endpoints its developer declared for tools),
+    /// unless the manifest has a `[tools] allow` list.
+    pub fn manifest_with_document(
+        mut self,
+        manifest: Manifest,
+        document: serde_json::Value,
+    ) -> Self {
+        self.documents.insert(manifest.slug(), document);
         self.manifests.push(manifest);
         self
     }
@@ -378,7 +396,7 @@ impl LocalServerBuilder {
             manifests.extend(load_specs(dir)?);
         }
         refuse_reserved_env(&manifests)?;
-        let integrations = Integrations::new(manifests)?;
+        let integrations = Integrations::new(manifests, self.documents)?;
         let origins = crate::cors::BrowserOrigins::new(&self.allowed_origins, self.dev)
             .map_err(StartError::Config)?;
         let slugs: Vec<String> = integrations.iter().map(|i| i.slug.clone()).collect();

@@ -37,10 +37,18 @@ impl std::fmt::Debug for ServedTools {
 }
 
 impl ServedTools {
-    /// Generates the tools of `manifest` (none without a spec); a tool whose schema a
-    /// validator cannot compile is left out, like one codegen could not express.
-    pub(crate) fn generate(manifest: &paragon_manifest::Manifest) -> Result<Self, String> {
-        if manifest.spec_path().is_none() {
+    /// Generates the tools of `manifest` from `document` (a derived integration's declared
+    /// endpoints) or its spec file (none without either); a tool whose schema a validator
+    /// cannot compile is left out, like one codegen could not express.
+    pub(crate) fn generate(
+        manifest: &paragon_manifest::Manifest,
+        document: Option<&Value>,
+    ) -> Result<Self, String> {
+        let generator = match document {
+            Some(doc) => ToolGenerator::for_document(manifest.clone(), doc.clone()),
+            None => ToolGenerator::for_manifest(manifest.clone()),
+        };
+        if document.is_none() && manifest.spec_path().is_none() {
             return Ok(ServedTools {
                 set: ToolSet {
                     integration: manifest.slug(),
@@ -51,9 +59,7 @@ impl ServedTools {
                 validators: Vec::new(),
             });
         }
-        let mut set = ToolGenerator::for_manifest(manifest.clone())
-            .generate()
-            .map_err(|e| e.to_string())?;
+        let mut set = generator.generate().map_err(|e| e.to_string())?;
         for w in &set.warnings {
             tracing::warn!(integration = %set.integration, "tools: {}", w.message);
         }

@@ -4,6 +4,9 @@ and prints what it got as JSON for tests/mcp.rs to check.
 
     python client.py http <url> <user token>
     python client.py stdio <paragon-local binary> <args...>
+
+The tools called are `<prefix>CREATE_TASK` (and a misspelling of it), the prefix `TASKLAB_`
+unless TOOL_PREFIX says otherwise (a derived integration's, in examples/tests/derived_tools.rs).
 """
 import asyncio
 import json
@@ -16,15 +19,18 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 
+PREFIX = os.environ.get("TOOL_PREFIX", "TASKLAB_")
+
+
 async def exercise(read, write):
     async with ClientSession(read, write) as session:
         await session.initialize()
         tools = await session.list_tools()
         created = await session.call_tool(
-            "TASKLAB_CREATE_TASK", {"body": {"title": "Filed by an agent", "status": "todo"}}
+            PREFIX + "CREATE_TASK", {"body": {"title": "Filed by an agent", "status": "todo"}}
         )
-        refused = await session.call_tool("TASKLAB_CREATE_TASK", {"body": {"title": ""}})
-        unknown = await session.call_tool("TASKLAB_CREATE_TSK", {})
+        refused = await session.call_tool(PREFIX + "CREATE_TASK", {"body": {"title": ""}})
+        unknown = await session.call_tool(PREFIX + "CREATE_TSK", {})
     dump = lambda r: r.model_dump(mode="json", by_alias=True, exclude_none=True)
     return {
         "tools": [dump(t) for t in tools.tools],
