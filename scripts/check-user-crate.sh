@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs a user's crate outside the workspace against the packaged crates only, the
-# way a user gets them from crates.io: `paragon-sdk` with `macros`, and `paragon-codegen` as a
-# build dependency that generates a typed client in build.rs. The crate also derives an
-# integration from its own manifest and spec. Run after `cargo package --workspace`, which
+# way a user gets them from crates.io: `paragon-sdk` with `macros` and `tools`, and
+# `paragon-codegen` as a build dependency that generates a typed client in build.rs. The crate
+# also derives an integration from its own manifest and spec, and one inline whose endpoints are
+# tools (`#[endpoints(Type, tools)]`, schemas from the SDK's re-exported `schemars`). Run after `cargo package --workspace`, which
 # leaves the packaged crates unpacked in <target dir>/package/.
 #
 # The crate is edition 2021 on purpose: generated and derived code must compile in both.
@@ -29,8 +30,9 @@ edition = "2021"
 publish = false
 
 [dependencies]
-paragon-sdk = { version = "$version", features = ["macros"] }
+paragon-sdk = { version = "$version", features = ["macros", "tools"] }
 serde = { version = "1", features = ["derive"] }
+serde_json = "1"
 tokio = { version = "1", features = ["macros", "rt"] }
 
 [build-dependencies]
@@ -56,7 +58,8 @@ fn main() {
 RS
 
 cat >"$work/src/main.rs" <<'RS'
-use paragon_sdk::{Integration, Paragon};
+use paragon_sdk::schemars::JsonSchema;
+use paragon_sdk::{endpoints, EndpointSpec, Integration, Paragon};
 
 include!(concat!(env!("OUT_DIR"), "/tasklab.rs"));
 
@@ -69,12 +72,47 @@ include!(concat!(env!("OUT_DIR"), "/tasklab.rs"));
 )]
 struct TaskLab;
 
+/// Task Lab with an API key, declared inline, its endpoints offered as tools.
+#[derive(Integration)]
+#[integration(
+    name = "Task Lab Keys",
+    auth = api_key,
+    input(key = "api_key", label = "API key", kind = "password", secret = true),
+    base_url = "https://tasklab.example/v1",
+    test_endpoint = "/me",
+    authorization = headers("X-Api-Key" = "{input.api_key}"),
+)]
+struct TaskLabKeys;
+
+/// A task to create.
+#[derive(serde::Serialize, JsonSchema)]
+#[schemars(crate = "paragon_sdk::schemars")]
+struct NewTask<'a> {
+    /// What the task is about.
+    title: &'a str,
+}
+
+#[endpoints(TaskLabKeys, tools)]
+trait TaskLabKeysApi {
+    /// Creates a task.
+    #[post("/tasks")]
+    async fn create_task(&self, #[body] task: &NewTask<'_>) -> serde_json::Value;
+
+    /// A task by id.
+    #[get("/tasks/{id}")]
+    async fn task(&self, id: &str) -> serde_json::Value;
+}
+
 fn main() {
     let paragon = Paragon::new("a-user-token");
     let _generated = tasklab::Client::new(paragon.clone());
     let _derived = TaskLab::client(&paragon);
     assert_eq!(tasklab::INTEGRATION, <TaskLab as Integration>::NAME);
     println!("{} (test endpoint {})", TaskLab::NAME, TaskLab::TEST_ENDPOINT);
+    let _keys = TaskLabKeys::client(&paragon);
+    let document = TaskLabKeys::openapi();
+    assert_eq!(document["paths"]["/tasks"]["post"]["operationId"], "create_task");
+    println!("{}: {} declared paths as tools", TaskLabKeys::NAME, document["paths"].as_object().map_or(0, |p| p.len()));
 }
 RS
 

@@ -51,7 +51,6 @@ struct ListQuery {
     status: Option<Status>,
 }
 
-
 /// The Task Lab API, declared by hand.
 #[endpoints(TaskLabKeys, tools)]
 trait TaskLabApi {
@@ -157,8 +156,7 @@ fn the_document_lowers_to_tools_as_a_spec_does() {
     assert_eq!(echo.request.inputs[1].location, Location::Path);
     assert_eq!(echo.parameters["required"], json!(["first", "second"]));
     assert_eq!(
-        echo.parameters["properties"]["second"]["type"],
-        "integer",
+        echo.parameters["properties"]["second"]["type"], "integer",
         "{}",
         echo.parameters
     );
