@@ -26,6 +26,25 @@ pub(crate) fn check(endpoint: &Endpoint, errors: &mut Errors) {
     }
 }
 
+/// Two endpoints with one method and path would be one operation of the document, so one tool
+/// would silently replace the other.
+pub(crate) fn check_unique(endpoints: &[Endpoint], errors: &mut Errors) {
+    for (i, e) in endpoints.iter().enumerate() {
+        if let Some(first) = endpoints[..i]
+            .iter()
+            .find(|f| f.method == e.method && f.template == e.template)
+        {
+            errors.push(syn::Error::new_spanned(
+                &e.ident,
+                format!(
+                    "`{}` and `{}` are both `{} {}`: as tools they would be one operation\nhelp: give each endpoint its own method and path, or move one to a trait without `tools`",
+                    first.ident, e.ident, e.method, e.template
+                ),
+            ));
+        }
+    }
+}
+
 /// `impl ::paragon_sdk::EndpointSpec for Type`, one operation per endpoint.
 pub(crate) fn expand(integration: &syn::Path, endpoints: &[Endpoint]) -> TokenStream {
     let operations = endpoints.iter().map(operation);

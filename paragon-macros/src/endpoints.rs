@@ -112,6 +112,9 @@ pub(crate) fn expand(args: TokenStream, item: ItemTrait) -> syn::Result<TokenStr
             )),
         }
     }
+    if tools {
+        crate::endpoint_spec::check_unique(&endpoints, &mut errors);
+    }
     errors.finish()?;
 
     let vis = &item.vis;

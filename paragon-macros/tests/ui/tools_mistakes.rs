@@ -8,6 +8,12 @@ struct TaskLab;
 trait TaskLabApi {
     #[get("/tasks")]
     async fn tasks<Q: serde::Serialize>(&self, #[query] query: &Q) -> Vec<String>;
+
+    #[get("/me")]
+    async fn me(&self) -> String;
+
+    #[get("/me")]
+    async fn whoami(&self) -> String;
 }
 
 #[endpoints(TaskLab, tool)]
