@@ -1,17 +1,20 @@
 //! `#[derive(Integration)]`: a custom integration declared in Rust, inline or from files.
 //!
 //! - [`TaskLabKeys`] is declared inline: every field of `integration.toml` as an attribute,
-//!   checked at compile time, with a hand-written typed API ([`TaskLabKeysApi`]).
+//!   checked at compile time, with a hand-written typed API ([`TaskLabKeysApi`]) whose
+//!   endpoints are also tools for AI agents (`#[endpoints(TaskLabKeys, tools)]`).
 //! - [`TaskLab`] reads `specs/tasklab/integration.toml` and generates its operations from
 //!   `specs/tasklab/openapi.yaml` into the module `tasklab_api`.
 //!
 //! The local Connect server in [`run`] serves the inline type's own definition
-//! ([`Integration::definition_toml`]), so what the
-//! macro checked is what the proxy uses.
+//! ([`Integration::definition_toml`]) with its endpoints' OpenAPI document
+//! ([`EndpointSpec::openapi`]), so what the macro checked is what the proxy and the tools use.
 
 use paragon_manifest::Manifest;
-use paragon_sdk::{Integration, endpoints};
+use paragon_sdk::schemars::JsonSchema;
+use paragon_sdk::{EndpointSpec, Integration, endpoints};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::demo::{Demo, specs_dir};
 use crate::{Out, Result};
@@ -61,21 +64,25 @@ pub struct Task {
 }
 
 /// The body of `POST /tasks`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(crate = "paragon_sdk::schemars")]
 pub struct NewTask<'a> {
     /// The title.
+    #[schemars(length(min = 1))]
     pub title: &'a str,
 }
 
 /// The query of `GET /tasks`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
+#[schemars(crate = "paragon_sdk::schemars")]
 pub struct ListTasks {
     /// The most tasks to return.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: u32,
 }
 
-/// The part of Task Lab's API this app uses, declared by hand.
-#[endpoints(TaskLabKeys)]
+/// The part of Task Lab's API this app uses, declared by hand, and offered to agents as tools.
+#[endpoints(TaskLabKeys, tools)]
 pub trait TaskLabKeysApi {
     /// The caller.
     #[get("/me")]
@@ -102,9 +109,12 @@ pub fn served_manifest<I: paragon_sdk::Integration>() -> Result<Manifest> {
 /// typed clients.
 pub async fn run(out: &mut Out) -> Result<()> {
     let inline = served_manifest::<TaskLabKeys>()?;
-    let demo =
-        Demo::start_with(|server| server.manifest(inline).specs(specs_dir().join("tasklab")))
-            .await?;
+    let demo = Demo::start_with(|server| {
+        server
+            .manifest_with_document(inline, TaskLabKeys::openapi())
+            .specs(specs_dir().join("tasklab"))
+    })
+    .await?;
     let alice = demo.paragon().user("alice");
 
     out.heading("Inline: #[derive(Integration)] #[integration(name = \"Task Lab Keys\", ...)]");
@@ -129,6 +139,30 @@ pub async fn run(out: &mut Out) -> Result<()> {
     out.line(format!("create_task(): {} {:?}", task.id, task.title));
     let tasks = api.tasks(&ListTasks { limit: 5 }).await?;
     out.line(format!("tasks(): {} task(s)", tasks.len()));
+
+    out.heading("Tools: #[endpoints(TaskLabKeys, tools)]");
+    let listed = alice.actionkit_tools(&[TaskLabKeys::NAME]).await?;
+    for tool in listed.tools.get(TaskLabKeys::NAME).into_iter().flatten() {
+        let description = tool.function.description.as_deref().unwrap_or_default();
+        out.line(format!("{}: {description}", tool.function.name));
+    }
+    let created = alice
+        .run_tool(
+            "TASKLABKEYS_CREATE_TASK",
+            &json!({"body": {"title": "Filed through a tool"}}),
+        )
+        .await?;
+    out.line(format!(
+        "run_tool(\"TASKLABKEYS_CREATE_TASK\"): {} {}",
+        created["id"], created["title"]
+    ));
+    match alice
+        .run_tool("TASKLABKEYS_TASKS", &json!({"limit": 0}))
+        .await
+    {
+        Ok(v) => out.line(format!("unexpectedly accepted: {v}")),
+        Err(e) => out.line(format!("refused: {e}")),
+    }
 
     out.heading("From files: #[integration(manifest = \"...\", spec = \"...\")]");
     out.line(format!(

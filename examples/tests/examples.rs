@@ -156,6 +156,18 @@ async fn derived_inline_and_from_files() {
     assert_has(inline, "me(): key-1 via x-api-key");
     assert_has(inline, "create_task(): task_1 \"Declared inline\"");
 
+    let tools = section(text, "Tools: #[endpoints(TaskLabKeys, tools)]");
+    assert_has(tools, "TASKLABKEYS_CREATE_TASK: Creates a task.");
+    assert_has(tools, "TASKLABKEYS_TASKS: Lists tasks.");
+    assert_has(
+        tools,
+        "run_tool(\"TASKLABKEYS_CREATE_TASK\"): \"task_2\" \"Filed through a tool\"",
+    );
+    assert_has(
+        tools,
+        "invalid parameters for TASKLABKEYS_TASKS: `limit` at /limit: 0 is less than the minimum of 1",
+    );
+
     let files = section(
         text,
         "From files: #[integration(manifest = \"...\", spec = \"...\")]",
