@@ -70,6 +70,13 @@
 //! `NO_PROXY`; an http:// proxy, with Basic credentials from its URL) unless
 //! [`ParagonBuilder::no_proxy`] is called. TLS is rustls with the operating system's trust
 //! store; HTTP/2 is negotiated when the default `http2` feature is on.
+//!
+//! # Features
+//!
+//! `http2` (default): HTTP/2 when the server offers it. `macros`: `#[derive(Integration)]` and
+//! `#[endpoints]`. `tools`: `#[endpoints(Type, tools)]` describes the declared endpoints as an
+//! OpenAPI document (`EndpointSpec`) that a server turns into tools for
+//! AI agents, with JSON Schemas from the re-exported `schemars`.
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
