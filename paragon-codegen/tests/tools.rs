@@ -381,3 +381,67 @@ fn validate_checks_the_tools_allow_list() {
     assert!(stderr.contains("did you mean `getTask`"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A document already in memory (a derived integration's declared endpoints): every method is
+/// offered, since the document is the developer's list, unless the manifest has an allow-list.
+#[test]
+fn an_in_memory_document_offers_every_declared_method() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "custom.tasklabkeys", "version": "1"},
+        "paths": {
+            "/tasks": {
+                "get": {"operationId": "tasks"},
+                "post": {
+                    "operationId": "create_task",
+                    "requestBody": {"required": true, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/NewTask"}}}}
+                }
+            },
+            "/tasks/{id}": {"delete": {"operationId": "delete_task", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]}}
+        },
+        "components": {"schemas": {"NewTask": {"type": "object", "required": ["title"],
+            "properties": {"title": {"type": "string", "minLength": 1}}}}}
+    });
+    let file = shipped("tasklab-keys/integration.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let manifest = paragon_manifest::Manifest::parse(&text, &file).unwrap();
+    let set = ToolGenerator::for_document(manifest, doc.clone())
+        .generate()
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_valid(&set);
+    let names: Vec<&str> = set.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "TASKLABKEYS_TASKS",
+            "TASKLABKEYS_CREATE_TASK",
+            "TASKLABKEYS_DELETE_TASK"
+        ]
+    );
+    let create = set.get("TASKLABKEYS_CREATE_TASK").unwrap();
+    assert_eq!(
+        create.parameters["$defs"]["NewTask"]["properties"]["title"]["minLength"],
+        1
+    );
+
+    // A manifest's allow-list is still the exact list, checked against the document's ids.
+    let allowed = format!("{text}\n[tools]\nallow = [\"create_task\"]\n");
+    let manifest = paragon_manifest::Manifest::parse(&allowed, &file).unwrap();
+    let set = ToolGenerator::for_document(manifest, doc.clone())
+        .generate()
+        .unwrap();
+    let names: Vec<&str> = set.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["TASKLABKEYS_CREATE_TASK"]);
+    let typo = format!("{text}\n[tools]\nallow = [\"create_tsk\"]\n");
+    let manifest = paragon_manifest::Manifest::parse(&typo, &file).unwrap();
+    let err = ToolGenerator::for_document(manifest, doc)
+        .generate()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("the spec has no operation `create_tsk`") && err.contains("create_task"),
+        "{err}"
+    );
+}

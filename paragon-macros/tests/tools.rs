@@ -1,6 +1,6 @@
 //! `#[endpoints(Type, tools)]`: the declared endpoints as an OpenAPI document
 //! (`EndpointSpec::openapi`), and the tools `paragon-codegen` lowers it to, as the local
-//! server does.
+//! server does, each schema valid against the 2020-12 meta-schema.
 
 use paragon_codegen::{Location, ToolGenerator};
 use paragon_macros::{Integration, endpoints};
@@ -120,6 +120,14 @@ fn the_document_lowers_to_tools_as_a_spec_does() {
         .generate()
         .unwrap_or_else(|d| panic!("{d}"));
     assert!(set.warnings.is_empty(), "{}", set.warnings_text());
+    for tool in &set.tools {
+        if let Err(e) = jsonschema::draft202012::meta::validate(&tool.parameters) {
+            panic!("{}: the schema is not valid 2020-12: {e}", tool.name);
+        }
+        if let Err(e) = jsonschema::draft202012::new(&tool.parameters) {
+            panic!("{}: the schema does not compile: {e}", tool.name);
+        }
+    }
     // Every method, DELETE included: the trait is the developer's list.
     let mut names: Vec<&str> = set.tools.iter().map(|t| t.name.as_str()).collect();
     names.sort_unstable();
