@@ -344,19 +344,20 @@ impl ToolGenerator {
         }
         Ok(set)
     }
+
     /// The spec file: the one given, or the manifest's.
     fn spec_file(&self, manifest: Option<&Manifest>) -> Result<PathBuf, Diagnostics> {
-        Ok(match (&self.spec, manifest) {
-                (Some(s), _) => s.clone(),
-                (None, Some(m)) => m.spec_path().ok_or_else(|| {
-                    Diagnostics::from(
-                        Diagnostic::error("the integration has no OpenAPI spec to make tools from")
-                            .file(m.file())
-                            .help("add `spec = \"openapi.json\"` to the manifest or put an openapi.json beside it"),
-                    )
-                })?,
-                (None, None) => return Err(Diagnostic::error("no spec given").into()),
-            })
+        match (&self.spec, manifest) {
+            (Some(s), _) => Ok(s.clone()),
+            (None, Some(m)) => m.spec_path().ok_or_else(|| {
+                Diagnostics::from(
+                    Diagnostic::error("the integration has no OpenAPI spec to make tools from")
+                        .file(m.file())
+                        .help("add `spec = \"openapi.json\"` to the manifest or put an openapi.json beside it"),
+                )
+            }),
+            (None, None) => Err(Diagnostic::error("no spec given").into()),
+        }
     }
 }
 

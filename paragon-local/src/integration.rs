@@ -24,7 +24,7 @@ pub(crate) struct Integration {
     pub base_reach: Reach,
     /// Its OpenAPI document when it is in memory (a derived integration's declared
     /// endpoints), in place of a spec file beside the manifest.
-    pub document: Option<Value>,
+    document: Option<Value>,
     /// Its tools for AI agents, generated on first use: reading a large spec takes a moment
     /// that a server start should not pay for integrations no agent uses.
     tools: std::sync::OnceLock<Result<Arc<ServedTools>, String>>,

@@ -44,10 +44,6 @@ impl ServedTools {
         manifest: &paragon_manifest::Manifest,
         document: Option<&Value>,
     ) -> Result<Self, String> {
-        let generator = match document {
-            Some(doc) => ToolGenerator::for_document(manifest.clone(), doc.clone()),
-            None => ToolGenerator::for_manifest(manifest.clone()),
-        };
         if document.is_none() && manifest.spec_path().is_none() {
             return Ok(ServedTools {
                 set: ToolSet {
@@ -59,6 +55,10 @@ impl ServedTools {
                 validators: Vec::new(),
             });
         }
+        let generator = match document {
+            Some(doc) => ToolGenerator::for_document(manifest.clone(), doc.clone()),
+            None => ToolGenerator::for_manifest(manifest.clone()),
+        };
         let mut set = generator.generate().map_err(|e| e.to_string())?;
         for w in &set.warnings {
             tracing::warn!(integration = %set.integration, "tools: {}", w.message);
