@@ -25,6 +25,10 @@
 //!   `X-Api-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the
 //!   username. Tasks are kept in memory, per caller. Errors are
 //!   `{"error": {"code": "not_found", "message": "…"}}`.
+//! - **Sites known after connecting** at `GET /oauth/metadata` (with a token or key):
+//!   `{"site": "site-<account>", "account": {"id": …, "name": …}}`; the same API also answers
+//!   under `/sites/{site}/v1`, for the accounts on that site only (others get a 404), the
+//!   shape of data centres and cloud ids a manifest reads with `[[auth.after_connect]]`.
 //! - **Failure injection**: the request headers `X-Fake-Fail: 401|429|500|503`
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
@@ -78,6 +82,7 @@ mod failure;
 mod oauth;
 mod registration;
 mod session;
+mod sites;
 mod state;
 
 use std::fmt;
@@ -185,9 +190,15 @@ fn router(state: AppState) -> Router {
         state.clone(),
         failure::inject,
     ));
+    let site_api = api.clone().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        sites::only_own_site,
+    ));
     oauth::router()
         .merge(session::router())
+        .merge(sites::router())
         .nest("/v1", api)
+        .nest("/sites/{site}/v1", site_api)
         .with_state(state)
 }
 

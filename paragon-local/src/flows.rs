@@ -341,6 +341,7 @@ pub(crate) async fn create_credential(
             }
         }
     }
+    crate::after_connect::read(app, integration, &mut c).await?;
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
@@ -471,10 +472,7 @@ pub(crate) async fn exchange_code(
             .chain(pending.registered.clone())
             .collect(),
     };
-    if let Some(id) = &pending.reconnect {
-        return renew_in_place(app, pending, id, &secret, tokens.expires_at).await;
-    }
-    let c = Credential {
+    let mut c = Credential {
         id: new_id(),
         project_id: pending.project_id.clone(),
         user_id: pending.user_id.clone(),
@@ -489,6 +487,10 @@ pub(crate) async fn exchange_code(
         created_at: now,
         refreshed_at: Some(now),
     };
+    crate::after_connect::read(app, &integration, &mut c).await?;
+    if let Some(id) = &pending.reconnect {
+        return renew_in_place(app, pending, id, &c.secret, c.expires_at).await;
+    }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)

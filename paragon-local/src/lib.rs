@@ -121,6 +121,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod after_connect;
 mod api;
 mod auth;
 mod cache;

@@ -209,6 +209,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod after_connect;
 mod api;
 mod auth;
 mod diagnostic;
@@ -219,6 +220,7 @@ mod icon;
 mod input;
 mod manifest;
 mod parse;
+mod read_after_connect;
 mod read_settings;
 mod registration;
 mod render;
@@ -231,6 +233,7 @@ mod url_rule;
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub mod workflow;
 
+pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};

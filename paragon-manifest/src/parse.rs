@@ -60,15 +60,15 @@ impl<'a, 'i> Table<'a, 'i> {
 
 /// What templates may refer to, known once inputs and auth are read.
 #[derive(Clone)]
-struct Declared {
+pub(crate) struct Declared {
     inputs: Vec<String>,
     /// Inputs of kind `url` or `host`: inserted into URL templates without escaping.
-    url_inputs: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
     /// Inputs of kind `host`: they may only stand right after `https://`.
     host_inputs: Vec<String>,
     /// Optional inputs without a default: they may have no value when a template is rendered.
     optional: Vec<String>,
-    captures: Vec<String>,
+    pub(crate) captures: Vec<String>,
     auth_type: Option<&'static str>,
     /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
     /// settings without a default, which may have no text.
@@ -318,7 +318,7 @@ impl<'s> Reader<'s> {
     }
 
     /// Parses a template and checks its references against what is declared.
-    fn template(
+    pub(crate) fn template(
         &mut self,
         text: &str,
         span: &Range<usize>,
@@ -362,7 +362,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A URL template: parsed, references checked, and the URL rule applied when it can be.
-    fn url_template(
+    pub(crate) fn url_template(
         &mut self,
         text: &str,
         span: &Range<usize>,
@@ -593,7 +593,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .map(|t| capture(&mut r, t, "callback_capture", &captures))
         .unwrap_or_default();
     captures.extend(callback_captures.iter().cloned());
-    let declared = Declared {
+    let mut declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
             .iter()
@@ -632,6 +632,19 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .map(|a| with_callback_capture(a, callback_captures)),
         _ => None,
     };
+    let after_connect = match (&auth_table, auth_type) {
+        (Some(t), Some(ty)) if ty != "none" => {
+            let mut taken = declared.captures.clone();
+            if t.get("registration_url").is_some() {
+                taken.extend([REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET].map(String::from));
+            }
+            let provider_id_elsewhere = t.get("provider_id").is_some();
+            crate::read_after_connect::read(&mut r, t, &declared, &taken, provider_id_elsewhere)
+        }
+        _ => Default::default(),
+    };
+    // The API's templates may use what the after-connect requests read.
+    declared.captures.extend(after_connect.names().cloned());
     let api = match root.get("api") {
         Some(_) => r
             .opt_table(&root, "api")
@@ -645,6 +658,9 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             None
         }
     };
+    if let Some(api) = &api {
+        crate::read_after_connect::check_against_api(&mut r, &after_connect, api);
+    }
     let tools = match root.get("tools") {
         Some(_) => r
             .opt_table(&root, "tools")
@@ -670,6 +686,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             color,
             spec,
             auth,
+            after_connect: after_connect.entries,
             inputs,
             settings,
             overview,
@@ -1099,6 +1116,7 @@ const OAUTH_KEYS: &[&str] = &[
     "callback_code",
     "registration_url",
     "client_name",
+    "after_connect",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -1111,6 +1129,7 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "token_encoding",
     "token_params",
     "capture",
+    "after_connect",
 ];
 
 const TOKEN_EXCHANGE_KEYS: &[&str] = &[
@@ -1126,6 +1145,7 @@ const TOKEN_EXCHANGE_KEYS: &[&str] = &[
     "expires_at_path",
     "lifetime",
     "provider_id",
+    "after_connect",
 ];
 
 /// `type = "token_exchange"`: see [`TokenExchange`].
@@ -1277,7 +1297,7 @@ fn provider_id(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Option<String>> 
 }
 
 /// A JSON pointer (RFC 6901) into the exchange's answer.
-fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
+pub(crate) fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
     if p.starts_with('/') && !p.contains("~2") && !p.ends_with('~') {
         return Some(p);
     }
@@ -1471,12 +1491,18 @@ fn auth(
     let note = format!("to `type = \"{ty}\"` authentication");
     match ty {
         "none" | "api_key" => {
+            // An API key's requests carry a credential an after-connect request can use.
+            let allowed: &[&str] = if ty == "api_key" {
+                &["type", "after_connect"]
+            } else {
+                &["type"]
+            };
             let all: Vec<&str> = OAUTH_KEYS
                 .iter()
                 .copied()
-                .filter(|k| *k != "type")
+                .filter(|k| !allowed.contains(k))
                 .collect();
-            r.check_keys(t, &["type"], &all, &note);
+            r.check_keys(t, allowed, &all, &note);
             if ty == "api_key" && inputs.is_empty() {
                 r.error(
                     t.span.clone(),
