@@ -55,6 +55,43 @@ UNSUPPORTED_MODES = {
 }
 DCR = "dynamic client registration (RFC 7591)"
 
+# Post-connection scripts that are one GET with the new credential and captures, as
+# `[[auth.after_connect]]`: the URL (absolute, or a path under the proxy's base URL) and, per
+# connection value, the JSON pointer into the answer; `inputs`: a value the script copies from
+# the connection's own credentials. Read from Nango's source, NangoHQ/nango at 2f4c0af,
+# packages/server/lib/hooks/connection/providers/<provider>/post-connection.ts.
+POST_CONNECTION = {
+    # mailchimp: GET https://login.mailchimp.com/oauth2/metadata, `dc` from the answer.
+    "mailchimpPostConnection": {
+        "url": "https://login.mailchimp.com/oauth2/metadata",
+        "capture": {"dc": "/dc"},
+    },
+    # sophos-central: GET https://api.central.sophos.com/whoami/v1, `id` and `apiHosts.dataRegion`.
+    "sophosCentralPostConnection": {
+        "url": "https://api.central.sophos.com/whoami/v1",
+        "capture": {"tenantId": "/id", "dataRegion": "/apiHosts/dataRegion"},
+    },
+    # hubspot: GET /account-info/v3/details on the API, `portalId`.
+    "hubspotPostConnection": {
+        "url": "/account-info/v3/details",
+        "capture": {"portalId": "/portalId"},
+    },
+    # adobe-umapi: no request; `clientId` is the connection's own client id.
+    "adobeUmapiPostConnection": {"inputs": {"clientId": "client_id"}},
+}
+# Scripts that set connection values a manifest needs but do more than one GET and captures:
+# the values they set, and why (same source).
+NOT_A_GET = {
+    "jiraPostConnection": (
+        ["cloudId", "baseUrl", "accountId"],
+        "it chooses one of several sites by the `subdomain` input, then GETs an endpoint that "
+        "depends on the site's product",
+    ),
+    "sage200PostConnection": (["company_id", "site_id"], "it takes the first of a list or a single object"),
+    "basecampPostConnection": (["accounts", "accountId"], "it sets `accountId` only when there is exactly one account"),
+    "jobberPostConnection": (["accountId"], "a GraphQL POST"),
+}
+
 
 class NoManifest(Exception):
     """The provider cannot be described; the message is the reason."""
@@ -79,6 +116,7 @@ class Conversion:
             if ident(name) not in self.captures:
                 self.callback_captures.append(ident(name))
         self.notes: list[str] = []
+        self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
 
     def lose(self, what: str) -> None:
         if what not in self.losses:
@@ -137,10 +175,7 @@ class Conversion:
         spec = self.config.get(name) or {}
         set_by_script = name not in self.config and self.p.get("post_connection_script")
         if spec.get("automated") or set_by_script:
-            raise NoManifest(
-                "a value read from the API after connecting (a post-connection script), "
-                f"`{name}` in {where}"
-            )
+            return self.after_connect_ref(name, where)
         if "hidden" in spec and "default_value" in spec:
             return escape_literal(str(spec["default_value"]))
         return "{input.%s}" % self.config_input(name, in_url)
@@ -209,6 +244,53 @@ class Conversion:
                 return tpl
         raise NoManifest(f"no usable alternative in {where}")
 
+    # --- values read after connecting (post-connection scripts) -----------------------------
+
+    def after_connect_script(self) -> dict | None:
+        """What the provider's post-connection script reads, when it is one GET and captures."""
+        return POST_CONNECTION.get(self.p.get("post_connection_script") or "")
+
+    def after_connect_ref(self, name: str, where: str) -> str:
+        """`${connectionConfig.name}` that a script sets after connecting: `{credential.x}`
+        read by an `[[auth.after_connect]]` GET (or the input it copies), else no manifest."""
+        script = self.p.get("post_connection_script")
+        read = self.after_connect_script()
+        if read and name in read.get("inputs", {}):
+            source = read["inputs"][name]
+            return "{input.%s}" % self.credential_input(source, None, secret=False)
+        if read and name in read.get("capture", {}):
+            if self.mode == "NONE":
+                raise NoManifest(f"a value read after connecting without a credential, `{name}` in {where}")
+            entry = self.after_connect.setdefault(read["url"], {"url": read["url"], "capture": {}})
+            entry["capture"][ident(name)] = read["capture"][name]
+            return "{credential.%s}" % ident(name)
+        # An unknown script is taken to set the values the catalogue does not declare.
+        unknown = ([name] if name not in self.config else [], "it does more than a GET and a capture")
+        sets, why = NOT_A_GET.get(script or "", unknown)
+        if script and name in sets:
+            raise NoManifest(
+                f"a value set by a post-connection script ({why}), `{name}` in {where}"
+            )
+        raise NoManifest(
+            "a connection value marked `automated` that no post-connection script reads from "
+            f"the API, `{name}` in {where}"
+        )
+
+    def after_connect_configuration(self) -> None:
+        """`connection_configuration`: values a script adds to the connection for later use;
+        kept when the script is a GET we can describe, lost otherwise."""
+        names = self.p.get("connection_configuration") or []
+        if not names:
+            return
+        read = self.after_connect_script() or {}
+        missing = [n for n in names if n not in read.get("capture", {})]
+        if missing:
+            _, why = NOT_A_GET.get(self.p.get("post_connection_script") or "", ([], ""))
+            self.lose("values read from the API after connecting" + (f" ({why})" if why else ""))
+            return
+        for name in names:
+            self.after_connect_ref(name, "connection_configuration")
+
     # --- the manifest ----------------------------------------------------------------------
 
     def build(self) -> dict:
@@ -251,6 +333,8 @@ class Conversion:
             "api": api,
         }
         self.ignored()
+        if self.after_connect:
+            auth["after_connect"] = list(self.after_connect.values())
         self.require_used_optionals(m)
         return m
 
@@ -274,7 +358,6 @@ class Conversion:
             ("token_response_headers", "values read from the token response's headers"),
             ("expires_in_unit", "`expires_in` in another unit than seconds"),
             ("alternate_access_token_response_path", "the access token at another path of the token response"),
-            ("connection_configuration", "values read from the API after connecting"),
             ("installation", "an app installation step"),
         ]:
             if p.get(key):
@@ -284,6 +367,7 @@ class Conversion:
         for key in p.get("token_response_metadata") or []:
             if "." in key:
                 self.lose("a nested value captured from the token response")
+        self.after_connect_configuration()
 
     def auth(self) -> dict:
         mode, p = self.mode, self.p

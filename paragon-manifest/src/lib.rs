@@ -74,6 +74,9 @@
 //! # registration_url = "https://mcp.example/register"  # RFC 7591: register a client when a
 //! #                                     # user connects, instead of client_id/client_secret
 //! # client_name = "Notes"               # the registered client's name; default: `name`
+//! # [[auth.after_connect]]: a GET with the new credential before it is stored (any type but
+//! #   "none"); url = "/me" (under api.base_url) or an absolute URL on the manifest's host,
+//! #   capture = { site = "/site" } → {credential.site}, provider_id = "/account/id"
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
@@ -169,6 +172,29 @@
 //! registration_url = "https://mcp.example/register"
 //! scopes = ["read"]
 //! pkce = true
+//! ```
+//!
+//! Values read after connecting: some APIs say only once a user has connected where the
+//! account lives (a data centre, a site, an instance URL) or who it is. Each
+//! `[[auth.after_connect]]` entry ([`AfterConnect`]) is a GET the server makes with the new
+//! credential, in file order, before storing it: `url` is a path under `api.base_url` or an
+//! absolute URL whose host is the manifest's (a literal or `{env.*}`, never a value a user or
+//! the provider chooses); the request carries `api.authorization` and the `[api.headers]` that
+//! have values yet. `capture` names JSON pointers (RFC 6901) into the answer, each a text or a
+//! number, kept encrypted with the credential as `{credential.<name>}` for the API's templates
+//! and later entries; `provider_id` points at the account's id, Paragon's `providerId` (one
+//! place in the manifest says where it is). A connection whose answer lacks a value is
+//! refused and nothing is stored. `api.authorization` cannot use these values (it authorizes
+//! the requests that read them), nor can a base URL under which an entry's path would go:
+//!
+//! ```toml
+//! [[auth.after_connect]]
+//! url = "https://login.mailchimp.com/oauth2/metadata"
+//! capture = { dc = "/dc" }              # → {credential.dc}
+//! provider_id = "/user_id"
+//!
+//! [api]
+//! base_url = "https://{credential.dc}.api.mailchimp.com/3.0"
 //! ```
 //!
 //! Client credentials: the end user's client id and secret are inputs, e.g.

@@ -1297,7 +1297,12 @@ fn provider_id(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Option<String>> 
 }
 
 /// A JSON pointer (RFC 6901) into the exchange's answer.
-pub(crate) fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
+pub(crate) fn json_pointer(
+    r: &mut Reader<'_>,
+    p: String,
+    span: Range<usize>,
+    field: &str,
+) -> Option<String> {
     if p.starts_with('/') && !p.contains("~2") && !p.ends_with('~') {
         return Some(p);
     }

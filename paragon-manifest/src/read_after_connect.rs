@@ -56,7 +56,8 @@ pub(crate) fn read(
         out.ok = false;
         return out;
     };
-    let mut provider_id_at: Option<String> = provider_id_elsewhere.then(|| "auth.provider_id".into());
+    let mut provider_id_at: Option<String> =
+        provider_id_elsewhere.then(|| "auth.provider_id".into());
     for (index, item) in items.iter().enumerate() {
         let path = format!("auth.after_connect[{index}]");
         let DeValue::Table(map) = item.get_ref() else {
@@ -206,15 +207,13 @@ fn capture(
             ok = false;
             continue;
         }
-        let Some((pointer, span)) = r.string(value, &field) else {
-            ok = false;
-            continue;
-        };
-        match json_pointer(r, pointer, span, &field) {
-            Some(p) => {
-                out.names.push((name.to_owned(), index, key.span()));
-                pairs.push((name.to_owned(), p));
-            }
+        // The name is known even when its pointer is wrong, so its uses are not reported too.
+        out.names.push((name.to_owned(), index, key.span()));
+        let pointer = r
+            .string(value, &field)
+            .and_then(|(pointer, span)| json_pointer(r, pointer, span, &field));
+        match pointer {
+            Some(p) => pairs.push((name.to_owned(), p)),
             None => ok = false,
         }
     }

@@ -74,6 +74,13 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
             "the account id read from the token response",
         );
     }
+    if !m.after_connect().is_empty() {
+        refuse(
+            "auth",
+            "after_connect",
+            "values read from the API after connecting",
+        );
+    }
     if !m.api().headers().is_empty() {
         refuse("api", "headers", "default headers on every request");
     }
