@@ -12,7 +12,9 @@
 //!   `POST /oauth/register` (RFC 7591 dynamic client registration): a registered client
 //!   may use only the redirect URIs it registered, and its codes and refresh tokens are
 //!   bound to it.
-//!   Token answers carry `instance_url`, the provider's root URL.
+//!   Token answers carry `instance_url`, the provider's root URL. A client given a public key
+//!   ([`FakeProviderBuilder::client_assertion_key`]) may authenticate by a signed JWT instead
+//!   of its secret (`private_key_jwt`, RFC 7523).
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
 //!   access token for `/v1` with the access-token lifetime (self-hosted products and many
@@ -78,6 +80,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod assertion;
 mod failure;
 mod oauth;
 mod registration;
@@ -136,6 +139,7 @@ impl FakeProvider {
                 code_param: "code".to_owned(),
                 callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
+                client_assertion_key: None,
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
@@ -243,6 +247,16 @@ impl FakeProviderBuilder {
     /// The OAuth client secret (default [`DEFAULT_CLIENT_SECRET`]).
     pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
         self.config.client_secret = Secret(client_secret.into());
+        self
+    }
+
+    /// The client's public key (PEM: an RSA or P-256/P-384 `PUBLIC KEY`) for client
+    /// authentication by signed assertion (`private_key_jwt`, RFC 7523): the token endpoint
+    /// then accepts `client_assertion` in place of the client secret, when it verifies with
+    /// this key, names the client as `iss` and `sub` and the token URL as `aud`, has not
+    /// expired and its `jti` is new.
+    pub fn client_assertion_key(mut self, public_pem: impl Into<String>) -> Self {
+        self.config.client_assertion_key = Some(public_pem.into());
         self
     }
 

@@ -539,6 +539,10 @@ fn authenticate_client(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<String, OAuthError> {
+    if params.contains_key("client_assertion") || params.contains_key("client_assertion_type") {
+        return crate::assertion::authenticate(state, params)
+            .map_err(|why| oauth_error("invalid_client", why));
+    }
     let body_id = params.get("client_id").map(String::as_str);
     let (id, secret) = match headers.get(AUTHORIZATION) {
         Some(value) => {

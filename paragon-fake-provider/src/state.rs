@@ -31,6 +31,8 @@ pub(crate) struct Config {
     /// A realm id added to the callback's query (`realm=…`), when set.
     pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,
+    /// The public key (PEM) that verifies the client's signed assertions (`private_key_jwt`).
+    pub(crate) client_assertion_key: Option<String>,
     pub(crate) api_keys: Vec<Secret>,
     pub(crate) scopes: Vec<String>,
     pub(crate) access_token_ttl: Duration,
@@ -79,6 +81,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
     /// Clients registered at `POST /oauth/register` (RFC 7591), by client id.
     pub(crate) registered: HashMap<String, RegisteredClient>,
+    /// The `jti` of every client assertion accepted: each is single-use.
+    pub(crate) assertion_ids: std::collections::HashSet<String>,
     /// Tasks by principal id, then by task number (so listing is in creation order).
     pub(crate) tasks: HashMap<String, BTreeMap<u64, Task>>,
     pub(crate) next_task: u64,

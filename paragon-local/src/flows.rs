@@ -441,6 +441,11 @@ pub(crate) async fn exchange_code(
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: oauth.client_auth(),
+            client_assertion: oauth
+                .client_assertion()
+                .map(|a| crate::client_assertion::AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: oauth.token_encoding(),
             extra_params: oauth.token_params(&ctx).map_err(render)?,
         }

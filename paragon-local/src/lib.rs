@@ -125,6 +125,7 @@ mod after_connect;
 mod api;
 mod auth;
 mod cache;
+mod client_assertion;
 mod configure;
 mod cors;
 mod crypto;

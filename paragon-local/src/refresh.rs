@@ -15,6 +15,7 @@
 //! committed with a compare-and-swap on the credential's version before anyone uses them, and
 //! the lease is released on every path that did not write.
 
+use crate::client_assertion::AssertionKey;
 use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::oauth::{Grant, TokenEndpoint, TokenError, Tokens, request_token};
@@ -150,6 +151,11 @@ pub(crate) fn renewal_endpoint(
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: o.client_auth(),
+            client_assertion: o
+                .client_assertion()
+                .map(|a| AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: o.token_encoding(),
             extra_params: o.refresh_params(&ctx).map_err(render)?,
         }),
@@ -159,6 +165,11 @@ pub(crate) fn renewal_endpoint(
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: cc.client_auth(),
+            client_assertion: cc
+                .client_assertion()
+                .map(|a| AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: cc.token_encoding(),
             extra_params: cc.token_params(&ctx).map_err(render)?,
         }),

@@ -238,6 +238,7 @@
 mod after_connect;
 mod api;
 mod auth;
+mod client_assertion;
 mod diagnostic;
 mod discover;
 mod exchange;
@@ -262,6 +263,7 @@ pub mod workflow;
 pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
+pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
 pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};

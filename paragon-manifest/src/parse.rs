@@ -9,6 +9,7 @@ use toml::de::{DeTable, DeValue};
 
 use crate::api::{Api, ApiAuthorization, DefaultHeader};
 use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
+use crate::client_assertion::ClientAssertion;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
@@ -1117,6 +1118,7 @@ const OAUTH_KEYS: &[&str] = &[
     "registration_url",
     "client_name",
     "after_connect",
+    "client_assertion",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -1130,6 +1132,7 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "token_params",
     "capture",
     "after_connect",
+    "client_assertion",
 ];
 
 const TOKEN_EXCHANGE_KEYS: &[&str] = &[
@@ -1528,12 +1531,23 @@ fn auth(
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
             let token_url = url_field(r, t, "token_url", declared, true, false);
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
-            let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
-            let (scopes, scope_separator) = scopes(r, t);
             let client_auth = client_auth(r, t);
+            let client_assertion = client_assertion(r, t, ty, client_auth, declared, inputs);
+            let client_secret = match client_auth {
+                Some(ClientAuth::PrivateKeyJwt) => no_secret(r, t),
+                // A wrong `client_auth` is reported; whether a secret is due is unknown.
+                None if t.get("client_secret").is_none() => None,
+                _ => client_value(r, t, "client_secret", ty, declared, inputs),
+            };
+            let (scopes, scope_separator) = scopes(r, t);
             let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
-            let owner_client = owner_client(client_id.as_ref(), client_secret.as_ref());
+            // With a signed assertion, the key stands where the secret would.
+            let secret_or_key = match &client_assertion {
+                Some(Some(a)) => Some(&a.key),
+                _ => client_secret.as_ref(),
+            };
+            let owner_client = owner_client(client_id.as_ref(), secret_or_key);
             if owner_client {
                 refuse_end_user_host(r, t, "token_url", token_url.as_ref(), declared);
             }
@@ -1547,6 +1561,7 @@ fn auth(
                 token_encoding: token_encoding?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
+                client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
@@ -1560,11 +1575,18 @@ fn auth(
                 None => None,
             };
             let registration = registration(r, t, declared);
+            let client_auth = client_auth(r, t);
+            let client_assertion = client_assertion(r, t, ty, client_auth, declared, inputs);
             // With `registration_url`, even a wrong one, the owner's client is not expected.
             let (client_id, client_secret) = match &registration {
                 Some(None) => (
                     client_value(r, t, "client_id", ty, declared, inputs),
-                    client_value(r, t, "client_secret", ty, declared, inputs),
+                    match client_auth {
+                        Some(ClientAuth::PrivateKeyJwt) => no_secret(r, t),
+                        // A wrong `client_auth` is reported; whether a secret is due is unknown.
+                        None if t.get("client_secret").is_none() => None,
+                        _ => client_value(r, t, "client_secret", ty, declared, inputs),
+                    },
                 ),
                 _ => (
                     Some(credential_template(REGISTERED_CLIENT_ID)),
@@ -1573,7 +1595,17 @@ fn auth(
             };
             let (scopes, scope_separator) = scopes(r, t);
             let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
-            let client_auth = client_auth(r, t);
+            if matches!(registration, Some(Some(_)))
+                && client_auth == Some(ClientAuth::PrivateKeyJwt)
+                && let Some(v) = t.get("client_auth")
+            {
+                r.error(
+                    v.span(),
+                    "auth.client_auth",
+                    "`private_key_jwt` beside `registration_url`: a client registered at connect time has no key of the owner's",
+                    "use client_auth = \"body\" or \"basic\" with registration_url",
+                );
+            }
             let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let authorization_param_names = param_names(r, t);
@@ -1616,6 +1648,7 @@ fn auth(
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
                 registration: registration?,
+                client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
@@ -1879,16 +1912,125 @@ fn client_auth(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<ClientAuth> {
     match s.as_str() {
         "body" => Some(ClientAuth::Body),
         "basic" => Some(ClientAuth::Basic),
+        "private_key_jwt" => Some(ClientAuth::PrivateKeyJwt),
         other => {
+            let help = match closest(other, &["body", "basic", "private_key_jwt"]) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "expected \"body\" (form fields), \"basic\" (an `Authorization: Basic` header) or \"private_key_jwt\" (a signed assertion)".to_owned(),
+            };
             r.error(
                 span,
                 "auth.client_auth",
                 format!("unknown client authentication `{other}`"),
-                "expected \"body\" (form fields) or \"basic\" (an `Authorization: Basic` header)",
+                help,
             );
             None
         }
     }
+}
+
+/// With `private_key_jwt` no client secret is sent: one in the manifest would be a mistake.
+fn no_secret(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Template> {
+    if let Some(v) = t.get("client_secret") {
+        r.error(
+            v.span(),
+            "auth.client_secret",
+            "`client_secret` beside client_auth = \"private_key_jwt\": the client authenticates with a signed assertion, no secret is sent",
+            "remove client_secret, or choose client_auth = \"body\" or \"basic\"",
+        );
+        return None;
+    }
+    Template::parse("").ok()
+}
+
+/// `[auth.client_assertion]`: required with `client_auth = "private_key_jwt"`, refused
+/// without it. `None` when it is wrong; `Some(None)` when there is none.
+fn client_assertion(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    ty: &str,
+    client_auth: Option<ClientAuth>,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<Option<ClientAssertion>> {
+    let signed = client_auth == Some(ClientAuth::PrivateKeyJwt);
+    let Some(value) = t.get("client_assertion") else {
+        if signed {
+            r.missing(
+                t,
+                "client_assertion",
+                "client_auth = \"private_key_jwt\" signs with a key: add [auth.client_assertion] key = \"{env.EXAMPLE_PRIVATE_KEY}\"",
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    if !signed {
+        if client_auth.is_some() {
+            r.error(
+                value.span(),
+                "auth.client_assertion",
+                "`client_assertion` is only used with client_auth = \"private_key_jwt\"",
+                "add client_auth = \"private_key_jwt\", or remove [auth.client_assertion]",
+            );
+        }
+        return None;
+    }
+    let a = r.opt_table(t, "client_assertion")?;
+    r.check_keys(&a, &["key", "algorithm", "key_id"], &[], "");
+    let key = client_value(r, &a, "key", ty, declared, inputs);
+    if let Some(Part::Ref(Reference::Input(k))) = key.as_ref().and_then(|k| k.parts().first())
+        && inputs.iter().any(|i| &i.key == k && !i.secret)
+        && let Some(v) = a.get("key")
+    {
+        r.error(
+            v.span(),
+            "auth.client_assertion.key",
+            format!("the input `{k}` holds a private key but is not marked secret"),
+            format!("set `secret = true` (or kind = \"password\") on the input `{k}`"),
+        );
+        return None;
+    }
+    let algorithm = if a.get("algorithm").is_none() {
+        Some("RS256")
+    } else {
+        let (name, span) = r.opt_string(&a, "algorithm")?;
+        let found = crate::client_assertion::ASSERTION_ALGORITHMS
+            .iter()
+            .find(|n| **n == name)
+            .copied();
+        if found.is_none() {
+            let help = match closest(
+                &name.to_ascii_uppercase(),
+                crate::client_assertion::ASSERTION_ALGORITHMS,
+            ) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => format!(
+                    "expected one of: {}",
+                    quote_list(crate::client_assertion::ASSERTION_ALGORITHMS)
+                ),
+            };
+            r.error(
+                span,
+                "auth.client_assertion.algorithm",
+                format!("unknown signing algorithm `{name}`"),
+                help,
+            );
+        }
+        found
+    };
+    let key_id = match r.opt_string(&a, "key_id") {
+        Some((text, span)) => {
+            Some(r.template(&text, &span, &a.field("key_id"), declared, false)?)
+        }
+        None if a.get("key_id").is_some() => return None,
+        None => None,
+    };
+    Some(Some(ClientAssertion {
+        key: key?,
+        algorithm: algorithm?,
+        key_id,
+    }))
 }
 
 fn params(

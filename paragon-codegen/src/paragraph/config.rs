@@ -74,6 +74,18 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
             "the account id read from the token response",
         );
     }
+    let client_auth = match m.auth() {
+        Auth::OAuth(o) => Some(o.client_auth()),
+        Auth::ClientCredentials(c) => Some(c.client_auth()),
+        _ => None,
+    };
+    if client_auth == Some(ClientAuth::PrivateKeyJwt) {
+        refuse(
+            "auth",
+            "client_auth",
+            "client authentication by signed assertion (`private_key_jwt`)",
+        );
+    }
     if !m.after_connect().is_empty() {
         refuse(
             "auth",
