@@ -54,6 +54,9 @@ UNSUPPORTED_MODES = {
     "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server discovery",
 }
 DCR = "dynamic client registration (RFC 7591)"
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# The signing algorithms `[auth.client_assertion]` accepts (paragon_manifest::ASSERTION_ALGORITHMS).
+ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
 
 # Post-connection scripts that are one GET with the new credential and captures, as
 # `[[auth.after_connect]]`: the URL (absolute, or a path under the proxy's base URL) and, per
@@ -291,6 +294,73 @@ class Conversion:
         for name in names:
             self.after_connect_ref(name, "connection_configuration")
 
+    # --- client authentication by signed assertion (private_key_jwt) -----------------------
+
+    def signed_client_credentials(self) -> dict:
+        """A token request whose client proves itself with a JWT it signs (RFC 7523 §2.2):
+        `type = "client_credentials"` with `client_auth = "private_key_jwt"`, when the
+        catalogue's assertion is what the server signs (iss = sub = the client id, aud = the
+        token URL, a random jti, a kid at most)."""
+        p, a = self.p, self.p["assertion"]
+        if a.get("type") != "jwt":
+            raise NoManifest(f"a {a.get('type', 'non-JWT')} assertion")
+        params = {str(k): str(v) for k, v in (p.get("token_params") or {}).items()}
+        grant = params.pop("grant_type", "")
+        if grant != "client_credentials":
+            raise NoManifest(f"the `{grant}` grant with a signed JWT (RFC 7523 §2.1)")
+        if params.pop("client_assertion_type", "") != JWT_BEARER or params.pop("client_assertion", "") != "${credentials.assertion}":
+            raise NoManifest("a signed JWT in other token parameters than client_assertion")
+        header = dict(a.get("header") or {})
+        alg = header.pop("alg", "RS256")
+        kid = header.pop("kid", None)
+        if header.pop("typ", "JWT") != "JWT" or header:
+            raise NoManifest("client authentication by signed JWT with other header fields than alg and kid")
+        if alg not in ASSERTION_ALGORITHMS:
+            raise NoManifest(f"a client assertion signed with {alg}")
+        claims = dict(a.get("payload") or {})
+        iss, sub, aud = claims.pop("iss", None), claims.pop("sub", None), claims.pop("aud", None)
+        jti = claims.pop("jti", "${random}")
+        if claims or jti != "${random}" or not iss:
+            raise NoManifest("client authentication by signed JWT with other claims")
+        if sub not in (None, iss):
+            raise NoManifest("a client assertion whose subject is not its issuer")
+        if sub is None:
+            self.lose("a client assertion without `sub` (ours name the client as `sub` too)")
+        token_url = str(p.get("token_url", ""))
+        if aud != token_url:
+            raise NoManifest("a client assertion for another audience than the token URL")
+        client_id = self.template(iss, "auth.client_id")
+        params.pop("client_id", None)  # the client id is sent anyway
+        auth = {
+            "type": "client_credentials",
+            "token_url": self.url(token_url, "auth.token_url"),
+            "client_id": client_id,
+            "client_auth": "private_key_jwt",
+        }
+        scope = params.pop("scope", None)
+        if scope:
+            auth["scopes"] = self.template(scope, "auth.scopes").split(" ")
+        auth["token_params"] = self.params(params, "auth.token_params", "client_credentials")
+        key = str(a.get("key", ""))
+        assertion = {"key": "{env.PRIVATE_KEY}" if key == "${assertionOption.privateKey}" else self.secret_ref(key), "algorithm": alg}
+        if kid:
+            m = re.fullmatch(r"\$\{credentials\.([A-Za-z0-9_]+)\}", str(kid))
+            if m:  # a key id names a key; it is not a secret
+                self.credential_input(m.group(1), None, secret=False)
+            assertion["key_id"] = self.template(kid, "auth.client_assertion.key_id")
+        auth["client_assertion"] = assertion
+        tr = p.get("token_response") or {}
+        if tr.get("token", "access_token") != "access_token":
+            raise NoManifest("the access token at another path of the token response")
+        return auth
+
+    def secret_ref(self, text: str) -> str:
+        """`${credentials.x}` holding a private key: a secret input."""
+        m = re.fullmatch(r"\$\{credentials\.([A-Za-z0-9_]+)\}", text)
+        if not m:
+            raise NoManifest(f"a signing key from `{text}`")
+        return "{input.%s}" % self.credential_input(m.group(1), "Private key (PEM)", secret=True)
+
     # --- the manifest ----------------------------------------------------------------------
 
     def build(self) -> dict:
@@ -305,7 +375,6 @@ class Conversion:
             ("require_client_certificate", "a TLS client certificate (mTLS)"),
             ("additional_steps", "a multi-step login"),
             ("signature", "request signing"),
-            ("assertion", "client authentication by signed JWT assertion (private_key_jwt, RFC 7523)"),
         ]:
             if p.get(key):
                 raise NoManifest(reason)
@@ -379,6 +448,8 @@ class Conversion:
             return self.oauth()
         if mode == "OAUTH2_CC":
             return self.client_credentials()
+        if mode == "TWO_STEP" and p.get("assertion"):
+            return self.signed_client_credentials()
         if mode == "TWO_STEP":
             return self.token_exchange()
         raise NoManifest(f"auth mode {mode}")

@@ -59,7 +59,11 @@
 //! scopes = ["read", "write"]
 //! scope_separator = " "                 # default " "
 //! pkce = false                          # default false (S256 when true)
-//! client_auth = "body"                  # "body" (default) | "basic"
+//! client_auth = "body"                  # "body" (default) | "basic" | "private_key_jwt"
+//! # [auth.client_assertion]             # with "private_key_jwt" (oauth, client_credentials):
+//! # key = "{env.ZENDESK_PRIVATE_KEY}"   #   PEM private key ({env.*}, or a secret input for
+//! # algorithm = "RS256"                 #   client credentials); RS/PS 256-512, ES256/384
+//! # key_id = "key-1"                    #   the JWT's `kid` header (optional template)
 //! token_encoding = "form"               # "form" (default) | "json" | "query": how the code
 //!                                       # exchange, refresh and client credentials send
 //!                                       # their parameters
@@ -195,6 +199,26 @@
 //!
 //! [api]
 //! base_url = "https://{credential.dc}.api.mailchimp.com/3.0"
+//! ```
+//!
+//! Client authentication by signed assertion (`private_key_jwt`, RFC 7523 §2.2): with
+//! `client_auth = "private_key_jwt"` no client secret exists (one is refused); every token
+//! request (code exchange, refresh, client credentials) sends `client_id`,
+//! `client_assertion_type = urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a JWT
+//! the server signs with [`ClientAssertion`]'s key: `iss` and `sub` the client id, `aud` the
+//! token URL, a five-minute `exp`, a random `jti`, `kid` when `key_id` is set:
+//!
+//! ```toml
+//! [auth]
+//! type = "client_credentials"
+//! token_url = "https://account.example/oauth2/token"
+//! client_id = "{input.client_id}"
+//! client_auth = "private_key_jwt"
+//!
+//! [auth.client_assertion]
+//! key = "{env.EXAMPLE_PRIVATE_KEY}"
+//! algorithm = "ES256"
+//! key_id = "{input.key_id}"
 //! ```
 //!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
