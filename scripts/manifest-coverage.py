@@ -294,6 +294,25 @@ class Conversion:
         for name in names:
             self.after_connect_ref(name, "connection_configuration")
 
+    # --- the resource owner password grant -------------------------------------------------
+
+    def password_grant(self) -> dict:
+        """`OAUTH2_CC` whose token request is the password grant (RFC 6749 §4.3): a
+        `client_credentials` setup with `grant = "password"` and the user's inputs."""
+        params = dict(self.p["token_params"])
+        params.pop("grant_type")
+        username, password = params.pop("username", None), params.pop("password", None)
+        if not username or not password:
+            raise NoManifest("a password grant without a username or password")
+        self.p = {**self.p, "token_params": params}
+        a = self.client_credentials()
+        a["grant"] = "password"
+        a["username"] = self.template(username, "auth.username")
+        a["password"] = self.template(password, "auth.password")
+        for key in re.findall(r"\{input\.([A-Za-z0-9_]+)\}", a["password"]):
+            self.inputs[key]["kind"] = "password"  # the catalogue marks it secret
+        return a
+
     # --- client authentication by signed assertion (private_key_jwt) -----------------------
 
     def signed_client_credentials(self) -> dict:
@@ -446,6 +465,8 @@ class Conversion:
             return {"type": "api_key"}
         if mode in ("OAUTH2", "MCP_OAUTH2"):
             return self.oauth()
+        if mode == "OAUTH2_CC" and (p.get("token_params") or {}).get("grant_type") == "password":
+            return self.password_grant()
         if mode == "OAUTH2_CC":
             return self.client_credentials()
         if mode == "TWO_STEP" and p.get("assertion"):

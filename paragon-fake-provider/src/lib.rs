@@ -7,7 +7,8 @@
 //! - **OAuth 2.0** at `/oauth/authorize` (an HTML consent page whose form posts
 //!   back and redirects with `?code=…&state=…`) and `/oauth/token`
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
-//!   `client_credentials`; client authentication by Basic header or body; parameters
+//!   `client_credentials`, `password` for the accounts [`FakeProviderBuilder::resource_owner`]
+//!   names; client authentication by Basic header or body; parameters
 //!   as a form, a JSON object or the query). Clients may also register themselves at
 //!   `POST /oauth/register` (RFC 7591 dynamic client registration): a registered client
 //!   may use only the redirect URIs it registered, and its codes and refresh tokens are
@@ -141,6 +142,7 @@ impl FakeProvider {
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
+                resource_owners: Vec::new(),
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
                 advertised_expires_in: None,
@@ -257,6 +259,19 @@ impl FakeProviderBuilder {
     /// expired and its `jti` is new.
     pub fn client_assertion_key(mut self, public_pem: impl Into<String>) -> Self {
         self.config.client_assertion_key = Some(public_pem.into());
+        self
+    }
+
+    /// An account the token endpoint's password grant (RFC 6749 §4.3) accepts; the tokens
+    /// are that user's, with a refresh token. Without any, every password grant is refused.
+    pub fn resource_owner(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.config
+            .resource_owners
+            .push((username.into(), Secret(password.into())));
         self
     }
 

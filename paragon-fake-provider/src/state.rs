@@ -34,6 +34,8 @@ pub(crate) struct Config {
     /// The public key (PEM) that verifies the client's signed assertions (`private_key_jwt`).
     pub(crate) client_assertion_key: Option<String>,
     pub(crate) api_keys: Vec<Secret>,
+    /// Accounts the password grant accepts: username and password.
+    pub(crate) resource_owners: Vec<(String, Secret)>,
     pub(crate) scopes: Vec<String>,
     pub(crate) access_token_ttl: Duration,
     /// The `expires_in` token answers claim instead of the real lifetime.
@@ -266,6 +268,8 @@ pub struct TokenRequests {
     pub refresh_token: u64,
     /// `grant_type=client_credentials`.
     pub client_credentials: u64,
+    /// `grant_type=password`.
+    pub password: u64,
     /// Any other or missing `grant_type`.
     pub other: u64,
     /// Requests to `POST /auth/session` (the token exchange), failed ones included.

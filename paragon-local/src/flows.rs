@@ -291,9 +291,8 @@ pub(crate) async fn create_credential(
     };
     if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
         let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
-        let grant = Grant::ClientCredentials {
-            scopes: cc.scopes(),
-        };
+        let values = crate::refresh::GrantValues::render(&app.secrets, integration, cc, &c)?;
+        let grant = values.grant(None, cc.scopes());
         match request_token(&app.http, &endpoint, grant, cc.capture()).await {
             Ok(tokens) => {
                 c.secret.access_token = Some(tokens.access_token);

@@ -86,6 +86,12 @@ pub(crate) enum Grant<'a> {
     ClientCredentials {
         scopes: &'a [String],
     },
+    /// RFC 6749 §4.3: the end user's username and password.
+    Password {
+        username: String,
+        password: String,
+        scopes: &'a [String],
+    },
 }
 
 /// What a successful token response gave.
@@ -193,6 +199,20 @@ pub(crate) async fn request_token(
         Grant::Refresh { refresh_token } => {
             let token = RefreshToken::new(refresh_token.to_string());
             let mut req = client.exchange_refresh_token(&token);
+            for (k, v) in &extra_params {
+                req = req.add_extra_param(k.clone(), v.clone());
+            }
+            req.request_async(&call).await
+        }
+        Grant::Password {
+            username,
+            password,
+            scopes,
+        } => {
+            let username = oauth2::ResourceOwnerUsername::new(username);
+            let password = oauth2::ResourceOwnerPassword::new(password);
+            let mut req = client.exchange_password(&username, &password);
+            req = req.add_scopes(scopes.iter().map(|s| Scope::new(s.clone())));
             for (k, v) in &extra_params {
                 req = req.add_extra_param(k.clone(), v.clone());
             }

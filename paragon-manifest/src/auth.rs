@@ -149,9 +149,32 @@ pub struct OAuth {
     pub(crate) url_inputs: Vec<String>,
 }
 
+/// The grant a `client_credentials` setup asks tokens with (`grant`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum TokenGrant {
+    /// `grant = "client_credentials"` (the default): the client's own access.
+    ClientCredentials,
+    /// `grant = "password"` (RFC 6749 §4.3): the end user's username and password, from
+    /// inputs; the tokens' refresh token renews, else the grant is asked again.
+    Password {
+        /// `username`, e.g. `{input.username}`.
+        username: Template,
+        /// `password`, e.g. `{input.password}` (a secret input).
+        password: Template,
+    },
+    /// `grant = "refresh_token"`: a refresh token the end user pasted (`refresh_token`, a
+    /// secret input) gets the first access token; the provider's answers renew it after.
+    RefreshToken {
+        /// `refresh_token`, e.g. `{input.refresh_token}`.
+        refresh_token: Template,
+    },
+}
+
 /// OAuth 2.0 client credentials setup.
 #[derive(Clone, Debug)]
 pub struct ClientCredentials {
+    pub(crate) grant: TokenGrant,
     pub(crate) token_url: Template,
     pub(crate) client_id: Template,
     pub(crate) client_secret: Template,
@@ -438,6 +461,11 @@ impl ClientCredentials {
     /// The key that signs the client's assertions, with `client_auth = "private_key_jwt"`.
     pub fn client_assertion(&self) -> Option<&ClientAssertion> {
         self.client_assertion.as_ref()
+    }
+
+    /// The grant tokens are asked with (`grant`, default client credentials).
+    pub fn grant(&self) -> &TokenGrant {
+        &self.grant
     }
 
     /// The rendered token URL.

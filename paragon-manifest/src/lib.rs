@@ -222,7 +222,24 @@
 //! ```
 //!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
-//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
+//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`. The
+//! same setup asks with another grant ([`TokenGrant`]): `grant = "password"` (RFC 6749 §4.3)
+//! sends the end user's `username` and `password` (templates; the password a secret input),
+//! `grant = "refresh_token"` a refresh token the user pasted (`refresh_token`, a secret
+//! input); either way the provider's refresh token renews the access token, and without one
+//! the grant is asked again:
+//!
+//! ```toml
+//! [auth]
+//! type = "client_credentials"
+//! grant = "password"                    # "client_credentials" (default) | "password" |
+//!                                       # "refresh_token"
+//! token_url = "https://erp.example/identity/connect/token"
+//! client_id = "{env.ERP_CLIENT_ID}"
+//! client_secret = "{env.ERP_CLIENT_SECRET}"
+//! username = "{input.username}"
+//! password = "{input.password}"         # an input with kind = "password"
+//! ```
 //!
 //! Token exchange: the end user's inputs are sent to a URL whose JSON answer holds a token
 //! (session tokens traded for an API key or a password). The token is
@@ -286,7 +303,7 @@ pub mod workflow;
 
 pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
-pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
+pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};

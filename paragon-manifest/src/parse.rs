@@ -8,7 +8,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::api::{Api, ApiAuthorization, DefaultHeader};
-use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
+use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth, TokenGrant};
 use crate::client_assertion::ClientAssertion;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
@@ -1133,6 +1133,10 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "capture",
     "after_connect",
     "client_assertion",
+    "grant",
+    "username",
+    "password",
+    "refresh_token",
 ];
 
 const TOKEN_EXCHANGE_KEYS: &[&str] = &[
@@ -1542,6 +1546,7 @@ fn auth(
             let (scopes, scope_separator) = scopes(r, t);
             let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
+            let grant = token_grant(r, t, declared, inputs);
             // With a signed assertion, the key stands where the secret would.
             let secret_or_key = match &client_assertion {
                 Some(Some(a)) => Some(&a.key),
@@ -1552,6 +1557,7 @@ fn auth(
                 refuse_end_user_host(r, t, "token_url", token_url.as_ref(), declared);
             }
             Some(Auth::ClientCredentials(ClientCredentials {
+                grant: grant?,
                 token_url: token_url?,
                 client_id: client_id?,
                 client_secret: client_secret?,
@@ -1926,6 +1932,89 @@ fn client_auth(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<ClientAuth> {
             );
             None
         }
+    }
+}
+
+/// `grant` and the values it needs: `username` / `password` for `"password"`,
+/// `refresh_token` for `"refresh_token"`, each a template over inputs or environment secrets
+/// (a secret input for the password and the refresh token). A value for another grant is
+/// refused.
+fn token_grant(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<TokenGrant> {
+    let kind = choice(
+        r,
+        t,
+        "grant",
+        &[
+            ("client_credentials", "client_credentials"),
+            ("password", "password"),
+            ("refresh_token", "refresh_token"),
+        ],
+    );
+    let wanted: &[&str] = match kind {
+        Some("password") => &["username", "password"],
+        Some("refresh_token") => &["refresh_token"],
+        _ => &[],
+    };
+    for key in ["username", "password", "refresh_token"] {
+        if let Some(v) = t.get(key)
+            && kind.is_some()
+            && !wanted.contains(&key)
+        {
+            r.error(
+                v.span(),
+                &t.field(key),
+                format!(
+                    "`{key}` is only used with grant = \"{}\"",
+                    if key == "refresh_token" {
+                        "refresh_token"
+                    } else {
+                        "password"
+                    }
+                ),
+                "set that grant, or remove the field",
+            );
+        }
+    }
+    let value = |r: &mut Reader<'_>, key: &str, secret: bool| -> Option<Template> {
+        let (text, span) = r.req_string(t, key, &format!("e.g. {key} = \"{{input.{key}}}\""))?;
+        let field = t.field(key);
+        let template = r.template(&text, &span, &field, declared, false)?;
+        let plain = template.references().find_map(|reference| match reference {
+            Reference::Input(k) if inputs.iter().any(|i| &i.key == k && !i.secret) => Some(k),
+            _ => None,
+        });
+        if secret && let Some(k) = plain {
+            r.error(
+                span,
+                &field,
+                format!(
+                    "the input `{k}` holds the {} but is not marked secret",
+                    key.replace('_', " ")
+                ),
+                format!("set `secret = true` (or kind = \"password\") on the input `{k}`"),
+            );
+            return None;
+        }
+        Some(template)
+    };
+    match kind? {
+        "password" => {
+            let username = value(r, "username", false);
+            let password = value(r, "password", true);
+            Some(TokenGrant::Password {
+                username: username?,
+                password: password?,
+            })
+        }
+        "refresh_token" => Some(TokenGrant::RefreshToken {
+            refresh_token: value(r, "refresh_token", true)?,
+        }),
+        _ => Some(TokenGrant::ClientCredentials),
     }
 }
 

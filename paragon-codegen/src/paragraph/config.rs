@@ -3,7 +3,7 @@
 //! that Paragon's custom integration form has no field for is refused at its position.
 
 use super::{Refusals, ts};
-use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest};
+use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest, TokenGrant};
 
 /// Manifest templates as the dashboard writes variables: `{input.api_key}` →
 /// `{{input.api_key}}`.
@@ -79,6 +79,11 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
         Auth::ClientCredentials(c) => Some(c.client_auth()),
         _ => None,
     };
+    if let Auth::ClientCredentials(c) = m.auth()
+        && !matches!(c.grant(), TokenGrant::ClientCredentials)
+    {
+        refuse("auth", "grant", "a password or pasted-refresh-token grant");
+    }
     if client_auth == Some(ClientAuth::PrivateKeyJwt) {
         refuse(
             "auth",
