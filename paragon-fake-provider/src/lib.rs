@@ -263,7 +263,7 @@ impl FakeProviderBuilder {
     }
 
     /// An account the token endpoint's password grant (RFC 6749 §4.3) accepts; the tokens
-    /// are that user's, with a refresh token. Without any, every password grant is refused.
+    /// are that user's, with a refresh token. Without any, the grant is `unsupported_grant_type`.
     pub fn resource_owner(
         mut self,
         username: impl Into<String>,

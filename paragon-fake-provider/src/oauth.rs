@@ -506,10 +506,13 @@ fn exchange(
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
     let grant_type = required(params, "grant_type")?;
+    // The password grant exists only where the builder named accounts for it.
+    let password_enabled = !state.config.resource_owners.is_empty();
     if !matches!(
         grant_type,
-        "authorization_code" | "refresh_token" | "client_credentials" | "password"
-    ) {
+        "authorization_code" | "refresh_token" | "client_credentials"
+    ) && !(grant_type == "password" && password_enabled)
+    {
         return Err(oauth_error(
             "unsupported_grant_type",
             format!(
@@ -720,7 +723,8 @@ fn refresh_token(
 
 /// The resource owner password grant (RFC 6749 §4.3), for the accounts the builder names
 /// ([`FakeProviderBuilder::resource_owner`](crate::FakeProviderBuilder::resource_owner)):
-/// tokens for that user, with a refresh token.
+/// tokens for that user, with a refresh token. Without such accounts the grant is
+/// `unsupported_grant_type`.
 fn password(
     state: &Shared,
     client_id: &str,
