@@ -322,7 +322,7 @@ class Conversion:
         token URL, a random jti, a kid at most)."""
         p, a = self.p, self.p["assertion"]
         if a.get("type") != "jwt":
-            raise NoManifest(f"a {a.get('type', 'non-JWT')} assertion")
+            raise NoManifest(f"a {str(a.get('type', 'non-JWT')).upper()} assertion")
         params = {str(k): str(v) for k, v in (p.get("token_params") or {}).items()}
         grant = params.pop("grant_type", "")
         if grant != "client_credentials":
