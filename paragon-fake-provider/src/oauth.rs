@@ -506,13 +506,13 @@ fn exchange(
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
     let grant_type = required(params, "grant_type")?;
-    // The password grant exists only where the builder named accounts for it.
-    let password_enabled = !state.config.resource_owners.is_empty();
-    if !matches!(
-        grant_type,
-        "authorization_code" | "refresh_token" | "client_credentials"
-    ) && !(grant_type == "password" && password_enabled)
-    {
+    let supported = match grant_type {
+        "authorization_code" | "refresh_token" | "client_credentials" => true,
+        // The password grant exists only where the builder named accounts for it.
+        "password" => !state.config.resource_owners.is_empty(),
+        _ => false,
+    };
+    if !supported {
         return Err(oauth_error(
             "unsupported_grant_type",
             format!(
