@@ -54,6 +54,46 @@ UNSUPPORTED_MODES = {
     "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server discovery",
 }
 DCR = "dynamic client registration (RFC 7591)"
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+# The signing algorithms `[auth.client_assertion]` accepts (paragon_manifest::ASSERTION_ALGORITHMS).
+ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
+
+# Post-connection scripts that are one GET with the new credential and captures, as
+# `[[auth.after_connect]]`: the URL (absolute, or a path under the proxy's base URL) and, per
+# connection value, the JSON pointer into the answer; `inputs`: a value the script copies from
+# the connection's own credentials. Read from Nango's source, NangoHQ/nango at 2f4c0af,
+# packages/server/lib/hooks/connection/providers/<provider>/post-connection.ts.
+POST_CONNECTION = {
+    # mailchimp: GET https://login.mailchimp.com/oauth2/metadata, `dc` from the answer.
+    "mailchimpPostConnection": {
+        "url": "https://login.mailchimp.com/oauth2/metadata",
+        "capture": {"dc": "/dc"},
+    },
+    # sophos-central: GET https://api.central.sophos.com/whoami/v1, `id` and `apiHosts.dataRegion`.
+    "sophosCentralPostConnection": {
+        "url": "https://api.central.sophos.com/whoami/v1",
+        "capture": {"tenantId": "/id", "dataRegion": "/apiHosts/dataRegion"},
+    },
+    # hubspot: GET /account-info/v3/details on the API, `portalId`.
+    "hubspotPostConnection": {
+        "url": "/account-info/v3/details",
+        "capture": {"portalId": "/portalId"},
+    },
+    # adobe-umapi: no request; `clientId` is the connection's own client id.
+    "adobeUmapiPostConnection": {"inputs": {"clientId": "client_id"}},
+}
+# Scripts that set connection values a manifest needs but do more than one GET and captures:
+# the values they set, and why (same source).
+NOT_A_GET = {
+    "jiraPostConnection": (
+        ["cloudId", "baseUrl", "accountId"],
+        "it chooses one of several sites by the `subdomain` input, then GETs an endpoint that "
+        "depends on the site's product",
+    ),
+    "sage200PostConnection": (["company_id", "site_id"], "it takes the first of a list or a single object"),
+    "basecampPostConnection": (["accounts", "accountId"], "it sets `accountId` only when there is exactly one account"),
+    "jobberPostConnection": (["accountId"], "a GraphQL POST"),
+}
 
 
 class NoManifest(Exception):
@@ -79,6 +119,7 @@ class Conversion:
             if ident(name) not in self.captures:
                 self.callback_captures.append(ident(name))
         self.notes: list[str] = []
+        self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
 
     def lose(self, what: str) -> None:
         if what not in self.losses:
@@ -137,10 +178,7 @@ class Conversion:
         spec = self.config.get(name) or {}
         set_by_script = name not in self.config and self.p.get("post_connection_script")
         if spec.get("automated") or set_by_script:
-            raise NoManifest(
-                "a value read from the API after connecting (a post-connection script), "
-                f"`{name}` in {where}"
-            )
+            return self.after_connect_ref(name, where)
         if "hidden" in spec and "default_value" in spec:
             return escape_literal(str(spec["default_value"]))
         return "{input.%s}" % self.config_input(name, in_url)
@@ -209,6 +247,139 @@ class Conversion:
                 return tpl
         raise NoManifest(f"no usable alternative in {where}")
 
+    # --- values read after connecting (post-connection scripts) -----------------------------
+
+    def after_connect_script(self) -> dict | None:
+        """What the provider's post-connection script reads, when it is one GET and captures."""
+        return POST_CONNECTION.get(self.p.get("post_connection_script") or "")
+
+    def after_connect_ref(self, name: str, where: str) -> str:
+        """`${connectionConfig.name}` that a script sets after connecting: `{credential.x}`
+        read by an `[[auth.after_connect]]` GET (or the input it copies), else no manifest."""
+        script = self.p.get("post_connection_script")
+        read = self.after_connect_script()
+        if read and name in read.get("inputs", {}):
+            source = read["inputs"][name]
+            return "{input.%s}" % self.credential_input(source, None, secret=False)
+        if read and name in read.get("capture", {}):
+            if self.mode == "NONE":
+                raise NoManifest(f"a value read after connecting without a credential, `{name}` in {where}")
+            entry = self.after_connect.setdefault(read["url"], {"url": read["url"], "capture": {}})
+            entry["capture"][ident(name)] = read["capture"][name]
+            return "{credential.%s}" % ident(name)
+        # An unknown script is taken to set the values the catalogue does not declare.
+        unknown = ([name] if name not in self.config else [], "it does more than a GET and a capture")
+        sets, why = NOT_A_GET.get(script or "", unknown)
+        if script and name in sets:
+            raise NoManifest(
+                f"a value set by a post-connection script ({why}), `{name}` in {where}"
+            )
+        raise NoManifest(
+            "a connection value marked `automated` that no post-connection script reads from "
+            f"the API, `{name}` in {where}"
+        )
+
+    def after_connect_configuration(self) -> None:
+        """`connection_configuration`: values a script adds to the connection for later use;
+        kept when the script is a GET we can describe, lost otherwise."""
+        names = self.p.get("connection_configuration") or []
+        if not names:
+            return
+        read = self.after_connect_script() or {}
+        missing = [n for n in names if n not in read.get("capture", {})]
+        if missing:
+            _, why = NOT_A_GET.get(self.p.get("post_connection_script") or "", ([], ""))
+            self.lose("values read from the API after connecting" + (f" ({why})" if why else ""))
+            return
+        for name in names:
+            self.after_connect_ref(name, "connection_configuration")
+
+    # --- the resource owner password grant -------------------------------------------------
+
+    def password_grant(self) -> dict:
+        """`OAUTH2_CC` whose token request is the password grant (RFC 6749 §4.3): a
+        `client_credentials` setup with `grant = "password"` and the user's inputs."""
+        params = dict(self.p["token_params"])
+        params.pop("grant_type")
+        username, password = params.pop("username", None), params.pop("password", None)
+        if not username or not password:
+            raise NoManifest("a password grant without a username or password")
+        self.p = {**self.p, "token_params": params}
+        a = self.client_credentials()
+        a["grant"] = "password"
+        a["username"] = self.template(username, "auth.username")
+        a["password"] = self.template(password, "auth.password")
+        for key in re.findall(r"\{input\.([A-Za-z0-9_]+)\}", a["password"]):
+            self.inputs[key]["kind"] = "password"  # the catalogue marks it secret
+        return a
+
+    # --- client authentication by signed assertion (private_key_jwt) -----------------------
+
+    def signed_client_credentials(self) -> dict:
+        """A token request whose client proves itself with a JWT it signs (RFC 7523 §2.2):
+        `type = "client_credentials"` with `client_auth = "private_key_jwt"`, when the
+        catalogue's assertion is what the server signs (iss = sub = the client id, aud = the
+        token URL, a random jti, a kid at most)."""
+        p, a = self.p, self.p["assertion"]
+        if a.get("type") != "jwt":
+            raise NoManifest(f"a {str(a.get('type', 'non-JWT')).upper()} assertion")
+        params = {str(k): str(v) for k, v in (p.get("token_params") or {}).items()}
+        grant = params.pop("grant_type", "")
+        if grant != "client_credentials":
+            raise NoManifest(f"the `{grant}` grant with a signed JWT (RFC 7523 §2.1)")
+        if params.pop("client_assertion_type", "") != JWT_BEARER or params.pop("client_assertion", "") != "${credentials.assertion}":
+            raise NoManifest("a signed JWT in other token parameters than client_assertion")
+        header = dict(a.get("header") or {})
+        alg = header.pop("alg", "RS256")
+        kid = header.pop("kid", None)
+        if header.pop("typ", "JWT") != "JWT" or header:
+            raise NoManifest("client authentication by signed JWT with other header fields than alg and kid")
+        if alg not in ASSERTION_ALGORITHMS:
+            raise NoManifest(f"a client assertion signed with {alg}")
+        claims = dict(a.get("payload") or {})
+        iss, sub, aud = claims.pop("iss", None), claims.pop("sub", None), claims.pop("aud", None)
+        jti = claims.pop("jti", "${random}")
+        if claims or jti != "${random}" or not iss:
+            raise NoManifest("client authentication by signed JWT with other claims")
+        if sub not in (None, iss):
+            raise NoManifest("a client assertion whose subject is not its issuer")
+        if sub is None:
+            self.lose("a client assertion without `sub` (ours name the client as `sub` too)")
+        token_url = str(p.get("token_url", ""))
+        if aud != token_url:
+            raise NoManifest("a client assertion for another audience than the token URL")
+        client_id = self.template(iss, "auth.client_id")
+        params.pop("client_id", None)  # the client id is sent anyway
+        auth = {
+            "type": "client_credentials",
+            "token_url": self.url(token_url, "auth.token_url"),
+            "client_id": client_id,
+            "client_auth": "private_key_jwt",
+        }
+        scope = params.pop("scope", None)
+        if scope:
+            auth["scopes"] = self.template(scope, "auth.scopes").split(" ")
+        auth["token_params"] = self.params(params, "auth.token_params", "client_credentials")
+        key = str(a.get("key", ""))
+        assertion = {"key": "{env.PRIVATE_KEY}" if key == "${assertionOption.privateKey}" else self.secret_ref(key), "algorithm": alg}
+        if kid:
+            m = re.fullmatch(r"\$\{credentials\.([A-Za-z0-9_]+)\}", str(kid))
+            if m:  # a key id names a key; it is not a secret
+                self.credential_input(m.group(1), None, secret=False)
+            assertion["key_id"] = self.template(kid, "auth.client_assertion.key_id")
+        auth["client_assertion"] = assertion
+        tr = p.get("token_response") or {}
+        if tr.get("token", "access_token") != "access_token":
+            raise NoManifest("the access token at another path of the token response")
+        return auth
+
+    def secret_ref(self, text: str) -> str:
+        """`${credentials.x}` holding a private key: a secret input."""
+        m = re.fullmatch(r"\$\{credentials\.([A-Za-z0-9_]+)\}", text)
+        if not m:
+            raise NoManifest(f"a signing key from `{text}`")
+        return "{input.%s}" % self.credential_input(m.group(1), "Private key (PEM)", secret=True)
+
     # --- the manifest ----------------------------------------------------------------------
 
     def build(self) -> dict:
@@ -223,7 +394,6 @@ class Conversion:
             ("require_client_certificate", "a TLS client certificate (mTLS)"),
             ("additional_steps", "a multi-step login"),
             ("signature", "request signing"),
-            ("assertion", "client authentication by signed JWT assertion (private_key_jwt, RFC 7523)"),
         ]:
             if p.get(key):
                 raise NoManifest(reason)
@@ -251,6 +421,8 @@ class Conversion:
             "api": api,
         }
         self.ignored()
+        if self.after_connect:
+            auth["after_connect"] = list(self.after_connect.values())
         self.require_used_optionals(m)
         return m
 
@@ -274,7 +446,6 @@ class Conversion:
             ("token_response_headers", "values read from the token response's headers"),
             ("expires_in_unit", "`expires_in` in another unit than seconds"),
             ("alternate_access_token_response_path", "the access token at another path of the token response"),
-            ("connection_configuration", "values read from the API after connecting"),
             ("installation", "an app installation step"),
         ]:
             if p.get(key):
@@ -284,6 +455,7 @@ class Conversion:
         for key in p.get("token_response_metadata") or []:
             if "." in key:
                 self.lose("a nested value captured from the token response")
+        self.after_connect_configuration()
 
     def auth(self) -> dict:
         mode, p = self.mode, self.p
@@ -293,8 +465,12 @@ class Conversion:
             return {"type": "api_key"}
         if mode in ("OAUTH2", "MCP_OAUTH2"):
             return self.oauth()
+        if mode == "OAUTH2_CC" and (p.get("token_params") or {}).get("grant_type") == "password":
+            return self.password_grant()
         if mode == "OAUTH2_CC":
             return self.client_credentials()
+        if mode == "TWO_STEP" and p.get("assertion"):
+            return self.signed_client_credentials()
         if mode == "TWO_STEP":
             return self.token_exchange()
         raise NoManifest(f"auth mode {mode}")

@@ -284,5 +284,14 @@ fn the_cli_writes_the_project_or_says_what_is_refused() {
             && stderr.contains("registered when a user connects"),
         "{stderr}"
     );
+    // Nor for values read from the API after connecting.
+    let refused = run("custom.tasklabsites");
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("tasklab-sites/integration.toml:19:8")
+            && stderr.contains("values read from the API after connecting"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }

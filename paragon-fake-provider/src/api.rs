@@ -97,7 +97,7 @@ impl IntoResponse for ApiError {
 
 /// The authenticated caller of one request.
 pub(crate) struct Caller {
-    principal: Principal,
+    pub(crate) principal: Principal,
     /// Where the credential was found: `bearer`, `x-api-key`, `query` or `basic`.
     via: &'static str,
 }
@@ -128,7 +128,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn authenticate(
+pub(crate) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     query: Option<&str>,
@@ -371,6 +371,12 @@ async fn create_task(
 }
 
 /// `task_12` → 12; anything else names no task.
+/// The `{id}` of a task route, by name: under `/sites/{site}/v1` the path has two captures.
+#[derive(Deserialize)]
+struct TaskId {
+    id: String,
+}
+
 fn task_number(id: &str) -> Result<u64, ApiError> {
     id.strip_prefix("task_")
         .and_then(|n| n.parse().ok())
@@ -380,7 +386,7 @@ fn task_number(id: &str) -> Result<u64, ApiError> {
 async fn get_task(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(TaskId { id }): Path<TaskId>,
 ) -> Result<Json<Task>, ApiError> {
     caller.require(&state, "tasks:read")?;
     let number = task_number(&id)?;
@@ -397,7 +403,7 @@ async fn get_task(
 async fn update_task(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(TaskId { id }): Path<TaskId>,
     body: Bytes,
 ) -> Result<Json<Task>, ApiError> {
     caller.require(&state, "tasks:write")?;
@@ -424,7 +430,7 @@ async fn update_task(
 async fn delete_task(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(TaskId { id }): Path<TaskId>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(&state, "tasks:write")?;
     let number = task_number(&id)?;

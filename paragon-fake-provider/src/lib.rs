@@ -7,12 +7,15 @@
 //! - **OAuth 2.0** at `/oauth/authorize` (an HTML consent page whose form posts
 //!   back and redirects with `?code=…&state=…`) and `/oauth/token`
 //!   (`authorization_code` with PKCE S256, `refresh_token` with rotation,
-//!   `client_credentials`; client authentication by Basic header or body; parameters
+//!   `client_credentials`, `password` for the accounts [`FakeProviderBuilder::resource_owner`]
+//!   names; client authentication by Basic header or body; parameters
 //!   as a form, a JSON object or the query). Clients may also register themselves at
 //!   `POST /oauth/register` (RFC 7591 dynamic client registration): a registered client
 //!   may use only the redirect URIs it registered, and its codes and refresh tokens are
 //!   bound to it.
-//!   Token answers carry `instance_url`, the provider's root URL.
+//!   Token answers carry `instance_url`, the provider's root URL. A client given a public key
+//!   ([`FakeProviderBuilder::client_assertion_key`]) may authenticate by a signed JWT instead
+//!   of its secret (`private_key_jwt`, RFC 7523).
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
 //!   access token for `/v1` with the access-token lifetime (self-hosted products and many
@@ -25,6 +28,10 @@
 //!   `X-Api-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the
 //!   username. Tasks are kept in memory, per caller. Errors are
 //!   `{"error": {"code": "not_found", "message": "…"}}`.
+//! - **Sites known after connecting** at `GET /oauth/metadata` (with a token or key):
+//!   `{"site": "site-<account>", "account": {"id": …, "name": …}}`; the same API also answers
+//!   under `/sites/{site}/v1`, for the accounts on that site only (others get a 404), the
+//!   shape of data centres and cloud ids a manifest reads with `[[auth.after_connect]]`.
 //! - **Failure injection**: the request headers `X-Fake-Fail: 401|429|500|503`
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
@@ -74,10 +81,12 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod assertion;
 mod failure;
 mod oauth;
 mod registration;
 mod session;
+mod sites;
 mod state;
 
 use std::fmt;
@@ -131,7 +140,9 @@ impl FakeProvider {
                 code_param: "code".to_owned(),
                 callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
+                client_assertion_key: None,
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
+                resource_owners: Vec::new(),
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
                 advertised_expires_in: None,
@@ -185,9 +196,15 @@ fn router(state: AppState) -> Router {
         state.clone(),
         failure::inject,
     ));
+    let site_api = api.clone().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        sites::only_own_site,
+    ));
     oauth::router()
         .merge(session::router())
+        .merge(sites::router())
         .nest("/v1", api)
+        .nest("/sites/{site}/v1", site_api)
         .with_state(state)
 }
 
@@ -232,6 +249,29 @@ impl FakeProviderBuilder {
     /// The OAuth client secret (default [`DEFAULT_CLIENT_SECRET`]).
     pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
         self.config.client_secret = Secret(client_secret.into());
+        self
+    }
+
+    /// The client's public key (PEM: an RSA or P-256/P-384 `PUBLIC KEY`) for client
+    /// authentication by signed assertion (`private_key_jwt`, RFC 7523): the token endpoint
+    /// then accepts `client_assertion` in place of the client secret, when it verifies with
+    /// this key, names the client as `iss` and `sub` and the token URL as `aud`, has not
+    /// expired and its `jti` is new.
+    pub fn client_assertion_key(mut self, public_pem: impl Into<String>) -> Self {
+        self.config.client_assertion_key = Some(public_pem.into());
+        self
+    }
+
+    /// An account the token endpoint's password grant (RFC 6749 §4.3) accepts; the tokens
+    /// are that user's, with a refresh token. Without any, the grant is `unsupported_grant_type`.
+    pub fn resource_owner(
+        mut self,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        self.config
+            .resource_owners
+            .push((username.into(), Secret(password.into())));
         self
     }
 

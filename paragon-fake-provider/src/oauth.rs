@@ -442,6 +442,7 @@ async fn token(
             Some("authorization_code") => counts.authorization_code += 1,
             Some("refresh_token") => counts.refresh_token += 1,
             Some("client_credentials") => counts.client_credentials += 1,
+            Some("password") => counts.password += 1,
             _ => counts.other += 1,
         }
         inner.stats.last_token_request = Some(RecordedRequest {
@@ -505,14 +506,17 @@ fn exchange(
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
     let grant_type = required(params, "grant_type")?;
-    if !matches!(
-        grant_type,
-        "authorization_code" | "refresh_token" | "client_credentials"
-    ) {
+    let supported = match grant_type {
+        "authorization_code" | "refresh_token" | "client_credentials" => true,
+        // The password grant exists only where the builder named accounts for it.
+        "password" => !state.config.resource_owners.is_empty(),
+        _ => false,
+    };
+    if !supported {
         return Err(oauth_error(
             "unsupported_grant_type",
             format!(
-                "grant_type `{grant_type}` is not supported; use authorization_code, refresh_token or client_credentials"
+                "grant_type `{grant_type}` is not supported; use authorization_code, refresh_token, client_credentials or password"
             ),
         ));
     }
@@ -520,6 +524,7 @@ fn exchange(
     match grant_type {
         "authorization_code" => authorization_code(state, &client_id, params),
         "refresh_token" => refresh_token(state, &client_id, params),
+        "password" => password(state, &client_id, params),
         _ => client_credentials(state, params),
     }
 }
@@ -539,6 +544,10 @@ fn authenticate_client(
     headers: &HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<String, OAuthError> {
+    if params.contains_key("client_assertion") || params.contains_key("client_assertion_type") {
+        return crate::assertion::authenticate(state, params)
+            .map_err(|why| oauth_error("invalid_client", why));
+    }
     let body_id = params.get("client_id").map(String::as_str);
     let (id, secret) = match headers.get(AUTHORIZATION) {
         Some(value) => {
@@ -710,6 +719,44 @@ fn refresh_token(
     };
     let principal = Principal::user(&subject, scopes);
     Ok(token_response(state, &mut inner, principal, new_refresh))
+}
+
+/// The resource owner password grant (RFC 6749 §4.3), for the accounts the builder names
+/// ([`FakeProviderBuilder::resource_owner`](crate::FakeProviderBuilder::resource_owner)):
+/// tokens for that user, with a refresh token. Without such accounts the grant is
+/// `unsupported_grant_type`.
+fn password(
+    state: &Shared,
+    client_id: &str,
+    params: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    let username = required(params, "username")?;
+    let password = required(params, "password")?;
+    let known = state
+        .config
+        .resource_owners
+        .iter()
+        .any(|(u, p)| u == username && p.0 == password);
+    if !known {
+        return Err(oauth_error(
+            "invalid_grant",
+            "unknown username or wrong password",
+        ));
+    }
+    let scopes = requested_scopes(params.get("scope"), &state.config.scopes)
+        .map_err(|message| oauth_error("invalid_scope", message))?;
+    let mut inner = state.lock();
+    let refresh = new_token("tl_rt_");
+    inner.refresh_tokens.insert(
+        refresh.clone(),
+        RefreshGrant {
+            client_id: client_id.to_owned(),
+            subject: username.to_owned(),
+            scopes: scopes.clone(),
+        },
+    );
+    let principal = Principal::user(username, scopes);
+    Ok(token_response(state, &mut inner, principal, Some(refresh)))
 }
 
 fn client_credentials(

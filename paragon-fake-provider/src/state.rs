@@ -31,7 +31,11 @@ pub(crate) struct Config {
     /// A realm id added to the callback's query (`realm=…`), when set.
     pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,
+    /// The public key (PEM) that verifies the client's signed assertions (`private_key_jwt`).
+    pub(crate) client_assertion_key: Option<String>,
     pub(crate) api_keys: Vec<Secret>,
+    /// Accounts the password grant accepts: username and password.
+    pub(crate) resource_owners: Vec<(String, Secret)>,
     pub(crate) scopes: Vec<String>,
     pub(crate) access_token_ttl: Duration,
     /// The `expires_in` token answers claim instead of the real lifetime.
@@ -79,6 +83,8 @@ pub(crate) struct Inner {
     pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
     /// Clients registered at `POST /oauth/register` (RFC 7591), by client id.
     pub(crate) registered: HashMap<String, RegisteredClient>,
+    /// The `jti` of every client assertion accepted: each is single-use.
+    pub(crate) assertion_ids: std::collections::HashSet<String>,
     /// Tasks by principal id, then by task number (so listing is in creation order).
     pub(crate) tasks: HashMap<String, BTreeMap<u64, Task>>,
     pub(crate) next_task: u64,
@@ -262,6 +268,8 @@ pub struct TokenRequests {
     pub refresh_token: u64,
     /// `grant_type=client_credentials`.
     pub client_credentials: u64,
+    /// `grant_type=password`.
+    pub password: u64,
     /// Any other or missing `grant_type`.
     pub other: u64,
     /// Requests to `POST /auth/session` (the token exchange), failed ones included.

@@ -291,9 +291,8 @@ pub(crate) async fn create_credential(
     };
     if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
         let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
-        let grant = Grant::ClientCredentials {
-            scopes: cc.scopes(),
-        };
+        let values = crate::refresh::GrantValues::render(&app.secrets, integration, cc, &c)?;
+        let grant = values.grant(None, cc.scopes());
         match request_token(&app.http, &endpoint, grant, cc.capture()).await {
             Ok(tokens) => {
                 c.secret.access_token = Some(tokens.access_token);
@@ -341,6 +340,7 @@ pub(crate) async fn create_credential(
             }
         }
     }
+    crate::after_connect::read(app, integration, &mut c).await?;
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
@@ -440,6 +440,11 @@ pub(crate) async fn exchange_code(
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: oauth.client_auth(),
+            client_assertion: oauth
+                .client_assertion()
+                .map(|a| crate::client_assertion::AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: oauth.token_encoding(),
             extra_params: oauth.token_params(&ctx).map_err(render)?,
         }
@@ -471,10 +476,7 @@ pub(crate) async fn exchange_code(
             .chain(pending.registered.clone())
             .collect(),
     };
-    if let Some(id) = &pending.reconnect {
-        return renew_in_place(app, pending, id, &secret, tokens.expires_at).await;
-    }
-    let c = Credential {
+    let mut c = Credential {
         id: new_id(),
         project_id: pending.project_id.clone(),
         user_id: pending.user_id.clone(),
@@ -489,6 +491,10 @@ pub(crate) async fn exchange_code(
         created_at: now,
         refreshed_at: Some(now),
     };
+    crate::after_connect::read(app, &integration, &mut c).await?;
+    if let Some(id) = &pending.reconnect {
+        return renew_in_place(app, pending, id, &c.secret, c.expires_at).await;
+    }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)

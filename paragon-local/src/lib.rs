@@ -121,9 +121,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod after_connect;
 mod api;
 mod auth;
 mod cache;
+mod client_assertion;
 mod configure;
 mod cors;
 mod crypto;

@@ -19,6 +19,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::client_assertion::{AssertionKey, JWT_BEARER};
 use crate::store::now_ms;
 use crate::upstream::{Reach, Upstream};
 use bytes::Bytes;
@@ -52,6 +53,8 @@ pub(crate) struct TokenEndpoint {
     pub client_id: String,
     pub client_secret: String,
     pub client_auth: ClientAuth,
+    /// The key that signs an assertion in place of the secret (`private_key_jwt`).
+    pub client_assertion: Option<AssertionKey>,
     pub extra_params: Vec<(String, String)>,
     /// How the parameters are sent (the `oauth2` crate writes a form; JSON and query are
     /// rewritten from it just before sending).
@@ -81,6 +84,12 @@ pub(crate) enum Grant<'a> {
         refresh_token: &'a str,
     },
     ClientCredentials {
+        scopes: &'a [String],
+    },
+    /// RFC 6749 §4.3: the end user's username and password.
+    Password {
+        username: String,
+        password: String,
         scopes: &'a [String],
     },
 }
@@ -134,13 +143,24 @@ pub(crate) async fn request_token(
     grant: Grant<'_>,
     capture: &[String],
 ) -> Result<Tokens, TokenError> {
-    let client: OAuthClient = oauth2::Client::new(ClientId::new(endpoint.client_id.clone()))
-        .set_client_secret(ClientSecret::new(endpoint.client_secret.clone()))
+    let mut client: OAuthClient = oauth2::Client::new(ClientId::new(endpoint.client_id.clone()))
         .set_auth_type(match endpoint.client_auth {
             ClientAuth::Basic => AuthType::BasicAuth,
             _ => AuthType::RequestBody,
         })
         .set_token_uri(oauth2::TokenUrl::from_url(endpoint.url.clone()));
+    let mut extra_params = endpoint.extra_params.clone();
+    match &endpoint.client_assertion {
+        // The body then names the client (`client_id`) beside its signed assertion.
+        Some(key) => {
+            let assertion = key.sign(&endpoint.client_id, endpoint.url.as_str())?;
+            extra_params.push(("client_assertion_type".into(), JWT_BEARER.into()));
+            extra_params.push(("client_assertion".into(), assertion));
+        }
+        None => {
+            client = client.set_client_secret(ClientSecret::new(endpoint.client_secret.clone()));
+        }
+    }
     let owned = http.clone();
     let reach = endpoint.reach;
     let encoding = endpoint.encoding;
@@ -171,7 +191,7 @@ pub(crate) async fn request_token(
             if let Some(v) = pkce_verifier {
                 req = req.set_pkce_verifier(PkceCodeVerifier::new(v.to_string()));
             }
-            for (k, v) in &endpoint.extra_params {
+            for (k, v) in &extra_params {
                 req = req.add_extra_param(k.clone(), v.clone());
             }
             req.request_async(&call).await
@@ -179,7 +199,21 @@ pub(crate) async fn request_token(
         Grant::Refresh { refresh_token } => {
             let token = RefreshToken::new(refresh_token.to_string());
             let mut req = client.exchange_refresh_token(&token);
-            for (k, v) in &endpoint.extra_params {
+            for (k, v) in &extra_params {
+                req = req.add_extra_param(k.clone(), v.clone());
+            }
+            req.request_async(&call).await
+        }
+        Grant::Password {
+            username,
+            password,
+            scopes,
+        } => {
+            let username = oauth2::ResourceOwnerUsername::new(username);
+            let password = oauth2::ResourceOwnerPassword::new(password);
+            let mut req = client.exchange_password(&username, &password);
+            req = req.add_scopes(scopes.iter().map(|s| Scope::new(s.clone())));
+            for (k, v) in &extra_params {
                 req = req.add_extra_param(k.clone(), v.clone());
             }
             req.request_async(&call).await
@@ -187,7 +221,7 @@ pub(crate) async fn request_token(
         Grant::ClientCredentials { scopes } => {
             let mut req = client.exchange_client_credentials();
             req = req.add_scopes(scopes.iter().map(|s| Scope::new(s.clone())));
-            for (k, v) in &endpoint.extra_params {
+            for (k, v) in &extra_params {
                 req = req.add_extra_param(k.clone(), v.clone());
             }
             req.request_async(&call).await

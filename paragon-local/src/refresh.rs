@@ -15,6 +15,7 @@
 //! committed with a compare-and-swap on the credential's version before anyone uses them, and
 //! the lease is released on every path that did not write.
 
+use crate::client_assertion::AssertionKey;
 use crate::error::ApiError;
 use crate::integration::Integration;
 use crate::oauth::{Grant, TokenEndpoint, TokenError, Tokens, request_token};
@@ -22,6 +23,7 @@ use crate::secrets::SecretsLookup;
 use crate::store::{Credential, Status, Store, now_ms};
 use crate::upstream::{Reach, Upstream};
 use axum::http::StatusCode;
+use paragon_manifest::TokenGrant;
 use paragon_manifest::{Auth, Secrets};
 use serde_json::json;
 use std::collections::HashMap;
@@ -150,6 +152,11 @@ pub(crate) fn renewal_endpoint(
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: o.client_auth(),
+            client_assertion: o
+                .client_assertion()
+                .map(|a| AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: o.token_encoding(),
             extra_params: o.refresh_params(&ctx).map_err(render)?,
         }),
@@ -159,12 +166,67 @@ pub(crate) fn renewal_endpoint(
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),
             client_auth: cc.client_auth(),
+            client_assertion: cc
+                .client_assertion()
+                .map(|a| AssertionKey::render(a, &ctx))
+                .transpose()
+                .map_err(render)?,
             encoding: cc.token_encoding(),
             extra_params: cc.token_params(&ctx).map_err(render)?,
         }),
         _ => Err(ApiError::internal(
             "this integration has no tokens to renew",
         )),
+    }
+}
+
+/// A client-credentials manifest's grant, with the values it needs rendered (the render
+/// context borrows data that must not live across an await).
+pub(crate) enum GrantValues {
+    ClientCredentials,
+    Password { username: String, password: String },
+    PastedRefreshToken(String),
+}
+
+impl GrantValues {
+    /// Renders `cc`'s grant for `c`.
+    pub(crate) fn render(
+        secrets: &dyn Secrets,
+        integration: &Integration,
+        cc: &paragon_manifest::ClientCredentials,
+        c: &Credential,
+    ) -> Result<GrantValues, ApiError> {
+        let ctx = integration.credential_context(secrets, c, None);
+        let render = |e: paragon_manifest::RenderError| {
+            ApiError::bad_request(format!("{}: {e}", integration.slug))
+        };
+        Ok(match cc.grant() {
+            TokenGrant::Password { username, password } => GrantValues::Password {
+                username: username.render(&ctx).map_err(render)?,
+                password: password.render(&ctx).map_err(render)?,
+            },
+            TokenGrant::RefreshToken { refresh_token } => {
+                GrantValues::PastedRefreshToken(refresh_token.render(&ctx).map_err(render)?)
+            }
+            _ => GrantValues::ClientCredentials,
+        })
+    }
+
+    /// The grant to ask with: the stored refresh token when the provider gave one (password
+    /// and pasted-refresh-token grants), else the manifest's own.
+    pub(crate) fn grant<'a>(&'a self, stored: Option<&'a str>, scopes: &'a [String]) -> Grant<'a> {
+        match (self, stored) {
+            (GrantValues::ClientCredentials, _) => Grant::ClientCredentials { scopes },
+            (_, Some(refresh_token)) => Grant::Refresh { refresh_token },
+            (GrantValues::Password { username, password }, None) => Grant::Password {
+                username: username.clone(),
+                password: password.clone(),
+                scopes,
+            },
+            (GrantValues::PastedRefreshToken(refresh_token), None) => {
+                Grant::Refresh { refresh_token }
+            }
+        }
     }
 }
 
@@ -373,12 +435,17 @@ impl Refresher {
             .await);
         }
         let endpoint = renewal_endpoint(&self.secrets, integration, current).map_err(Err)?;
-        let grant = match (integration.manifest.auth(), &current.secret.refresh_token) {
-            (Auth::ClientCredentials(cc), _) => Grant::ClientCredentials {
-                scopes: cc.scopes(),
-            },
-            (_, Some(rt)) => Grant::Refresh { refresh_token: rt },
-            (_, None) => return Err(Ok(current.clone())),
+        let values = match integration.manifest.auth() {
+            Auth::ClientCredentials(cc) => {
+                Some(GrantValues::render(&self.secrets, integration, cc, current).map_err(Err)?)
+            }
+            _ => None,
+        };
+        let stored = current.secret.refresh_token.as_deref();
+        let grant = match (integration.manifest.auth(), &values, stored) {
+            (Auth::ClientCredentials(cc), Some(values), _) => values.grant(stored, cc.scopes()),
+            (_, _, Some(rt)) => Grant::Refresh { refresh_token: rt },
+            (_, _, None) => return Err(Ok(current.clone())),
         };
         let capture = integration.manifest.auth().capture();
         Ok(request_token(&self.http, &endpoint, grant, capture).await)

@@ -242,6 +242,24 @@ impl Api {
     }
 }
 
+impl Api {
+    pub(crate) fn render_available_headers(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        let mut out = Vec::new();
+        for header in &self.headers {
+            let field = format!("api.headers.{}", header.name);
+            match first_with_values(header, ctx, &field) {
+                Ok(Some(value)) => out.push((header.name.clone(), value)),
+                Ok(None) | Err(RenderError::Missing(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// The first alternative whose references all have values; `None` when none has and the
 /// header is optional.
 fn first_with_values(

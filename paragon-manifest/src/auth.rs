@@ -2,6 +2,7 @@
 
 use url::Url;
 
+use crate::client_assertion::ClientAssertion;
 use crate::exchange::{Encoding, TokenExchange};
 use crate::registration::{Registration, RegistrationRequest};
 use crate::render::{RenderContext, RenderError};
@@ -114,6 +115,9 @@ pub enum ClientAuth {
     Body,
     /// `client_auth = "basic"`: an `Authorization: Basic` header.
     Basic,
+    /// `client_auth = "private_key_jwt"`: `client_id` and a JWT signed with the client's
+    /// private key (`[auth.client_assertion]`, RFC 7523), no secret.
+    PrivateKeyJwt,
 }
 
 /// OAuth 2.0 authorization code setup.
@@ -141,12 +145,36 @@ pub struct OAuth {
     /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
     /// registered client in the credential.
     pub(crate) registration: Option<Registration>,
+    pub(crate) client_assertion: Option<ClientAssertion>,
     pub(crate) url_inputs: Vec<String>,
+}
+
+/// The grant a `client_credentials` setup asks tokens with (`grant`).
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum TokenGrant {
+    /// `grant = "client_credentials"` (the default): the client's own access.
+    ClientCredentials,
+    /// `grant = "password"` (RFC 6749 §4.3): the end user's username and password, from
+    /// inputs; the tokens' refresh token renews, else the grant is asked again.
+    Password {
+        /// `username`, e.g. `{input.username}`.
+        username: Template,
+        /// `password`, e.g. `{input.password}` (a secret input).
+        password: Template,
+    },
+    /// `grant = "refresh_token"`: a refresh token the end user pasted (`refresh_token`, a
+    /// secret input) gets the first access token; the provider's answers renew it after.
+    RefreshToken {
+        /// `refresh_token`, e.g. `{input.refresh_token}`.
+        refresh_token: Template,
+    },
 }
 
 /// OAuth 2.0 client credentials setup.
 #[derive(Clone, Debug)]
 pub struct ClientCredentials {
+    pub(crate) grant: TokenGrant,
     pub(crate) token_url: Template,
     pub(crate) client_id: Template,
     pub(crate) client_secret: Template,
@@ -156,6 +184,7 @@ pub struct ClientCredentials {
     pub(crate) token_encoding: Encoding,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
+    pub(crate) client_assertion: Option<ClientAssertion>,
     pub(crate) url_inputs: Vec<String>,
 }
 
@@ -232,6 +261,11 @@ impl OAuth {
     /// `code`).
     pub fn callback_code(&self) -> &str {
         &self.callback_code
+    }
+
+    /// The key that signs the client's assertions, with `client_auth = "private_key_jwt"`.
+    pub fn client_assertion(&self) -> Option<&ClientAssertion> {
+        self.client_assertion.as_ref()
     }
 
     /// Dynamic client registration (`registration_url`), when the client is registered at
@@ -422,6 +456,16 @@ impl ClientCredentials {
     /// Token-response values kept in the credential.
     pub fn capture(&self) -> &[String] {
         &self.capture
+    }
+
+    /// The key that signs the client's assertions, with `client_auth = "private_key_jwt"`.
+    pub fn client_assertion(&self) -> Option<&ClientAssertion> {
+        self.client_assertion.as_ref()
+    }
+
+    /// The grant tokens are asked with (`grant`, default client credentials).
+    pub fn grant(&self) -> &TokenGrant {
+        &self.grant
     }
 
     /// The rendered token URL.

@@ -59,7 +59,11 @@
 //! scopes = ["read", "write"]
 //! scope_separator = " "                 # default " "
 //! pkce = false                          # default false (S256 when true)
-//! client_auth = "body"                  # "body" (default) | "basic"
+//! client_auth = "body"                  # "body" (default) | "basic" | "private_key_jwt"
+//! # [auth.client_assertion]             # with "private_key_jwt" (oauth, client_credentials):
+//! # key = "{env.ZENDESK_PRIVATE_KEY}"   #   PEM private key ({env.*}, or a secret input for
+//! # algorithm = "RS256"                 #   client credentials); RS/PS 256-512, ES256/384
+//! # key_id = "key-1"                    #   the JWT's `kid` header (optional template)
 //! token_encoding = "form"               # "form" (default) | "json" | "query": how the code
 //!                                       # exchange, refresh and client credentials send
 //!                                       # their parameters
@@ -74,6 +78,9 @@
 //! # registration_url = "https://mcp.example/register"  # RFC 7591: register a client when a
 //! #                                     # user connects, instead of client_id/client_secret
 //! # client_name = "Notes"               # the registered client's name; default: `name`
+//! # [[auth.after_connect]]: a GET with the new credential before it is stored (any type but
+//! #   "none"); url = "/me" (under api.base_url) or an absolute URL on the manifest's host,
+//! #   capture = { site = "/site" } → {credential.site}, provider_id = "/account/id"
 //! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
 //! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
@@ -171,8 +178,68 @@
 //! pkce = true
 //! ```
 //!
+//! Values read after connecting: some APIs say only once a user has connected where the
+//! account lives (a data centre, a site, an instance URL) or who it is. Each
+//! `[[auth.after_connect]]` entry ([`AfterConnect`]) is a GET the server makes with the new
+//! credential, in file order, before storing it: `url` is a path under `api.base_url` or an
+//! absolute URL whose host is the manifest's (a literal or `{env.*}`, never a value a user or
+//! the provider chooses); the request carries `api.authorization` and the `[api.headers]` that
+//! have values yet. `capture` names JSON pointers (RFC 6901) into the answer, each a text or a
+//! number, kept encrypted with the credential as `{credential.<name>}` for the API's templates
+//! and later entries; `provider_id` points at the account's id, Paragon's `providerId` (one
+//! place in the manifest says where it is). A connection whose answer lacks a value is
+//! refused and nothing is stored. `api.authorization` cannot use these values (it authorizes
+//! the requests that read them), nor can a base URL under which an entry's path would go:
+//!
+//! ```toml
+//! [[auth.after_connect]]
+//! url = "https://login.mailchimp.com/oauth2/metadata"
+//! capture = { dc = "/dc" }              # → {credential.dc}
+//! provider_id = "/user_id"
+//!
+//! [api]
+//! base_url = "https://{credential.dc}.api.mailchimp.com/3.0"
+//! ```
+//!
+//! Client authentication by signed assertion (`private_key_jwt`, RFC 7523 §2.2): with
+//! `client_auth = "private_key_jwt"` no client secret exists (one is refused); every token
+//! request (code exchange, refresh, client credentials) sends `client_id`,
+//! `client_assertion_type = urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and a JWT
+//! the server signs with [`ClientAssertion`]'s key: `iss` and `sub` the client id, `aud` the
+//! token URL, a five-minute `exp`, a random `jti`, `kid` when `key_id` is set:
+//!
+//! ```toml
+//! [auth]
+//! type = "client_credentials"
+//! token_url = "https://account.example/oauth2/token"
+//! client_id = "{input.client_id}"
+//! client_auth = "private_key_jwt"
+//!
+//! [auth.client_assertion]
+//! key = "{env.EXAMPLE_PRIVATE_KEY}"
+//! algorithm = "ES256"
+//! key_id = "{input.key_id}"
+//! ```
+//!
 //! Client credentials: the end user's client id and secret are inputs, e.g.
-//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`.
+//! `client_id = "{input.client_id}"`, and the token is `{credential.access_token}`. The
+//! same setup asks with another grant ([`TokenGrant`]): `grant = "password"` (RFC 6749 §4.3)
+//! sends the end user's `username` and `password` (templates; the password a secret input),
+//! `grant = "refresh_token"` a refresh token the user pasted (`refresh_token`, a secret
+//! input); either way the provider's refresh token renews the access token, and without one
+//! the grant is asked again:
+//!
+//! ```toml
+//! [auth]
+//! type = "client_credentials"
+//! grant = "password"                    # "client_credentials" (default) | "password" |
+//!                                       # "refresh_token"
+//! token_url = "https://erp.example/identity/connect/token"
+//! client_id = "{env.ERP_CLIENT_ID}"
+//! client_secret = "{env.ERP_CLIENT_SECRET}"
+//! username = "{input.username}"
+//! password = "{input.password}"         # an input with kind = "password"
+//! ```
 //!
 //! Token exchange: the end user's inputs are sent to a URL whose JSON answer holds a token
 //! (session tokens traded for an API key or a password). The token is
@@ -209,8 +276,10 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod after_connect;
 mod api;
 mod auth;
+mod client_assertion;
 mod diagnostic;
 mod discover;
 mod exchange;
@@ -219,6 +288,7 @@ mod icon;
 mod input;
 mod manifest;
 mod parse;
+mod read_after_connect;
 mod read_settings;
 mod registration;
 mod render;
@@ -231,8 +301,10 @@ mod url_rule;
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
 pub mod workflow;
 
+pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
-pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth};
+pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
+pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
 pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::after_connect::AfterConnect;
 use crate::api::{Api, RenderedAuth};
 use crate::auth::{Auth, render_url};
 use crate::diagnostic::Diagnostics;
@@ -35,6 +36,7 @@ pub struct Manifest {
     pub(crate) color: String,
     pub(crate) spec: Option<PathBuf>,
     pub(crate) auth: Auth,
+    pub(crate) after_connect: Vec<AfterConnect>,
     pub(crate) inputs: Vec<InputField>,
     pub(crate) settings: Vec<SettingField>,
     pub(crate) overview: Option<String>,
@@ -130,6 +132,12 @@ impl Manifest {
     /// The authentication method and its setup.
     pub fn auth(&self) -> &Auth {
         &self.auth
+    }
+
+    /// The requests made with a new credential right after connecting
+    /// (`[[auth.after_connect]]`), in order: each may use the values earlier ones captured.
+    pub fn after_connect(&self) -> &[AfterConnect] {
+        &self.after_connect
     }
 
     /// The end user's input fields, in file order.
@@ -290,6 +298,15 @@ impl Manifest {
     /// The rendered API authorization (headers and query parameters) for a credential.
     pub fn authorization(&self, ctx: &RenderContext<'_>) -> Result<RenderedAuth, RenderError> {
         self.api.render_authorization(ctx)
+    }
+
+    /// The default headers an after-connect request carries: those of `[api.headers]` whose
+    /// values exist yet (a header that needs a value the request itself captures is left out).
+    pub fn after_connect_headers(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Vec<(String, String)>, RenderError> {
+        self.api.render_available_headers(ctx)
     }
 
     /// The rendered default headers (`[api.headers]`), in file order.

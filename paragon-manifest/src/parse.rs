@@ -8,7 +8,8 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::api::{Api, ApiAuthorization, DefaultHeader};
-use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth};
+use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth, TokenGrant};
+use crate::client_assertion::ClientAssertion;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::exchange::{Encoding, ExchangeMethod, Expiry, TokenExchange};
 use crate::input::{InputField, InputKind};
@@ -60,15 +61,15 @@ impl<'a, 'i> Table<'a, 'i> {
 
 /// What templates may refer to, known once inputs and auth are read.
 #[derive(Clone)]
-struct Declared {
+pub(crate) struct Declared {
     inputs: Vec<String>,
     /// Inputs of kind `url` or `host`: inserted into URL templates without escaping.
-    url_inputs: Vec<String>,
+    pub(crate) url_inputs: Vec<String>,
     /// Inputs of kind `host`: they may only stand right after `https://`.
     host_inputs: Vec<String>,
     /// Optional inputs without a default: they may have no value when a template is rendered.
     optional: Vec<String>,
-    captures: Vec<String>,
+    pub(crate) captures: Vec<String>,
     auth_type: Option<&'static str>,
     /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
     /// settings without a default, which may have no text.
@@ -318,7 +319,7 @@ impl<'s> Reader<'s> {
     }
 
     /// Parses a template and checks its references against what is declared.
-    fn template(
+    pub(crate) fn template(
         &mut self,
         text: &str,
         span: &Range<usize>,
@@ -362,7 +363,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A URL template: parsed, references checked, and the URL rule applied when it can be.
-    fn url_template(
+    pub(crate) fn url_template(
         &mut self,
         text: &str,
         span: &Range<usize>,
@@ -593,7 +594,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .map(|t| capture(&mut r, t, "callback_capture", &captures))
         .unwrap_or_default();
     captures.extend(callback_captures.iter().cloned());
-    let declared = Declared {
+    let mut declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
             .iter()
@@ -632,6 +633,19 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .map(|a| with_callback_capture(a, callback_captures)),
         _ => None,
     };
+    let after_connect = match (&auth_table, auth_type) {
+        (Some(t), Some(ty)) if ty != "none" => {
+            let mut taken = declared.captures.clone();
+            if t.get("registration_url").is_some() {
+                taken.extend([REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET].map(String::from));
+            }
+            let provider_id_elsewhere = t.get("provider_id").is_some();
+            crate::read_after_connect::read(&mut r, t, &declared, &taken, provider_id_elsewhere)
+        }
+        _ => Default::default(),
+    };
+    // The API's templates may use what the after-connect requests read.
+    declared.captures.extend(after_connect.names().cloned());
     let api = match root.get("api") {
         Some(_) => r
             .opt_table(&root, "api")
@@ -645,6 +659,9 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             None
         }
     };
+    if let Some(api) = &api {
+        crate::read_after_connect::check_against_api(&mut r, &after_connect, api);
+    }
     let tools = match root.get("tools") {
         Some(_) => r
             .opt_table(&root, "tools")
@@ -670,6 +687,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             color,
             spec,
             auth,
+            after_connect: after_connect.entries,
             inputs,
             settings,
             overview,
@@ -1099,6 +1117,8 @@ const OAUTH_KEYS: &[&str] = &[
     "callback_code",
     "registration_url",
     "client_name",
+    "after_connect",
+    "client_assertion",
 ];
 const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "type",
@@ -1111,6 +1131,12 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "token_encoding",
     "token_params",
     "capture",
+    "after_connect",
+    "client_assertion",
+    "grant",
+    "username",
+    "password",
+    "refresh_token",
 ];
 
 const TOKEN_EXCHANGE_KEYS: &[&str] = &[
@@ -1126,6 +1152,7 @@ const TOKEN_EXCHANGE_KEYS: &[&str] = &[
     "expires_at_path",
     "lifetime",
     "provider_id",
+    "after_connect",
 ];
 
 /// `type = "token_exchange"`: see [`TokenExchange`].
@@ -1277,7 +1304,12 @@ fn provider_id(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Option<String>> 
 }
 
 /// A JSON pointer (RFC 6901) into the exchange's answer.
-fn json_pointer(r: &mut Reader<'_>, p: String, span: Range<usize>, field: &str) -> Option<String> {
+pub(crate) fn json_pointer(
+    r: &mut Reader<'_>,
+    p: String,
+    span: Range<usize>,
+    field: &str,
+) -> Option<String> {
     if p.starts_with('/') && !p.contains("~2") && !p.ends_with('~') {
         return Some(p);
     }
@@ -1471,12 +1503,18 @@ fn auth(
     let note = format!("to `type = \"{ty}\"` authentication");
     match ty {
         "none" | "api_key" => {
+            // An API key's requests carry a credential an after-connect request can use.
+            let allowed: &[&str] = if ty == "api_key" {
+                &["type", "after_connect"]
+            } else {
+                &["type"]
+            };
             let all: Vec<&str> = OAUTH_KEYS
                 .iter()
                 .copied()
-                .filter(|k| *k != "type")
+                .filter(|k| !allowed.contains(k))
                 .collect();
-            r.check_keys(t, &["type"], &all, &note);
+            r.check_keys(t, allowed, &all, &note);
             if ty == "api_key" && inputs.is_empty() {
                 r.error(
                     t.span.clone(),
@@ -1497,16 +1535,29 @@ fn auth(
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
             let token_url = url_field(r, t, "token_url", declared, true, false);
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
-            let client_secret = client_value(r, t, "client_secret", ty, declared, inputs);
-            let (scopes, scope_separator) = scopes(r, t);
             let client_auth = client_auth(r, t);
+            let client_assertion = client_assertion(r, t, ty, client_auth, declared, inputs);
+            let client_secret = match client_auth {
+                Some(ClientAuth::PrivateKeyJwt) => no_secret(r, t),
+                // A wrong `client_auth` is reported; whether a secret is due is unknown.
+                None if t.get("client_secret").is_none() => None,
+                _ => client_value(r, t, "client_secret", ty, declared, inputs),
+            };
+            let (scopes, scope_separator) = scopes(r, t);
             let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
-            let owner_client = owner_client(client_id.as_ref(), client_secret.as_ref());
+            let grant = token_grant(r, t, declared, inputs);
+            // With a signed assertion, the key stands where the secret would.
+            let secret_or_key = match &client_assertion {
+                Some(Some(a)) => Some(&a.key),
+                _ => client_secret.as_ref(),
+            };
+            let owner_client = owner_client(client_id.as_ref(), secret_or_key);
             if owner_client {
                 refuse_end_user_host(r, t, "token_url", token_url.as_ref(), declared);
             }
             Some(Auth::ClientCredentials(ClientCredentials {
+                grant: grant?,
                 token_url: token_url?,
                 client_id: client_id?,
                 client_secret: client_secret?,
@@ -1516,6 +1567,7 @@ fn auth(
                 token_encoding: token_encoding?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
+                client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
@@ -1529,11 +1581,18 @@ fn auth(
                 None => None,
             };
             let registration = registration(r, t, declared);
+            let client_auth = client_auth(r, t);
+            let client_assertion = client_assertion(r, t, ty, client_auth, declared, inputs);
             // With `registration_url`, even a wrong one, the owner's client is not expected.
             let (client_id, client_secret) = match &registration {
                 Some(None) => (
                     client_value(r, t, "client_id", ty, declared, inputs),
-                    client_value(r, t, "client_secret", ty, declared, inputs),
+                    match client_auth {
+                        Some(ClientAuth::PrivateKeyJwt) => no_secret(r, t),
+                        // A wrong `client_auth` is reported; whether a secret is due is unknown.
+                        None if t.get("client_secret").is_none() => None,
+                        _ => client_value(r, t, "client_secret", ty, declared, inputs),
+                    },
                 ),
                 _ => (
                     Some(credential_template(REGISTERED_CLIENT_ID)),
@@ -1542,7 +1601,17 @@ fn auth(
             };
             let (scopes, scope_separator) = scopes(r, t);
             let pkce = r.opt_bool(t, "pkce").unwrap_or(false);
-            let client_auth = client_auth(r, t);
+            if matches!(registration, Some(Some(_)))
+                && client_auth == Some(ClientAuth::PrivateKeyJwt)
+                && let Some(v) = t.get("client_auth")
+            {
+                r.error(
+                    v.span(),
+                    "auth.client_auth",
+                    "`private_key_jwt` beside `registration_url`: a client registered at connect time has no key of the owner's",
+                    "use client_auth = \"body\" or \"basic\" with registration_url",
+                );
+            }
             let token_encoding = token_encoding(r, t);
             let authorization_params = params(r, t, "authorization_params", declared);
             let authorization_param_names = param_names(r, t);
@@ -1585,6 +1654,7 @@ fn auth(
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
                 registration: registration?,
+                client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
             }))
         }
@@ -1848,16 +1918,208 @@ fn client_auth(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<ClientAuth> {
     match s.as_str() {
         "body" => Some(ClientAuth::Body),
         "basic" => Some(ClientAuth::Basic),
+        "private_key_jwt" => Some(ClientAuth::PrivateKeyJwt),
         other => {
+            let help = match closest(other, &["body", "basic", "private_key_jwt"]) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "expected \"body\" (form fields), \"basic\" (an `Authorization: Basic` header) or \"private_key_jwt\" (a signed assertion)".to_owned(),
+            };
             r.error(
                 span,
                 "auth.client_auth",
                 format!("unknown client authentication `{other}`"),
-                "expected \"body\" (form fields) or \"basic\" (an `Authorization: Basic` header)",
+                help,
             );
             None
         }
     }
+}
+
+/// `grant` and the values it needs: `username` / `password` for `"password"`,
+/// `refresh_token` for `"refresh_token"`, each a template over inputs or environment secrets
+/// (a secret input for the password and the refresh token). A value for another grant is
+/// refused.
+fn token_grant(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<TokenGrant> {
+    let kind = choice(
+        r,
+        t,
+        "grant",
+        &[
+            ("client_credentials", "client_credentials"),
+            ("password", "password"),
+            ("refresh_token", "refresh_token"),
+        ],
+    );
+    let wanted: &[&str] = match kind {
+        Some("password") => &["username", "password"],
+        Some("refresh_token") => &["refresh_token"],
+        _ => &[],
+    };
+    for key in ["username", "password", "refresh_token"] {
+        if let Some(v) = t.get(key)
+            && kind.is_some()
+            && !wanted.contains(&key)
+        {
+            r.error(
+                v.span(),
+                &t.field(key),
+                format!(
+                    "`{key}` is only used with grant = \"{}\"",
+                    if key == "refresh_token" {
+                        "refresh_token"
+                    } else {
+                        "password"
+                    }
+                ),
+                "set that grant, or remove the field",
+            );
+        }
+    }
+    let value = |r: &mut Reader<'_>, key: &str, secret: bool| -> Option<Template> {
+        let (text, span) = r.req_string(t, key, &format!("e.g. {key} = \"{{input.{key}}}\""))?;
+        let field = t.field(key);
+        let template = r.template(&text, &span, &field, declared, false)?;
+        let plain = template.references().find_map(|reference| match reference {
+            Reference::Input(k) if inputs.iter().any(|i| &i.key == k && !i.secret) => Some(k),
+            _ => None,
+        });
+        if secret && let Some(k) = plain {
+            r.error(
+                span,
+                &field,
+                format!(
+                    "the input `{k}` holds the {} but is not marked secret",
+                    key.replace('_', " ")
+                ),
+                format!("set `secret = true` (or kind = \"password\") on the input `{k}`"),
+            );
+            return None;
+        }
+        Some(template)
+    };
+    match kind? {
+        "password" => {
+            let username = value(r, "username", false);
+            let password = value(r, "password", true);
+            Some(TokenGrant::Password {
+                username: username?,
+                password: password?,
+            })
+        }
+        "refresh_token" => Some(TokenGrant::RefreshToken {
+            refresh_token: value(r, "refresh_token", true)?,
+        }),
+        _ => Some(TokenGrant::ClientCredentials),
+    }
+}
+
+/// With `private_key_jwt` no client secret is sent: one in the manifest would be a mistake.
+fn no_secret(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<Template> {
+    if let Some(v) = t.get("client_secret") {
+        r.error(
+            v.span(),
+            "auth.client_secret",
+            "`client_secret` beside client_auth = \"private_key_jwt\": the client authenticates with a signed assertion, no secret is sent",
+            "remove client_secret, or choose client_auth = \"body\" or \"basic\"",
+        );
+        return None;
+    }
+    Template::parse("").ok()
+}
+
+/// `[auth.client_assertion]`: required with `client_auth = "private_key_jwt"`, refused
+/// without it. `None` when it is wrong; `Some(None)` when there is none.
+fn client_assertion(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    ty: &str,
+    client_auth: Option<ClientAuth>,
+    declared: &Declared,
+    inputs: &[InputField],
+) -> Option<Option<ClientAssertion>> {
+    let signed = client_auth == Some(ClientAuth::PrivateKeyJwt);
+    let Some(value) = t.get("client_assertion") else {
+        if signed {
+            r.missing(
+                t,
+                "client_assertion",
+                "client_auth = \"private_key_jwt\" signs with a key: add [auth.client_assertion] key = \"{env.EXAMPLE_PRIVATE_KEY}\"",
+            );
+            return None;
+        }
+        return Some(None);
+    };
+    if !signed {
+        if client_auth.is_some() {
+            r.error(
+                value.span(),
+                "auth.client_assertion",
+                "`client_assertion` is only used with client_auth = \"private_key_jwt\"",
+                "add client_auth = \"private_key_jwt\", or remove [auth.client_assertion]",
+            );
+        }
+        return None;
+    }
+    let a = r.opt_table(t, "client_assertion")?;
+    r.check_keys(&a, &["key", "algorithm", "key_id"], &[], "");
+    let key = client_value(r, &a, "key", ty, declared, inputs);
+    if let Some(Part::Ref(Reference::Input(k))) = key.as_ref().and_then(|k| k.parts().first())
+        && inputs.iter().any(|i| &i.key == k && !i.secret)
+        && let Some(v) = a.get("key")
+    {
+        r.error(
+            v.span(),
+            "auth.client_assertion.key",
+            format!("the input `{k}` holds a private key but is not marked secret"),
+            format!("set `secret = true` (or kind = \"password\") on the input `{k}`"),
+        );
+        return None;
+    }
+    let algorithm = if a.get("algorithm").is_none() {
+        Some("RS256")
+    } else {
+        let (name, span) = r.opt_string(&a, "algorithm")?;
+        let found = crate::client_assertion::ASSERTION_ALGORITHMS
+            .iter()
+            .find(|n| **n == name)
+            .copied();
+        if found.is_none() {
+            let help = match closest(
+                &name.to_ascii_uppercase(),
+                crate::client_assertion::ASSERTION_ALGORITHMS,
+            ) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => format!(
+                    "expected one of: {}",
+                    quote_list(crate::client_assertion::ASSERTION_ALGORITHMS)
+                ),
+            };
+            r.error(
+                span,
+                "auth.client_assertion.algorithm",
+                format!("unknown signing algorithm `{name}`"),
+                help,
+            );
+        }
+        found
+    };
+    let key_id = match r.opt_string(&a, "key_id") {
+        Some((text, span)) => {
+            Some(r.template(&text, &span, &a.field("key_id"), declared, false)?)
+        }
+        None if a.get("key_id").is_some() => return None,
+        None => None,
+    };
+    Some(Some(ClientAssertion {
+        key: key?,
+        algorithm: algorithm?,
+        key_id,
+    }))
 }
 
 fn params(

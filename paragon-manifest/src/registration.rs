@@ -75,6 +75,8 @@ impl Registration {
             token_endpoint_auth_method: match client_auth {
                 ClientAuth::Body => "client_secret_post",
                 ClientAuth::Basic => "client_secret_basic",
+                // Refused beside `registration_url` by the validator: no key to register.
+                ClientAuth::PrivateKeyJwt => "private_key_jwt",
             },
             scope,
         }

@@ -3,7 +3,7 @@
 //! that Paragon's custom integration form has no field for is refused at its position.
 
 use super::{Refusals, ts};
-use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest};
+use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest, TokenGrant};
 
 /// Manifest templates as the dashboard writes variables: `{input.api_key}` →
 /// `{{input.api_key}}`.
@@ -72,6 +72,30 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
             "auth",
             "provider_id",
             "the account id read from the token response",
+        );
+    }
+    let client_auth = match m.auth() {
+        Auth::OAuth(o) => Some(o.client_auth()),
+        Auth::ClientCredentials(c) => Some(c.client_auth()),
+        _ => None,
+    };
+    if let Auth::ClientCredentials(c) = m.auth()
+        && !matches!(c.grant(), TokenGrant::ClientCredentials)
+    {
+        refuse("auth", "grant", "a password or pasted-refresh-token grant");
+    }
+    if client_auth == Some(ClientAuth::PrivateKeyJwt) {
+        refuse(
+            "auth",
+            "client_auth",
+            "client authentication by signed assertion (`private_key_jwt`)",
+        );
+    }
+    if !m.after_connect().is_empty() {
+        refuse(
+            "auth",
+            "after_connect",
+            "values read from the API after connecting",
         );
     }
     if !m.api().headers().is_empty() {

@@ -79,10 +79,12 @@ fn key_range(source: &str, from: usize, key: &str) -> Option<std::ops::Range<usi
         {
             return Some(offset + indent..offset + indent + key.len());
         }
+        // `[table.key]`, or `[[table.key]]` for an array of tables.
         let header = trimmed.trim_end();
-        let dotted = format!(".{key}]");
-        if header.starts_with('[') && (header.ends_with(&dotted) || header == format!("[{key}]")) {
-            let at = offset + indent + header.len() - key.len() - 1;
+        let closing = if header.starts_with("[[") { "]]" } else { "]" };
+        let inner = header.trim_start_matches('[').trim_end_matches(']');
+        if header.starts_with('[') && (inner.ends_with(&format!(".{key}")) || inner == key) {
+            let at = offset + indent + header.len() - key.len() - closing.len();
             return Some(at..at + key.len());
         }
         offset += line.len();
