@@ -3,7 +3,7 @@
 //! and its id as the credential's providerId; an answer without the values refuses the
 //! connection and stores nothing.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,7 +1,7 @@
 //! `[auth.authorization_param_names]`: the authorization URL carries the client id under the
 //! provider's name (`app_id`), against a Task Lab that reads only that name.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -2,7 +2,7 @@
 //! the HTTP level: CORS on every route and the response shapes it reads. The SDK itself runs
 //! against the server in `examples/tests/js_sdk_browser.rs`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Method, header};

@@ -1,7 +1,7 @@
 //! `callback_code` and `callback_capture`: the code under the provider's name on the redirect
 //! back, and a realm from that redirect kept in the credential for later requests.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,6 +1,6 @@
 //! The `paragon-local` binary: development mode and configuration errors.
 
-mod common;
+use crate::common;
 
 use common::paragon_local_bin as bin;
 use std::io::{BufRead, BufReader};

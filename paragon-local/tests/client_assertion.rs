@@ -2,7 +2,7 @@
 //! a JWT signed with the owner's key from an environment secret, which Task Lab verifies with
 //! the public key; no client secret is sent. A key Task Lab does not hold is refused.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -2,7 +2,7 @@
 //! own OAuth client at Task Lab, and the issued client is used for the authorization, the code
 //! exchange and every refresh, without its secret showing in what the API answers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

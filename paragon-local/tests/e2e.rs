@@ -1,6 +1,6 @@
 //! End to end: the local server against the fake provider, over real HTTP on loopback.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -4,7 +4,7 @@
 //! Lab stops accepting it. `grant = "refresh_token"`: a refresh token the user pasted
 //! connects, and the rotated one Task Lab issues replaces it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,7 +1,7 @@
 //! Issue 12, the server half: each test drives one finding through HTTP or the binary and
 //! fails when its fix is reverted.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::Method;

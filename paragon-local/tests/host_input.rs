@@ -2,7 +2,7 @@
 //! unescaped after `https://`, and held to the server's private-address rules for hosts that
 //! end users choose.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -2,7 +2,7 @@
 //! `DELETE /sdk/integrations/{id}`) refuse a slug here as in the cloud, saying where the UUID
 //! is found, so code relying on slugs fails locally too.
 
-mod common;
+use crate::common;
 
 use common::start;
 use reqwest::Method;

@@ -3,7 +3,7 @@
 //! connected user and calls `TASKLAB_CREATE_TASK` valid and invalid; the task is then in Task
 //! Lab. Skipped without the venv, unless CI=true.
 
-mod common;
+use crate::common;
 
 use common::*;
 use serde_json::Value;

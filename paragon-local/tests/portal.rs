@@ -1,6 +1,6 @@
 //! The Connect Portal page, driven like a browser would (cookies and forms by hand).
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -2,7 +2,7 @@
 //! settings form stored on the credential as `sharedSettings`, validated on save with the
 //! message next to the field, and the workflow toggles seen through `/sdk/me`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use reqwest::{Method, header};

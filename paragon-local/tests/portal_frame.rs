@@ -3,7 +3,7 @@
 //! (refused without one or with a foreign one). The SDK drives it in a browser in
 //! `examples/tests/js_sdk_browser.rs`.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,7 +1,7 @@
 //! What the proxy refuses, rewrites and hands back: traversal, dot-segment inputs, redirects,
 //! host refusals, query credentials, hop-by-hop headers.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

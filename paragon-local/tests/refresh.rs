@@ -1,7 +1,7 @@
 //! Token refresh under faults: callers that give up, provider outages, providers that keep
 //! answering 401. Everything runs against Task Lab's rotating refresh tokens.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

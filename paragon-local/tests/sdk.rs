@@ -1,7 +1,7 @@
 //! End to end through `paragon-sdk`, the client the project ships, against the local server
 //! and the fake provider: every auth shape of `specs/`, errors as typed SDK errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,6 +1,6 @@
 //! The SDK against a hostile or huge answer: it follows no redirect and reads bounded bodies.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_sdk::{Error, Method, Paragon, SigningKey};

@@ -2,7 +2,7 @@
 //! metadata addresses; hosts the manifest fixes may. Refusals are decided before connecting:
 //! names are pinned with `LocalServerBuilder::resolve`, so no packet leaves loopback.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -1,7 +1,7 @@
 //! `token_encoding`: OAuth token requests (code exchange, refresh, client credentials) sent as
 //! a JSON object or in the query instead of a form, end to end against Task Lab.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

@@ -2,7 +2,7 @@
 //! exchanges at Task Lab's `POST /auth/session` for a session token, requests go out with that
 //! token, and it is exchanged again when it expires or Task Lab refuses it.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_fake_provider::FakeProvider;

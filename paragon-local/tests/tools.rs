@@ -1,7 +1,7 @@
 //! ActionKit tools for custom integrations, through HTTP and through `paragon-sdk`'s
 //! `actionkit_tools` / `run_tool`, against Task Lab: list, run valid and invalid, unknown names.
 
-mod common;
+use crate::common;
 
 use common::*;
 use paragon_sdk::{Error, Method, Paragon, SigningKey};

@@ -2,7 +2,7 @@
 //! resumes it at the first unfinished step (the in-flight one again, with the same
 //! idempotency key), and a Delay whose timer survives the restart.
 
-mod common;
+use crate::common;
 
 use common::paragon_local_bin;
 use paragon_fake_provider::{FakeProvider, RunningProvider};

@@ -4,7 +4,7 @@
 //! by user and status, a run failing at its second step coloured by outcome with its
 //! durations and redacted secrets, and its replay from the failed step once the cause is fixed.
 
-mod common;
+use crate::common;
 
 use common::{Env, start_with};
 use paragon_fake_provider::FakeProvider;

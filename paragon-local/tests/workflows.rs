@@ -2,7 +2,7 @@
 //! Integration Enabled, JavaScript and Rust function steps, retries and continue-on-error,
 //! fan-out, delays, enablement and the Task History API. Task Lab runs in-process.
 
-mod common;
+use crate::common;
 
 use common::{Env, start_with};
 use paragon_fake_provider::FakeProvider;
