@@ -51,9 +51,14 @@ UNSUPPORTED_MODES = {
     "APP": "app installation (an app JWT exchanged per installation)",
     "CUSTOM": "app installation (an app JWT exchanged per installation)",
     "INSTALL_PLUGIN": "installing a plugin in the end user's product",
-    "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server discovery",
+    "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server "
+    "discovery (RFC 8414): the catalogue names no authorization, token or registration URL, only "
+    "the end user's MCP server, whose metadata a manifest cannot fetch",
 }
-DCR = "dynamic client registration (RFC 7591)"
+DCR = "dynamic client registration (RFC 7591) without a registration URL in the catalogue"
+# The client metadata `paragon-local` registers with (RFC 7591 §2): what the catalogue's
+# `registration_params` may ask for without a loss.
+REGISTRATION_SENT = {"grant_types": {"authorization_code", "refresh_token"}, "response_types": {"code"}}
 
 
 class NoManifest(Exception):
@@ -114,6 +119,8 @@ class Conversion:
             if "." in name:
                 raise NoManifest(f"a field inside a credential value (`{expr}`)")
             return "{input.%s}" % self.credential_input(name, None, secret=None)
+        if expr == "clientId" and self.dynamic_registration():
+            raise NoManifest(f"the registered client's id in {where}")
         if expr == "clientId" and self.mode in ("OAUTH2", "MCP_OAUTH2"):
             return "{env.CLIENT_ID}"
         if expr in ("accessToken", "token"):
@@ -215,7 +222,7 @@ class Conversion:
         p = self.p
         if self.mode in UNSUPPORTED_MODES:
             raise NoManifest(UNSUPPORTED_MODES[self.mode])
-        if self.mode == "MCP_OAUTH2" and p.get("client_registration") != "static":
+        if self.dynamic_registration() and not p.get("registration_url"):
             raise NoManifest(DCR)
         if self.mode is None:
             raise NoManifest("no auth mode in the catalogue")
@@ -330,6 +337,7 @@ class Conversion:
         }
         if p.get("refresh_url"):
             a["refresh_url"] = self.url(p["refresh_url"], "auth.refresh_url")
+        self.registration(a)
         self.token_common(a, "authorization_code")
         a["authorization_params"] = self.params(
             p.get("authorization_params"), "auth.authorization_params", None
@@ -347,6 +355,22 @@ class Conversion:
         if self.callback_captures:
             a["callback_capture"] = self.callback_captures
         return a
+
+    def dynamic_registration(self) -> bool:
+        """An `MCP_OAUTH2` provider whose client is registered per connection (RFC 7591)."""
+        return self.mode == "MCP_OAUTH2" and self.p.get("client_registration") != "static"
+
+    def registration(self, a: dict) -> None:
+        """`registration_url` instead of the owner's client, when the catalogue registers one
+        per connection; `registration_params` beyond what the server sends are a loss."""
+        if not self.dynamic_registration():
+            return
+        del a["client_id"], a["client_secret"]
+        a["registration_url"] = self.url(self.p["registration_url"], "auth.registration_url")
+        for key, value in (self.p.get("registration_params") or {}).items():
+            values = set(value) if isinstance(value, list) else {value}
+            if not values <= REGISTRATION_SENT.get(key, set()):
+                self.lose(f"registration metadata the server does not send (`{key}`)")
 
     def client_credentials(self) -> dict:
         p = self.p
