@@ -1790,7 +1790,9 @@ fn client_value(
 ) -> Option<Template> {
     let name = key.to_ascii_uppercase();
     let help = if ty == "oauth" {
-        format!("reference an environment secret: `{{env.EXAMPLE_{name}}}`")
+        format!(
+            "reference an environment secret: `{{env.EXAMPLE_{name}}}` (or, for the end user's own OAuth app, an input: `{{input.{key}}}`)"
+        )
     } else {
         format!("reference an input or an environment secret: `{{input.{key}}}`")
     };
@@ -1800,7 +1802,8 @@ fn client_value(
     let what = key.replace('_', " ");
     match template.parts() {
         [Part::Ref(Reference::Env(_))] => Some(template),
-        [Part::Ref(Reference::Input(k))] if ty == "client_credentials" => {
+        // OAuth too: a self-hosted product's own OAuth app is the end user's to enter.
+        [Part::Ref(Reference::Input(k))] => {
             let secret_input = inputs.iter().find(|i| &i.key == k);
             if key == "client_secret" && secret_input.is_some_and(|i| !i.secret) {
                 r.error(
@@ -1826,7 +1829,7 @@ fn client_value(
             r.error(
                 span,
                 &field,
-                format!("`{field}` must be a single reference, nothing else"),
+                format!("`{field}` must be a single reference to an environment secret or an input, nothing else"),
                 help,
             );
             None

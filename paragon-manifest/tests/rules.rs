@@ -557,7 +557,9 @@ fn literal_client_secret_and_id() {
     assert_at(&d, 11, 17, "auth.client_secret", "literal client secret");
     assert_eq!(
         d.help.as_deref(),
-        Some("reference an environment secret: `{env.EXAMPLE_CLIENT_SECRET}`")
+        Some(
+            "reference an environment secret: `{env.EXAMPLE_CLIENT_SECRET}` (or, for the end user's own OAuth app, an input: `{input.client_secret}`)"
+        )
     );
     assert!(!d.to_string().contains("help: s3cr3t"));
     let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_ID}", "acme-app"));
@@ -574,15 +576,45 @@ fn literal_client_secret_and_id() {
         "auth.client_secret",
         "must be a single reference",
     );
-    // An OAuth app's secret belongs to the integration's owner, not to the end user.
+    // The end user's own OAuth app (a self-hosted product's) may come from inputs, but the
+    // secret only from a secret one.
     let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_SECRET}", "{input.region}"));
-    assert_at(
-        &d,
-        11,
-        17,
-        "auth.client_secret",
-        "must be a single reference",
+    assert_at(&d, 11, 17, "auth.client_secret", "is not marked secret");
+}
+
+#[test]
+fn a_self_hosted_products_own_oauth_app_comes_from_inputs_with_its_host() {
+    let own = edit(
+        &edit(
+            &edit(
+                OAUTH,
+                "client_id = \"{env.ACME_CLIENT_ID}\"\nclient_secret = \"{env.ACME_CLIENT_SECRET}\"",
+                "client_id = \"{input.client_id}\"\nclient_secret = \"{input.client_secret}\"",
+            ),
+            "[[inputs]]\nkey = \"region\"",
+            "[[inputs]]\nkey = \"server\"\nlabel = \"Server\"\nkind = \"host\"\n\n[[inputs]]\nkey = \"client_id\"\nlabel = \"Client ID\"\n\n[[inputs]]\nkey = \"client_secret\"\nlabel = \"Client secret\"\nkind = \"password\"\n\n[[inputs]]\nkey = \"region\"",
+        ),
+        "token_url = \"https://acme.example/oauth/token\"",
+        "token_url = \"https://{input.server}/oauth/token\"",
     );
+    let m = parse(&own).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    let ctx = paragon_manifest::RenderContext::new()
+        .input("server", "jira.example.org:8443")
+        .input("client_id", "their-app")
+        .input("client_secret", "their-secret");
+    assert_eq!(oauth.client_id(&ctx).unwrap(), "their-app");
+    assert_eq!(
+        oauth.token_url(&ctx).unwrap().as_str(),
+        "https://jira.example.org:8443/oauth/token"
+    );
+    // With the owner's secret, the same host is refused.
+    let d = single_error(&edit(
+        &own,
+        "client_secret = \"{input.client_secret}\"",
+        "client_secret = \"{env.ACME_CLIENT_SECRET}\"",
+    ));
+    assert_at(&d, 9, 22, "auth.token_url", "`{input.server}`");
 }
 
 #[test]
