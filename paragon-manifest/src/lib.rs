@@ -54,7 +54,8 @@
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
 //! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
-//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal
+//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal; inputs
+//!                                               # for the user's own (self-hosted) OAuth app
 //! client_secret = "{env.ZENDESK_CLIENT_SECRET}"
 //! scopes = ["read", "write"]
 //! scope_separator = " "                 # default " "
