@@ -51,9 +51,10 @@ UNSUPPORTED_MODES = {
     "APP": "app installation (an app JWT exchanged per installation)",
     "CUSTOM": "app installation (an app JWT exchanged per installation)",
     "INSTALL_PLUGIN": "installing a plugin in the end user's product",
-    "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server discovery",
+    "MCP_OAUTH2_GENERIC": "dynamic client registration (RFC 7591) with authorization-server "
+    "discovery (RFC 8414): the catalogue names no authorization, token or registration URL, only "
+    "the end user's MCP server, whose metadata a manifest cannot fetch",
 }
-DCR = "dynamic client registration (RFC 7591)"
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 # The signing algorithms `[auth.client_assertion]` accepts (paragon_manifest::ASSERTION_ALGORITHMS).
 ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384")
@@ -94,6 +95,25 @@ NOT_A_GET = {
     "basecampPostConnection": (["accounts", "accountId"], "it sets `accountId` only when there is exactly one account"),
     "jobberPostConnection": (["accountId"], "a GraphQL POST"),
 }
+DCR = "dynamic client registration (RFC 7591) without a registration URL in the catalogue"
+# The client metadata `paragon-local` registers with (RFC 7591 §2): what the catalogue's
+# `registration_params` may ask for without a loss.
+# Products whose OAuth server is the end user's own installation or tenant (self-hosted, on
+# premise, or an app registered per account): a client exists only inside that instance, so its
+# id and secret are the end user's inputs, and then its host may be the user's too. The
+# catalogue's one client per integration could serve a single customer only.
+OWN_OAUTH_APP = {
+    "jira-data-center": "an incoming application link created in the user's Jira Data Center",
+    "confluence-data-center": "an incoming application link created in the user's Confluence Data Center",
+    "canvas-lms": "a developer key created in the user's Canvas instance",
+    "odoo": "an OAuth client of the user's own Odoo server",
+    "maximizer-on-premise": "an application registered in the user's Maximizer server",
+    "snowflake": "a security integration created in the user's Snowflake account",
+    "looker-oauth": "an OAuth client app registered in the user's Looker instance",
+    "workday-oauth": "an API client registered in the user's Workday tenant",
+    "infor": "an ION API client of the user's Infor tenant",
+}
+REGISTRATION_SENT = {"grant_types": {"authorization_code", "refresh_token"}, "response_types": {"code"}}
 
 
 class NoManifest(Exception):
@@ -155,8 +175,12 @@ class Conversion:
             if "." in name:
                 raise NoManifest(f"a field inside a credential value (`{expr}`)")
             return "{input.%s}" % self.credential_input(name, None, secret=None)
+        if expr == "clientId" and self.dynamic_registration():
+            raise NoManifest(f"the registered client's id in {where}")
         if expr == "clientId" and self.mode in ("OAUTH2", "MCP_OAUTH2"):
             return "{env.CLIENT_ID}"
+        if expr == "clientSecret" and self.mode in ("OAUTH2", "MCP_OAUTH2") and not self.dynamic_registration():
+            return "{env.CLIENT_SECRET}"  # the owner's app secret (Etsy's `x-api-key`)
         if expr in ("accessToken", "token"):
             if self.mode in ("API_KEY", "BASIC"):
                 raise NoManifest(f"a token obtained by a script (`${{{expr}}}`)")
@@ -216,8 +240,25 @@ class Conversion:
     def alternatives(self, text: str, where: str, in_url: bool) -> list[str]:
         return [self.template(a.strip(), where, in_url) for a in str(text).split("||")]
 
+    def base_url_alternatives(self, text: str) -> list[str] | str | None:
+        """`a || b` in the API base URL as `base_url = [a, b]` (the first with values is used),
+        when every alternative translates and the last one always has values."""
+        alts = [a.strip() for a in str(text).split("||")]
+        if len(alts) == 1:
+            return None
+        try:
+            out = [self.template(a, "api.base_url", in_url=True) for a in alts]
+        except NoManifest:
+            return None
+        # A hidden empty value (`https://${connectionConfig.x}.example.com` with x = "") makes
+        # an alternative no URL at all: it never serves, so it is left out.
+        out = [a for a in out if not re.search(r"://(\.|/|$)", a)]
+        if not out or self.optional_ref(out[-1]):
+            return None
+        return out if len(out) > 1 else out[0]
+
     def url(self, text: str, where: str) -> str:
-        """A URL; `a || b` alternatives are only possible in [api.headers]."""
+        """A URL; `a || b` alternatives are only possible in [api.headers] and `base_url`."""
         if not str(text).strip():
             raise NoManifest(f"no URL for {where} in the catalogue")
         alts = str(text).split("||")
@@ -386,7 +427,7 @@ class Conversion:
         p = self.p
         if self.mode in UNSUPPORTED_MODES:
             raise NoManifest(UNSUPPORTED_MODES[self.mode])
-        if self.mode == "MCP_OAUTH2" and p.get("client_registration") != "static":
+        if self.dynamic_registration() and not p.get("registration_url"):
             raise NoManifest(DCR)
         if self.mode is None:
             raise NoManifest("no auth mode in the catalogue")
@@ -423,13 +464,17 @@ class Conversion:
         self.ignored()
         if self.after_connect:
             auth["after_connect"] = list(self.after_connect.values())
+        self.subdomain_inputs(m)
         self.require_used_optionals(m)
         return m
 
     def require_used_optionals(self, m: dict) -> None:
         """An optional input in a template (outside header alternatives) fails at run time
         without a value, so the validator refuses it: it becomes required."""
-        text = json.dumps({"auth": m["auth"], "api": {k: v for k, v in m["api"].items() if k != "headers"}})
+        api = {k: v for k, v in m["api"].items() if k != "headers"}
+        if isinstance(api["base_url"], list):
+            api["base_url"] = api["base_url"][-1]  # before the last, a missing value falls through
+        text = json.dumps({"auth": m["auth"], "api": api})
         for key, field in self.inputs.items():
             if not field.get("required", True) and "default" not in field and "{input.%s}" % key in text:
                 field.pop("required")
@@ -438,10 +483,7 @@ class Conversion:
     def ignored(self) -> None:
         p = self.p
         for key, what in [
-            ("authorization_url_replacements", "rewriting the authorization URL by input"),
-            ("authorization_url_skip_encode", "unencoded authorization URL parameters"),
             ("authorization_url_fragment", "an authorization URL fragment"),
-            ("authorization_url_skip_empty", "leaving out empty authorization URL parameters"),
             ("refresh_token_headers", "extra headers on refresh"),
             ("token_response_headers", "values read from the token response's headers"),
             ("expires_in_unit", "`expires_in` in another unit than seconds"),
@@ -506,6 +548,8 @@ class Conversion:
         }
         if p.get("refresh_url"):
             a["refresh_url"] = self.url(p["refresh_url"], "auth.refresh_url")
+        self.own_oauth_app(a)
+        self.registration(a)
         self.token_common(a, "authorization_code")
         a["authorization_params"] = self.params(
             p.get("authorization_params"), "auth.authorization_params", None
@@ -515,6 +559,7 @@ class Conversion:
             rp = self.params(refresh, "auth.refresh_params", "refresh_token")
             if rp != a["token_params"]:
                 a["refresh_params"] = rp
+        self.authorization_url_options(a)
         code = p.get("authorization_code_param_in_callback")
         if code and code != "code":
             a["callback_code"] = code
@@ -523,6 +568,73 @@ class Conversion:
         if self.callback_captures:
             a["callback_capture"] = self.callback_captures
         return a
+
+    def authorization_url_options(self, a: dict) -> None:
+        """How the catalogue rewrites the authorization URL, where a manifest says the same."""
+        p = self.p
+        renames = {}
+        for old, new in (p.get("authorization_url_replacements") or {}).items():
+            old, new = str(old).removesuffix("="), str(new).removesuffix("=")
+            if old in ("response_type", "client_id", "redirect_uri", "scope", "state") and new:
+                renames[old] = new  # a parameter under another name
+            else:
+                self.lose("rewriting the authorization URL by input")
+        if renames:
+            a["authorization_param_names"] = renames
+        skip = p.get("authorization_url_skip_encode") or []
+        if "scopes" in skip and a.get("scope_separator") == "+":
+            # `a+b` unencoded is what a space separator sends: a form-encoded space is `+`.
+            del a["scope_separator"]
+        elif skip:
+            self.lose("unencoded authorization URL parameters")
+        if p.get("authorization_url_skip_empty") and any(v == "" for v in a["authorization_params"].values()):
+            # The flow sends no empty parameter of its own (no `scope` without scopes).
+            self.lose("leaving out empty authorization URL parameters")
+
+    def own_oauth_app(self, a: dict) -> None:
+        """The client of the user's own instance, from inputs (see `OWN_OAUTH_APP`)."""
+        if self.key not in OWN_OAUTH_APP:
+            return
+        cid = self.credential_input("client_id", "Client ID", secret=False)
+        csec = self.credential_input("client_secret", "Client secret", secret=True)
+        self.inputs[cid]["help"] = f"The client ID of {OWN_OAUTH_APP[self.key]}."
+        self.inputs[csec]["help"] = f"The client secret of {OWN_OAUTH_APP[self.key]}."
+        a["client_id"] = "{input.%s}" % cid
+        a["client_secret"] = "{input.%s}" % csec
+        self.notes.append("the OAuth app is the end user's own instance's: client id and secret are inputs")
+
+    def subdomain_inputs(self, m: dict) -> None:
+        """An input inside a name of an OAuth URL's host (`https://{x}-api.example.com`): one
+        DNS label, which the validator requires there (`kind = "subdomain"`)."""
+        auth = m["auth"]
+        for field in ("authorization_url", "token_url", "refresh_url", "registration_url", "url"):
+            url = auth.get(field)
+            if not isinstance(url, str):
+                continue
+            for mt in re.finditer(r"\{input\.([A-Za-z0-9_]+)\}", url):
+                before, after = url[: mt.start()], url[mt.end() :]
+                in_host = "://" in before and not re.search(r"[/?#]", before.split("://", 1)[1])
+                field_ = self.inputs.get(mt.group(1))
+                if not in_host or not field_ or field_.get("kind") or after[:1] in ("", ".", "/", ":", "?", "#"):
+                    continue
+                if "." not in field_.get("pattern", ""):
+                    field_["kind"] = "subdomain"
+
+    def dynamic_registration(self) -> bool:
+        """An `MCP_OAUTH2` provider whose client is registered per connection (RFC 7591)."""
+        return self.mode == "MCP_OAUTH2" and self.p.get("client_registration") != "static"
+
+    def registration(self, a: dict) -> None:
+        """`registration_url` instead of the owner's client, when the catalogue registers one
+        per connection; `registration_params` beyond what the server sends are a loss."""
+        if not self.dynamic_registration():
+            return
+        del a["client_id"], a["client_secret"]
+        a["registration_url"] = self.url(self.p["registration_url"], "auth.registration_url")
+        for key, value in (self.p.get("registration_params") or {}).items():
+            values = set(value) if isinstance(value, list) else {value}
+            if not values <= REGISTRATION_SENT.get(key, set()):
+                self.lose(f"registration metadata the server does not send (`{key}`)")
 
     def client_credentials(self) -> dict:
         p = self.p
@@ -591,7 +703,7 @@ class Conversion:
         for k, v in (params or {}).items():
             if isinstance(v, (dict, list)):
                 raise NoManifest(f"a structured parameter `{k}` in {where}")
-            v = str(v)
+            v = json.dumps(v) if isinstance(v, bool) else str(v)  # YAML `true`, sent as `true`
             if protocol and k == "grant_type":
                 if where == "auth.authorization_params":
                     self.lose("grant_type sent on the authorization URL")
@@ -608,14 +720,17 @@ class Conversion:
                     continue  # the flow's own value
                 self.lose(f"the flow's own {k} parameter set to another value")
                 continue
-            if protocol and k == "scope":
+            if protocol and k == "scope" and self.p.get("default_scopes") and where != "auth.refresh_params":
+                # Sent beside the flow's own `scope` (from `scopes`): twice. Without scopes the
+                # flow sends none, and a refresh never does, so the parameter is the only one.
                 self.lose("a scope parameter in token or authorization parameters")
                 continue
             out[k] = self.template(v, where)
         return out
 
     def api(self, proxy: dict) -> dict:
-        api: dict = {"base_url": self.url(str(proxy["base_url"]).rstrip("/") or "/", "api.base_url")}
+        base = str(proxy["base_url"]).rstrip("/") or "/"
+        api: dict = {"base_url": self.base_url_alternatives(base) or self.url(base, "api.base_url")}
         ver = proxy.get("verification") or {}
         endpoints = ver.get("endpoints") or ([ver["endpoint"]] if ver.get("endpoint") else [])
         if endpoints and (ver.get("method") or "GET").upper() == "GET":
@@ -628,7 +743,7 @@ class Conversion:
             self.notes.append("no GET verification endpoint in the catalogue: test_endpoint = \"/\"")
         secret_headers, fixed_headers = {}, {}
         for k, v in (proxy.get("headers") or {}).items():
-            v = str(v)
+            v = json.dumps(v) if isinstance(v, bool) else str(v)  # YAML `true`, sent as `true`
             if self.is_credential(v):
                 secret_headers[k] = v
             else:
@@ -655,7 +770,9 @@ class Conversion:
         )
 
     def is_credential(self, v: str) -> bool:
-        return any(s in v for s in ("${apiKey}", "${credentials.", "${accessToken}", "${token}", "${base64("))
+        return any(
+            s in v for s in ("${apiKey}", "${credentials.", "${accessToken}", "${token}", "${base64(", "${clientSecret}")
+        )
 
     def authorization(self, headers: dict, query: dict) -> dict:
         mode = self.mode
@@ -727,11 +844,23 @@ def base_input(key: str, spec: dict, label: str | None = None) -> dict:
         pattern = str(pattern)
         if re.search(r"\(\?[=!<]|\\[1-9]", pattern):
             pass  # look-around and back-references: the catalogue's entry check is kept out
+        elif alternatives(pattern):
+            # `^(a|b)$` admits exactly these values: a select says the same, and lists them.
+            field["kind"] = "select"
+            field["options"] = alternatives(pattern)
         else:
             field["pattern"] = pattern.removeprefix("^").removesuffix("$")
     if spec.get("description"):
         field["help"] = str(spec["description"])
     return field
+
+
+def alternatives(pattern: str) -> list[str] | None:
+    """The values of a pattern that is an alternation of plain words (`^(a\\.b|c)$`)."""
+    m = re.fullmatch(r"\^\(?((?:[A-Za-z0-9_-]|\\\.)+(?:\|(?:[A-Za-z0-9_-]|\\\.)+)*)\)?\$", pattern)
+    if not m or "|" not in m.group(1):
+        return None
+    return [a.replace("\\.", ".") for a in m.group(1).split("|")]
 
 
 def pointer(path: str) -> str:

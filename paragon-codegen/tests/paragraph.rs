@@ -295,3 +295,29 @@ fn the_cli_writes_the_project_or_says_what_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn base_url_alternatives_are_refused_at_their_position() {
+    let specs = specs_with(
+        "name = \"Flow\"\n\n[trigger]\ntype = \"request\"\n\n[[steps]]\nkey = \"answer\"\ntype = \"response\"\nstatus = 200\nbody = {}\n",
+    );
+    let manifest = specs.join("tasklab/integration.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let fixed = "base_url = \"{env.TASKLAB_URL}/v1\"";
+    assert!(text.contains(fixed));
+    std::fs::write(
+        &manifest,
+        text.replace(
+            fixed,
+            "base_url = [\"{env.TASKLAB_API_URL}\", \"{env.TASKLAB_URL}/v1\"]",
+        ),
+    )
+    .unwrap();
+    let refused = export(&specs, &[]).unwrap_err().to_string();
+    let at = format!("{}:57:1", manifest.display());
+    assert!(
+        refused.contains(&at) && refused.contains("fallback alternatives for the base URL"),
+        "{refused}"
+    );
+    let _ = std::fs::remove_dir_all(&specs);
+}

@@ -38,7 +38,10 @@ impl Integration {
         let slug = manifest.slug();
         let id = uuid::Uuid::new_v5(&ID_NAMESPACE, slug.as_bytes()).to_string();
         let api = manifest.api();
-        let mut refs: Vec<&Reference> = api.base_url_template().references().collect();
+        let mut refs: Vec<&Reference> = api
+            .base_url_alternatives()
+            .flat_map(|t| t.references())
+            .collect();
         match api.authorization() {
             ApiAuthorization::Bearer { token } => refs.extend(token.references()),
             ApiAuthorization::Basic { username, password } => {
@@ -56,7 +59,15 @@ impl Integration {
             refs.extend(header.alternatives().iter().flat_map(|t| t.references()));
         }
         let needs_user_meta = refs.iter().any(|r| matches!(r, Reference::User(_)));
-        let base_reach = crate::refresh::reach_of(api.base_url_template());
+        // Any alternative may be the one used: the widest reach of them all.
+        let base_reach = if api
+            .base_url_alternatives()
+            .any(|t| crate::refresh::reach_of(t) == crate::upstream::Reach::Public)
+        {
+            crate::upstream::Reach::Public
+        } else {
+            crate::upstream::Reach::Owner
+        };
         Self {
             manifest,
             slug,

@@ -18,6 +18,7 @@ mod hardening;
 mod host_input;
 mod integration_ids;
 mod mcp;
+mod own_oauth_app;
 mod portal;
 mod portal_configure;
 mod portal_frame;

@@ -10,6 +10,8 @@ use crate::template::{Reference, Template};
 #[derive(Clone, Debug)]
 pub struct Api {
     pub(crate) base_url: Template,
+    /// The alternatives after the first, when `base_url` is an array.
+    pub(crate) base_url_fallbacks: Vec<Template>,
     pub(crate) test_endpoint: String,
     pub(crate) authorization: ApiAuthorization,
     pub(crate) headers: Vec<DefaultHeader>,
@@ -113,9 +115,23 @@ impl RenderedAuth {
 }
 
 impl Api {
-    /// The base URL template.
+    /// The base URL template (the first alternative when `base_url` is an array).
     pub fn base_url_template(&self) -> &Template {
         &self.base_url
+    }
+
+    /// Every base URL alternative, in order: the first whose references all have values is
+    /// used. One unless `base_url` is written as an array.
+    pub fn base_url_alternatives(&self) -> impl Iterator<Item = &Template> {
+        std::iter::once(&self.base_url).chain(&self.base_url_fallbacks)
+    }
+
+    /// The base URL alternative a request with `ctx` uses: the first whose references all have
+    /// values (the last one otherwise, whose missing value is then the error).
+    pub(crate) fn base_url_for(&self, ctx: &RenderContext<'_>) -> &Template {
+        self.base_url_alternatives()
+            .find(|t| t.references().all(|r| ctx.lookup(r).is_ok()))
+            .unwrap_or(self.base_url_fallbacks.last().unwrap_or(&self.base_url))
     }
 
     /// The test endpoint: a path relative to the base URL answered by `GET`.

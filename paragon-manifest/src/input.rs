@@ -27,6 +27,9 @@ pub enum InputKind {
     /// A host of a self-hosted product: `host`, `host:port` or `host/path`, inserted unescaped
     /// into URL templates (`https://{input.server}/api`) and checked on entry.
     Host,
+    /// One DNS label (`acme`, `eu`), for a host the manifest holds to its provider's domain
+    /// (`https://{input.site}-api.example.com`): letters, digits, `-` and `_`, checked on entry.
+    Subdomain,
     /// One of fixed options.
     Select {
         /// The allowed values, in display order.
@@ -35,13 +38,15 @@ pub enum InputKind {
 }
 
 impl InputKind {
-    /// The name used in the manifest: `text`, `password`, `url`, `host` or `select`.
+    /// The name used in the manifest: `text`, `password`, `url`, `host`, `subdomain` or
+    /// `select`.
     pub fn as_str(&self) -> &'static str {
         match self {
             InputKind::Text => "text",
             InputKind::Password => "password",
             InputKind::Url => "url",
             InputKind::Host => "host",
+            InputKind::Subdomain => "subdomain",
             InputKind::Select { .. } => "select",
         }
     }
@@ -89,6 +94,14 @@ pub enum InputError {
         label: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A `subdomain` input that is not one DNS label.
+    #[error(
+        "`{label}` must be a single name such as `acme`: letters, digits, `-` and `_`, at most 63, no dots"
+    )]
+    Subdomain {
+        /// The field's label.
+        label: String,
     },
     /// A `url` input that is not an absolute `https` URL (or `http` on a loopback host).
     #[error("`{label}` must be an absolute https URL: {reason}")]
@@ -193,6 +206,11 @@ impl InputField {
                 reason: reason.to_owned(),
             });
         }
+        if self.kind == InputKind::Subdomain && !is_dns_label(value) {
+            return Err(InputError::Subdomain {
+                label: self.label.clone(),
+            });
+        }
         if let Some(re) = &self.pattern
             && !re.is_match(value)
         {
@@ -203,6 +221,15 @@ impl InputField {
         }
         Ok(())
     }
+}
+
+/// Whether `value` is one DNS label: 1 to 63 letters, digits, `-` or `_` (the underscore some
+/// providers' tenant names have), so that it cannot add a label or leave the host.
+pub(crate) fn is_dns_label(value: &str) -> bool {
+    (1..=63).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
 }
 
 /// Checks a `host` input's value. It is inserted unescaped after `https://`, so anything that
@@ -240,6 +267,16 @@ fn check_host(value: &str) -> Result<(), &'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dns_labels() {
+        for good in ["acme", "eu", "merlot", "a_b-1", &"a".repeat(63)] {
+            assert!(super::is_dns_label(good), "{good}");
+        }
+        for bad in ["", "a.b", "evil.com/", "a:1", "a b", "é", &"a".repeat(64)] {
+            assert!(!super::is_dns_label(bad), "{bad}");
+        }
+    }
+
     #[test]
     fn host_values() {
         for good in [

@@ -54,7 +54,8 @@
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
 //! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
-//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal
+//! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal; inputs
+//!                                               # for the user's own (self-hosted) OAuth app
 //! client_secret = "{env.ZENDESK_CLIENT_SECRET}"
 //! scopes = ["read", "write"]
 //! scope_separator = " "                 # default " "
@@ -92,8 +93,10 @@
 //! key = "subdomain"                     # {input.subdomain}
 //! label = "Zendesk subdomain"
 //! kind = "text"                         # "text" (default) | "password" | "url" | "host" |
-//!                                       # "select"; a host (`git.example.com:8443/base`)
-//!                                       # goes right after `https://` in URL templates
+//!                                       # "subdomain" | "select"; a host
+//!                                       # (`git.example.com:8443/base`) goes right after
+//!                                       # `https://` in URL templates; a subdomain is one
+//!                                       # DNS label (`acme`: letters, digits, `-`, `_`)
 //! required = true                       # default true; an optional input used in a
 //!                                       # template needs a (non-empty) default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
@@ -122,6 +125,9 @@
 //! # Step 4, API setup.
 //! [api]
 //! base_url = "https://{input.subdomain}.zendesk.com/api/v2"
+//! # base_url = ["{credential.instance_url}", "https://api.example.com"]  # alternatives: the
+//! #                                     # first whose references all have values is used;
+//! #                                     # only the last must always have them
 //! test_endpoint = "/users/me"           # a path answered by GET
 //! allowed_hosts = ["uploads.example.com"]  # optional: other hosts full-URL requests may reach
 //! authorization = { type = "bearer", token = "{credential.access_token}" }
@@ -154,8 +160,19 @@
 //!
 //! End users choose inputs, so the `[auth]` URLs keep the app's client secret on the provider's
 //! hosts: an OAuth or client-credentials URL whose host comes from an input (or `{user.*}`) is
-//! refused unless each such value is held to a fixed domain suffix
-//! (`https://{input.subdomain}.zendesk.com/…`) or the client id and secret are inputs too. An
+//! refused unless the manifest names the hosts it may be, or the client id and secret are
+//! inputs too (a self-hosted product's own OAuth app). The manifest names them with
+//!
+//! - a `select` input whose every option makes a valid host (`https://{input.domain}/oauth`
+//!   with `options = ["api.example.com", "api.example.eu"]`, or
+//!   `https://accounts.example.{input.tld}/oauth` with `options = ["com", "eu"]`);
+//! - a value followed by a fixed registrable domain (`https://{input.subdomain}.zendesk.com/…`,
+//!   `https://app.{input.region}.intercom.com/…`; not a public suffix such as `.co.uk`), or,
+//!   inside a name, a `subdomain` input followed by the rest of the name and the domain
+//!   (`https://{input.platform}-api.centrastage.net/…`).
+//!
+//! A value that chooses the domain itself (`https://api.amazon.{input.tld}` with a text input,
+//! a whole host) is refused. An
 //! input that lands in a URL path is refused at connect time when it is `.` or `..` in any
 //! encoding ([`Manifest::check_input`]).
 //!

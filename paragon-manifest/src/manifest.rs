@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostics;
 use crate::input::{InputError, InputField};
 use crate::render::{RenderContext, RenderError};
 use crate::setting::SettingField;
-use crate::template::Reference;
+use crate::template::{Reference, Template};
 use crate::tools::Tools;
 
 /// The file name of a manifest inside its integration folder.
@@ -162,7 +162,7 @@ impl Manifest {
 
     /// Whether `{input.<key>}` appears in the path of one of the manifest's URL templates.
     fn input_in_path(&self, key: &str) -> bool {
-        let mut templates = vec![self.api.base_url_template()];
+        let mut templates: Vec<&Template> = self.api.base_url_alternatives().collect();
         match &self.auth {
             Auth::OAuth(o) => {
                 templates.push(o.authorization_url_template());
@@ -265,10 +265,11 @@ impl Manifest {
         &self.api.test_endpoint
     }
 
-    /// The rendered base URL (checked: absolute `https`, or `http` on a loopback host).
+    /// The rendered base URL (checked: absolute `https`, or `http` on a loopback host): of
+    /// alternatives, the first whose references all have values.
     pub fn base_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
         render_url(
-            &self.api.base_url,
+            self.api.base_url_for(ctx),
             ctx,
             "api.base_url",
             &self.api.url_inputs,

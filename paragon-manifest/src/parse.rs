@@ -67,6 +67,10 @@ pub(crate) struct Declared {
     pub(crate) url_inputs: Vec<String>,
     /// Inputs of kind `host`: they may only stand right after `https://`.
     host_inputs: Vec<String>,
+    /// Inputs of kind `subdomain`: one DNS label, checked on entry.
+    subdomain_inputs: Vec<String>,
+    /// Inputs of kind `select`, with their options.
+    selects: Vec<(String, Vec<String>)>,
     /// Optional inputs without a default: they may have no value when a template is rendered.
     optional: Vec<String>,
     pub(crate) captures: Vec<String>,
@@ -606,6 +610,18 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .filter(|i| i.kind == InputKind::Host)
             .map(|i| i.key.clone())
             .collect(),
+        subdomain_inputs: inputs
+            .iter()
+            .filter(|i| i.kind == InputKind::Subdomain)
+            .map(|i| i.key.clone())
+            .collect(),
+        selects: inputs
+            .iter()
+            .filter_map(|i| match &i.kind {
+                InputKind::Select { options } => Some((i.key.clone(), options.clone())),
+                _ => None,
+            })
+            .collect(),
         optional: inputs
             .iter()
             .filter(|i| !i.required && i.default.is_none())
@@ -1059,7 +1075,7 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
                 options: options.into_iter().map(|(o, _)| o).collect(),
             })
         }
-        "text" | "password" | "url" | "host" => {
+        "text" | "password" | "url" | "host" | "subdomain" => {
             if t.get("options").is_some()
                 && let Some((key, _)) = t.map.get_key_value("options")
             {
@@ -1074,12 +1090,13 @@ fn input_kind(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<InputKind> {
                 "password" => InputKind::Password,
                 "url" => InputKind::Url,
                 "host" => InputKind::Host,
+                "subdomain" => InputKind::Subdomain,
                 _ => InputKind::Text,
             })
         }
         other => {
             let span = kind.map_or(t.span.clone(), |(_, s)| s);
-            let kinds = ["text", "password", "url", "host", "select"];
+            let kinds = ["text", "password", "url", "host", "subdomain", "select"];
             let help = match closest(other, &kinds) {
                 Some(k) => format!("did you mean \"{k}\"?"),
                 None => format!("expected one of: {}", quote_list(&kinds)),
@@ -1758,9 +1775,10 @@ fn owner_client(id: Option<&Template>, secret: Option<&Template>) -> bool {
     !(from_input(id) && from_input(secret))
 }
 
-/// Refuses an `[auth]` URL whose host an end user chooses (an input or user metadata) unless
-/// it is held to a fixed domain: the owner's client secret (and the user's codes and refresh
-/// tokens) would go to whatever host the user names.
+/// Refuses an `[auth]` URL whose host an end user chooses (an input, user metadata or a
+/// setting) unless the manifest holds it to hosts it names (see `url_rule::open_host`): the
+/// owner's client secret (and the user's codes and refresh tokens) would go to whatever host
+/// the user names.
 fn refuse_end_user_host(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
@@ -1769,24 +1787,38 @@ fn refuse_end_user_host(
     declared: &Declared,
 ) {
     let Some(template) = template else { return };
-    let Some((reference, false)) = crate::url_rule::end_user_host(template, &declared.url_inputs)
-    else {
+    let inputs = crate::url_rule::HostInputs {
+        url: &declared.url_inputs,
+        subdomain: &declared.subdomain_inputs,
+        selects: &declared.selects,
+    };
+    let Err(open) = crate::url_rule::open_host(template, &inputs) else {
         return;
     };
-    let Some((_, span)) = r.opt_string(t, key) else {
+    let Some((text, span)) = r.opt_string(t, key) else {
         return;
     };
-    let value = format!("{{{}.{}}}", reference.namespace(), reference.name());
+    let value = format!(
+        "{{{}.{}}}",
+        open.reference.namespace(),
+        open.reference.name()
+    );
+    let at = r.reference_span(&text, &span, open.reference);
     r.error(
-        span,
+        at,
         &t.field(key),
         format!(
-            "the host of `{key}` comes from the end user's `{value}`: the app's client secret \
-             would be sent to any host a user names"
+            "the host of `{key}` comes from the end user's `{value}` ({}): the app's client \
+             secret would be sent to any host a user names",
+            open.why
         ),
         format!(
-            "fix the host, or hold it to your provider's domain (`https://{value}.example.com/…`), \
-             or take client_id and client_secret from inputs too"
+            "hold the host to hosts you name: make `{value}` a `select` input listing them \
+             (options = [\"api.example.com\", \"api.example.eu\"]), or follow it with your \
+             provider's domain (\"https://{value}.example.com/…\", or \
+             \"https://{value}-api.example.com/…\" with kind = \"subdomain\"); for a \
+             self-hosted product with its own OAuth app, take client_id and client_secret from \
+             inputs too"
         ),
     );
 }
@@ -1828,7 +1860,9 @@ fn client_value(
 ) -> Option<Template> {
     let name = key.to_ascii_uppercase();
     let help = if ty == "oauth" {
-        format!("reference an environment secret: `{{env.EXAMPLE_{name}}}`")
+        format!(
+            "reference an environment secret: `{{env.EXAMPLE_{name}}}` (or, for the end user's own OAuth app, an input: `{{input.{key}}}`)"
+        )
     } else {
         format!("reference an input or an environment secret: `{{input.{key}}}`")
     };
@@ -1838,7 +1872,8 @@ fn client_value(
     let what = key.replace('_', " ");
     match template.parts() {
         [Part::Ref(Reference::Env(_))] => Some(template),
-        [Part::Ref(Reference::Input(k))] if ty == "client_credentials" => {
+        // OAuth too: a self-hosted product's own OAuth app is the end user's to enter.
+        [Part::Ref(Reference::Input(k))] => {
             let secret_input = inputs.iter().find(|i| &i.key == k);
             if key == "client_secret" && secret_input.is_some_and(|i| !i.secret) {
                 r.error(
@@ -1864,7 +1899,7 @@ fn client_value(
             r.error(
                 span,
                 &field,
-                format!("`{field}` must be a single reference, nothing else"),
+                format!("`{field}` must be a single reference to an environment secret or an input, nothing else"),
                 help,
             );
             None
@@ -2214,13 +2249,7 @@ const API_KEYS: &[&str] = &[
 
 fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api> {
     r.check_keys(t, API_KEYS, &[], "");
-    let base_url = r
-        .req_string(
-            t,
-            "base_url",
-            "e.g. base_url = \"https://api.example.com/v1\"",
-        )
-        .and_then(|(text, span)| r.url_template(&text, &span, "api.base_url", declared, true));
+    let base_url = base_url(r, t, declared);
     let test_endpoint = test_endpoint(r, t);
     let authorization = match t.get("authorization") {
         Some(_) => r
@@ -2252,14 +2281,69 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         None => Some(Vec::new()),
     };
     let allowed_hosts = allowed_hosts(r, t);
+    let (base_url, base_url_fallbacks) = base_url?;
     Some(Api {
-        base_url: base_url?,
+        base_url,
+        base_url_fallbacks,
         test_endpoint: test_endpoint?,
         authorization: authorization?,
         headers: headers?,
         allowed_hosts: allowed_hosts?,
         url_inputs: declared.url_inputs.clone(),
     })
+}
+
+/// `base_url`: a URL template, or an array of alternatives of which the first whose
+/// references all have values is used (`["{credential.instance_url}", "https://api.example.com"]`).
+/// Before the last alternative an optional input without a default is fine: without a value,
+/// the next one is used; the last must always have values.
+fn base_url(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<(Template, Vec<Template>)> {
+    const EXAMPLE: &str = "e.g. base_url = \"https://api.example.com/v1\"";
+    let items = match t.get("base_url").map(|v| (v, v.get_ref())) {
+        Some((v, DeValue::Array(items))) if items.is_empty() => {
+            r.error(
+                v.span(),
+                "api.base_url",
+                "`api.base_url` has no alternatives",
+                "e.g. [\"{credential.instance_url}\", \"https://api.example.com\"]: the first with values is used",
+            );
+            return None;
+        }
+        Some((_, DeValue::Array(items))) => items,
+        _ => {
+            let (text, span) = r.req_string(t, "base_url", EXAMPLE)?;
+            return r
+                .url_template(&text, &span, "api.base_url", declared, true)
+                .map(|b| (b, Vec::new()));
+        }
+    };
+    let relaxed = Declared {
+        optional: Vec::new(),
+        ..declared.clone()
+    };
+    let before = r.count();
+    let mut alternatives = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("api.base_url[{i}]");
+        let Some((text, span)) = r.string(item, &field) else {
+            continue;
+        };
+        let rules = if i + 1 == items.len() {
+            declared
+        } else {
+            &relaxed
+        };
+        alternatives.extend(r.url_template(&text, &span, &field, rules, true));
+    }
+    if r.count() != before {
+        return None;
+    }
+    let first = alternatives.remove(0);
+    Some((first, alternatives))
 }
 
 /// `[api.headers]`: each value a template, or an array of alternatives. Inside alternatives an

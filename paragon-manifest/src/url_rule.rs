@@ -2,7 +2,7 @@
 
 use url::{Host, Url};
 
-use crate::template::{Part, Template};
+use crate::template::{Part, Reference, Template};
 
 /// Parses `s` and applies the rule; the error is the reason, without the URL (it may hold secrets).
 pub(crate) fn parse_checked(s: &str) -> Result<Url, String> {
@@ -108,55 +108,231 @@ pub(crate) fn host_from_values(template: &Template) -> bool {
     false
 }
 
-/// The end user's value (`{input.*}` or `{user.*}`) that forms part of the URL's host, if
-/// any, and whether the host is still held to a fixed domain: every such value is followed by
-/// a literal suffix of at least two labels (`https://{input.sub}.zendesk.com`), and none is a
-/// `url` input (inserted unescaped, it could end the host early).
-pub(crate) fn end_user_host<'t>(
+/// The inputs whose kind matters to the host rule of [`open_host`].
+pub(crate) struct HostInputs<'d> {
+    /// `url` and `host` inputs: inserted unescaped, they may end the host early.
+    pub(crate) url: &'d [String],
+    /// `subdomain` inputs: one DNS label, checked on entry.
+    pub(crate) subdomain: &'d [String],
+    /// `select` inputs and their options: a finite set of values the manifest names.
+    pub(crate) selects: &'d [(String, Vec<String>)],
+}
+
+/// Option combinations of the selects in one host beyond which the rule gives up.
+const MAX_COMBINATIONS: usize = 256;
+
+/// Second-level labels under which the public registers names (`co.uk`, `com.au`): a value
+/// right before `.co.uk` would choose the registrable domain itself.
+const PUBLIC_SECOND_LEVEL: &[&str] = &[
+    "ac", "co", "com", "edu", "go", "gob", "gov", "mil", "ne", "net", "or", "org",
+];
+
+/// An end user's value that can make the URL's host any host: the reference and why.
+pub(crate) struct OpenHost<'t> {
+    pub(crate) reference: &'t Reference,
+    pub(crate) why: String,
+}
+
+/// Checks that the end user's values (`{input.*}`, `{user.*}`, `{settings.*}`) in the URL's
+/// host keep it among hosts the manifest names. Each allowed form keeps the owner's client
+/// secret and the user's codes at the provider's own hosts:
+///
+/// - every such value is a `select` input, and every combination of options is a valid host
+///   (a finite set the manifest lists);
+/// - the last such value is followed by a fixed registrable domain: `.example.com` right after
+///   it (`https://{input.sub}.zendesk.com`), or, for a `subdomain` input, the rest of its label
+///   and then the domain (`https://{input.p}-api.centrastage.net`); selects may stand in that
+///   domain (`auth.{input.region}.{input.cloud}.example.com`), each option tried.
+///
+/// A value that chooses the domain itself (`api.amazon.{input.ext}` with a free input, a whole
+/// host, a `url` input) is open.
+pub(crate) fn open_host<'t>(
     template: &'t Template,
-    url_inputs: &[String],
-) -> Option<(&'t crate::template::Reference, bool)> {
-    use crate::template::Reference;
+    inputs: &HostInputs<'_>,
+) -> Result<(), OpenHost<'t>> {
+    let host = host_parts(template);
+    let select_of = |r: &Reference| match r {
+        Reference::Input(k) => inputs.selects.iter().find(|(s, _)| s == k),
+        _ => None,
+    };
+    let mut selects: Vec<&(String, Vec<String>)> = Vec::new();
+    for r in host.iter().filter_map(HostPart::end_user) {
+        if let Some(s) = select_of(r)
+            && !selects.iter().any(|(k, _)| k == &s.0)
+        {
+            selects.push(s);
+        }
+    }
+    let Some(first) = host.iter().find_map(HostPart::end_user) else {
+        return Ok(());
+    };
+    let combinations: usize = selects.iter().map(|(_, o)| o.len().max(1)).product();
+    if combinations > MAX_COMBINATIONS {
+        return Err(OpenHost {
+            reference: first,
+            why: format!("its selects make more than {MAX_COMBINATIONS} hosts to check"),
+        });
+    }
+    for n in 0..combinations {
+        let mut rest = n;
+        let chosen: Vec<(&str, &str)> = selects
+            .iter()
+            .map(|(k, options)| {
+                let o = &options[rest % options.len()];
+                rest /= options.len();
+                (k.as_str(), o.as_str())
+            })
+            .collect();
+        bounded(&host, &chosen, inputs)?;
+    }
+    Ok(())
+}
+
+/// One piece of a URL's host.
+enum HostPart<'t> {
+    Text(String),
+    /// A value of the owner (`{env.*}`) or the credential: not the end user's choice now.
+    Owner,
+    /// The end user's value.
+    Value(&'t Reference),
+}
+
+impl<'t> HostPart<'t> {
+    fn end_user(&self) -> Option<&'t Reference> {
+        match self {
+            HostPart::Value(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// The pieces of `template` that form its URL's host name (up to a port, path, query or
+/// fragment); the whole origin when the template starts with a reference.
+fn host_parts(template: &Template) -> Vec<HostPart<'_>> {
+    let origin_from_ref = matches!(template.parts().first(), Some(Part::Ref(_)));
+    let in_host_name = |prefix: &str| match prefix.split_once("://") {
+        Some((_, rest)) => !rest.contains(['/', '?', '#', ':']),
+        None => origin_from_ref && !prefix.contains(['/', '?', '#', ':']),
+    };
     let mut prefix = String::new();
-    let mut found = None;
-    let mut held = true;
-    // The host's text after the last end-user value, while still in the host.
-    let mut tail: Option<String> = None;
+    let mut out = Vec::new();
     for part in template.parts() {
         match part {
             Part::Literal(text) => {
-                if let Some(t) = tail.as_mut() {
-                    match text.find(['/', '?', '#', ':']) {
-                        Some(end) => {
-                            t.push_str(&text[..end]);
-                            held &= t.starts_with('.') && t.matches('.').count() >= 2;
-                            tail = None;
-                        }
-                        None => t.push_str(text),
+                let mut piece = String::new();
+                for c in text.chars() {
+                    if in_host_name(&prefix) && !matches!(c, '/' | '?' | '#' | ':') {
+                        piece.push(c);
                     }
+                    prefix.push(c);
                 }
-                prefix.push_str(text);
+                if !piece.is_empty() {
+                    out.push(HostPart::Text(piece));
+                }
             }
             Part::Ref(r) => {
-                let in_host = lands_in_host(&prefix);
-                match r {
-                    Reference::Input(_) | Reference::User(_) | Reference::Setting(_) if in_host => {
-                        found.get_or_insert(r);
-                        held &= !matches!(r, Reference::Input(k) if url_inputs.contains(k));
-                        tail = Some(String::new());
-                    }
-                    // Another value inside the suffix: the suffix is not fixed.
-                    _ if tail.is_some() => held = false,
-                    _ => {}
+                if in_host_name(&prefix) {
+                    out.push(match r {
+                        Reference::Input(_) | Reference::User(_) | Reference::Setting(_) => {
+                            HostPart::Value(r)
+                        }
+                        _ => HostPart::Owner,
+                    });
                 }
                 prefix.push('x');
             }
         }
     }
-    if let Some(t) = tail {
-        held &= t.starts_with('.') && t.matches('.').count() >= 2;
+    out
+}
+
+/// One combination of select options (`chosen`) applied to the host: the rule for the values
+/// left.
+fn bounded<'t>(
+    host: &[HostPart<'t>],
+    chosen: &[(&str, &str)],
+    inputs: &HostInputs<'_>,
+) -> Result<(), OpenHost<'t>> {
+    let option = |r: &Reference| match r {
+        Reference::Input(k) => chosen.iter().find(|(c, _)| c == k).map(|(_, o)| *o),
+        _ => None,
+    };
+    let last_free = host
+        .iter()
+        .rposition(|p| matches!(p, HostPart::Value(r) if option(r).is_none()));
+    let Some(last) = last_free else {
+        // Only selects: the manifest lists every host.
+        let mut text = String::new();
+        for part in host {
+            match part {
+                HostPart::Text(t) => text.push_str(t),
+                HostPart::Owner => text.push('x'),
+                HostPart::Value(r) => {
+                    let o = option(r).unwrap_or_default();
+                    if !o.split('.').all(crate::input::is_dns_label) {
+                        return Err(OpenHost {
+                            reference: r,
+                            why: format!("its option `{o}` is not part of a host name"),
+                        });
+                    }
+                    text.push_str(o);
+                }
+            }
+        }
+        return valid_host(&text).map_err(|why| OpenHost {
+            reference: host.iter().find_map(HostPart::end_user).expect("a select"),
+            why,
+        });
+    };
+    let HostPart::Value(reference) = &host[last] else {
+        unreachable!("rposition found a value")
+    };
+    let open = |why: String| OpenHost { reference, why };
+    if let Reference::Input(k) = reference
+        && inputs.url.contains(k)
+    {
+        return Err(open("a `url` or `host` input is a whole host".into()));
     }
-    found.map(|r| (r, held))
+    let mut tail = String::new();
+    for part in &host[last + 1..] {
+        match part {
+            HostPart::Text(t) => tail.push_str(t),
+            HostPart::Value(r) if option(r).is_some() => tail.push_str(option(r).unwrap_or("")),
+            _ => return Err(open("another value follows it in the host".into())),
+        }
+    }
+    let (label_rest, domain) = tail.split_once('.').unwrap_or((tail.as_str(), ""));
+    if !registrable(domain) {
+        return Err(open(if domain.is_empty() {
+            "no fixed domain follows it".into()
+        } else {
+            format!("`{domain}` after it is not a domain of one owner")
+        }));
+    }
+    let subdomain = matches!(reference, Reference::Input(k) if inputs.subdomain.contains(k));
+    if !label_rest.is_empty() && !subdomain {
+        return Err(open(format!(
+            "it is part of the name `…{label_rest}`, so it must be a `subdomain` input"
+        )));
+    }
+    Ok(())
+}
+
+/// Whether `domain` (`example.com`) is a fixed domain someone registered: two labels or more,
+/// not a public second level such as `co.uk`.
+fn registrable(domain: &str) -> bool {
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| crate::input::is_dns_label(l))
+        && !(labels.len() == 2 && labels[1].len() == 2 && PUBLIC_SECOND_LEVEL.contains(&labels[0]))
+}
+
+/// Whether `host` (placeholders for owner values) is a host name URLs accept.
+fn valid_host(host: &str) -> Result<(), String> {
+    match Url::parse(&format!("https://{host}/")).map(|u| u.host_str().map(str::to_owned)) {
+        Ok(Some(h)) if !h.is_empty() => Ok(()),
+        _ => Err(format!("`{host}` is not a valid host")),
+    }
 }
 
 /// The first `host` input of `template` that does not stand right after `scheme://` (where it
@@ -272,49 +448,83 @@ mod tests {
 
     #[test]
     fn end_user_values_in_the_host() {
-        let host = |s: &str| {
-            let t = Template::parse(s).unwrap();
-            end_user_host(&t, &["u".to_string()]).map(|(r, held)| (r.name().to_string(), held))
+        let selects = vec![
+            (
+                "env".to_string(),
+                vec!["live".to_string(), "test".to_string()],
+            ),
+            (
+                "domain".to_string(),
+                vec!["api.example.com".to_string(), "api.example.eu".to_string()],
+            ),
+            (
+                "tld".to_string(),
+                vec!["com".to_string(), "com.au".to_string()],
+            ),
+            (
+                "bad".to_string(),
+                vec!["ok".to_string(), "evil.com/".to_string()],
+            ),
+        ];
+        let inputs = HostInputs {
+            url: &["u".to_string()],
+            subdomain: &["site".to_string()],
+            selects: &selects,
         };
-        assert_eq!(
-            host("https://{input.sub}.zendesk.com/oauth/token"),
-            Some(("sub".into(), true))
+        let open = |s: &str| {
+            let t = Template::parse(s).unwrap();
+            open_host(&t, &inputs)
+                .err()
+                .map(|o| (o.reference.name().to_string(), o.why))
+        };
+        for held in [
+            "https://{input.sub}.zendesk.com/oauth/token",
+            "https://{input.sub}.zendesk.com",
+            "https://{user.region}.acme.example/t",
+            "https://{input.a}.{input.b}.example.com/t",
+            "https://ca-{input.free}.adyen.com/t",
+            "https://app.{input.region}.intercom.com/oauth",
+            "https://{input.site}-api.centrastage.net/auth",
+            "https://{input.domain}/oauth/token",
+            "https://oauth.battle.{input.tld}/authorize",
+            "https://ca-{input.env}.adyen.com/t",
+            "https://auth.{input.r}.{input.env}.example.com/t",
+            "https://{input.site}-{input.env}.example.com:8443/t",
+            "https://login.example.com/{input.tenant}/token",
+            "{env.URL}/token",
+        ] {
+            assert_eq!(open(held), None, "{held}");
+        }
+        for (refused, name) in [
+            ("{input.instance}/oauth/token", "instance"),
+            ("https://{input.host}/oauth/token", "host"),
+            ("https://{input.sub}.com/t", "sub"),
+            ("https://{input.sub}.co.uk/t", "sub"),
+            ("https://api.amazon.{input.ext}/t", "ext"),
+            ("https://{input.u}.acme.example/t", "u"),
+            ("https://{input.a}.{env.DOMAIN}/t", "a"),
+            ("https://{input.p}-api.centrastage.net/t", "p"),
+            ("https://{input.bad}.example.com/t", "bad"),
+            ("https://{input.site}-api.{input.ext}/t", "ext"),
+        ] {
+            assert_eq!(
+                open(refused).map(|o| o.0),
+                Some(name.to_string()),
+                "{refused}"
+            );
+        }
+        assert!(
+            open("https://{input.p}-api.centrastage.net/t")
+                .unwrap()
+                .1
+                .contains("subdomain")
         );
-        assert_eq!(
-            host("https://{input.sub}.zendesk.com"),
-            Some(("sub".into(), true))
+        assert!(
+            open("https://{input.bad}.example.com/t")
+                .unwrap()
+                .1
+                .contains("evil.com/")
         );
-        assert_eq!(
-            host("{input.instance}/oauth/token"),
-            Some(("instance".into(), false))
-        );
-        assert_eq!(
-            host("https://{input.host}/oauth/token"),
-            Some(("host".into(), false))
-        );
-        assert_eq!(
-            host("https://{input.sub}.com/t"),
-            Some(("sub".into(), false))
-        );
-        assert_eq!(
-            host("https://{user.region}.acme.example/t"),
-            Some(("region".into(), true))
-        );
-        assert_eq!(
-            host("https://{input.u}.acme.example/t"),
-            Some(("u".into(), false))
-        );
-        // Each value is one label under example.com: still held (values are percent-encoded).
-        assert_eq!(
-            host("https://{input.a}.{input.b}.example.com/t"),
-            Some(("a".into(), true))
-        );
-        assert_eq!(
-            host("https://{input.a}.{env.DOMAIN}/t"),
-            Some(("a".into(), false))
-        );
-        assert_eq!(host("https://login.example.com/{input.tenant}/token"), None);
-        assert_eq!(host("{env.URL}/token"), None);
     }
 
     #[test]

@@ -557,7 +557,9 @@ fn literal_client_secret_and_id() {
     assert_at(&d, 11, 17, "auth.client_secret", "literal client secret");
     assert_eq!(
         d.help.as_deref(),
-        Some("reference an environment secret: `{env.EXAMPLE_CLIENT_SECRET}`")
+        Some(
+            "reference an environment secret: `{env.EXAMPLE_CLIENT_SECRET}` (or, for the end user's own OAuth app, an input: `{input.client_secret}`)"
+        )
     );
     assert!(!d.to_string().contains("help: s3cr3t"));
     let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_ID}", "acme-app"));
@@ -574,15 +576,45 @@ fn literal_client_secret_and_id() {
         "auth.client_secret",
         "must be a single reference",
     );
-    // An OAuth app's secret belongs to the integration's owner, not to the end user.
+    // The end user's own OAuth app (a self-hosted product's) may come from inputs, but the
+    // secret only from a secret one.
     let d = single_error(&edit(OAUTH, "{env.ACME_CLIENT_SECRET}", "{input.region}"));
-    assert_at(
-        &d,
-        11,
-        17,
-        "auth.client_secret",
-        "must be a single reference",
+    assert_at(&d, 11, 17, "auth.client_secret", "is not marked secret");
+}
+
+#[test]
+fn a_self_hosted_products_own_oauth_app_comes_from_inputs_with_its_host() {
+    let own = edit(
+        &edit(
+            &edit(
+                OAUTH,
+                "client_id = \"{env.ACME_CLIENT_ID}\"\nclient_secret = \"{env.ACME_CLIENT_SECRET}\"",
+                "client_id = \"{input.client_id}\"\nclient_secret = \"{input.client_secret}\"",
+            ),
+            "[[inputs]]\nkey = \"region\"",
+            "[[inputs]]\nkey = \"server\"\nlabel = \"Server\"\nkind = \"host\"\n\n[[inputs]]\nkey = \"client_id\"\nlabel = \"Client ID\"\n\n[[inputs]]\nkey = \"client_secret\"\nlabel = \"Client secret\"\nkind = \"password\"\n\n[[inputs]]\nkey = \"region\"",
+        ),
+        "token_url = \"https://acme.example/oauth/token\"",
+        "token_url = \"https://{input.server}/oauth/token\"",
     );
+    let m = parse(&own).unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    let ctx = paragon_manifest::RenderContext::new()
+        .input("server", "jira.example.org:8443")
+        .input("client_id", "their-app")
+        .input("client_secret", "their-secret");
+    assert_eq!(oauth.client_id(&ctx).unwrap(), "their-app");
+    assert_eq!(
+        oauth.token_url(&ctx).unwrap().as_str(),
+        "https://jira.example.org:8443/oauth/token"
+    );
+    // With the owner's secret, the same host is refused.
+    let d = single_error(&edit(
+        &own,
+        "client_secret = \"{input.client_secret}\"",
+        "client_secret = \"{env.ACME_CLIENT_SECRET}\"",
+    ));
+    assert_at(&d, 9, 22, "auth.token_url", "`{input.server}`");
 }
 
 #[test]
@@ -824,13 +856,13 @@ fn an_oauth_url_whose_host_an_end_user_picks_is_refused_with_the_owners_secret()
         "token_url = \"https://acme.example/oauth/token\"",
         "token_url = \"{input.instance}/oauth/token\"",
     ));
-    assert_at(&d, 9, 13, "auth.token_url", "`{input.instance}`");
+    assert_at(&d, 9, 14, "auth.token_url", "`{input.instance}`");
     let d = single_error(&edit(
         OAUTH,
         "authorization_url = \"https://acme.example/oauth/authorize\"",
         "authorization_url = \"https://{input.region}/oauth/authorize\"",
     ));
-    assert_at(&d, 8, 21, "auth.authorization_url", "client secret");
+    assert_at(&d, 8, 30, "auth.authorization_url", "client secret");
     // Held to the provider's domain: fine (Zendesk, Salesforce).
     parse(&edit(
         OAUTH,
@@ -838,6 +870,94 @@ fn an_oauth_url_whose_host_an_end_user_picks_is_refused_with_the_owners_secret()
         "token_url = \"https://{input.region}.acme.example/oauth/token\"",
     ))
     .unwrap();
+}
+
+#[test]
+fn a_select_or_a_subdomain_input_holds_an_oauth_host_to_hosts_the_manifest_names() {
+    let with = |kind: &str, url: &str| {
+        let inputs = edit(
+            OAUTH,
+            "[[inputs]]\nkey = \"region\"",
+            &format!(
+                "[[inputs]]\nkey = \"site\"\nlabel = \"Site\"\n{kind}\n\n[[inputs]]\nkey = \"region\""
+            ),
+        );
+        edit(
+            &inputs,
+            "token_url = \"https://acme.example/oauth/token\"",
+            &format!("token_url = \"{url}\""),
+        )
+    };
+    let select = "kind = \"select\"\noptions = [\"api.acme.example\", \"api.acme.eu\"]";
+    // (a) A select: every host is one the manifest lists, whole or in part.
+    parse(&with(select, "https://{input.site}/oauth/token")).unwrap();
+    let tlds = "kind = \"select\"\noptions = [\"com\", \"com.au\"]";
+    parse(&with(
+        tlds,
+        "https://accounts.acme.{input.site}/oauth/token",
+    ))
+    .unwrap();
+    // (b) One DNS label anywhere left of a fixed domain, checked on entry.
+    let m = parse(&with(
+        "kind = \"subdomain\"",
+        "https://{input.site}-api.acme.example/oauth/token",
+    ))
+    .unwrap();
+    let site = m.input("site").unwrap();
+    assert!(site.check(Some("merlot")).is_ok());
+    for bad in ["evil.com", "evil.com/", "a:1", "a b"] {
+        let e = site.check(Some(bad)).unwrap_err();
+        assert!(e.to_string().contains("single name"), "{bad}: {e}");
+    }
+    // The same place for a free text input: refused, the help naming the allowed forms.
+    let d = single_error(&with(
+        "",
+        "https://{input.site}-api.acme.example/oauth/token",
+    ));
+    assert_at(&d, 9, 22, "auth.token_url", "must be a `subdomain` input");
+    let help = d.help.as_deref().unwrap();
+    for form in [
+        "`select` input",
+        "kind = \"subdomain\"",
+        "client_id and client_secret from inputs",
+    ] {
+        assert!(help.contains(form), "{help}");
+    }
+    // A user-chosen suffix or public second level stays refused, even for a subdomain.
+    let d = single_error(&with(
+        "kind = \"subdomain\"",
+        "https://api.acme.{input.site}/t",
+    ));
+    assert_at(&d, 9, 31, "auth.token_url", "no fixed domain follows it");
+    let d = single_error(&with(
+        "kind = \"subdomain\"",
+        "https://{input.site}.co.uk/t",
+    ));
+    assert_at(
+        &d,
+        9,
+        22,
+        "auth.token_url",
+        "`co.uk` after it is not a domain of one owner",
+    );
+    // A select option that is not part of a host name.
+    let d = single_error(&with(
+        "kind = \"select\"\noptions = [\"api.acme.example\", \"evil.example/x\"]",
+        "https://{input.site}/oauth/token",
+    ));
+    assert_at(
+        &d,
+        9,
+        22,
+        "auth.token_url",
+        "its option `evil.example/x` is not part of a host name",
+    );
+    // A subdomain input's default is checked like a value.
+    let d = single_error(&with(
+        "kind = \"subdomain\"\ndefault = \"a.b\"",
+        "https://{input.site}.acme.example/t",
+    ));
+    assert!(d.message.contains("single name"), "{d}");
 }
 
 #[test]
@@ -858,7 +978,7 @@ fn a_token_url_from_an_input_is_fine_when_the_client_is_the_users_own() {
         "client_secret = \"{input.client_secret}\"",
         "client_secret = \"{env.MACHINE_SECRET}\"",
     ));
-    assert_at(&d, 8, 13, "auth.token_url", "`{input.host}`");
+    assert_at(&d, 8, 22, "auth.token_url", "`{input.host}`");
 }
 
 /// Asserts the exact message and help.
@@ -1708,4 +1828,60 @@ fn registration_url_problems() {
         .unwrap_or_else(|| panic!("{misspelled}"));
     assert_at(d, 10, 1, "auth.registraton_url", "unknown field");
     assert_eq!(d.help.as_deref(), Some("did you mean `registration_url`?"));
+}
+
+#[test]
+fn a_base_url_may_fall_back_to_the_next_alternative_with_values() {
+    let optional = edit(
+        OAUTH,
+        "label = \"Region\"",
+        "label = \"Region\"\nrequired = false",
+    );
+    let fallback = edit(
+        &optional,
+        "base_url = \"https://{input.region}.acme.example/v1\"",
+        "base_url = [\"https://{input.region}.acme.example/v1\", \"https://acme.example/v1\"]",
+    );
+    let m = parse(&fallback).unwrap();
+    assert_eq!(m.api().base_url_alternatives().count(), 2);
+    let none = paragon_manifest::RenderContext::new();
+    assert_eq!(
+        m.base_url(&none).unwrap().as_str(),
+        "https://acme.example/v1"
+    );
+    let eu = paragon_manifest::RenderContext::new().input("region", "eu");
+    assert_eq!(
+        m.base_url(&eu).unwrap().as_str(),
+        "https://eu.acme.example/v1"
+    );
+    assert_eq!(
+        m.endpoint_url(&none, "/me").unwrap().as_str(),
+        "https://acme.example/v1/me"
+    );
+    // The last alternative is what is left: it must always have values.
+    let d = single_error(&edit(
+        &optional,
+        "base_url = \"https://{input.region}.acme.example/v1\"",
+        "base_url = [\"https://acme.example/v1\", \"https://{input.region}.acme.example/v1\"]",
+    ));
+    assert_at(&d, 20, 49, "api.base_url[1]", "may have no value");
+    // Each alternative is checked as a URL, at its own position.
+    let d = single_error(&edit(
+        OAUTH,
+        "base_url = \"https://{input.region}.acme.example/v1\"",
+        "base_url = [\"https://{input.region}.acme.example/v1\", \"http://acme.example/v1\"]",
+    ));
+    assert_at(
+        &d,
+        19,
+        55,
+        "api.base_url[1]",
+        "must be an absolute https URL",
+    );
+    let d = single_error(&edit(
+        OAUTH,
+        "base_url = \"https://{input.region}.acme.example/v1\"",
+        "base_url = []",
+    ));
+    assert_at(&d, 19, 12, "api.base_url", "has no alternatives");
 }

@@ -98,6 +98,9 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
             "values read from the API after connecting",
         );
     }
+    if m.api().base_url_alternatives().count() > 1 {
+        refuse("api", "base_url", "fallback alternatives for the base URL");
+    }
     if !m.api().headers().is_empty() {
         refuse("api", "headers", "default headers on every request");
     }

@@ -136,7 +136,9 @@ fn input_field(f: &InputField) -> Value {
     let (kind, options) = match f.kind() {
         InputKind::Password => ("PASSWORD", None),
         InputKind::Select { options } => ("ENUM", Some(options)),
-        InputKind::Text | InputKind::Url | InputKind::Host => ("TEXT_NO_VARS", None),
+        InputKind::Text | InputKind::Url | InputKind::Host | InputKind::Subdomain => {
+            ("TEXT_NO_VARS", None)
+        }
     };
     let mut field = json!({
         "id": f.key(),
