@@ -55,6 +55,10 @@ pub(crate) enum DefKind {
         fields: Vec<Field>,
         /// `additionalProperties` next to named properties: a flattened map.
         extra: Option<(String, Ty)>,
+        /// The field for members the schema does not name, when it allows them
+        /// (`additionalProperties` absent, `true` or `{}`): a sent struct keeps them in a
+        /// flattened map of JSON values, so a body the schema accepts is sent whole.
+        open: Option<String>,
     },
     /// A string enum; unknown values are kept in a last `UnknownValue(String)` variant.
     StringEnum {
@@ -678,15 +682,20 @@ impl<'a> TypeGen<'a> {
                 deprecated: norm.get("deprecated") == Some(&Value::Bool(true)),
             });
         }
-        let extra = match obj.get("additionalProperties") {
+        let (extra, open) = match obj.get("additionalProperties") {
             Some(addl @ Value::Object(m)) if !m.is_empty() => {
                 let ty = self.ty_at(addl, &Place::def(id, "Value"));
                 self.note = None;
-                Some((namer.unique("additional_properties"), ty))
+                (Some((namer.unique("additional_properties"), ty)), None)
             }
-            _ => None,
+            Some(Value::Bool(false)) => (None, None),
+            _ => (None, Some(namer.unique("additional_properties"))),
         };
-        DefKind::Struct { fields, extra }
+        DefKind::Struct {
+            fields,
+            extra,
+            open,
+        }
     }
 }
 

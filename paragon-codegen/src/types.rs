@@ -31,7 +31,7 @@ fn all_refs(ty: &Ty, out: &mut Vec<usize>) {
 fn edges(def: &Def, f: fn(&Ty, &mut Vec<usize>)) -> Vec<usize> {
     let mut out = Vec::new();
     match &def.kind {
-        DefKind::Struct { fields, extra } => {
+        DefKind::Struct { fields, extra, .. } => {
             for field in fields {
                 f(&field.ty, &mut out);
             }
@@ -347,7 +347,16 @@ pub(crate) fn render(
         let de_derive = if de { quote!(__Deserialize,) } else { quote!() };
         let derive = quote!(#[derive(Debug, Clone, #ser_derive #de_derive)]);
         match &def.kind {
-            DefKind::Struct { fields, extra } => {
+            DefKind::Struct { fields, extra, open } => {
+                // A sent struct keeps the members its schema allows without naming them.
+                let (extra, extra_doc) = match (extra, open) {
+                    (Some(extra), _) => (Some(extra.clone()), " Properties not named above."),
+                    (None, Some(n)) if ser => (
+                        Some((n.clone(), Ty::Value)),
+                        " Members the schema allows without naming them, sent as they are.",
+                    ),
+                    _ => (None, ""),
+                };
                 let fields_all_optional = fields.iter().all(|f| f.optional);
                 let builder = if ser && !fields_all_optional {
                     constructor(&def.name, fields, extra.as_ref(), &ty)
@@ -382,7 +391,7 @@ pub(crate) fn render(
                     let n = ident(n);
                     let t = ty(t);
                     quote!(
-                        /// Properties not named above.
+                        #[doc = #extra_doc]
                         #[serde(flatten)]
                         pub #n: ::std::collections::BTreeMap<::std::string::String, #t>,
                     )
