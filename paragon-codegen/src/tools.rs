@@ -21,7 +21,7 @@
 
 mod schema;
 
-use crate::operations::{Filters, Offered};
+use crate::filters::{Filters, Offered};
 use crate::servers::{Servers, Target};
 use heck::ToSnakeCase;
 use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
