@@ -2,9 +2,9 @@
 //! spec offers, to say what exists when a filter keeps nothing. The client generator and the
 //! tool generator select operations the same way.
 
+use crate::lower::spec::Operation;
 use crate::names::snake;
 use crate::suggest;
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Which operations to generate; empty means all. An operation is kept when it matches any filter.
@@ -20,17 +20,13 @@ impl Filters {
         self.tags.is_empty() && self.operation_ids.is_empty() && self.path_prefixes.is_empty()
     }
 
-    pub(crate) fn keeps(&self, path: &str, op: &Value, fn_name: &str) -> bool {
+    /// Whether the operation `op` at `path` (its method named `fn_name`) is generated.
+    pub(crate) fn keeps(&self, path: &str, op: Operation<'_>, fn_name: &str) -> bool {
         if self.is_empty() {
             return true;
         }
-        let id = op.get("operationId").and_then(Value::as_str);
-        let tags: Vec<&str> = op
-            .get("tags")
-            .and_then(Value::as_array)
-            .map(|t| t.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        self.tags.iter().any(|t| tags.contains(&t.as_str()))
+        let id = op.id();
+        self.tags.iter().any(|t| op.tags().any(|tag| tag == t))
             || self
                 .operation_ids
                 .iter()
@@ -51,20 +47,12 @@ pub(crate) struct Offered {
 }
 
 impl Offered {
-    pub(crate) fn add(&mut self, path: &str, op: &Value, fn_name: &str) {
+    /// Records an operation of the spec, kept or not.
+    pub(crate) fn add(&mut self, path: &str, op: Operation<'_>, fn_name: &str) {
         self.paths.insert(path.to_string());
         self.operations
-            .insert(str_of(op, "operationId").map_or_else(|| fn_name.to_string(), str::to_string));
-        for tag in op
-            .get("tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(tag) = tag.as_str() {
-                self.tags.insert(tag.to_string());
-            }
-        }
+            .insert(op.id().map_or_else(|| fn_name.to_string(), str::to_string));
+        self.tags.extend(op.tags().map(str::to_string));
     }
 
     /// An error per filter that keeps no operation, naming the nearest that exist.
@@ -106,8 +94,4 @@ impl Offered {
         }
         errors
     }
-}
-
-fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key).and_then(Value::as_str)
 }

@@ -6,6 +6,7 @@ use crate::ir::Op;
 use crate::lower::parameters::parameters;
 use crate::lower::responses::{Responses, request_body, responses};
 use crate::lower::schemas::{TypeGen, doc_lines};
+use crate::lower::spec::{METHODS, Operation, PathItem};
 use crate::names::{Namer, camel, snake};
 use crate::servers::{Servers, Target};
 use serde_json::Value;
@@ -18,11 +19,11 @@ fn rename_note(
     first_use: &HashMap<String, String>,
     method: &str,
     path: &str,
-    op: &Value,
+    op: Operation<'_>,
     base_name: &str,
     fn_name: &str,
 ) -> Option<String> {
-    let id = str_of(op, "operationId")?;
+    let id = op.id()?;
     let Some(other) = first_use.get(base_name).cloned() else {
         // Not a duplicate: the name is one every client has (`new`, `paragon`, ...).
         return Some(format!(
@@ -41,14 +42,6 @@ fn rename_note(
     Some(format!(
         "Renamed to `{fn_name}`: `{other}` already has operationId `{id}`."
     ))
-}
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key).and_then(Value::as_str)
 }
 
 /// Collects the operations of the spec, building the types they use.
@@ -74,17 +67,14 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
     // Which operation first took each method name, to say what a duplicate collided with.
     let mut first_use: HashMap<String, String> = HashMap::new();
     for (path, item) in paths {
-        let Some(item) = tg.deref(item) else { continue };
-        let path_params: Vec<Value> = item
-            .get("parameters")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let Some(item) = tg.deref(item).map(PathItem) else {
+            continue;
+        };
         for method in METHODS {
-            let Some(op) = item.get(*method).filter(|o| o.is_object()) else {
+            let Some(op) = item.operation(method) else {
                 continue;
             };
-            let base_name = match str_of(op, "operationId").filter(|s| !s.trim().is_empty()) {
+            let base_name = match op.id().filter(|s| !s.trim().is_empty()) {
                 Some(id) => snake(id, "operation"),
                 None => snake(&format!("{method} {path}"), "operation"),
             };
@@ -92,10 +82,8 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
             if !filters.keeps(path, op, &base_name) {
                 continue;
             }
-            let own_servers = op
-                .get("servers")
-                .filter(|s| s.as_array().is_some_and(|a| !a.is_empty()));
-            let target = match servers.target(own_servers.or(item.get("servers"))) {
+            let own_servers = op.servers();
+            let target = match servers.target(own_servers.or(item.servers())) {
                 Ok(target) => target,
                 Err(why) => {
                     let place = if own_servers.is_some() { method } else { "" };
@@ -118,7 +106,15 @@ pub(crate) fn collect(tg: &mut TypeGen<'_>, filters: &Filters, servers: &Servers
                 .entry(base_name.clone())
                 .or_insert_with(|| format!("{} {path}", method.to_uppercase()));
             let builder = builder_names.unique(&camel(&fn_name, "Operation"));
-            let mut built = operation(tg, method, &sent_path, op, &path_params, fn_name, builder);
+            let mut built = operation(
+                tg,
+                method,
+                &sent_path,
+                op,
+                item.parameters(),
+                fn_name,
+                builder,
+            );
             built.pointer = format!("/paths/{}/{method}", crate::load::escape_pointer(path));
             if let Some(note) = renamed.flatten() {
                 built.doc.push(String::new());
@@ -150,12 +146,12 @@ fn operation(
     tg: &mut TypeGen<'_>,
     method: &str,
     path: &str,
-    op: &Value,
+    op: Operation<'_>,
     path_params: &[Value],
     fn_name: String,
     builder: String,
 ) -> Op {
-    let mut doc = doc_lines(&[str_of(op, "summary"), str_of(op, "description")]);
+    let mut doc = doc_lines(&[op.summary(), op.description()]);
     if !doc.is_empty() {
         doc.push(String::new());
     }
@@ -190,7 +186,7 @@ fn operation(
         fn_name,
         builder,
         doc,
-        deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+        deprecated: op.deprecated(),
         params,
         body,
         response,

@@ -3,6 +3,7 @@
 
 use crate::ir::{In, Param, Ty};
 use crate::lower::schemas::{TypeGen, doc_lines};
+use crate::lower::spec::{Operation, Parameter};
 use crate::names::{Namer, camel, snake};
 use serde_json::Value;
 
@@ -25,7 +26,7 @@ const BUILDER_METHODS: &[&str] = &[
 /// it does not send.
 pub(crate) fn parameters(
     tg: &mut TypeGen<'_>,
-    op: &Value,
+    op: Operation<'_>,
     path_params: &[Value],
     path: &str,
     builder: &str,
@@ -34,10 +35,11 @@ pub(crate) fn parameters(
     let mut params = Vec::new();
     let mut skipped = Vec::new();
     for p in &merged(tg, op, path_params) {
-        let Some(wire) = str_of(p, "name") else {
+        let p = Parameter(p);
+        let Some(wire) = p.name() else {
             continue;
         };
-        let location = match str_of(p, "in") {
+        let location = match p.location() {
             Some("path") => In::Path,
             Some("query") => In::Query,
             Some("header") => In::Header,
@@ -63,30 +65,26 @@ pub(crate) fn parameters(
 
 /// The path item's parameters and the operation's, which override those with the same name
 /// and location.
-fn merged(tg: &mut TypeGen<'_>, op: &Value, path_params: &[Value]) -> Vec<Value> {
-    let mut raw_params: Vec<Value> = Vec::new();
-    let own: Vec<Value> = op
-        .get("parameters")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    for p in path_params.iter().chain(own.iter()) {
-        let Some(p) = tg.deref(p).cloned() else {
+fn merged<'t: 'v, 'v>(
+    tg: &mut TypeGen<'t>,
+    op: Operation<'v>,
+    path_params: &'v [Value],
+) -> Vec<&'v Value> {
+    let mut raw_params: Vec<&Value> = Vec::new();
+    for p in path_params.iter().chain(op.parameters()) {
+        let Some(p) = tg.deref(p) else {
             continue;
         };
-        let key = (
-            str_of(&p, "name").map(str::to_string),
-            str_of(&p, "in").map(str::to_string),
-        );
-        raw_params.retain(|q| {
-            (
-                str_of(q, "name").map(str::to_string),
-                str_of(q, "in").map(str::to_string),
-            ) != key
-        });
+        raw_params.retain(|q| !same_parameter(q, p));
         raw_params.push(p);
     }
     raw_params
+}
+
+/// Whether two parameters have the same name and location, so one overrides the other.
+fn same_parameter(a: &Value, b: &Value) -> bool {
+    let (a, b) = (Parameter(a), Parameter(b));
+    (a.name(), a.location()) == (b.name(), b.location())
 }
 
 /// A parameter the builder does not take: a path parameter the template does not use, or a
@@ -103,24 +101,13 @@ fn sent_elsewhere(location: In, wire: &str, path: &str) -> bool {
 /// One declared parameter, typed from its `schema` (or its `content`'s, or itself).
 fn parameter(
     tg: &mut TypeGen<'_>,
-    p: &Value,
+    p: Parameter<'_>,
     wire: &str,
     location: In,
     name: String,
     builder: &str,
 ) -> Param {
-    let schema = p
-        .get("schema")
-        .cloned()
-        .or_else(|| {
-            p.get("content")
-                .and_then(Value::as_object)
-                .and_then(|c| c.values().next())
-                .and_then(|m| m.get("schema"))
-                .cloned()
-        })
-        .unwrap_or_else(|| p.clone());
-    let mut ty = tg.ty(&schema, builder, &camel(wire, "Param"));
+    let mut ty = tg.ty(p.schema(), builder, &camel(wire, "Param"));
     let note = tg.note.take();
     if location == In::Path {
         // A path segment is never absent.
@@ -128,21 +115,17 @@ fn parameter(
             ty = *inner;
         }
     }
-    let mut doc = doc_lines(&[str_of(p, "description")]);
+    let mut doc = doc_lines(&[p.description()]);
     if let Some(note) = note {
         doc.push(note);
     }
-    let explode = p
-        .get("explode")
-        .and_then(Value::as_bool)
-        .unwrap_or(str_of(p, "style").is_none_or(|s| s == "form"));
     Param {
         name,
         wire: wire.to_string(),
         location,
-        required: location == In::Path || p.get("required") == Some(&Value::Bool(true)),
+        required: location == In::Path || p.required(),
         ty,
-        explode,
+        explode: p.explode(),
         doc,
     }
 }
@@ -171,8 +154,4 @@ fn undeclared_path_variables(path: &str, params: &mut Vec<Param>, field_names: &
         }
         rest = &rest[start + len + 1..];
     }
-}
-
-fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key).and_then(Value::as_str)
 }

@@ -4,16 +4,16 @@
 use crate::ir::{Body, BodyKind, Resp, Status, Ty};
 use crate::lower::media::{is_json, pick_media};
 use crate::lower::schemas::{TypeGen, doc_lines};
+use crate::lower::spec::{MediaType, Operation, RequestBody, Response};
 use serde_json::{Map, Value};
 
 /// The request body, in the media type the builder sends (JSON, then a form, then raw bytes).
-pub(crate) fn request_body(tg: &mut TypeGen<'_>, op: &Value, builder: &str) -> Option<Body> {
-    let b = op.get("requestBody").and_then(|b| tg.deref(b).cloned())?;
-    let content = b.get("content").and_then(Value::as_object)?;
-    let (media, m) = pick_media(content)?;
-    let required = b.get("required") == Some(&Value::Bool(true));
-    let doc = doc_lines(&[b.get("description").and_then(Value::as_str)]);
-    let schema = m.get("schema");
+pub(crate) fn request_body(tg: &mut TypeGen<'_>, op: Operation<'_>, builder: &str) -> Option<Body> {
+    let b = RequestBody(op.request_body().and_then(|b| tg.deref(b))?);
+    let (media, m) = pick_media(b.content()?)?;
+    let required = b.required();
+    let doc = doc_lines(&[b.description()]);
+    let schema = MediaType(m).schema();
     let kind = if is_json(media) {
         match schema {
             Some(s) => BodyKind::Json(tg.ty(s, builder, "Request")),
@@ -45,36 +45,31 @@ pub(crate) struct Responses {
 }
 
 /// The success type and the error bodies of an operation's `responses`.
-pub(crate) fn responses(tg: &mut TypeGen<'_>, op: &Value, builder: &str) -> Responses {
+pub(crate) fn responses(tg: &mut TypeGen<'_>, op: Operation<'_>, builder: &str) -> Responses {
     let mut success: Vec<Resp> = Vec::new();
     let mut errors = Vec::new();
     let mut redirects = false;
-    if let Some(responses) = op.get("responses").and_then(Value::as_object) {
-        for (code, r) in responses {
-            let Some(r) = tg.deref(r).cloned() else {
+    for (code, r) in op.responses() {
+        let Some(r) = tg.deref(r).map(Response) else {
+            continue;
+        };
+        let code = code.to_ascii_uppercase();
+        redirects |= code.starts_with('3');
+        let content = r.content();
+        if code.starts_with('2') {
+            let member = if success.is_empty() {
+                "Response".to_string()
+            } else {
+                format!("Response{code}")
+            };
+            success.push(success_body(tg, content, builder, &member));
+        } else if code.starts_with('4') || code.starts_with('5') || code == "DEFAULT" {
+            let Some(error) = error_body(tg, &code, content, builder) else {
                 continue;
             };
-            let code = code.to_ascii_uppercase();
-            redirects |= code.starts_with('3');
-            let content = r
-                .get("content")
-                .and_then(Value::as_object)
-                .filter(|c| !c.is_empty());
-            if code.starts_with('2') {
-                let member = if success.is_empty() {
-                    "Response".to_string()
-                } else {
-                    format!("Response{code}")
-                };
-                success.push(success_body(tg, content, builder, &member));
-            } else if code.starts_with('4') || code.starts_with('5') || code == "DEFAULT" {
-                let Some(error) = error_body(tg, &code, content, builder) else {
-                    continue;
-                };
-                // `4xx` and `4XX`, or `404` twice in a YAML spec, name one variant.
-                if !errors.iter().any(|(v, _, _)| *v == error.0) {
-                    errors.push(error);
-                }
+            // `4xx` and `4XX`, or `404` twice in a YAML spec, name one variant.
+            if !errors.iter().any(|(v, _, _)| *v == error.0) {
+                errors.push(error);
             }
         }
     }
@@ -97,7 +92,7 @@ fn success_body(
 ) -> Resp {
     let resp = match content.and_then(pick_media) {
         None => Resp::Unit,
-        Some((media, m)) if is_json(media) => match m.get("schema") {
+        Some((media, m)) if is_json(media) => match MediaType(m).schema() {
             Some(s) => Resp::Json(tg.ty(s, builder, member)),
             None => Resp::Json(Ty::Value),
         },
@@ -132,7 +127,7 @@ fn error_body(
         Status::Range(n) => format!("Status{}xx", n / 100),
         Status::Default => "Default".into(),
     };
-    let ty = match m.get("schema") {
+    let ty = match MediaType(m).schema() {
         Some(s) => tg.ty(s, builder, &variant),
         None => Ty::Value,
     };
