@@ -294,6 +294,7 @@ impl Generator {
             }
         };
         let mut loaded = load::load(&spec)?;
+        crate::normalize::document(&mut loaded.root);
         files.extend(std::mem::take(&mut loaded.files));
         let (integration, test_endpoint, title) = match &manifest {
             Some(m) => (

@@ -10,7 +10,6 @@ use crate::ir::{Def, DefKind, Field, Ty};
 use crate::load::{escape_pointer, resolve_pointer};
 use crate::lower::type_names::{Inline, Place};
 use crate::names::{Namer, camel, snake};
-use crate::normalize;
 use paragon_manifest::Diagnostic;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -162,8 +161,7 @@ impl<'a> TypeGen<'a> {
             };
             let sorted: BTreeMap<&String, &Value> = schemas.iter().collect();
             for (name, schema) in sorted {
-                let norm = normalize::schema(schema);
-                if let Some(obj) = norm.as_object().filter(|o| has_shape(o)) {
+                if let Some(obj) = schema.as_object().filter(|o| has_shape(o)) {
                     let key = serde_json::to_string(&shape_key(obj)).unwrap_or_default();
                     let r = format!("#/components/schemas/{}", escape_pointer(name));
                     shapes.entry(key).or_insert(r);
@@ -295,11 +293,10 @@ impl<'a> TypeGen<'a> {
 
     /// What a named schema becomes: its own struct/enum/union, or an alias of another type.
     fn def_kind(&mut self, schema: &Value, id: usize) -> DefKind {
-        let norm = normalize::schema(schema);
-        if let Some(obj) = norm.as_object() {
+        if let Some(obj) = schema.as_object() {
             let nullable = is_nullable(obj);
             if !nullable
-                && str_of(&norm, "$ref").is_none()
+                && str_of(schema, "$ref").is_none()
                 && let Some(kind) = self.shape(obj, id)
             {
                 return kind;
@@ -326,8 +323,7 @@ impl<'a> TypeGen<'a> {
     }
 
     fn ty_inner(&mut self, schema: &Value, at: &Place) -> Ty {
-        let norm = normalize::schema(schema);
-        let Some(obj) = norm.as_object() else {
+        let Some(obj) = schema.as_object() else {
             return Ty::Value;
         };
         let nullable = is_nullable(obj);
@@ -598,8 +594,7 @@ impl<'a> TypeGen<'a> {
             let field_name = namer.unique(&snake(wire, "field"));
             let ty = self.ty_at(schema, &Place::def(id, camel(wire, "Field")));
             let note = self.note.take();
-            let norm = normalize::schema(schema);
-            let mut doc = doc_lines(&[str_of(&norm, "title"), str_of(&norm, "description")]);
+            let mut doc = doc_lines(&[str_of(schema, "title"), str_of(schema, "description")]);
             if let Some(note) = note {
                 if !doc.is_empty() {
                     doc.push(String::new());
@@ -612,7 +607,7 @@ impl<'a> TypeGen<'a> {
                 ty,
                 optional: !required.contains(&wire.as_str()),
                 doc,
-                deprecated: norm.get("deprecated") == Some(&Value::Bool(true)),
+                deprecated: schema.get("deprecated") == Some(&Value::Bool(true)),
             });
         }
         let (extra, open) = match obj.get("additionalProperties") {
