@@ -1,9 +1,8 @@
 //! Stage 2: rewrite OpenAPI 3.1 schema shapes into their 3.0 equivalents, in one pass over the
 //! whole document after loading ([`document`]), so that lowering only knows 3.0.
 //!
-//! We read specs as `serde_json::Value` rather than through `openapiv3`: real specs stray from the
-//! standard in many small ways (a number where a string belongs, unknown keys, 3.1 shapes) and a
-//! lenient reader that ignores what it does not use generates far more of them.
+//! Lowering reads the normalized document through a typed borrowed view (`lower::spec`), not
+//! `openapiv3`'s types: ARCHITECTURE.md records the choice and its measurement.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
