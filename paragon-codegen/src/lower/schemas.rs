@@ -8,6 +8,7 @@
 
 use crate::ir::{Def, DefKind, Field, Ty};
 use crate::load::{escape_pointer, resolve_pointer};
+use crate::lower::spec::Schema;
 use crate::lower::type_names::{Inline, Place};
 use crate::names::{Namer, camel, snake};
 use paragon_manifest::Diagnostic;
@@ -332,13 +333,12 @@ impl<'a> TypeGen<'a> {
     }
 
     fn base_ty(&mut self, obj: &Map<String, Value>, hint: &Place) -> Ty {
-        if let Some(Value::String(r)) = obj.get("$ref") {
+        let s = Schema(obj);
+        if let Some(r) = s.reference() {
             return self.named(r);
         }
-        if let Some(Value::Array(values)) = obj.get("enum") {
-            let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-            let non_null = values.iter().filter(|v| !v.is_null()).count();
-            if !strings.is_empty() && strings.len() == non_null {
+        if let Some(values) = s.enum_values() {
+            if s.string_enum().is_some() {
                 return self.inline_def(obj, hint);
             }
             // Numbers or booleans: the plain type, with the allowed values in the docs.
@@ -346,53 +346,43 @@ impl<'a> TypeGen<'a> {
             let more = if values.len() > 20 { ", …" } else { "" };
             self.note = Some(format!("One of: {}{more}.", shown.join(", ")));
         }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(members)) = obj.get(key) {
-                if members.len() == 1 {
-                    return self.ty_at(&members[0], hint);
-                }
-                if !members.is_empty() {
-                    return self.inline_def(obj, hint);
-                }
-            }
-        }
-        if let Some(Value::Array(members)) = obj.get("allOf") {
-            let own = obj
-                .get("properties")
-                .and_then(Value::as_object)
-                .is_some_and(|p| !p.is_empty());
-            if members.len() == 1 && !own {
+        for members in s.unions() {
+            if members.len() == 1 {
                 return self.ty_at(&members[0], hint);
             }
             if !members.is_empty() {
                 return self.inline_def(obj, hint);
             }
         }
-        match obj.get("type").and_then(Value::as_str) {
+        if let Some(members) = s.all_of() {
+            if members.len() == 1 && !s.has_properties() {
+                return self.ty_at(&members[0], hint);
+            }
+            if !members.is_empty() {
+                return self.inline_def(obj, hint);
+            }
+        }
+        match s.type_name() {
             Some("string") => Ty::String,
-            Some("integer") if is_unsigned(obj) => Ty::U64,
+            Some("integer") if s.unsigned() => Ty::U64,
             Some("integer") => Ty::I64,
             Some("number") => Ty::F64,
             Some("boolean") => Ty::Bool,
-            Some("array") => match obj.get("items") {
+            Some("array") => match s.items() {
                 Some(items) if items.is_object() => {
                     Ty::Vec(Box::new(self.ty_at(items, &hint.nested("Item"))))
                 }
                 _ => Ty::Vec(Box::new(Ty::Value)),
             },
             Some("object") | None => {
-                let has_props = obj
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .is_some_and(|p| !p.is_empty());
-                if has_props {
+                if s.has_properties() {
                     return self.inline_def(obj, hint);
                 }
-                match obj.get("additionalProperties") {
+                match s.additional_properties() {
                     Some(addl @ Value::Object(m)) if !m.is_empty() => {
                         Ty::Map(Box::new(self.ty_at(addl, &hint.nested("Value"))))
                     }
-                    _ if obj.get("type").is_some() || obj.contains_key("additionalProperties") => {
+                    _ if s.has_type() || s.additional_properties().is_some() => {
                         Ty::Map(Box::new(Ty::Value))
                     }
                     _ => Ty::Value,
@@ -436,7 +426,7 @@ impl<'a> TypeGen<'a> {
             None => DefKind::Alias(Ty::Value),
         };
         self.defs[id].kind = kind;
-        self.defs[id].deprecated = obj.get("deprecated") == Some(&Value::Bool(true));
+        self.defs[id].deprecated = Schema(obj).deprecated();
         if let Some(note) = self.note.take() {
             self.defs[id].doc.push(note);
         }
@@ -445,31 +435,24 @@ impl<'a> TypeGen<'a> {
 
     /// The shape of an object, enum or union schema; `None` for anything else.
     fn shape(&mut self, obj: &Map<String, Value>, id: usize) -> Option<DefKind> {
-        if let Some(Value::Array(values)) = obj.get("enum") {
-            let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-            let non_null = values.iter().filter(|v| !v.is_null()).count();
-            if !strings.is_empty() && strings.len() == non_null {
-                let mut namer = Namer::with_reserved(&["UnknownValue"]);
-                let mut variants = Vec::new();
-                let mut seen = Vec::new();
-                for s in strings {
-                    if seen.contains(&s) {
-                        continue;
-                    }
-                    seen.push(s);
-                    variants.push((namer.unique(&camel(s, "Empty")), s.to_string()));
+        let schema = Schema(obj);
+        if let Some(strings) = schema.string_enum() {
+            let mut namer = Namer::with_reserved(&["UnknownValue"]);
+            let mut variants = Vec::new();
+            let mut seen = Vec::new();
+            for s in strings {
+                if seen.contains(&s) {
+                    continue;
                 }
-                return Some(DefKind::StringEnum { variants });
+                seen.push(s);
+                variants.push((namer.unique(&camel(s, "Empty")), s.to_string()));
             }
+            return Some(DefKind::StringEnum { variants });
         }
-        for key in ["oneOf", "anyOf"] {
-            if let Some(Value::Array(members)) = obj.get(key)
-                && members.len() > 1
-            {
-                return Some(self.union(obj, members, id));
-            }
+        if let Some(members) = schema.unions().find(|m| m.len() > 1) {
+            return Some(self.union(obj, members, id));
         }
-        if let Some(Value::Array(members)) = obj.get("allOf") {
+        if let Some(members) = schema.all_of() {
             return Some(match self.merge_all_of(obj, members) {
                 Ok(merged) => self.object(&merged, id),
                 Err(why) => {
@@ -478,15 +461,7 @@ impl<'a> TypeGen<'a> {
                 }
             });
         }
-        let is_object = matches!(
-            obj.get("type").and_then(Value::as_str),
-            Some("object") | None
-        );
-        let has_props = obj
-            .get("properties")
-            .and_then(Value::as_object)
-            .is_some_and(|p| !p.is_empty());
-        if is_object && has_props {
+        if schema.is_object() && schema.has_properties() {
             return Some(self.object(obj, id));
         }
         None
@@ -510,15 +485,10 @@ impl<'a> TypeGen<'a> {
             variants.push((variant, ty));
             refs.push(r);
         }
-        let discriminator = obj
-            .get("discriminator")
-            .and_then(|d| str_of(d, "propertyName"))
+        let discriminator = Schema(obj)
+            .discriminator()
             .filter(|_| refs.iter().all(Option::is_some))
-            .map(|prop| {
-                let mapping = obj
-                    .get("discriminator")
-                    .and_then(|d| d.get("mapping"))
-                    .and_then(Value::as_object);
+            .map(|(prop, mapping)| {
                 let mut cases = Vec::new();
                 for (i, r) in refs.iter().enumerate() {
                     let Some(r) = r else { continue };
@@ -577,16 +547,9 @@ impl<'a> TypeGen<'a> {
     }
 
     fn object(&mut self, obj: &Map<String, Value>, id: usize) -> DefKind {
-        let required: Vec<&str> = obj
-            .get("required")
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
+        let required = Schema(obj).required();
         let empty = Map::new();
-        let props = obj
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let props = Schema(obj).properties().unwrap_or(&empty);
         let mut namer = Namer::default();
         let mut fields = Vec::new();
         let sorted: BTreeMap<&String, &Value> = props.iter().collect();
@@ -610,7 +573,7 @@ impl<'a> TypeGen<'a> {
                 deprecated: schema.get("deprecated") == Some(&Value::Bool(true)),
             });
         }
-        let (extra, open) = match obj.get("additionalProperties") {
+        let (extra, open) = match Schema(obj).additional_properties() {
             Some(addl @ Value::Object(m)) if !m.is_empty() => {
                 let ty = self.ty_at(addl, &Place::def(id, "Value"));
                 self.note = None;
@@ -691,43 +654,18 @@ fn schema_key(v: &Value) -> Value {
 /// Whether a component schema becomes a struct, enum or union of its own (not an alias), so an
 /// identical inline schema can be typed as that component.
 fn has_shape(obj: &Map<String, Value>) -> bool {
-    if is_nullable(obj) || obj.contains_key("$ref") {
+    let s = Schema(obj);
+    if s.nullable() || s.mentions_reference() {
         return false;
     }
-    let string_enum = obj
-        .get("enum")
-        .and_then(Value::as_array)
-        .is_some_and(|values| {
-            let strings = values.iter().filter(|v| v.is_string()).count();
-            strings > 0 && strings == values.iter().filter(|v| !v.is_null()).count()
-        });
-    let union = ["oneOf", "anyOf"].iter().any(|k| {
-        obj.get(*k)
-            .and_then(Value::as_array)
-            .is_some_and(|m| m.len() > 1)
-    });
-    let all_of = obj.get("allOf").is_some_and(Value::is_array);
-    let object = matches!(
-        obj.get("type").and_then(Value::as_str),
-        Some("object") | None
-    ) && obj
-        .get("properties")
-        .and_then(Value::as_object)
-        .is_some_and(|p| !p.is_empty());
-    string_enum || union || all_of || object
-}
-
-/// Whether an integer schema's `format` is an unsigned one.
-fn is_unsigned(obj: &Map<String, Value>) -> bool {
-    matches!(
-        obj.get("format").and_then(Value::as_str),
-        Some("uint64" | "uint32" | "uint16" | "uint8" | "uint")
-    )
+    s.string_enum().is_some()
+        || s.unions().any(|m| m.len() > 1)
+        || s.all_of().is_some()
+        || (s.is_object() && s.has_properties())
 }
 
 fn is_nullable(obj: &Map<String, Value>) -> bool {
-    obj.get("nullable") == Some(&Value::Bool(true))
-        || obj.get("x-nullable") == Some(&Value::Bool(true))
+    Schema(obj).nullable()
 }
 
 fn variant_name(m: &Value, i: usize) -> String {

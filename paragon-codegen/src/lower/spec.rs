@@ -198,3 +198,121 @@ impl<'a> MediaType<'a> {
         self.0.get("schema")
     }
 }
+
+/// A schema object (normalized to its 3.0 shape), read field by field.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Schema<'a>(pub(crate) &'a Map<String, Value>);
+
+impl<'a> Schema<'a> {
+    /// `$ref`, when it is a string.
+    pub(crate) fn reference(self) -> Option<&'a str> {
+        self.0.get("$ref").and_then(Value::as_str)
+    }
+
+    /// Whether the schema has a `$ref` key at all.
+    pub(crate) fn mentions_reference(self) -> bool {
+        self.0.contains_key("$ref")
+    }
+
+    /// `enum`'s values, when it is a list.
+    pub(crate) fn enum_values(self) -> Option<&'a [Value]> {
+        self.0
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+    }
+
+    /// The values of an `enum` whose values (`null` aside) are all strings, at least one.
+    pub(crate) fn string_enum(self) -> Option<Vec<&'a str>> {
+        let values = self.enum_values()?;
+        let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        let non_null = values.iter().filter(|v| !v.is_null()).count();
+        (!strings.is_empty() && strings.len() == non_null).then_some(strings)
+    }
+
+    /// The members of `oneOf`, then of `anyOf`, for each that is a list.
+    pub(crate) fn unions(self) -> impl Iterator<Item = &'a [Value]> {
+        ["oneOf", "anyOf"]
+            .into_iter()
+            .filter_map(move |k| self.0.get(k).and_then(Value::as_array))
+            .map(Vec::as_slice)
+    }
+
+    /// `allOf`'s members, when it is a list.
+    pub(crate) fn all_of(self) -> Option<&'a [Value]> {
+        self.0
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+    }
+
+    /// `type`, when it is a string.
+    pub(crate) fn type_name(self) -> Option<&'a str> {
+        self.0.get("type").and_then(Value::as_str)
+    }
+
+    /// Whether `type` is given (of any JSON type).
+    pub(crate) fn has_type(self) -> bool {
+        self.0.get("type").is_some()
+    }
+
+    /// Whether this is an object schema: `type: object`, or no `type` at all.
+    pub(crate) fn is_object(self) -> bool {
+        matches!(self.type_name(), Some("object") | None)
+    }
+
+    /// `properties`, when it is a map.
+    pub(crate) fn properties(self) -> Option<&'a Map<String, Value>> {
+        self.0.get("properties").and_then(Value::as_object)
+    }
+
+    /// Whether `properties` names at least one property.
+    pub(crate) fn has_properties(self) -> bool {
+        self.properties().is_some_and(|p| !p.is_empty())
+    }
+
+    /// `required`'s names that are strings.
+    pub(crate) fn required(self) -> Vec<&'a str> {
+        self.0
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// `items`.
+    pub(crate) fn items(self) -> Option<&'a Value> {
+        self.0.get("items")
+    }
+
+    /// `additionalProperties`, as written.
+    pub(crate) fn additional_properties(self) -> Option<&'a Value> {
+        self.0.get("additionalProperties")
+    }
+
+    /// `deprecated: true`.
+    pub(crate) fn deprecated(self) -> bool {
+        self.0.get("deprecated") == Some(&Value::Bool(true))
+    }
+
+    /// `nullable: true` (or Swagger's `x-nullable: true`).
+    pub(crate) fn nullable(self) -> bool {
+        self.0.get("nullable") == Some(&Value::Bool(true))
+            || self.0.get("x-nullable") == Some(&Value::Bool(true))
+    }
+
+    /// Whether an integer's `format` is an unsigned one (`uint64`, `uint32`, ...).
+    pub(crate) fn unsigned(self) -> bool {
+        matches!(
+            self.0.get("format").and_then(Value::as_str),
+            Some("uint64" | "uint32" | "uint16" | "uint8" | "uint")
+        )
+    }
+
+    /// The discriminator's `propertyName` and its `mapping`, if any.
+    pub(crate) fn discriminator(self) -> Option<(&'a str, Option<&'a Map<String, Value>>)> {
+        let d = self.0.get("discriminator")?;
+        let property = d.get("propertyName").and_then(Value::as_str)?;
+        Some((property, d.get("mapping").and_then(Value::as_object)))
+    }
+}
