@@ -2,7 +2,7 @@
 # Benchmark (not a test): generation of GitHub's full REST spec, and the first `cargo check` of
 # its generated client alone (dependencies already built). Wall time and peak memory come from
 # /usr/bin/time -v; run it on an otherwise idle machine.
-# Usage: scripts/bench-codegen.sh [SPEC]
+# Usage: scripts/bench-codegen.sh [SPEC]   (CODEGEN_BIN=path: time that build of the generator)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 spec="${1:-$root/.cache/specs/api.github.com.json}"
@@ -17,8 +17,13 @@ report() { # label, /usr/bin/time -v output file
     printf '%-40s wall %8s   cpu %7ss   peak RSS %6d MiB\n' "$1" "$wall" "$cpu" "$((rss / 1024))"
 }
 
-cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p paragon-codegen
-bin="$CARGO_TARGET_DIR/release/paragon-codegen"
+# CODEGEN_BIN: another build of the generator (e.g. a copy from before a change), for before/after.
+if [[ -n "${CODEGEN_BIN:-}" ]]; then
+    bin="$CODEGEN_BIN"
+else
+    cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p paragon-codegen
+    bin="$CARGO_TARGET_DIR/release/paragon-codegen"
+fi
 
 mkdir -p "$work/src"
 cat > "$work/Cargo.toml" <<TOML

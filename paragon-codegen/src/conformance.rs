@@ -13,10 +13,11 @@ mod check;
 #[cfg(feature = "conformance")]
 pub use check::{Finding, Report, decode, main, round_trip, run};
 
+use crate::emit::types::ty_tokens;
+use crate::ir::Op;
 use crate::ir::{Def, Ty};
 use crate::load::{escape_pointer, resolve_pointer};
-use crate::operations::{Op, pick_media};
-use crate::types::ty_tokens;
+use crate::lower::media::pick_media;
 use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
@@ -194,7 +195,7 @@ fn examples(root: &Value, holder: &Value, base: &str) -> Vec<Example> {
     let picked = pick_media(content).map(|(m, _)| m.clone());
     let mut out = Vec::new();
     for (media, m) in content {
-        if !crate::operations::is_json(media) {
+        if !crate::lower::media::is_json(media) {
             continue;
         }
         let at = format!("{base}/content/{}", escape_pointer(media));

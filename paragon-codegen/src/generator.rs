@@ -1,10 +1,11 @@
 //! The public entry point: [`Generator`], used by build scripts and the CLI.
 
-use crate::ir::TypeGen;
+use crate::emit::{self as render, Meta};
+use crate::filters::Filters;
 use crate::load;
+use crate::lower::operations;
+use crate::lower::schemas::TypeGen;
 use crate::names::snake;
-use crate::operations::{self, Filters};
-use crate::render::{self, Meta};
 use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
 use std::path::{Path, PathBuf};
 
@@ -293,6 +294,7 @@ impl Generator {
             }
         };
         let mut loaded = load::load(&spec)?;
+        crate::normalize::document(&mut loaded.root);
         files.extend(std::mem::take(&mut loaded.files));
         let (integration, test_endpoint, title) = match &manifest {
             Some(m) => (

@@ -75,8 +75,11 @@
 //! ```
 //!
 //! The pipeline, one module per stage: `load` (JSON/YAML, sibling-file refs) → `normalize`
-//! (OpenAPI 3.1 shapes to 3.0) → `ir` (named Rust types from schemas) → `types` and
-//! `operations` (tokens) → `render` (syn + prettyplease). Errors are
+//! (OpenAPI 3.1 shapes to 3.0) → `lower` (spec → IR: `lower::schemas` builds named Rust types,
+//! `lower::operations` one operation each from its parameters, body and responses) → `ir` (the
+//! types and operations, neither spec nor tokens) → `cycles` and `serde_direction` (analyses of
+//! the IR: what to box, which serde traits each type derives) → `emit` (IR → tokens: `types`,
+//! `builders`; then syn + prettyplease). Errors are
 //! [`paragon_manifest::Diagnostics`], printed compiler style. What a published spec gets wrong
 //! in one corner (a `$ref` that does not resolve, a cycle of `$ref`s, a repeated `operationId`)
 //! is a warning instead, in [`Generated::warnings`] and in a comment at the affected item, and
@@ -86,24 +89,24 @@
 //! `scripts/conformance.sh`.
 #![forbid(unsafe_code)]
 
-mod allof;
 pub mod conformance;
+mod cycles;
+mod emit;
+mod filters;
 mod generator;
 mod ir;
 mod load;
+mod lower;
 mod names;
 mod normalize;
-mod operations;
 mod pagination;
 #[cfg(feature = "cli")]
 pub mod paragraph;
 mod refs;
-mod render;
+mod serde_direction;
 mod servers;
 mod suggest;
 mod tools;
-mod type_names;
-mod types;
 mod yaml;
 
 pub use generator::{Conformance, Generated, Generator};

@@ -1,12 +1,74 @@
-//! Stage 2: rewrite OpenAPI 3.1 schema shapes into their 3.0 equivalents, one schema node at a
-//! time, so that the rest of the pipeline only knows 3.0.
+//! Stage 2: rewrite OpenAPI 3.1 schema shapes into their 3.0 equivalents, in one pass over the
+//! whole document after loading ([`document`]), so that lowering only knows 3.0.
 //!
-//! We read specs as `serde_json::Value` rather than through `openapiv3`: real specs stray from the
-//! standard in many small ways (a number where a string belongs, unknown keys, 3.1 shapes) and a
-//! lenient reader that ignores what it does not use generates far more of them.
+//! Lowering reads the normalized document through a typed borrowed view (`lower::spec`), not
+//! `openapiv3`'s types: ARCHITECTURE.md records the choice and its measurement.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+
+/// Keys whose values are data, not spec nodes: a schema inside an example stays as written.
+const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "const"];
+
+/// Keys of a schema whose values are schemas, or maps or lists of schemas.
+const SUBSCHEMA_KEYS: &[&str] = &[
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "items",
+    "prefixItems",
+    "additionalProperties",
+    "not",
+    "allOf",
+    "oneOf",
+    "anyOf",
+];
+
+/// Rewrites every schema of the document to its 3.0 shape: each `schema` value and each entry
+/// of a `schemas` map, with the schemas they hold. Examples and defaults are data and stay as
+/// written.
+pub(crate) fn document(root: &mut Value) {
+    match root {
+        Value::Object(obj) => {
+            for (key, value) in obj.iter_mut() {
+                match key.as_str() {
+                    k if DATA_KEYS.contains(&k) || k.starts_with("x-") => {}
+                    "schema" => schema_tree(value),
+                    "schemas" => {
+                        if let Value::Object(schemas) = value {
+                            schemas.values_mut().for_each(schema_tree);
+                        }
+                    }
+                    _ => document(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(document),
+        _ => {}
+    }
+}
+
+/// Rewrites a schema and every schema it holds.
+fn schema_tree(v: &mut Value) {
+    if let Cow::Owned(rewritten) = schema(v) {
+        *v = rewritten;
+    }
+    let Value::Object(obj) = v else {
+        return;
+    };
+    for key in SUBSCHEMA_KEYS {
+        match (*key, obj.get_mut(*key)) {
+            (
+                "properties" | "patternProperties" | "$defs" | "definitions",
+                Some(Value::Object(map)),
+            ) => map.values_mut().for_each(schema_tree),
+            (_, Some(Value::Array(list))) => list.iter_mut().for_each(schema_tree),
+            (_, Some(sub @ Value::Object(_))) => schema_tree(sub),
+            _ => {}
+        }
+    }
+}
 
 /// Returns the 3.0 shape of one schema object (`type` arrays with `null` become `nullable`,
 /// `const` becomes a one-value `enum`, `{"type": "null"}` members of `oneOf`/`anyOf` become
@@ -110,6 +172,28 @@ mod tests {
         assert_eq!(
             schema(&v).into_owned(),
             json!({"type": "string", "nullable": true, "enum": ["x"]})
+        );
+    }
+
+    #[test]
+    fn the_document_pass_rewrites_every_schema_but_no_example() {
+        let mut doc = json!({
+            "paths": {"/a": {"get": {"responses": {"200": {"content": {"application/json": {
+                "schema": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}},
+                "example": {"type": ["integer", "null"]}
+            }}}}}}},
+            "components": {"schemas": {"A": {"items": {"const": "x"}}}}
+        });
+        document(&mut doc);
+        let media = &doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(
+            media["schema"]["properties"]["n"],
+            json!({"type": "integer", "nullable": true})
+        );
+        assert_eq!(media["example"], json!({"type": ["integer", "null"]}));
+        assert_eq!(
+            doc["components"]["schemas"]["A"]["items"],
+            json!({"enum": ["x"]})
         );
     }
 

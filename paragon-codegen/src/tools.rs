@@ -21,7 +21,8 @@
 
 mod schema;
 
-use crate::operations::{Filters, Offered};
+use crate::filters::{Filters, Offered};
+use crate::lower::spec::Operation;
 use crate::servers::{Servers, Target};
 use heck::ToSnakeCase;
 use paragon_manifest::{Diagnostic, Diagnostics, Manifest};
@@ -310,12 +311,12 @@ impl ToolGenerator {
                 seen_ids.insert(id.to_string());
             }
             let fn_name = id.unwrap_or_default().to_snake_case();
-            offered.add(path, op, &fn_name);
+            offered.add(path, Operation(op), &fn_name);
             let allowed = match allow {
                 Some(a) => id.is_some_and(|id| a.allow().iter().any(|x| x.operation_id == id)),
                 None => self.all_methods || method == "get",
             };
-            if !allowed || !self.filters.keeps(path, op, &fn_name) {
+            if !allowed || !self.filters.keeps(path, Operation(op), &fn_name) {
                 continue;
             }
             set.operations += 1;

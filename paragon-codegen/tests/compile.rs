@@ -85,14 +85,22 @@ fn keyword_fields_use_the_wire_names() {
 
 #[test]
 fn optional_fields_are_skipped_and_extra_properties_kept() {
-    let n = objects::types::Nullable {
+    let mut n = objects::types::Nullable {
         nested: None,
         optional_nullable: None,
         required_nullable: None,
+        additional_properties: Default::default(),
     };
     assert_eq!(
         serde_json::to_value(&n).unwrap(),
         json!({"required_nullable": null})
+    );
+    // The schema allows members it does not name (no `additionalProperties`): a sent struct
+    // sends them.
+    n.additional_properties.insert("note".into(), json!("kept"));
+    assert_eq!(
+        serde_json::to_value(&n).unwrap(),
+        json!({"required_nullable": null, "note": "kept"})
     );
     let w: objects::types::WithExtra =
         serde_json::from_value(json!({"id": "x", "a": 1, "b": 2})).unwrap();
@@ -288,6 +296,7 @@ async fn generated_client_calls_through_the_proxy() {
             basic::types::ReposCreateForUserRequest {
                 name: "r".into(),
                 private: Some(true),
+                additional_properties: Default::default(),
             },
         )
         .await;
@@ -374,6 +383,7 @@ fn request_bodies_take_str_and_start_from_default() {
     let issue = CreateIssueRequest {
         title: "Bug".into(),
         body: None,
+        additional_properties: Default::default(),
     };
     assert_eq!(
         serde_json::to_value(&issue).unwrap(),
@@ -405,6 +415,7 @@ async fn form_bodies_are_url_encoded() {
         .body(bodies::types::SubmitFormRequest {
             grant_type: "client credentials".into(),
             scope: None,
+            additional_properties: Default::default(),
         })
         .await
         .unwrap();

@@ -97,6 +97,12 @@ pub mod types {
         >,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Collection {
         /// A `Collection` from its required fields; the optional ones start empty and have setters.
@@ -111,6 +117,7 @@ pub mod types {
             Self {
                 data: ::std::convert::Into::into(data),
                 next_cursor: None,
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `next_cursor`.
@@ -128,6 +135,12 @@ pub mod types {
     pub struct ConfirmedBooking {
         pub id: ::std::string::String,
         pub note: ConfirmedBookingNote,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl ConfirmedBooking {
         /// A `ConfirmedBooking` from its required fields; the optional ones start empty and have setters.
@@ -138,6 +151,7 @@ pub mod types {
             Self {
                 id: ::std::convert::Into::into(id),
                 note: ::std::convert::Into::into(note),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -167,6 +181,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next_cursor: ::std::option::Option<::std::string::String>,
         pub total: i64,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Page {
         /// A `Page` from its required fields; the optional ones start empty and have setters.
@@ -175,6 +195,7 @@ pub mod types {
                 data: ::std::convert::Into::into(data),
                 next_cursor: None,
                 total: ::std::convert::Into::into(total),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `next_cursor`.
@@ -191,6 +212,12 @@ pub mod types {
     pub struct Room {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
 }
 /// One request builder per operation, and the documented error bodies of each.

@@ -155,6 +155,12 @@ pub mod types {
         pub name: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub private: ::std::option::Option<bool>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl ReposCreateForUserRequest {
         /// A `ReposCreateForUserRequest` from its required fields; the optional ones start empty and have setters.
@@ -162,6 +168,7 @@ pub mod types {
             Self {
                 name: ::std::convert::Into::into(name),
                 private: None,
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `private`.

@@ -85,6 +85,12 @@ pub mod types {
         pub reason: ::std::option::Option<IssueAlsoReason>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<State>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, PartialEq, Eq, Hash, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]

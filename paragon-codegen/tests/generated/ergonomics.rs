@@ -96,6 +96,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub body: ::std::option::Option<::std::string::String>,
         pub title: CreateIssueRequestTitle,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl CreateIssueRequest {
         /// A `CreateIssueRequest` from its required fields; the optional ones start empty and have setters.
@@ -103,6 +109,7 @@ pub mod types {
             Self {
                 body: None,
                 title: ::std::convert::Into::into(title),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `body`.
@@ -137,6 +144,12 @@ pub mod types {
         pub per_page: ::std::option::Option<i64>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub q: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
 }
 /// One request builder per operation, and the documented error bodies of each.

@@ -153,6 +153,12 @@ pub mod types {
         >,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, __Serialize)]
     #[serde(crate = "::paragon_sdk::__private::serde", untagged)]
@@ -178,6 +184,12 @@ pub mod types {
         pub confidence: ::std::option::Option<Confidence>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub login: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]

@@ -80,6 +80,12 @@ pub mod types {
     pub struct Deprecated {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     /// Has code that must not become a doctest:
     ///
@@ -97,6 +103,12 @@ pub mod types {
         #[deprecated]
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub old: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     pub type Empty = ::std::collections::BTreeMap<
         ::std::string::String,
@@ -142,6 +154,12 @@ pub mod types {
         pub r#type: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub r#unsafe: ::std::option::Option<bool>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Keywords {
         /// A `Keywords` from its required fields; the optional ones start empty and have setters.
@@ -163,6 +181,7 @@ pub mod types {
                 self_value_2: ::std::convert::Into::into(self_value_2),
                 r#type: ::std::convert::Into::into(r#type),
                 r#unsafe: None,
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `+1`.
@@ -254,6 +273,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub optional_nullable: ::std::option::Option<i64>,
         pub required_nullable: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Nullable {
         /// A `Nullable` from its required fields; the optional ones start empty and have setters.
@@ -264,6 +289,7 @@ pub mod types {
                 nested: None,
                 optional_nullable: None,
                 required_nullable: ::std::convert::Into::into(required_nullable),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `nested`.
@@ -285,6 +311,12 @@ pub mod types {
     pub struct NullableNested {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub deep: ::std::option::Option<f64>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -293,6 +325,12 @@ pub mod types {
         pub bytes: ::std::option::Option<u64>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]

@@ -77,12 +77,19 @@ pub mod types {
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct A {
         pub b: ::std::boxed::Box<B>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl A {
         /// A `A` from its required fields; the optional ones start empty and have setters.
         pub fn new(b: impl ::std::convert::Into<::std::boxed::Box<B>>) -> Self {
             Self {
                 b: ::std::convert::Into::into(b),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -91,6 +98,12 @@ pub mod types {
     pub struct B {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub a: ::std::option::Option<::std::boxed::Box<A>>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     /// A JSON-like value that refers to itself through an alias.
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
@@ -102,6 +115,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub next: ::std::option::Option<::std::boxed::Box<Node>>,
         pub value: i64,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Node {
         /// A `Node` from its required fields; the optional ones start empty and have setters.
@@ -109,6 +128,7 @@ pub mod types {
             Self {
                 next: None,
                 value: ::std::convert::Into::into(value),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `next`.
@@ -127,6 +147,12 @@ pub mod types {
         pub children: ::std::option::Option<::std::vec::Vec<Tree>>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub parent: ::std::option::Option<::std::boxed::Box<Tree>>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
 }
 /// One request builder per operation, and the documented error bodies of each.

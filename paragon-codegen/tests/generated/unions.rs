@@ -78,6 +78,12 @@ pub mod types {
     pub struct Cat {
         pub meows: bool,
         pub pet_type: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Cat {
         /// A `Cat` from its required fields; the optional ones start empty and have setters.
@@ -88,6 +94,7 @@ pub mod types {
             Self {
                 meows: ::std::convert::Into::into(meows),
                 pet_type: ::std::convert::Into::into(pet_type),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -97,6 +104,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub barks: ::std::option::Option<bool>,
         pub pet_type: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Dog {
         /// A `Dog` from its required fields; the optional ones start empty and have setters.
@@ -104,6 +117,7 @@ pub mod types {
             Self {
                 barks: None,
                 pet_type: ::std::convert::Into::into(pet_type),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `barks`.
@@ -125,6 +139,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub comment: ::std::option::Option<::std::string::String>,
         pub environment_name: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl GateReviewComment {
         /// A `GateReviewComment` from its required fields; the optional ones start empty and have setters.
@@ -134,6 +154,7 @@ pub mod types {
             Self {
                 comment: None,
                 environment_name: ::std::convert::Into::into(environment_name),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `comment`.
@@ -152,6 +173,12 @@ pub mod types {
         pub comment: ::std::option::Option<::std::string::String>,
         pub environment_name: ::std::string::String,
         pub state: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl GateReviewDecision {
         /// A `GateReviewDecision` from its required fields; the optional ones start empty and have setters.
@@ -163,6 +190,7 @@ pub mod types {
                 comment: None,
                 environment_name: ::std::convert::Into::into(environment_name),
                 state: ::std::convert::Into::into(state),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `comment`.
@@ -194,12 +222,19 @@ pub mod types {
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct JustNamed {
         pub name: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl JustNamed {
         /// A `JustNamed` from its required fields; the optional ones start empty and have setters.
         pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 name: ::std::convert::Into::into(name),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -208,12 +243,19 @@ pub mod types {
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Named {
         pub name: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl Named {
         /// A `Named` from its required fields; the optional ones start empty and have setters.
         pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 name: ::std::convert::Into::into(name),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -225,6 +267,12 @@ pub mod types {
         pub created_at: ::std::option::Option<::std::string::String>,
         pub id: i64,
         pub name: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl NamedThing {
         /// A `NamedThing` from its required fields; the optional ones start empty and have setters.
@@ -236,6 +284,7 @@ pub mod types {
                 created_at: None,
                 id: ::std::convert::Into::into(id),
                 name: ::std::convert::Into::into(name),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `created_at`.
@@ -294,12 +343,19 @@ pub mod types {
     #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct ShapeCircle {
         pub radius: f64,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl ShapeCircle {
         /// A `ShapeCircle` from its required fields; the optional ones start empty and have setters.
         pub fn new(radius: f64) -> Self {
             Self {
                 radius: ::std::convert::Into::into(radius),
+                additional_properties: ::std::default::Default::default(),
             }
         }
     }
@@ -308,6 +364,12 @@ pub mod types {
     pub struct Timestamped {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     /// Untyped: `allOf` with a member of type `string`.
     pub type Untypeable = ::paragon_sdk::__private::serde_json::Value;

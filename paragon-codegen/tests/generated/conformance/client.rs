@@ -92,6 +92,12 @@ pub mod types {
     pub struct Error {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -99,6 +105,12 @@ pub mod types {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         pub login: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl NewUser {
         /// A `NewUser` from its required fields; the optional ones start empty and have setters.
@@ -106,6 +118,7 @@ pub mod types {
             Self {
                 email: None,
                 login: ::std::convert::Into::into(login),
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `email`.
@@ -124,6 +137,12 @@ pub mod types {
         pub login: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<u64>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     impl User {
         /// A `User` from its required fields; the optional ones start empty and have setters.
@@ -135,6 +154,7 @@ pub mod types {
                 id: ::std::convert::Into::into(id),
                 login: ::std::convert::Into::into(login),
                 size: None,
+                additional_properties: ::std::default::Default::default(),
             }
         }
         /// Sets `size`.

@@ -4,7 +4,6 @@
 //! `allOf: [Collection, {properties: {data: {items: {$ref: Booking}}}}]`, where `Collection`
 //! says only `data: array of object`, types `data` as `Vec<Booking>`, not as a vector of maps.
 
-use crate::normalize;
 use serde_json::{Map, Value};
 
 /// How deep `allOf`s may nest inside each other before the schema is left untyped.
@@ -54,7 +53,6 @@ fn absorb(
     let Some(resolved) = resolve(member) else {
         return Err("an `allOf` member does not resolve".into());
     };
-    let resolved = normalize::schema(&resolved).into_owned();
     let Some(obj) = resolved.as_object() else {
         return Ok(());
     };

@@ -1,8 +1,11 @@
-//! Stage 6: assemble the generated module and format it (quote → syn → prettyplease).
+//! Emission: the IR to the generated module's tokens, assembled and formatted (quote → syn →
+//! prettyplease). `types` renders the named types, `builders` the operations.
 
-use crate::ir::{Def, Ty};
-use crate::operations::{self, Op};
-use crate::types::{self, Cycles};
+pub(crate) mod builders;
+pub(crate) mod types;
+
+use crate::cycles::Cycles;
+use crate::ir::{Def, Op};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -24,28 +27,9 @@ pub(crate) fn source(
     tolerant: bool,
 ) -> Result<String, String> {
     let cycles = Cycles::new(defs);
-    // Each type derives the serde traits its direction needs (received: Deserialize, sent:
-    // Serialize): half the derived code for a typical API, so the client checks faster.
-    // Types no operation uses, and every type with `full_serde`, derive both.
-    let mut serde = vec![types::Serde::default(); defs.len()];
-    types::mark(defs, ops.iter().flat_map(Op::sent), &mut serde, |s| {
-        s.ser = true
-    });
-    types::mark(defs, ops.iter().flat_map(Op::received), &mut serde, |s| {
-        s.de = true
-    });
-    // Types no operation reaches (schemas kept for `all_schemas`, or the per-status types of
-    // responses merged into one): both, and so everything they hold.
-    let both: Vec<Ty> = (0..defs.len())
-        .filter(|&id| full_serde || (!serde[id].ser && !serde[id].de))
-        .map(Ty::Named)
-        .collect();
-    types::mark(defs, &both, &mut serde, |s| {
-        s.ser = true;
-        s.de = true;
-    });
+    let serde = crate::serde_direction::directions(defs, ops, full_serde);
     let types = types::render(defs, &cycles, &serde, tolerant);
-    let (methods, builders) = operations::render(ops, defs);
+    let (methods, builders) = builders::render(ops, defs);
     let runtime = runtime();
     let integration = &meta.integration;
     let module_doc = format!(
