@@ -100,15 +100,22 @@ pub(crate) fn cases(
             for (status, r) in responses {
                 let base = format!("{}/responses/{}", op.pointer(), escape_pointer(status));
                 let (r, base) = follow(root, r, base);
-                let check = |reachable: bool| match op.decoded(status).filter(|_| reachable) {
-                    Some(t) => {
-                        let t = ty(t);
-                        quote!(Check::Decode(decode::<#t>))
-                    }
-                    None if reachable => quote!(Check::Unreachable(#UNTYPED_STATUS)),
-                    None => quote!(Check::Unreachable(#OTHER_MEDIA)),
-                };
                 for example in examples(root, r, &base) {
+                    // Another media type is decoded as its own `send_*` call decodes it.
+                    let decoded = if example.reachable {
+                        op.decoded(status)
+                    } else {
+                        op.decoded_as(&example.media)
+                            .filter(|_| status.starts_with('2'))
+                    };
+                    let check = |reachable: bool| match decoded {
+                        Some(t) => {
+                            let t = ty(t);
+                            quote!(Check::Decode(decode::<#t>))
+                        }
+                        None if reachable => quote!(Check::Unreachable(#UNTYPED_STATUS)),
+                        None => quote!(Check::Unreachable(#OTHER_MEDIA)),
+                    };
                     out.push(case(name, status, quote!(Response), &example, &check));
                 }
             }

@@ -153,6 +153,16 @@ pub(crate) enum Resp {
     Bytes,
 }
 
+/// Another media type of an operation's success answer, asked for with its own `send_*` call.
+pub(crate) struct Alternate {
+    /// The media type, sent as `Accept`.
+    pub(crate) media: String,
+    /// The builder method's name (`send_sarif`), unique among the builder's methods.
+    pub(crate) method: String,
+    /// What that answer decodes into: the media type's own JSON type, or bytes.
+    pub(crate) response: Resp,
+}
+
 /// A documented error status: exact code, a range (`4XX`) or `default`.
 pub(crate) enum Status {
     Code(u16),
@@ -172,6 +182,8 @@ pub(crate) struct Op {
     pub(crate) params: Vec<Param>,
     pub(crate) body: Option<Body>,
     pub(crate) response: Resp,
+    /// The success answer's other media types, each with its own `send_*` call.
+    pub(crate) alternates: Vec<Alternate>,
     pub(crate) errors: Vec<(String, Status, Ty)>,
     pub(crate) error_enum: Option<String>,
     /// The absolute server of an operation that is not on the base URL.
@@ -227,6 +239,18 @@ impl Op {
             .or_else(|| find(&|s| matches!(s, Status::Default)))
     }
 
+    /// The type the `send_*` call of a success answer's other `media` type decodes, if it
+    /// decodes one as JSON.
+    pub(crate) fn decoded_as(&self, media: &str) -> Option<&Ty> {
+        self.alternates
+            .iter()
+            .find(|a| a.media == media)
+            .and_then(|a| match &a.response {
+                Resp::Json(t) => Some(t),
+                _ => None,
+            })
+    }
+
     /// The type of the request body when it is sent as JSON or a form.
     pub(crate) fn body_ty(&self) -> Option<&Ty> {
         self.body.as_ref().and_then(|b| match &b.kind {
@@ -241,6 +265,12 @@ impl Op {
             Resp::Json(t) => Some(t),
             _ => None,
         };
-        ok.into_iter().chain(self.errors.iter().map(|(_, _, t)| t))
+        let alternates = self.alternates.iter().filter_map(|a| match &a.response {
+            Resp::Json(t) => Some(t),
+            _ => None,
+        });
+        ok.into_iter()
+            .chain(alternates)
+            .chain(self.errors.iter().map(|(_, _, t)| t))
     }
 }

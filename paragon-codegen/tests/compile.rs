@@ -438,6 +438,11 @@ async fn raw_proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
             let log = log.clone();
             async move {
                 let raw = headers.get("x-paragon-use-raw-response").is_some();
+                let accept = headers
+                    .get("accept")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
                 let path = uri.path().to_string();
                 let query = uri.query().unwrap_or_default().to_string();
                 log.lock().unwrap().push(Seen {
@@ -447,7 +452,20 @@ async fn raw_proxy() -> (paragon_sdk::Paragon, Arc<Mutex<Vec<Seen>>>) {
                     body,
                 });
                 let mut answer = axum::response::Response::builder();
-                let body = if path.ends_with("/tarball/v1") {
+                let body = if path.ends_with("/analyses/1") {
+                    // The provider answers in the media type asked for.
+                    answer = answer.status(StatusCode::OK);
+                    let body = match accept.as_str() {
+                        "application/sarif+json" => json!({"version": "2.1.0", "runs": [{}]}),
+                        "application/vnd.github.diff" => json!("diff --git a/x b/x"),
+                        _ => json!({"id": 1, "name": "hello"}),
+                    };
+                    match (raw, body) {
+                        (true, Value::String(text)) => text,
+                        (true, body) => body.to_string(),
+                        (false, body) => json!({ "output": body }).to_string(),
+                    }
+                } else if path.ends_with("/tarball/v1") {
                     answer = answer
                         .status(StatusCode::FOUND)
                         .header("location", "https://codeload.example.com/o/r/tar.gz/v1");
@@ -532,6 +550,37 @@ async fn responses_carry_status_and_headers_beside_the_body() {
         }
         other => panic!("expected the documented 404, got {other:?}"),
     }
+
+    // Each media type of the answer has its own call, which asks for it and decodes its type.
+    let analysis = client.code_scanning_get_analysis(1).await.unwrap();
+    assert_eq!(analysis.name, "hello");
+    let sarif = client
+        .code_scanning_get_analysis(1)
+        .send_sarif()
+        .await
+        .unwrap();
+    assert_eq!(sarif.version, "2.1.0");
+    assert_eq!(sarif.runs.map(|r| r.len()), Some(1));
+    let diff = client
+        .code_scanning_get_analysis(1)
+        .send_github_diff_with_response()
+        .await
+        .unwrap();
+    assert_eq!(diff.status(), StatusCode::OK);
+    assert_eq!(&diff.body()[..], b"diff --git a/x b/x");
+    let log = seen.lock().unwrap().clone();
+    let accepts: Vec<String> = log[log.len() - 3..]
+        .iter()
+        .map(|s| s.headers["accept"].to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        accepts,
+        [
+            "application/json",
+            "application/sarif+json",
+            "application/vnd.github.diff"
+        ]
+    );
 
     // A documented redirect is an answer: its `Location` is reachable.
     let archive = client

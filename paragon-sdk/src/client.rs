@@ -270,7 +270,11 @@ impl Paragon {
 
         let mut headers = call.headers;
         headers.insert(header::AUTHORIZATION, auth.1.clone());
-        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        // A caller's own `Accept` (a generated client's `send_sarif()`-style call) asks for
+        // another media type; JSON is only the default.
+        headers
+            .entry(header::ACCEPT)
+            .or_insert(HeaderValue::from_static("application/json"));
         headers.insert(
             self::headers::SDK_VERSION,
             HeaderValue::from_static(SDK_VERSION),

@@ -285,6 +285,19 @@ async fn streaming_bodies_are_not_retried() {
 }
 
 #[tokio::test]
+async fn a_callers_accept_header_replaces_the_json_default() {
+    let server = Server::start(vec![Reply::output(json!({}))]).await;
+    let paragon = server.token_client("t");
+    paragon
+        .request("custom.tasklab", Method::GET, "/analyses/1")
+        .header("Accept", "application/sarif+json")
+        .await
+        .unwrap();
+    let req = server.only_request();
+    assert_eq!(req.header("accept"), Some("application/sarif+json"));
+}
+
+#[tokio::test]
 async fn full_url_override_travels_in_its_header() {
     let server = Server::start(vec![Reply::output(json!({}))]).await;
     let paragon = server.token_client("t");

@@ -3,7 +3,7 @@
 //! streams of one that pages).
 
 use crate::emit::types::{doc_attrs, ty_tokens};
-use crate::ir::{Body, BodyKind, Def, In, Op, Param, Resp, Status, Ty};
+use crate::ir::{Alternate, Body, BodyKind, Def, In, Op, Param, Resp, Status, Ty};
 use crate::names::ident;
 use crate::pagination::{Items, Next, Paging, QueryParam};
 use proc_macro2::{Literal, TokenStream};
@@ -271,9 +271,9 @@ fn body_statement(op: &Op) -> TokenStream {
     }
 }
 
-/// The success type the builder resolves to, and the SDK function that reads it.
-fn success(op: &Op, defs: &[Def]) -> (TokenStream, TokenStream) {
-    match &op.response {
+/// The type a success answer resolves to, and the SDK function that reads it.
+fn success(response: &Resp, defs: &[Def]) -> (TokenStream, TokenStream) {
+    match response {
         Resp::Unit => (quote!(()), quote!(super::__read_unit)),
         Resp::Bytes => (
             quote!(::paragon_sdk::__private::bytes::Bytes),
@@ -307,7 +307,8 @@ fn builder(
     let builder = ident(&op.builder);
     let (fields, setters) = fields_and_setters(op, defs, follows_urls);
     let into_request = into_request(op, follows_urls);
-    let (ok_ty, read_fn) = success(op, defs);
+    let (ok_ty, read_fn) = success(&op.response, defs);
+    let alternates = op.alternates.iter().map(|a| alternate(a, op, defs, errors));
     let reads_body = !matches!(op.response, Resp::Unit);
     let ErrorParts {
         ty: err_ty,
@@ -346,6 +347,7 @@ fn builder(
             fn into_request(self) -> ::paragon_sdk::ProxyRequest {
                 #into_request
             }
+            #(#alternates)*
             #decode_fn
             #streams
         }
@@ -355,6 +357,32 @@ fn builder(
             fn into_future(self) -> Self::IntoFuture {
                 super::__send_body(self.into_request(), #decode, #read_fn, #reads_body)
             }
+        }
+    )
+}
+
+/// The `send_*` call (and its `_with_response` twin) of another media type of the success
+/// answer: the same request with that media type as `Accept`, decoded into its own type.
+fn alternate(a: &Alternate, op: &Op, defs: &[Def], errors: &ErrorParts) -> TokenStream {
+    let (ty, read_fn) = success(&a.response, defs);
+    let (err_ty, decode) = (&errors.ty, &errors.decode);
+    let media = &a.media;
+    let send = ident(&a.method);
+    let with_response = ident(&format!("{}_with_response", a.method));
+    let redirects = op.redirects;
+    let doc = format!(" Asks for `{media}` (as `Accept`) and decodes that answer.");
+    let rdoc = format!(
+        " [`{}`](Self::{}) with the provider's status and headers beside the body.",
+        a.method, a.method
+    );
+    quote!(
+        #[doc = #doc]
+        pub fn #send(self) -> ::paragon_sdk::BodyOnly<#ty, #err_ty> {
+            super::__send_body(self.into_request().header("accept", #media), #decode, #read_fn, true)
+        }
+        #[doc = #rdoc]
+        pub fn #with_response(self) -> ::paragon_sdk::WithResponse<#ty, #err_ty> {
+            super::__send_with_response(self.into_request().header("accept", #media), #decode, #read_fn, #redirects)
         }
     )
 }

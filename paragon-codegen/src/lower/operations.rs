@@ -2,12 +2,13 @@
 //! parameters, body and responses use built on the way ([`TypeGen`]).
 
 use crate::filters::{Filters, Offered};
-use crate::ir::Op;
+use crate::ir::{Alternate, Op, Param, Resp};
+use crate::lower::media::media_words;
 use crate::lower::parameters::parameters;
 use crate::lower::responses::{Responses, request_body, responses};
 use crate::lower::schemas::{TypeGen, doc_lines};
 use crate::lower::spec::{METHODS, Operation, PathItem};
-use crate::names::{Namer, camel, snake};
+use crate::names::{Namer, camel, snake, unraw};
 use crate::servers::{Servers, Target};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -174,7 +175,9 @@ fn operation(
         errors,
         redirects,
         untyped,
+        alternates,
     } = responses(tg, op, &builder);
+    let alternates = name_alternates(alternates, &params);
     if untyped {
         doc.push(String::new());
         doc.push("Untyped: the success responses have different types.".into());
@@ -190,9 +193,37 @@ fn operation(
         params,
         body,
         response,
+        alternates,
         errors,
         error_enum: None,
         server: None,
         redirects,
     }
+}
+
+/// Names the `send_*` call of each other media type of the success answer: from the media
+/// type's words, unique among the builder's methods (each also has a `_with_response` twin).
+fn name_alternates(alternates: Vec<(String, Resp)>, params: &[Param]) -> Vec<Alternate> {
+    let mut taken: Vec<String> = vec!["send_with_response".into()];
+    taken.extend(params.iter().map(|p| unraw(&p.name).to_string()));
+    alternates
+        .into_iter()
+        .map(|(media, response)| {
+            // `snake` keeps keywords apart with `r#`, which `send_` already does.
+            let base = format!("send_{}", unraw(&snake(&media_words(&media), "other")));
+            let free =
+                |c: &String| !taken.contains(c) && !taken.contains(&format!("{c}_with_response"));
+            let method = std::iter::once(base.clone())
+                .chain((2..).map(|n| format!("{base}_{n}")))
+                .find(free)
+                .unwrap_or(base);
+            taken.push(format!("{method}_with_response"));
+            taken.push(method.clone());
+            Alternate {
+                media,
+                method,
+                response,
+            }
+        })
+        .collect()
 }

@@ -2,9 +2,10 @@
 //! (one for all 2xx answers) and the documented error bodies it decodes.
 
 use crate::ir::{Body, BodyKind, Resp, Status, Ty};
-use crate::lower::media::{is_json, pick_media};
+use crate::lower::media::{is_json, media_words, pick_media};
 use crate::lower::schemas::{TypeGen, doc_lines};
 use crate::lower::spec::{MediaType, Operation, RequestBody, Response};
+use crate::names::camel;
 use serde_json::{Map, Value};
 
 /// The request body, in the media type the builder sends (JSON, then a form, then raw bytes).
@@ -42,6 +43,9 @@ pub(crate) struct Responses {
     pub(crate) redirects: bool,
     /// Whether the success answers have different types, so the success type is untyped.
     pub(crate) untyped: bool,
+    /// The success answers' other media types and what each decodes into, the first 2xx
+    /// that lists a media type giving its type.
+    pub(crate) alternates: Vec<(String, Resp)>,
 }
 
 /// The success type and the error bodies of an operation's `responses`.
@@ -49,6 +53,7 @@ pub(crate) fn responses(tg: &mut TypeGen<'_>, op: Operation<'_>, builder: &str) 
     let mut success: Vec<Resp> = Vec::new();
     let mut errors = Vec::new();
     let mut redirects = false;
+    let mut alternates = Vec::new();
     for (code, r) in op.responses() {
         let Some(r) = tg.deref(r).map(Response) else {
             continue;
@@ -63,6 +68,7 @@ pub(crate) fn responses(tg: &mut TypeGen<'_>, op: Operation<'_>, builder: &str) 
                 format!("Response{code}")
             };
             success.push(success_body(tg, content, builder, &member));
+            other_media(tg, content, builder, &member, &mut alternates);
         } else if code.starts_with('4') || code.starts_with('5') || code == "DEFAULT" {
             let Some(error) = error_body(tg, &code, content, builder) else {
                 continue;
@@ -80,6 +86,39 @@ pub(crate) fn responses(tg: &mut TypeGen<'_>, op: Operation<'_>, builder: &str) 
         errors,
         redirects,
         untyped,
+        alternates,
+    }
+}
+
+/// The media types of a 2xx answer other than the one the typed call decodes, each with the
+/// type of its own schema (bytes when it is not JSON), added to `out` unless already there.
+fn other_media(
+    tg: &mut TypeGen<'_>,
+    content: Option<&Map<String, Value>>,
+    builder: &str,
+    member: &str,
+    out: &mut Vec<(String, Resp)>,
+) {
+    let Some(content) = content else {
+        return;
+    };
+    let picked = pick_media(content).map(|(m, _)| m);
+    for (media, m) in content {
+        // `*/*` asks for nothing in particular: the typed call's own answer.
+        if Some(media) == picked || media.starts_with("*/*") || out.iter().any(|(o, _)| o == media)
+        {
+            continue;
+        }
+        let resp = match MediaType(m).schema() {
+            Some(s) if is_json(media) => {
+                let member = format!("{member}{}", camel(&media_words(media), "Other"));
+                Resp::Json(tg.ty(s, builder, &member))
+            }
+            None if is_json(media) => Resp::Json(Ty::Value),
+            _ => Resp::Bytes,
+        };
+        tg.note = None;
+        out.push((media.clone(), resp));
     }
 }
 

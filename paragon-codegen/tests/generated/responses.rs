@@ -51,6 +51,16 @@ impl Client {
     pub fn integration(&self) -> &str {
         &self.integration
     }
+    /// `GET /analyses/{id}`
+    pub fn code_scanning_get_analysis(
+        &self,
+        id: i64,
+    ) -> builders::CodeScanningGetAnalysis<'_> {
+        builders::CodeScanningGetAnalysis {
+            client: self,
+            id,
+        }
+    }
     /// `GET /repos`
     pub fn repos_list(&self) -> builders::ReposList<'_> {
         builders::ReposList {
@@ -96,6 +106,32 @@ pub mod types {
     };
     #[derive(Debug, Clone, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct CodeScanningGetAnalysisResponseJson {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub m: ::std::option::Option<i64>,
+    }
+    #[derive(Debug, Clone, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct CodeScanningGetAnalysisResponseJson2 {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub n: ::std::option::Option<i64>,
+    }
+    #[derive(Debug, Clone, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct CodeScanningGetAnalysisResponseSarif {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub runs: ::std::option::Option<
+            ::std::vec::Vec<
+                ::std::collections::BTreeMap<
+                    ::std::string::String,
+                    ::paragon_sdk::__private::serde_json::Value,
+                >,
+            >,
+        >,
+        pub version: ::std::string::String,
+    }
+    #[derive(Debug, Clone, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct Error {
         pub message: ::std::string::String,
     }
@@ -110,6 +146,157 @@ pub mod types {
 pub mod builders {
     use super::types;
     use ::std::convert::Infallible;
+    /// Request builder for [`Client::code_scanning_get_analysis`](super::Client::code_scanning_get_analysis): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
+    #[must_use = "a request builder does nothing until awaited"]
+    pub struct CodeScanningGetAnalysis<'a> {
+        pub(super) client: &'a super::Client,
+        pub(super) id: i64,
+    }
+    impl<'a> CodeScanningGetAnalysis<'a> {
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::Repo, Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::GET,
+                &::std::format!("/analyses/{}", super::__segment(& self.id)),
+            );
+            request
+        }
+        /// Asks for `application/json; charset=utf-8` (as `Accept`) and decodes that answer.
+        pub fn send_json(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<
+            types::CodeScanningGetAnalysisResponseJson,
+            Infallible,
+        > {
+            super::__send_body(
+                self.into_request().header("accept", "application/json; charset=utf-8"),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+        /// [`send_json`](Self::send_json) with the provider's status and headers beside the body.
+        pub fn send_json_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            types::CodeScanningGetAnalysisResponseJson,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request().header("accept", "application/json; charset=utf-8"),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        /// Asks for `application/sarif+json` (as `Accept`) and decodes that answer.
+        pub fn send_sarif(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<
+            types::CodeScanningGetAnalysisResponseSarif,
+            Infallible,
+        > {
+            super::__send_body(
+                self.into_request().header("accept", "application/sarif+json"),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+        /// [`send_sarif`](Self::send_sarif) with the provider's status and headers beside the body.
+        pub fn send_sarif_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            types::CodeScanningGetAnalysisResponseSarif,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request().header("accept", "application/sarif+json"),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+        /// Asks for `application/vnd.github.diff` (as `Accept`) and decodes that answer.
+        pub fn send_github_diff(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        > {
+            super::__send_body(
+                self.into_request().header("accept", "application/vnd.github.diff"),
+                super::__no_error,
+                super::__read_bytes,
+                true,
+            )
+        }
+        /// [`send_github_diff`](Self::send_github_diff) with the provider's status and headers beside the body.
+        pub fn send_github_diff_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::bytes::Bytes,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request().header("accept", "application/vnd.github.diff"),
+                super::__no_error,
+                super::__read_bytes,
+                false,
+            )
+        }
+        /// Asks for `text/json` (as `Accept`) and decodes that answer.
+        pub fn send_json_2(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<
+            types::CodeScanningGetAnalysisResponseJson2,
+            Infallible,
+        > {
+            super::__send_body(
+                self.into_request().header("accept", "text/json"),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+        /// [`send_json_2`](Self::send_json_2) with the provider's status and headers beside the body.
+        pub fn send_json_2_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            types::CodeScanningGetAnalysisResponseJson2,
+            Infallible,
+        > {
+            super::__send_with_response(
+                self.into_request().header("accept", "text/json"),
+                super::__no_error,
+                super::__read_json,
+                false,
+            )
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for CodeScanningGetAnalysis<'a> {
+        type Output = Result<types::Repo, super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<types::Repo, Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_json,
+                true,
+            )
+        }
+    }
     /// The documented error responses of [`Client::repos_list`](super::Client::repos_list).
     #[derive(::std::fmt::Debug, ::std::clone::Clone)]
     pub enum ReposListError {

@@ -101,6 +101,26 @@ pub mod types {
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct GetUserResponseOther {
+        pub avatar: ::std::string::String,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
+    }
+    impl GetUserResponseOther {
+        /// A `GetUserResponseOther` from its required fields; the optional ones start empty and have setters.
+        pub fn new(avatar: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                avatar: ::std::convert::Into::into(avatar),
+                additional_properties: ::std::default::Default::default(),
+            }
+        }
+    }
+    #[derive(Debug, Clone, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
     pub struct NewUser {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
@@ -245,6 +265,56 @@ pub mod builders {
                 &::std::format!("/users/{}", super::__segment(& self.id)),
             );
             request
+        }
+        /// Asks for `application/vnd.other+json` (as `Accept`) and decodes that answer.
+        pub fn send_other(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<types::GetUserResponseOther, GetUserError> {
+            super::__send_body(
+                self.into_request().header("accept", "application/vnd.other+json"),
+                Self::decode_error,
+                super::__read_json,
+                true,
+            )
+        }
+        /// [`send_other`](Self::send_other) with the provider's status and headers beside the body.
+        pub fn send_other_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<types::GetUserResponseOther, GetUserError> {
+            super::__send_with_response(
+                self.into_request().header("accept", "application/vnd.other+json"),
+                Self::decode_error,
+                super::__read_json,
+                false,
+            )
+        }
+        /// Asks for `text/plain` (as `Accept`) and decodes that answer.
+        pub fn send_plain(
+            self,
+        ) -> ::paragon_sdk::BodyOnly<
+            ::paragon_sdk::__private::bytes::Bytes,
+            GetUserError,
+        > {
+            super::__send_body(
+                self.into_request().header("accept", "text/plain"),
+                Self::decode_error,
+                super::__read_bytes,
+                true,
+            )
+        }
+        /// [`send_plain`](Self::send_plain) with the provider's status and headers beside the body.
+        pub fn send_plain_with_response(
+            self,
+        ) -> ::paragon_sdk::WithResponse<
+            ::paragon_sdk::__private::bytes::Bytes,
+            GetUserError,
+        > {
+            super::__send_with_response(
+                self.into_request().header("accept", "text/plain"),
+                Self::decode_error,
+                super::__read_bytes,
+                false,
+            )
         }
         fn decode_error(e: &::paragon_sdk::Error) -> Option<GetUserError> {
             match e.provider_response()?.0.as_u16() {
