@@ -151,6 +151,10 @@ class Conversion:
         """A catalogue template (`${connectionConfig.x}`, `${apiKey}`...) in our syntax."""
         out, i = [], 0
         text = str(text)
+        if " || " in text:
+            # Callers that can express alternatives split them first; anywhere else the text
+            # would be sent as it stands, `||` included.
+            raise NoManifest(f"fallback alternatives (`a || b`) in {where}")
         while i < len(text):
             j = text.find("${", i)
             if j < 0:
@@ -315,10 +319,25 @@ class Conversion:
             raise NoManifest(
                 f"a value set by a post-connection script ({why}), `{name}` in {where}"
             )
+        spec = self.config.get(name) or {}
+        if spec.get("automated"):
+            return self.automated_ref(name, spec)
         raise NoManifest(
             "a connection value marked `automated` that no post-connection script reads from "
             f"the API, `{name}` in {where}"
         )
+
+    def automated_ref(self, name: str, spec: dict) -> str:
+        """A connection value marked `automated`: the end user never types it; Nango's developer
+        sets it per connection (connect session defaults). Paragon's per-user values the
+        developer sets are the user's metadata, `{user.x}`; a secret one is the developer's own
+        secret, `{env.X}` (metadata is no secret store). The validator keeps `{user.*}` out of
+        hosts and credentials, so a translation that puts it there is refused, not kept. A value
+        named like a key or token (Paycor's `subscriptionKey`, which the catalogue does not mark
+        secret) is the developer's too: in metadata every user's frontend could read it."""
+        if spec.get("secret") or looks_secret(name):
+            return "{env.%s}" % ident(name).upper()
+        return "{user.%s}" % re.sub(r"[^A-Za-z0-9_-]", "_", str(name))
 
     def after_connect_configuration(self) -> None:
         """`connection_configuration`: values a script adds to the connection for later use;
@@ -725,6 +744,11 @@ class Conversion:
                 # flow sends none, and a refresh never does, so the parameter is the only one.
                 self.lose("a scope parameter in token or authorization parameters")
                 continue
+            if "||" in v:
+                # Fallback alternatives exist only in [api.headers] and `base_url`: the last
+                # alternative (the catalogue's default) is kept, the override before it lost.
+                self.lose(f"fallback alternatives (`a || b`) in a parameter: one alternative kept")
+                v = v.split("||")[-1].strip()
             out[k] = self.template(v, where)
         return out
 
