@@ -5,12 +5,13 @@
 //! that the base URL or headers cannot serve.
 
 use bytes::Bytes;
-use http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use http::{HeaderValue, Request, StatusCode, header};
 use paragon_manifest::AfterConnect;
 use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::integration::Integration;
+use crate::oauth::text_at;
 use crate::refresh::reach_of;
 use crate::state::AppState;
 use crate::store::Credential;
@@ -25,12 +26,14 @@ pub(crate) async fn read(
     integration: &Integration,
     c: &mut Credential,
 ) -> Result<(), ApiError> {
-    for entry in integration.manifest.after_connect() {
-        let meta = if integration.needs_user_meta {
-            Some(app.store.user_meta(&c.project_id, &c.user_id).await?)
-        } else {
-            None
-        };
+    let entries = integration.manifest.after_connect();
+    // Read once: the entries run for one user, and nothing here changes the metadata.
+    let meta = if integration.needs_user_meta && !entries.is_empty() {
+        Some(app.store.user_meta(&c.project_id, &c.user_id).await?)
+    } else {
+        None
+    };
+    for entry in entries {
         let request = request(app, integration, c, meta.as_ref(), entry)?;
         let reach = if entry.is_relative() {
             integration.base_reach
@@ -83,23 +86,7 @@ fn request(
     let headers = request.headers_mut();
     headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
     let defaults = manifest.after_connect_headers(&ctx).map_err(render)?;
-    let auth_headers = auth.headers.iter().map(|(k, v)| (k.as_str(), v.expose()));
-    for (name, value) in defaults
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .chain(auth_headers)
-    {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(value),
-        ) else {
-            return Err(ApiError::bad_request(format!(
-                "{}: the manifest's header {name} rendered to an invalid value",
-                integration.slug
-            )));
-        };
-        headers.insert(name, value);
-    }
+    crate::proxy::insert_manifest_headers(headers, &defaults, &auth)?;
     Ok(request)
 }
 
@@ -130,15 +117,6 @@ fn keep(
         })?);
     }
     Ok(())
-}
-
-/// A non-empty string, or a number as written, at `pointer`.
-fn text_at(body: &Value, pointer: &str) -> Option<String> {
-    match body.pointer(pointer)? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
 }
 
 /// The connection fails with the entry named by its manifest position and URL as written

@@ -109,11 +109,17 @@ pub(crate) struct Tokens {
 impl Tokens {
     /// The account's id at the provider, at the manifest's `provider_id` pointer.
     pub(crate) fn provider_id(&self, pointer: Option<&str>) -> Option<String> {
-        match self.extra.pointer(pointer?)? {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
+        text_at(&self.extra, pointer?)
+    }
+}
+
+/// A non-empty string, or a number as written, at `pointer` of a provider's JSON answer: an
+/// account id or a captured value.
+pub(crate) fn text_at(body: &Value, pointer: &str) -> Option<String> {
+    match body.pointer(pointer)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 

@@ -309,6 +309,17 @@ fn prepare(
         }
     }
     let defaults = manifest.default_headers(&ctx).map_err(render)?;
+    insert_manifest_headers(&mut headers, &defaults, &auth)?;
+    Ok((url, headers, reach))
+}
+
+/// Sets the manifest's rendered default headers, then its authorization headers (which win),
+/// on a request the server sends for the user.
+pub(crate) fn insert_manifest_headers(
+    headers: &mut HeaderMap,
+    defaults: &[(String, String)],
+    auth: &paragon_manifest::RenderedAuth,
+) -> Result<(), ApiError> {
     let auth_headers = auth.headers.iter().map(|(k, v)| (k.as_str(), v.expose()));
     for (name, value) in defaults
         .iter()
@@ -325,7 +336,7 @@ fn prepare(
         })?;
         headers.insert(name, value);
     }
-    Ok((url, headers, reach))
+    Ok(())
 }
 
 fn is_full_url(target: &str) -> bool {
