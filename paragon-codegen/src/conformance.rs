@@ -123,7 +123,13 @@ pub(crate) fn cases(
         if let Some(body) = spec_op.get("requestBody") {
             let base = format!("{}/requestBody", op.pointer());
             let (body, base) = follow(root, body, base);
+            // An optional body is an `Option` in the builder: `null` is the call without one.
+            let optional = op.body.as_ref().is_some_and(|b| !b.required);
             let check = |reachable: bool| match op.body_ty().filter(|_| reachable) {
+                Some(t) if optional => {
+                    let t = ty(t);
+                    quote!(Check::RoundTrip(round_trip::<::core::option::Option<#t>>))
+                }
                 Some(t) => {
                     let t = ty(t);
                     quote!(Check::RoundTrip(round_trip::<#t>))

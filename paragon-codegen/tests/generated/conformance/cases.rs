@@ -18,7 +18,9 @@ pub static CASES: &[Case] = &[
         media: "application/json",
         example: "/paths/~1users/post/requestBody/content/application~1json/example",
         schema: "/paths/~1users/post/requestBody/content/application~1json/schema",
-        check: Check::RoundTrip(round_trip::<crate::client::types::NewUser>),
+        check: Check::RoundTrip(
+            round_trip::<::core::option::Option<crate::client::types::NewUser>>,
+        ),
     },
     Case {
         operation: "getUser",
@@ -64,6 +66,19 @@ pub static CASES: &[Case] = &[
         example: "/paths/~1users~1{id}/get/responses/404/content/application~1json/example",
         schema: "/paths/~1users~1{id}/get/responses/404/content/application~1json/schema",
         check: Check::Decode(decode::<crate::client::types::Error>),
+    },
+    Case {
+        operation: "updateSettings",
+        status: "",
+        kind: Kind::Request,
+        media: "application/json",
+        example: "/paths/~1users~1{id}~1settings/patch/requestBody/content/application~1json/example",
+        schema: "/paths/~1users~1{id}~1settings/patch/requestBody/content/application~1json/schema",
+        check: Check::RoundTrip(
+            round_trip::<
+                ::core::option::Option<crate::client::types::UpdateSettingsRequest>,
+            >,
+        ),
     },
     Case {
         operation: "User",

@@ -65,6 +65,17 @@ impl Client {
             id: id.into(),
         }
     }
+    /// `PATCH /users/{id}/settings`
+    pub fn update_settings(
+        &self,
+        id: impl Into<String>,
+    ) -> builders::UpdateSettings<'_> {
+        builders::UpdateSettings {
+            client: self,
+            id: id.into(),
+            body: None,
+        }
+    }
 }
 pub use ::paragon_sdk::OperationError as Error;
 use ::paragon_sdk::__private::codegen::{
@@ -149,6 +160,18 @@ pub mod types {
             self.email = Some(::std::convert::Into::into(value));
             self
         }
+    }
+    #[derive(Debug, Clone, Default, __Serialize, __Deserialize)]
+    #[serde(crate = "::paragon_sdk::__private::serde")]
+    pub struct UpdateSettingsRequest {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub theme: ::std::option::Option<::std::string::String>,
+        /// Members the schema allows without naming them, sent as they are.
+        #[serde(flatten)]
+        pub additional_properties: ::std::collections::BTreeMap<
+            ::std::string::String,
+            ::paragon_sdk::__private::serde_json::Value,
+        >,
     }
     #[derive(Debug, Clone, __Serialize, __Deserialize)]
     #[serde(crate = "::paragon_sdk::__private::serde")]
@@ -332,6 +355,51 @@ pub mod builders {
                 Self::decode_error,
                 super::__read_json,
                 true,
+            )
+        }
+    }
+    /// Request builder for [`Client::update_settings`](super::Client::update_settings): set optional parameters, then `.await` it (or `.send_with_response().await` for the status and headers too).
+    #[must_use = "a request builder does nothing until awaited"]
+    pub struct UpdateSettings<'a> {
+        pub(super) client: &'a super::Client,
+        pub(super) id: String,
+        pub(super) body: Option<types::UpdateSettingsRequest>,
+    }
+    impl<'a> UpdateSettings<'a> {
+        pub fn body(mut self, value: types::UpdateSettingsRequest) -> Self {
+            self.body = Some(value);
+            self
+        }
+        /// Sends for the provider's status and headers (`Link`, rate limits) beside the typed body.
+        pub fn send_with_response(self) -> ::paragon_sdk::WithResponse<(), Infallible> {
+            super::__send_with_response(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
+            )
+        }
+        fn into_request(self) -> ::paragon_sdk::ProxyRequest {
+            let mut request = super::__request(
+                self.client,
+                ::paragon_sdk::Method::PATCH,
+                &::std::format!("/users/{}/settings", super::__segment(& self.id)),
+            );
+            if let Some(body) = &self.body {
+                request = request.json(body);
+            }
+            request
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for UpdateSettings<'a> {
+        type Output = Result<(), super::Error<Infallible>>;
+        type IntoFuture = ::paragon_sdk::BodyOnly<(), Infallible>;
+        fn into_future(self) -> Self::IntoFuture {
+            super::__send_body(
+                self.into_request(),
+                super::__no_error,
+                super::__read_unit,
+                false,
             )
         }
     }
