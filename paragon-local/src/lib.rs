@@ -145,6 +145,7 @@ mod proxy;
 mod reconnect;
 mod refresh;
 mod registration;
+mod renamed;
 mod resolve;
 mod secrets;
 mod serve;

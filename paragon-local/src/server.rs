@@ -448,6 +448,7 @@ impl LocalServerBuilder {
         if let Err(e) = store.log_key_usage().await {
             tracing::warn!(error = %e, "cannot count stored secrets per encryption key");
         }
+        crate::renamed::warn(&store, &project_id, &integrations).await;
         let listener = TcpListener::bind(self.listen)
             .await
             .map_err(|source| StartError::Bind {

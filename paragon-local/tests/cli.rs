@@ -202,3 +202,104 @@ async fn a_killed_process_loses_no_committed_credential() {
         .collect();
     assert_eq!(kept, ids.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+/// Starts `paragon-local serve --dev` on `specs` in `dir`; returns the child, its URL and what
+/// it wrote to stderr before listening.
+fn serve_specs(
+    dir: &std::path::Path,
+    specs: &std::path::Path,
+) -> (std::process::Child, String, String) {
+    let mut child = bin()
+        .args(["serve", "--dev", "--listen", "127.0.0.1:0", "--specs"])
+        .arg(specs)
+        .env("TASKLAB_URL", "http://127.0.0.1:9")
+        .env_remove("RUST_LOG")
+        .current_dir(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    let url = loop {
+        let line = lines.next().expect("server output").unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, url, seen)
+}
+
+/// Renaming an integration whose manifest has no `slug` moves it to a new slug: its users'
+/// credentials stay under the old one. The server says so at start, naming the manifest and
+/// the line that keeps them; with that line the credential is the user's again.
+#[tokio::test]
+async fn a_rename_that_strands_credentials_is_named_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    let keys = specs.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let original = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab-keys");
+    for file in ["integration.toml", "icon.svg", "openapi.yaml"] {
+        std::fs::copy(format!("{original}/{file}"), keys.join(file)).unwrap();
+    }
+    let manifest = std::fs::read_to_string(keys.join("integration.toml")).unwrap();
+    let (mut child, url, seen) = serve_specs(dir.path(), &specs);
+    assert!(!seen.contains("no loaded manifest"), "{seen}");
+    let dev = dir.path().join(".paragon-local-dev");
+    let project = std::fs::read_to_string(dev.join("project-id")).unwrap();
+    let pem = std::fs::read_to_string(dev.join("signing-key.pem")).unwrap();
+    let token = paragon_local::ProjectKey::from_private_pem(&pem)
+        .unwrap()
+        .mint(project.trim(), "kim", Duration::from_secs(600))
+        .unwrap();
+    let http = reqwest::Client::new();
+    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let integration =
+        common::listed_integration_id(&http, &url, project.trim(), &token, "custom.tasklabkeys")
+            .await;
+    let res = http
+        .post(credentials(&url))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"integrationId": integration, "payload": {"api_key": "k"}}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let renamed = manifest.replace("name = \"Task Lab Keys\"", "name = \"Task Lab Keyz\"");
+    std::fs::write(keys.join("integration.toml"), &renamed).unwrap();
+    let (mut child, _, seen) = serve_specs(dir.path(), &specs);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.contains("the store holds 1 credential of `custom.tasklabkeys`, which no loaded manifest has")
+            && seen.contains("if \"Task Lab Keyz\" (now `custom.tasklabkeyz`) was renamed from it, write `slug = \"tasklabkeys\"`"),
+        "{seen}"
+    );
+
+    let pinned = renamed.replace(
+        "name = \"Task Lab Keyz\"",
+        "name = \"Task Lab Keyz\"\nslug = \"tasklabkeys\"",
+    );
+    std::fs::write(keys.join("integration.toml"), pinned).unwrap();
+    let (mut child, url, seen) = serve_specs(dir.path(), &specs);
+    let list: serde_json::Value = http
+        .get(credentials(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!seen.contains("no loaded manifest"), "{seen}");
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+}

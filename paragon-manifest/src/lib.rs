@@ -40,7 +40,8 @@
 //! # Step 1, basic info. The slug is `custom.` + the name's letters and digits, lowercased.
 //! name = "Zendesk"                      # → custom.zendesk
 //! # slug = "zendesk"                    # fixed slug (Paragon keeps it across renames);
-//! #                                     # default: derived from the name
+//! #                                     # default: derived from the name; paragon-local
+//! #                                     # warns at start when a rename strands credentials
 //! description = "Read and update tickets."
 //! icon = "icon.svg"                     # beside this file (or an inline "<svg …>…</svg>")
 //! color = "#03363D"                     # accent color, #RRGGBB

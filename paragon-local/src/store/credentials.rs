@@ -3,6 +3,7 @@
 use super::model::{Credential, Secret};
 use super::{AAD_BOUND, Store, StoreError, now_ms};
 use serde_json::Value;
+use sqlx::Row;
 
 impl Store {
     pub(crate) async fn insert_credential(&self, c: &Credential) -> Result<(), StoreError> {
@@ -31,6 +32,23 @@ impl Store {
         .await?;
         self.changed(&c.project_id, &c.user_id).await;
         Ok(())
+    }
+
+    /// The integrations the project's credentials are stored under, with how many each.
+    pub(crate) async fn integrations_in_use(
+        &self,
+        project: &str,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT integration, COUNT(*) AS n FROM credentials WHERE project_id = $1 \
+             GROUP BY integration ORDER BY integration",
+        )
+        .bind(project)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("integration")?, row.try_get("n")?)))
+            .collect()
     }
 
     /// The user's credentials, oldest first, optionally for one integration.
