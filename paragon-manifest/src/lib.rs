@@ -306,6 +306,7 @@ mod input;
 mod manifest;
 mod parse;
 mod read_after_connect;
+mod read_placements;
 mod read_settings;
 mod registration;
 mod render;
@@ -319,7 +320,7 @@ mod url_rule;
 pub mod workflow;
 
 pub use after_connect::AfterConnect;
-pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
+pub use api::{Api, ApiAuthorization, BodyTemplate, BodyValue, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};

@@ -106,6 +106,27 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
     }
 }
 
+/// Refuses the credential's placements Paragon's API authorization has no field for: several
+/// at once, a JSON body member, a Basic pair under another scheme or header.
+fn refuse_placements(m: &Manifest, refusals: &mut Refusals) {
+    let api = m.api();
+    let what = if api.authorizations().count() > 1 {
+        Some("the credential in several places (`params` or `body` beside another type)")
+    } else if matches!(api.authorization(), ApiAuthorization::Body(_)) {
+        Some("the credential in every request body (`type = \"body\"`)")
+    } else if matches!(api.authorization(), ApiAuthorization::Basic { scheme, header, .. }
+        if scheme != "Basic" || !header.eq_ignore_ascii_case("authorization"))
+    {
+        Some("a Basic pair under another scheme or header")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        let message = format!("{what}: Paragon's custom integrations have no field for it");
+        refusals.at_key(m.file(), "api", "authorization", message);
+    }
+}
+
 fn authorization(a: &ApiAuthorization) -> String {
     let pairs = |list: &[(String, paragon_manifest::Template)]| {
         list.iter()
@@ -120,7 +141,9 @@ fn authorization(a: &ApiAuthorization) -> String {
                 ts::string(&variables(&token.to_string()))
             )
         }
-        ApiAuthorization::Basic { username, password } => format!(
+        ApiAuthorization::Basic {
+            username, password, ..
+        } => format!(
             "{{ type: 'basic', username: {}, password: {} }}",
             ts::string(&variables(&username.to_string())),
             ts::string(&variables(&password.to_string()))
@@ -141,6 +164,7 @@ pub(crate) fn config_ts(
     refusals: &mut Refusals,
 ) -> String {
     refuse_unsupported(m, refusals);
+    refuse_placements(m, refusals);
     let mut out =
         String::from("import { ICustomIntegrationConfig } from '@useparagon/core/integration';\n");
     for (var, module) in workflows {
