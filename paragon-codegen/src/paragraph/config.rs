@@ -107,23 +107,41 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
 }
 
 /// Refuses the credential's placements Paragon's API authorization has no field for: several
-/// at once, a JSON body member, a Basic pair under another scheme or header.
+/// at once, a JSON body member, a Basic pair under another scheme or header. Each at its key
+/// of an `[api.authorization]` table, or at an inline `authorization`.
 fn refuse_placements(m: &Manifest, refusals: &mut Refusals) {
     let api = m.api();
-    let what = if api.authorizations().count() > 1 {
-        Some("the credential in several places (`params` or `body` beside another type)")
-    } else if matches!(api.authorization(), ApiAuthorization::Body(_)) {
-        Some("the credential in every request body (`type = \"body\"`)")
-    } else if matches!(api.authorization(), ApiAuthorization::Basic { scheme, header, .. }
-        if scheme != "Basic" || !header.eq_ignore_ascii_case("authorization"))
-    {
-        Some("a Basic pair under another scheme or header")
-    } else {
-        None
-    };
-    if let Some(what) = what {
+    let table = std::fs::read_to_string(m.file())
+        .is_ok_and(|s| s.lines().any(|l| l.trim() == "[api.authorization]"));
+    let mut refuse = |key: &str, what: &str| {
         let message = format!("{what}: Paragon's custom integrations have no field for it");
-        refusals.at_key(m.file(), "api", "authorization", message);
+        match table {
+            true => refusals.at_key(m.file(), "api.authorization", key, message),
+            false => refusals.at_key(m.file(), "api", "authorization", message),
+        }
+    };
+    for also in api.authorizations().skip(1) {
+        let key = if matches!(also, ApiAuthorization::Body(_)) {
+            "body"
+        } else {
+            "params"
+        };
+        refuse(
+            key,
+            &format!("the credential also in `{key}`, beside `type`"),
+        );
+    }
+    match api.authorization() {
+        ApiAuthorization::Body(_) => refuse("type", "the credential in every request body"),
+        ApiAuthorization::Basic { scheme, header, .. } => {
+            if scheme != "Basic" {
+                refuse("scheme", "a Basic pair under another scheme");
+            }
+            if !header.eq_ignore_ascii_case("authorization") {
+                refuse("header", "a Basic pair in another header");
+            }
+        }
+        _ => {}
     }
 }
 
