@@ -687,7 +687,7 @@ class Conversion:
         if auth_header is not None:
             basic = self.basic_parts(str(auth_header))
             if basic:
-                a["basic"] = {"username": basic[0], "password": basic[1]}
+                a["basic"] = basic
             else:
                 headers["authorization"] = auth_header
         if headers:
@@ -708,14 +708,30 @@ class Conversion:
             self.lose("refreshing an exchanged token with a refresh token (exchanged again instead)")
         return a
 
-    def basic_parts(self, header: str):
-        m = re.fullmatch(r"Basic \$\{base64\(\$\{([^}]+)\}:\$\{([^}]+)\}\)\}", header.strip())
+    def basic_parts(self, header: str) -> dict | None:
+        """`Scheme ${base64(a:b)}` (a Basic pair under any scheme name, or none) as a `basic`
+        table: the username is what precedes the first `:` outside `${...}`, the password
+        the rest (`base64(a:b:c)` is `a` and `b:c`: the same bytes)."""
+        m = re.fullmatch(r"(?:([!#$%&'*+.^_`|~0-9A-Za-z-]+) )?\$\{base64\((.*)\)\}", header.strip(), re.S)
         if not m:
-            m2 = re.fullmatch(r"Basic \$\{base64\(\$\{([^}]+)\}:\)\}", header.strip())
-            if m2:
-                return (self.reference(m2.group(1), "basic", False), "")
             return None
-        return (self.reference(m.group(1), "basic", False), self.reference(m.group(2), "basic", False))
+        inner, depth, split = m.group(2), 0, None
+        for i, c in enumerate(inner):
+            depth += c == "{"
+            depth -= c == "}"
+            if c == ":" and depth == 0:
+                split = i
+                break
+        if split is None:
+            return None
+        out = {
+            "username": self.template(inner[:split], "basic"),
+            "password": self.template(inner[split + 1 :], "basic"),
+        }
+        scheme = m.group(1) or ""
+        if scheme != "Basic":
+            out["scheme"] = scheme
+        return out
 
     def params(self, params, where: str, grant: str | None, protocol: bool = True) -> dict:
         out = {}
@@ -773,9 +789,7 @@ class Conversion:
             else:
                 fixed_headers[k] = v
         query = {k: str(v) for k, v in (proxy.get("query") or {}).items()}
-        if proxy.get("body"):
-            self.lose("the credential in every request body")
-        api["authorization"] = self.authorization(secret_headers, query)
+        api["authorization"] = self.authorization(secret_headers, query, proxy.get("body") or {})
         headers = {}
         for k, v in fixed_headers.items():
             alts = self.alternatives(v, f"api.headers.{k}", False)
@@ -798,38 +812,44 @@ class Conversion:
             s in v for s in ("${apiKey}", "${credentials.", "${accessToken}", "${token}", "${base64(", "${clientSecret}")
         )
 
-    def authorization(self, headers: dict, query: dict) -> dict:
-        mode = self.mode
-        if query and headers:
-            self.lose("the credential in both a header and the query")
+    def authorization(self, headers: dict, query: dict, body: dict) -> dict:
+        """`api.authorization`: the placement the headers (or the mode's default) make, with
+        the query parameters (`params`) and body members (`body`) beside it."""
+        token_mode = self.mode in ("OAUTH2", "OAUTH2_CC", "TWO_STEP", "MCP_OAUTH2")
+        uses_token = any(re.search(r"\$\{(accessToken|token)\}", v) for v in [*headers.values(), *query.values()])
+        if token_mode and not uses_token and not any(k.lower() == "authorization" for k in headers):
+            # The token also goes as a bearer header, beside the catalogue's own placements.
+            headers = {"Authorization": "Bearer ${accessToken}", **headers}
+        a = self.header_placement(headers) if headers else self.default_placement(query or body)
+        if query:
+            params = {k: self.template(v, f"api.authorization.params.{k}") for k, v in query.items()}
+            a = {"type": "query", "params": params} if a["type"] == "none" else {**a, "params": params}
+        if body:
+            members = self.body_members(body, "api.authorization.body")
+            a = {"type": "body", "body": members} if a["type"] == "none" else {**a, "body": members}
+        return a
+
+    def header_placement(self, headers: dict) -> dict:
         if len(headers) == 1:
             (name, value), = headers.items()
-            if name.lower() == "authorization":
-                basic = self.basic_parts(value)
-                if basic:
-                    return {"type": "basic", "username": basic[0], "password": basic[1]}
-                if re.fullmatch(r"Bearer \$\{(apiKey|accessToken|credentials\.[A-Za-z0-9_]+)\}", value):
-                    return {"type": "bearer", "token": self.template(value[len("Bearer ") :], "api.authorization")}
-        token_mode = mode in ("OAUTH2", "OAUTH2_CC", "TWO_STEP", "MCP_OAUTH2")
-        uses_token = any(re.search(r"\$\{(accessToken|token)\}", v) for v in [*headers.values(), *query.values()])
-        if token_mode and not uses_token:
-            # The token also goes as a bearer header, beside the catalogue's own headers.
-            if query:
-                self.lose("the token in a header and other credentials in the query")
-            elif headers and not any(k.lower() == "authorization" for k in headers):
-                headers = {"Authorization": "Bearer ${accessToken}", **headers}
-        if headers:
-            return {
-                "type": "headers",
-                "headers": {k: self.template(v, f"api.authorization.headers.{k}") for k, v in headers.items()},
-            }
-        if query:
-            return {
-                "type": "query",
-                "params": {k: self.template(v, f"api.authorization.params.{k}") for k, v in query.items()},
-            }
-        if mode == "NONE":
-            return {"type": "none"}
+            basic = self.basic_parts(value)
+            if basic and name.lower() != "authorization":
+                return {"type": "basic", "header": name, **basic}
+            if basic:
+                return {"type": "basic", **basic}
+            if name.lower() == "authorization" and re.fullmatch(
+                r"Bearer \$\{(apiKey|accessToken|credentials\.[A-Za-z0-9_]+)\}", value
+            ):
+                return {"type": "bearer", "token": self.template(value[len("Bearer ") :], "api.authorization")}
+        return {
+            "type": "headers",
+            "headers": {k: self.template(v, f"api.authorization.headers.{k}") for k, v in headers.items()},
+        }
+
+    def default_placement(self, elsewhere: bool) -> dict:
+        """Without credential headers: the mode's own header (Nango's), or `none` when the query
+        or body carries the credential."""
+        mode = self.mode
         if mode == "BASIC":
             user = self.credential_input("username", "Username", secret=False)
             pw = self.credential_input("password", "Password", secret=True)
@@ -838,14 +858,26 @@ class Conversion:
                 del self.inputs[pw]
                 return {"type": "basic", "username": "{input.%s}" % user, "password": escape_literal(str(spec["default_value"]))}
             return {"type": "basic", "username": "{input.%s}" % user, "password": "{input.%s}" % pw}
+        if mode == "NONE" or elsewhere:
+            return {"type": "none"}
         if mode == "API_KEY":
             proxy = self.p.get("proxy") or {}
             if "${apiKey}" in str(proxy.get("base_url")):
                 raise NoManifest("the API key in the URL's path (a secret in a URL)")
-            if proxy.get("body"):
-                raise NoManifest("the credential in every request body")
             raise NoManifest("the catalogue does not say where the API key goes")
         return {"type": "bearer", "token": "{credential.access_token}"}
+
+    def body_members(self, body: dict, where: str) -> dict:
+        """`proxy.body`: string leaves as templates, maps as nested tables."""
+        out = {}
+        for k, v in body.items():
+            if isinstance(v, dict):
+                out[k] = self.body_members(v, f"{where}.{k}")
+            elif isinstance(v, str):
+                out[k] = self.template(v, f"{where}.{k}")
+            else:
+                raise NoManifest(f"a {type(v).__name__} member `{k}` in {where}")
+        return out
 
 
 def ident(name: str) -> str:

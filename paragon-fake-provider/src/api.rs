@@ -1,7 +1,8 @@
 //! The Task Lab REST API under `/v1`: who am I, tasks, echo, bytes, redirect.
 //!
 //! Callers authenticate with a bearer access token, an `X-Api-Key` header, an
-//! `api_key` query parameter, or HTTP Basic with the key as the username.
+//! `api_key` query parameter, or HTTP Basic with the key as the username (also under the
+//! scheme `Keypair`, or alone in an `X-Keypair` header).
 //! Errors are `{"error": {"code": "...", "message": "..."}}`.
 
 use std::borrow::Cow;
@@ -98,7 +99,8 @@ impl IntoResponse for ApiError {
 /// The authenticated caller of one request.
 pub(crate) struct Caller {
     pub(crate) principal: Principal,
-    /// Where the credential was found: `bearer`, `x-api-key`, `query` or `basic`.
+    /// Where the credential was found: `bearer`, `x-api-key`, `query`, `basic`, `keypair` or
+    /// `x-keypair`.
     via: &'static str,
 }
 
@@ -143,21 +145,24 @@ pub(crate) fn authenticate(
             return bearer(state, credential);
         }
         if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = STANDARD
-                .decode(credential)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    ApiError::invalid_api_key(
-                        "the Basic credential is not base64 of `<api key>:<anything>`",
-                    )
-                })?;
-            let key = decoded.split_once(':').map_or(decoded.as_str(), |(u, _)| u);
-            return api_key(state, key, "basic");
+            return api_key(state, &encoded_key(credential, "Basic")?, "basic");
+        }
+        // `Keypair base64(<api key>:<account>)`: a Basic pair under another scheme name, as
+        // Redtail's `Userkeyauth` or Workday's `ID`.
+        if scheme.eq_ignore_ascii_case("keypair") {
+            return api_key(state, &encoded_key(credential, "Keypair")?, "keypair");
         }
         return Err(ApiError::invalid_api_key(format!(
-            "unsupported Authorization scheme `{scheme}`: use `Bearer <access token>` or `Basic <base64 of api key:x>`"
+            "unsupported Authorization scheme `{scheme}`: use `Bearer <access token>`, `Basic <base64 of api key:x>` or `Keypair <base64 of api key:x>`"
         )));
+    }
+    // `X-Keypair: base64(<api key>:<account>)`: the encoded pair alone, as ConnectSecure's
+    // `client-auth-token`.
+    if let Some(value) = headers.get("x-keypair") {
+        let value = value
+            .to_str()
+            .map_err(|_| ApiError::invalid_api_key("the X-Keypair header is not visible ASCII"))?;
+        return api_key(state, &encoded_key(value.trim(), "X-Keypair")?, "x-keypair");
     }
     if let Some(value) = headers.get("x-api-key") {
         let key = value
@@ -175,9 +180,26 @@ pub(crate) fn authenticate(
     Err(ApiError::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
-        "no credential: send `Authorization: Bearer <access token>`, `X-Api-Key: <key>`, `?api_key=<key>` or Basic auth with the key as username",
+        "no credential: send `Authorization: Bearer <access token>`, `X-Api-Key: <key>`, `?api_key=<key>`, Basic auth with the key as username, or that pair as `Keypair` or in `X-Keypair`",
     )
     .with_challenge("Bearer realm=\"tasklab\""))
+}
+
+/// The API key of a base64 `<api key>:<anything>` pair sent as `what`.
+fn encoded_key(credential: &str, what: &str) -> Result<String, ApiError> {
+    let decoded = STANDARD
+        .decode(credential)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .ok_or_else(|| {
+            ApiError::invalid_api_key(format!(
+                "the {what} credential is not base64 of `<api key>:<anything>`"
+            ))
+        })?;
+    Ok(decoded
+        .split_once(':')
+        .map_or(decoded.as_str(), |(u, _)| u)
+        .to_owned())
 }
 
 fn bearer(state: &AppState, token: &str) -> Result<Caller, ApiError> {
@@ -194,7 +216,7 @@ fn bearer(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     }
 }
 
-fn api_key(state: &AppState, key: &str, via: &'static str) -> Result<Caller, ApiError> {
+pub(crate) fn api_key(state: &AppState, key: &str, via: &'static str) -> Result<Caller, ApiError> {
     let index = state
         .config
         .api_keys

@@ -26,12 +26,17 @@
 //!   `ANY /redirect?location=URL&status=3xx` (answers that redirect).
 //!   Callers authenticate with `Authorization: Bearer <access token>`,
 //!   `X-Api-Key: <key>`, `?api_key=<key>` or HTTP Basic with the key as the
-//!   username. Tasks are kept in memory, per caller. Errors are
+//!   username, also under the scheme `Keypair` (`Authorization: Keypair <base64 of
+//!   key:account>`) or alone in an `X-Keypair` header (Basic pairs under other names, as
+//!   Redtail's or ConnectSecure's). Tasks are kept in memory, per caller. Errors are
 //!   `{"error": {"code": "not_found", "message": "…"}}`.
 //! - **Sites known after connecting** at `GET /oauth/metadata` (with a token or key):
 //!   `{"site": "site-<account>", "account": {"id": …, "name": …}}`; the same API also answers
 //!   under `/sites/{site}/v1`, for the accounts on that site only (others get a 404), the
 //!   shape of data centres and cloud ids a manifest reads with `[[auth.after_connect]]`.
+//! - **An RPC API with the key in the body** at `POST /rpc/{method}`: a JSON object with
+//!   `"key": "<api key>"` (Mandrill's and Adyntel's shape), answered with
+//!   `{"method", "principal", "params"}` (the other members); no key is a 401.
 //! - **Failure injection**: the request headers `X-Fake-Fail: 401|429|500|503`
 //!   (any 4xx/5xx; 429 and 503 add `Retry-After: 1`) and `X-Fake-Delay-Ms: N`,
 //!   or programmatically [`RunningProvider::fail_next`],
@@ -85,6 +90,7 @@ mod assertion;
 mod failure;
 mod oauth;
 mod registration;
+mod rpc;
 mod session;
 mod sites;
 mod state;
@@ -203,6 +209,7 @@ fn router(state: AppState) -> Router {
     oauth::router()
         .merge(session::router())
         .merge(sites::router())
+        .merge(rpc::router())
         .nest("/v1", api)
         .nest("/sites/{site}/v1", site_api)
         .with_state(state)

@@ -4,6 +4,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use common::client;
 use paragon_fake_provider::{DEFAULT_API_KEY, FakeProvider, StatusCode};
 use serde_json::{Value, json};
@@ -21,6 +23,19 @@ async fn every_api_key_style_authenticates() {
         ("x-api-key", http.get(&me).header("X-Api-Key", "key-two")),
         ("query", http.get(&me).query(&[("api_key", "key-two")])),
         ("basic", http.get(&me).basic_auth("key-two", Some("X"))),
+        // The same pair under another scheme, and alone in its own header.
+        (
+            "keypair",
+            http.get(&me).header(
+                "Authorization",
+                format!("Keypair {}", STANDARD.encode("key-two:acme")),
+            ),
+        ),
+        (
+            "x-keypair",
+            http.get(&me)
+                .header("X-Keypair", STANDARD.encode("key-two:acme")),
+        ),
     ];
     for (via, request) in requests {
         let response = request.send().await.unwrap();
@@ -482,4 +497,46 @@ async fn start_on_serves_a_given_listener() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_rpc_api_takes_its_key_in_the_body() {
+    let provider = FakeProvider::builder().start().await.unwrap();
+    let ping = format!("{}/rpc/users/ping", provider.url());
+    let http = client();
+    let ok: Value = http
+        .post(&ping)
+        .json(&json!({ "key": DEFAULT_API_KEY, "limit": 1 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        ok,
+        json!({ "method": "users/ping", "principal": "key-1", "params": { "limit": 1 } })
+    );
+    for (body, status, code) in [
+        (
+            json!({ "limit": 1 }),
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+        ),
+        (
+            json!({ "key": "nope" }),
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+        ),
+        (
+            json!([DEFAULT_API_KEY]),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+    ] {
+        let response = http.post(&ping).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), status, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["error"]["code"], code, "{body}");
+    }
 }

@@ -1,6 +1,6 @@
 //! The integrations this server serves: one [`Manifest`] each, found by slug or by id.
 
-use paragon_manifest::{ApiAuthorization, Manifest, Reference, RenderContext, Secrets};
+use paragon_manifest::{Manifest, Reference, RenderContext, Secrets};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -42,18 +42,13 @@ impl Integration {
             .base_url_alternatives()
             .flat_map(|t| t.references())
             .collect();
-        match api.authorization() {
-            ApiAuthorization::Bearer { token } => refs.extend(token.references()),
-            ApiAuthorization::Basic { username, password } => {
-                refs.extend(username.references());
-                refs.extend(password.references());
-            }
-            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
-                for (_, t) in pairs {
-                    refs.extend(t.references());
-                }
-            }
-            _ => {}
+        for placement in api.authorizations() {
+            refs.extend(
+                placement
+                    .templates()
+                    .into_iter()
+                    .flat_map(|t| t.references()),
+            );
         }
         for header in api.headers() {
             refs.extend(header.alternatives().iter().flat_map(|t| t.references()));

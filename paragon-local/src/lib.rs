@@ -124,6 +124,7 @@
 mod after_connect;
 mod api;
 mod auth;
+mod body_credential;
 mod cache;
 mod client_assertion;
 mod configure;

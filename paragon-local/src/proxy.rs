@@ -230,10 +230,10 @@ async fn send_once(
     } else {
         None
     };
-    let (url, headers, reach) = prepare(app, integration, c, meta.as_ref(), out)?;
+    let (url, headers, reach, body) = prepare(app, integration, c, meta.as_ref(), out)?;
     let uri = http::Uri::try_from(url.as_str())
         .map_err(|e| ApiError::bad_request(format!("{}: unusable URL: {e}", integration.slug)))?;
-    let mut request = http::Request::new(out.body.clone());
+    let mut request = http::Request::new(body);
     *request.method_mut() = out.method.clone();
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
@@ -252,16 +252,16 @@ async fn send_once(
         })
 }
 
-/// Renders the target URL and headers (sync: the render context borrows non-`Sync` data), and
-/// says who chose the URL's host: the base URL's host is as trusted as its template; an
-/// `allowed_hosts` host is the manifest's own.
+/// Renders the target URL, headers and body (sync: the render context borrows non-`Sync`
+/// data), and says who chose the URL's host: the base URL's host is as trusted as its
+/// template; an `allowed_hosts` host is the manifest's own.
 fn prepare(
     app: &AppState,
     integration: &Integration,
     c: &Credential,
     meta: Option<&Value>,
     out: &Outgoing,
-) -> Result<(Url, HeaderMap, Reach), ApiError> {
+) -> Result<(Url, HeaderMap, Reach, Bytes), ApiError> {
     let ctx = integration.credential_context(&app.secrets, c, meta);
     let manifest = &integration.manifest;
     let render = |e: paragon_manifest::RenderError| {
@@ -310,7 +310,8 @@ fn prepare(
     }
     let defaults = manifest.default_headers(&ctx).map_err(render)?;
     insert_manifest_headers(&mut headers, &defaults, &auth)?;
-    Ok((url, headers, reach))
+    let body = crate::body_credential::merge(&out.method, &mut headers, &out.body, &auth.body)?;
+    Ok((url, headers, reach, body))
 }
 
 /// Sets the manifest's rendered default headers, then its authorization headers (which win),

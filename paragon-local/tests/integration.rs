@@ -12,6 +12,7 @@ mod callback_values;
 mod cli;
 mod client_assertion;
 mod client_registration;
+mod credential_placements;
 mod e2e;
 mod grants;
 mod hardening;

@@ -114,6 +114,7 @@ pub(crate) fn to_toml(entries: &[Entry]) -> syn::Result<Toml> {
                     Some(&|ty| match ty {
                         "headers" => Some("headers"),
                         "query" => Some("params"),
+                        "body" => Some("body"),
                         _ => None,
                     }),
                     |t| t,
@@ -216,7 +217,7 @@ impl Writer {
                 let example = if path == "auth" {
                     "auth = oauth2(...), auth = client_credentials(...), auth = api_key or auth = none"
                 } else {
-                    "authorization = bearer(token = \"{credential.access_token}\"), headers(\"X-Api-Key\" = \"{input.api_key}\"), query(...), basic(...) or none"
+                    "authorization = bearer(token = \"{credential.access_token}\"), headers(\"X-Api-Key\" = \"{input.api_key}\"), query(...), basic(...), body(...) or none"
                 };
                 let found = match &value.kind {
                     Kind::Str(s) => format!(", not the string \"{}\"", s.value()),

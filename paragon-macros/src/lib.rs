@@ -68,7 +68,7 @@
 //! | `auth = oauth2(...)` / `client_credentials(...)` / `api_key` / `none` | `[auth]`, `type` and its fields |
 //! | `input(key = "...", label = "...", ...)`, repeated | one `[[inputs]]` each |
 //! | `base_url`, `test_endpoint` | `[api]` fields |
-//! | `authorization = bearer(token = ...)` / `basic(...)` / `headers("X-Key" = ...)` / `query(key = ...)` / `none` | `api.authorization` |
+//! | `authorization = bearer(token = ...)` / `basic(...)` / `headers("X-Key" = ...)` / `query(key = ...)` / `body(key = ..., auth(account = ...))` / `none`; `params(...)` / `body(...)` inside another type, `scheme = ...` / `header = ...` inside `basic(...)` | `api.authorization` |
 //! | `headers("Accept" = "...")` | `[api.headers]` |
 //!
 //! Inline, `description` defaults to `"The <name> integration."`, `color` to `#4B5563` and

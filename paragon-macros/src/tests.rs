@@ -204,3 +204,45 @@ fn every_manifest_shape_has_an_attribute_form() {
         assert!(api.contains(part), "{part} missing from {api}");
     }
 }
+
+#[test]
+fn credential_placements_have_an_attribute_form() {
+    let manifest = |authorization: TokenStream| {
+        let expansion = expand(quote! {
+            #[integration(
+                name = "Placed",
+                description = "The key in the body, the query and a renamed Basic pair.",
+                auth = api_key,
+                input(key = "api_key", label = "API key", kind = "password"),
+                input(key = "account", label = "Account"),
+                base_url = "https://api.placed.example",
+                test_endpoint = "/me",
+                authorization = #authorization,
+            )]
+            struct Placed;
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        let toml = definition_literal(&expansion).expect("definition");
+        Manifest::parse(
+            &toml,
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/integration.toml"),
+        )
+        .unwrap_or_else(|d| panic!("{d}\n{toml}"))
+    };
+    let body = manifest(quote!(body(
+        key = "{input.api_key}",
+        auth(account = "{input.account}")
+    )));
+    let types: Vec<&str> = body.api().authorizations().map(|a| a.as_str()).collect();
+    assert_eq!(types, ["body"]);
+    assert_eq!(body.api().authorization().templates().len(), 2);
+
+    let basic = manifest(quote!(basic(
+        username = "{input.api_key}",
+        scheme = "Keypair",
+        params(account = "{input.account}"),
+    )));
+    let types: Vec<&str> = basic.api().authorizations().map(|a| a.as_str()).collect();
+    assert_eq!(types, ["basic", "query"]);
+    assert!(format!("{:?}", basic.api()).contains("\"Keypair\""));
+}

@@ -14,6 +14,8 @@ pub struct Api {
     pub(crate) base_url_fallbacks: Vec<Template>,
     pub(crate) test_endpoint: String,
     pub(crate) authorization: ApiAuthorization,
+    /// Further placements of the credential beside `authorization`'s own (`params`, `body`).
+    pub(crate) also: Vec<ApiAuthorization>,
     pub(crate) headers: Vec<DefaultHeader>,
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) url_inputs: Vec<String>,
@@ -57,21 +59,74 @@ pub enum ApiAuthorization {
         /// The token, e.g. `{credential.access_token}`.
         token: Template,
     },
-    /// `type = "basic"`: `Authorization: Basic base64(username:password)`.
+    /// `type = "basic"`: `Authorization: Basic base64(username:password)`, or that encoded
+    /// pair under another scheme (`scheme = "Userkeyauth"`) or header (`header =
+    /// "client-auth-token"`, `scheme = ""` for the bare value).
     Basic {
         /// The username, e.g. `{input.api_key}`.
         username: Template,
         /// The password (default empty).
         password: Template,
+        /// What precedes the encoded pair (default `Basic`; empty: nothing).
+        scheme: String,
+        /// The header that carries it (default `Authorization`).
+        header: String,
     },
     /// `type = "headers"`: named headers, e.g. `X-Api-Key = "{input.api_key}"`.
     Headers(Vec<(String, Template)>),
     /// `type = "query"`: named query parameters, e.g. `api_key = "{input.api_key}"`.
     Query(Vec<(String, Template)>),
+    /// `type = "body"`: members merged into every JSON request body, e.g.
+    /// `key = "{input.api_key}"` (tables nest: `auth = { key = "{input.api_key}" }`).
+    Body(Vec<(String, BodyTemplate)>),
+}
+
+/// One member of a `body` authorization: a template, or a table of more members.
+#[derive(Clone, Debug)]
+pub enum BodyTemplate {
+    /// A string member, e.g. `"{input.api_key}"`.
+    Text(Template),
+    /// A nested object, e.g. `auth = { key = "{input.api_key}" }`.
+    Object(Vec<(String, BodyTemplate)>),
+}
+
+impl BodyTemplate {
+    fn templates<'a>(&'a self, out: &mut Vec<&'a Template>) {
+        match self {
+            BodyTemplate::Text(t) => out.push(t),
+            BodyTemplate::Object(members) => members.iter().for_each(|(_, m)| m.templates(out)),
+        }
+    }
+
+    fn render(&self, ctx: &RenderContext<'_>) -> Result<BodyValue, RenderError> {
+        Ok(match self {
+            BodyTemplate::Text(t) => BodyValue::Text(Secret::new(t.render(ctx)?)),
+            BodyTemplate::Object(members) => BodyValue::Object(render_members(members, ctx)?),
+        })
+    }
+}
+
+fn render_members(
+    members: &[(String, BodyTemplate)],
+    ctx: &RenderContext<'_>,
+) -> Result<Vec<(String, BodyValue)>, RenderError> {
+    members
+        .iter()
+        .map(|(name, m)| Ok((name.clone(), m.render(ctx)?)))
+        .collect()
+}
+
+/// A rendered body member: its strings are [`Secret`]s, so `Debug` hides them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyValue {
+    /// A JSON string.
+    Text(Secret),
+    /// A JSON object, members by name.
+    Object(Vec<(String, BodyValue)>),
 }
 
 impl ApiAuthorization {
-    /// The manifest's `type`: `none`, `bearer`, `basic`, `headers` or `query`.
+    /// The manifest's `type`: `none`, `bearer`, `basic`, `headers`, `query` or `body`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ApiAuthorization::None => "none",
@@ -79,7 +134,75 @@ impl ApiAuthorization {
             ApiAuthorization::Basic { .. } => "basic",
             ApiAuthorization::Headers(_) => "headers",
             ApiAuthorization::Query(_) => "query",
+            ApiAuthorization::Body(_) => "body",
         }
+    }
+
+    /// Every template of this placement, in file order.
+    pub fn templates(&self) -> Vec<&Template> {
+        let mut out = Vec::new();
+        match self {
+            ApiAuthorization::None => {}
+            ApiAuthorization::Bearer { token } => out.push(token),
+            ApiAuthorization::Basic {
+                username, password, ..
+            } => out.extend([username, password]),
+            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
+                out.extend(pairs.iter().map(|(_, t)| t));
+            }
+            ApiAuthorization::Body(members) => {
+                members.iter().for_each(|(_, m)| m.templates(&mut out));
+            }
+        }
+        out
+    }
+
+    pub(crate) fn render_into(
+        &self,
+        ctx: &RenderContext<'_>,
+        out: &mut RenderedAuth,
+    ) -> Result<(), RenderError> {
+        match self {
+            ApiAuthorization::None => {}
+            ApiAuthorization::Bearer { token } => {
+                let token = header_value(token, ctx, "api.authorization.token")?;
+                out.headers.push((
+                    "Authorization".into(),
+                    Secret::new(format!("Bearer {token}")),
+                ));
+            }
+            ApiAuthorization::Basic {
+                username,
+                password,
+                scheme,
+                header,
+            } => {
+                let user = username.render(ctx)?;
+                let pass = password.render(ctx)?;
+                let encoded =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+                let value = if scheme.is_empty() {
+                    encoded
+                } else {
+                    format!("{scheme} {encoded}")
+                };
+                out.headers.push((header.clone(), Secret::new(value)));
+            }
+            ApiAuthorization::Headers(headers) => {
+                for (name, t) in headers {
+                    let field = format!("api.authorization.headers.{name}");
+                    out.headers
+                        .push((name.clone(), Secret::new(header_value(t, ctx, &field)?)));
+                }
+            }
+            ApiAuthorization::Query(params) => {
+                for (name, t) in params {
+                    out.query.push((name.clone(), Secret::new(t.render(ctx)?)));
+                }
+            }
+            ApiAuthorization::Body(members) => out.body.extend(render_members(members, ctx)?),
+        }
+        Ok(())
     }
 }
 
@@ -90,6 +213,10 @@ pub struct RenderedAuth {
     pub headers: Vec<(String, Secret)>,
     /// Query parameters to append, e.g. `("api_key", "…")`.
     pub query: Vec<(String, Secret)>,
+    /// Members to merge into the request's JSON object body, e.g. `("key", "…")`. Like
+    /// Nango's `proxy.body`: only for `POST`, `PUT`, `PATCH` and `DELETE`; a request without a
+    /// body gets an object of these alone; these win over the caller's members of that name.
+    pub body: Vec<(String, BodyValue)>,
 }
 
 impl RenderedAuth {
@@ -98,7 +225,8 @@ impl RenderedAuth {
     /// ```
     /// use paragon_manifest::{RenderedAuth, Secret, Url};
     ///
-    /// let auth = RenderedAuth { headers: vec![], query: vec![("key".into(), Secret::new("k 1"))] };
+    /// let query = vec![("key".into(), Secret::new("k 1"))];
+    /// let auth = RenderedAuth { headers: vec![], query, body: vec![] };
     /// let mut url = Url::parse("https://api.trello.com/1/members/me?fields=id").unwrap();
     /// auth.append_query(&mut url);
     /// assert_eq!(url.as_str(), "https://api.trello.com/1/members/me?fields=id&key=k+1");
@@ -167,9 +295,16 @@ impl Api {
         }) && crate::url_rule::check(url).is_ok()
     }
 
-    /// How requests are authorized.
+    /// How requests are authorized: the placement `type` names. See
+    /// [`authorizations`](Self::authorizations) for every placement.
     pub fn authorization(&self) -> &ApiAuthorization {
         &self.authorization
+    }
+
+    /// Every placement of the credential, `type`'s first, then the query parameters (`params`)
+    /// and body members (`body`) written beside another type.
+    pub fn authorizations(&self) -> impl Iterator<Item = &ApiAuthorization> {
+        std::iter::once(&self.authorization).chain(&self.also)
     }
 
     /// The default headers, in file order.
@@ -189,14 +324,10 @@ impl Api {
     /// assert!(!m.api().references().any(|r| matches!(r, Reference::User(_))));
     /// ```
     pub fn references(&self) -> impl Iterator<Item = &Reference> {
-        let authorization: Vec<&Template> = match &self.authorization {
-            ApiAuthorization::None => Vec::new(),
-            ApiAuthorization::Bearer { token } => vec![token],
-            ApiAuthorization::Basic { username, password } => vec![username, password],
-            ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
-                pairs.iter().map(|(_, t)| t).collect()
-            }
-        };
+        let authorization: Vec<&Template> = self
+            .authorizations()
+            .flat_map(ApiAuthorization::templates)
+            .collect();
         std::iter::once(&self.base_url)
             .chain(authorization)
             .chain(self.headers.iter().flat_map(|h| &h.alternatives))
@@ -208,37 +339,8 @@ impl Api {
         ctx: &RenderContext<'_>,
     ) -> Result<RenderedAuth, RenderError> {
         let mut out = RenderedAuth::default();
-        match &self.authorization {
-            ApiAuthorization::None => {}
-            ApiAuthorization::Bearer { token } => {
-                let token = header_value(token, ctx, "api.authorization.token")?;
-                out.headers.push((
-                    "Authorization".into(),
-                    Secret::new(format!("Bearer {token}")),
-                ));
-            }
-            ApiAuthorization::Basic { username, password } => {
-                let user = username.render(ctx)?;
-                let pass = password.render(ctx)?;
-                let encoded =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-                out.headers.push((
-                    "Authorization".into(),
-                    Secret::new(format!("Basic {encoded}")),
-                ));
-            }
-            ApiAuthorization::Headers(headers) => {
-                for (name, t) in headers {
-                    let field = format!("api.authorization.headers.{name}");
-                    out.headers
-                        .push((name.clone(), Secret::new(header_value(t, ctx, &field)?)));
-                }
-            }
-            ApiAuthorization::Query(params) => {
-                for (name, t) in params {
-                    out.query.push((name.clone(), Secret::new(t.render(ctx)?)));
-                }
-            }
+        for placement in self.authorizations() {
+            placement.render_into(ctx, &mut out)?;
         }
         Ok(out)
     }

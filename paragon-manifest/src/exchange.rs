@@ -1,7 +1,6 @@
 //! Token exchange (`type = "token_exchange"`): the end user's inputs are sent to a URL whose
 //! answer holds an access token, which then authorizes API calls like an OAuth token.
 
-use base64::Engine as _;
 use url::Url;
 
 use crate::auth::{render_pairs, render_url};
@@ -52,7 +51,7 @@ pub struct TokenExchange {
     pub(crate) encoding: Encoding,
     pub(crate) params: Vec<(String, Template)>,
     pub(crate) headers: Vec<(String, Template)>,
-    pub(crate) basic: Option<(Template, Template)>,
+    pub(crate) basic: Option<crate::api::ApiAuthorization>,
     pub(crate) token_path: String,
     pub(crate) expiry: Expiry,
     pub(crate) provider_id: Option<String>,
@@ -124,13 +123,10 @@ impl TokenExchange {
             let value = crate::api::header_value(t, ctx, &field)?;
             headers.push((name.clone(), Secret::new(value)));
         }
-        if let Some((user, pass)) = &self.basic {
-            let pair = format!("{}:{}", user.render(ctx)?, pass.render(ctx)?);
-            let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
-            headers.push((
-                "Authorization".into(),
-                Secret::new(format!("Basic {encoded}")),
-            ));
+        if let Some(basic) = &self.basic {
+            let mut rendered = crate::api::RenderedAuth::default();
+            basic.render_into(ctx, &mut rendered)?;
+            headers.extend(rendered.headers);
         }
         let in_query = self.method == ExchangeMethod::Get || self.encoding == Encoding::Query;
         let body = if in_query {

@@ -133,9 +133,14 @@
 //! allowed_hosts = ["uploads.example.com"]  # optional: other hosts full-URL requests may reach
 //! authorization = { type = "bearer", token = "{credential.access_token}" }
 //! # { type = "basic", username = "{input.api_key}", password = "X" }
+//! #   scheme = "Userkeyauth"            # default "Basic"; "" for the encoded pair alone
+//! #   header = "client-auth-token"      # default "Authorization"
 //! # { type = "headers", headers = { "X-Api-Key" = "{input.api_key}" } }
 //! # { type = "query", params = { api_key = "{input.api_key}" } }
+//! # { type = "body", body = { key = "{input.api_key}" } }  # members of every JSON body
 //! # { type = "none" }                   # the default only when auth.type = "none"
+//! # Beside any type but "none": params = { … } (also in the query), body = { … } (also in
+//! # the body), e.g. { type = "bearer", token = "…", params = { shop = "{input.shop}" } }
 //!
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
@@ -150,6 +155,31 @@
 //!
 //! A fixed header that is not a credential (`Accept`, a version) goes in `[api.headers]`; every
 //! value of an `authorization` refers to the credential, an input or an environment secret.
+//!
+//! Where the credential goes ([`Api::authorizations`]): `type` names one place, and `params`
+//! and `body` beside it add others, for APIs that take a key in a header and the account in
+//! the query (Judge.me, Quickbase). `type = "body"` (or `body` beside another type) merges its
+//! members, templates or tables of more members ([`BodyTemplate`]), into the JSON object body
+//! of every `POST`, `PUT`, `PATCH` and `DELETE` as Nango's `proxy.body` does: a request
+//! without a body gets an object of these members alone, they win over the caller's members
+//! of the same name, a `GET` carries none, and a body that is not a JSON object is refused.
+//! A `basic` pair, `base64(username:password)`, may go under another scheme or header
+//! (Redtail's `Userkeyauth`, Workday's `ID`, ConnectSecure's bare `client-auth-token`), here
+//! and in a token exchange's `basic`:
+//!
+//! ```toml
+//! [api.authorization]
+//! type = "body"
+//! body = { key = "{input.api_key}", auth = { account = "{input.account}" } }
+//!
+//! # [api.authorization]
+//! # type = "basic"
+//! # header = "client-auth-token"
+//! # scheme = ""                         # the encoded pair alone
+//! # username = "{input.tenant}+{input.username}"
+//! # password = "{input.password}"
+//! # params = { workspace = "{input.workspace}" }
+//! ```
 //! A port may come from an input (`https://{input.host_name}:{input.port}/api`), but then only over
 //! `https`.
 //!
@@ -274,6 +304,7 @@
 //! expires_in_path = "/session/expires_in"  # seconds; or expires_at_path (Unix seconds or
 //!                                       # RFC 3339), or lifetime = 3600; none: until a 401
 //! # basic = { username = "{input.username}", password = "{input.password}" }
+//! #                                     # (scheme = "ID", header = "…" as in [api])
 //!
 //! [auth.params]                         # the request's parameters
 //! api_key = "{input.api_key}"
@@ -307,6 +338,7 @@ mod input;
 mod manifest;
 mod parse;
 mod read_after_connect;
+mod read_placements;
 mod read_settings;
 mod registration;
 mod render;
@@ -320,7 +352,7 @@ mod url_rule;
 pub mod workflow;
 
 pub use after_connect::AfterConnect;
-pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
+pub use api::{Api, ApiAuthorization, BodyTemplate, BodyValue, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};

@@ -1222,7 +1222,7 @@ fn token_exchange(
         .flatten()
         .chain(headers.iter().flatten())
         .map(|(_, t)| t)
-        .chain(basic.iter().flatten().flat_map(|(u, p)| [u, p]))
+        .chain(basic.iter().flatten().flat_map(ApiAuthorization::templates))
         .any(|t| t.references().any(|r| matches!(r, Reference::Env(_))));
     if uses_env {
         refuse_end_user_host(r, t, "url", url.as_ref(), declared);
@@ -1283,17 +1283,18 @@ fn choice<T: Copy>(
     None
 }
 
-/// `basic = { username = "…", password = "…" }`: an `Authorization: Basic` header.
+/// `basic = { username = "…", password = "…" }`: an `Authorization: Basic` header (or the
+/// encoded pair under another `scheme` or `header`).
 fn exchange_basic(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
     declared: &Declared,
-) -> Option<Option<(Template, Template)>> {
+) -> Option<Option<ApiAuthorization>> {
     if t.get("basic").is_none() {
         return Some(None);
     }
     let b = r.opt_table(t, "basic")?;
-    r.check_keys(&b, &["username", "password"], &[], "");
+    r.check_keys(&b, &["username", "password", "scheme", "header"], &[], "");
     let part = |r: &mut Reader<'_>, key: &str, required: bool| -> Option<Template> {
         let found = if required {
             r.req_string(&b, key, "e.g. username = \"{input.username}\"")
@@ -1308,7 +1309,13 @@ fn exchange_basic(
     };
     let username = part(r, "username", true);
     let password = part(r, "password", false);
-    Some(Some((username?, password?)))
+    let (scheme, header) = crate::read_placements::scheme_and_header(r, &b)?;
+    Some(Some(ApiAuthorization::Basic {
+        username: username?,
+        password: password?,
+        scheme,
+        header,
+    }))
 }
 
 /// `provider_id`: a JSON pointer to the account's id at the provider in the token answer.
@@ -2255,7 +2262,7 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
         Some(_) => r
             .opt_table(t, "authorization")
             .and_then(|a| authorization(r, &a, declared)),
-        None if declared.auth_type == Some("none") => Some(ApiAuthorization::None),
+        None if declared.auth_type == Some("none") => Some((ApiAuthorization::None, Vec::new())),
         None => {
             let example = match declared.auth_type {
                 Some("api_key") => {
@@ -2282,11 +2289,13 @@ fn api(r: &mut Reader<'_>, t: &Table<'_, '_>, declared: &Declared) -> Option<Api
     };
     let allowed_hosts = allowed_hosts(r, t);
     let (base_url, base_url_fallbacks) = base_url?;
+    let (authorization, also) = authorization?;
     Some(Api {
         base_url,
         base_url_fallbacks,
         test_endpoint: test_endpoint?,
-        authorization: authorization?,
+        authorization,
+        also,
         headers: headers?,
         allowed_hosts: allowed_hosts?,
         url_inputs: declared.url_inputs.clone(),
@@ -2498,31 +2507,42 @@ fn test_endpoint(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<String> {
     Some(path)
 }
 
-const AUTHORIZATION_KEYS: &[&str] = &["type", "token", "username", "password", "headers", "params"];
+const AUTHORIZATION_KEYS: &[&str] = &[
+    "type", "token", "username", "password", "scheme", "header", "headers", "params", "body",
+];
 
+/// `api.authorization`: the placement `type` names, and the further placements (`params`,
+/// `body`) written beside it.
 fn authorization(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
     declared: &Declared,
-) -> Option<ApiAuthorization> {
+) -> Option<(ApiAuthorization, Vec<ApiAuthorization>)> {
     let (ty, span) = r.req_string(
         t,
         "type",
-        "choose: type = \"bearer\", \"basic\", \"headers\", \"query\" or \"none\"",
+        "choose: type = \"bearer\", \"basic\", \"headers\", \"query\", \"body\" or \"none\"",
     )?;
     let allowed: &[&str] = match ty.as_str() {
         "none" => &["type"],
-        "bearer" => &["type", "token"],
-        "basic" => &["type", "username", "password"],
-        "headers" => &["type", "headers"],
-        "query" => &["type", "params"],
+        "bearer" => &["type", "token", "params", "body"],
+        "basic" => &[
+            "type", "username", "password", "scheme", "header", "params", "body",
+        ],
+        "headers" => &["type", "headers", "params", "body"],
+        "query" => &["type", "params", "body"],
+        "body" => &["type", "body", "params"],
         other => {
             r.check_keys(t, AUTHORIZATION_KEYS, &[], "");
+            let help = match closest(other, crate::read_placements::TYPES) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => "expected one of: \"none\", \"bearer\", \"basic\", \"headers\", \"query\", \"body\"".to_owned(),
+            };
             r.error(
                 span,
                 "api.authorization.type",
                 format!("unknown API authorization `{other}`"),
-                "expected one of: \"none\", \"bearer\", \"basic\", \"headers\", \"query\"",
+                help,
             );
             return None;
         }
@@ -2533,35 +2553,25 @@ fn authorization(
         AUTHORIZATION_KEYS,
         &format!("to `type = \"{ty}\"`"),
     );
+    let placement = placement(r, t, &ty, declared);
+    let also = crate::read_placements::also(r, t, &ty, declared);
+    Some((placement?, also?))
+}
+
+/// The placement `type` names.
+fn placement(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    ty: &str,
+    declared: &Declared,
+) -> Option<ApiAuthorization> {
     let secret_value =
         |r: &mut Reader<'_>, key: &str, help: &str| -> Option<(Template, Range<usize>)> {
             let (text, span) = r.req_string(t, key, help)?;
             let template = r.template(&text, &span, &t.field(key), declared, true)?;
             Some((template, span))
         };
-    let literal_secret = |r: &mut Reader<'_>, span: Range<usize>, field: &str| {
-        r.error(
-            span,
-            field,
-            format!("literal secret in `{field}`"),
-            "refer to the credential, an input or an environment secret, e.g. \"{credential.access_token}\" or \"{input.api_key}\"",
-        );
-    };
-    // `{user.*}` is the app user's metadata, which the end user can write (PATCH /sdk/me):
-    // in an authorization value it would let them choose the credential that is sent.
-    let user_value = |r: &mut Reader<'_>, template: &Template, span: Range<usize>, field: &str| {
-        let used = template
-            .references()
-            .find(|v| matches!(v, crate::template::Reference::User(_)))?;
-        r.error(
-            span,
-            field,
-            format!("`{{user.{}}}` in `{field}`", used.name()),
-            "user metadata is writable by the end user: authorize with the credential, an input or an environment secret",
-        );
-        Some(())
-    };
-    match ty.as_str() {
+    match ty {
         "none" => Some(ApiAuthorization::None),
         "bearer" => {
             let (token, span) =
@@ -2581,7 +2591,8 @@ fn authorization(
                 Some(_) => secret_value(r, "password", "").map(Some),
                 None => Some(None),
             };
-            let ((username, span), password) = (username?, password?);
+            let form = crate::read_placements::scheme_and_header(r, t);
+            let ((username, span), password, (scheme, header)) = (username?, password?, form?);
             let mut refused = user_value(r, &username, span.clone(), "api.authorization.username");
             if let Some((p, p_span)) = &password {
                 refused = refused.or(user_value(
@@ -2605,73 +2616,104 @@ fn authorization(
             Some(ApiAuthorization::Basic {
                 username,
                 password: password.unwrap_or(empty),
+                scheme,
+                header,
             })
         }
-        key @ ("headers" | "query") => {
-            let map_key = if key == "headers" {
-                "headers"
-            } else {
-                "params"
-            };
-            let Some(map) = t.get(map_key).and_then(|_| r.opt_table(t, map_key)) else {
-                if t.get(map_key).is_none() {
-                    let example = if key == "headers" {
-                        "headers = { \"X-Api-Key\" = \"{input.api_key}\" }"
-                    } else {
-                        "params = { api_key = \"{input.api_key}\" }"
-                    };
-                    r.missing(t, map_key, format!("e.g. {example}"));
-                }
-                return None;
-            };
-            let before = r.count();
-            let pairs = r.template_map(&map, declared, true, key == "headers");
-            if r.count() != before {
-                return None;
-            }
-            if pairs.is_empty() {
-                r.error(
-                    map.span.clone(),
-                    &map.path,
-                    format!("`{}` is empty", map.path),
-                    "name at least one",
-                );
-                return None;
-            }
-            let mut ok = true;
-            for (name, template) in &pairs {
-                let field = map.field(name);
-                let span = map.get(name).map_or(map.span.clone(), |v| v.span());
-                if template.literal().is_some() && key == "headers" {
-                    r.error(
-                        span,
-                        &field,
-                        format!("literal value in `{field}`"),
-                        format!(
-                            "a fixed header belongs in `[api.headers]` (`\"{name}\" = \"…\"` there); \
-                             an authorization header refers to the credential, an input or an \
-                             environment secret, e.g. \"{{input.api_key}}\""
-                        ),
-                    );
-                    ok = false;
-                } else if template.literal().is_some() {
-                    literal_secret(r, span, &field);
-                    ok = false;
-                } else if user_value(r, template, span, &field).is_some() {
-                    ok = false;
-                }
-            }
-            if !ok {
-                return None;
-            }
-            Some(if key == "headers" {
-                ApiAuthorization::Headers(pairs)
-            } else {
-                ApiAuthorization::Query(pairs)
-            })
-        }
+        "headers" => named_values(r, t, "headers", declared).map(ApiAuthorization::Headers),
+        "query" => named_values(r, t, "params", declared).map(ApiAuthorization::Query),
+        "body" => crate::read_placements::body(r, t, declared).map(ApiAuthorization::Body),
         _ => None,
     }
+}
+
+pub(crate) fn literal_secret(r: &mut Reader<'_>, span: Range<usize>, field: &str) {
+    r.error(
+        span,
+        field,
+        format!("literal secret in `{field}`"),
+        "refer to the credential, an input or an environment secret, e.g. \"{credential.access_token}\" or \"{input.api_key}\"",
+    );
+}
+
+/// `{user.*}` is the app user's metadata, which the end user can write (PATCH /sdk/me): in an
+/// authorization value it would let them choose the credential that is sent.
+pub(crate) fn user_value(
+    r: &mut Reader<'_>,
+    template: &Template,
+    span: Range<usize>,
+    field: &str,
+) -> Option<()> {
+    let used = template
+        .references()
+        .find(|v| matches!(v, crate::template::Reference::User(_)))?;
+    r.error(
+        span,
+        field,
+        format!("`{{user.{}}}` in `{field}`", used.name()),
+        "user metadata is writable by the end user: authorize with the credential, an input or an environment secret",
+    );
+    Some(())
+}
+
+/// `headers = { … }` or `params = { … }` of an authorization: names to templates, each
+/// referring to the credential, an input or an environment secret.
+pub(crate) fn named_values(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    map_key: &str,
+    declared: &Declared,
+) -> Option<Vec<(String, Template)>> {
+    let headers = map_key == "headers";
+    let Some(map) = t.get(map_key).and_then(|_| r.opt_table(t, map_key)) else {
+        if t.get(map_key).is_none() {
+            let example = if headers {
+                "headers = { \"X-Api-Key\" = \"{input.api_key}\" }"
+            } else {
+                "params = { api_key = \"{input.api_key}\" }"
+            };
+            r.missing(t, map_key, format!("e.g. {example}"));
+        }
+        return None;
+    };
+    let before = r.count();
+    let pairs = r.template_map(&map, declared, true, headers);
+    if r.count() != before {
+        return None;
+    }
+    if pairs.is_empty() {
+        r.error(
+            map.span.clone(),
+            &map.path,
+            format!("`{}` is empty", map.path),
+            "name at least one",
+        );
+        return None;
+    }
+    let mut ok = true;
+    for (name, template) in &pairs {
+        let field = map.field(name);
+        let span = map.get(name).map_or(map.span.clone(), |v| v.span());
+        if template.literal().is_some() && headers {
+            r.error(
+                span,
+                &field,
+                format!("literal value in `{field}`"),
+                format!(
+                    "a fixed header belongs in `[api.headers]` (`\"{name}\" = \"…\"` there); \
+                     an authorization header refers to the credential, an input or an \
+                     environment secret, e.g. \"{{input.api_key}}\""
+                ),
+            );
+            ok = false;
+        } else if template.literal().is_some() {
+            literal_secret(r, span, &field);
+            ok = false;
+        } else if user_value(r, template, span, &field).is_some() {
+            ok = false;
+        }
+    }
+    ok.then_some(pairs)
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {

@@ -248,14 +248,10 @@ fn provider_id(
 /// the requests that read them, and a path is resolved under a base URL that must not need
 /// this entry's or a later entry's values.
 pub(crate) fn check_against_api(r: &mut Reader<'_>, read: &Read, api: &Api) {
-    let authorization: Vec<&Template> = match api.authorization() {
-        ApiAuthorization::None => Vec::new(),
-        ApiAuthorization::Bearer { token } => vec![token],
-        ApiAuthorization::Basic { username, password } => vec![username, password],
-        ApiAuthorization::Headers(pairs) | ApiAuthorization::Query(pairs) => {
-            pairs.iter().map(|(_, t)| t).collect()
-        }
-    };
+    let authorization: Vec<&Template> = api
+        .authorizations()
+        .flat_map(ApiAuthorization::templates)
+        .collect();
     let uses = |templates: &[&Template], name: &str| {
         templates
             .iter()

@@ -106,6 +106,45 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
     }
 }
 
+/// Refuses the credential's placements Paragon's API authorization has no field for: several
+/// at once, a JSON body member, a Basic pair under another scheme or header. Each at its key
+/// of an `[api.authorization]` table, or at an inline `authorization`.
+fn refuse_placements(m: &Manifest, refusals: &mut Refusals) {
+    let api = m.api();
+    let table = std::fs::read_to_string(m.file())
+        .is_ok_and(|s| s.lines().any(|l| l.trim() == "[api.authorization]"));
+    let mut refuse = |key: &str, what: &str| {
+        let message = format!("{what}: Paragon's custom integrations have no field for it");
+        match table {
+            true => refusals.at_key(m.file(), "api.authorization", key, message),
+            false => refusals.at_key(m.file(), "api", "authorization", message),
+        }
+    };
+    for also in api.authorizations().skip(1) {
+        let key = if matches!(also, ApiAuthorization::Body(_)) {
+            "body"
+        } else {
+            "params"
+        };
+        refuse(
+            key,
+            &format!("the credential also in `{key}`, beside `type`"),
+        );
+    }
+    match api.authorization() {
+        ApiAuthorization::Body(_) => refuse("type", "the credential in every request body"),
+        ApiAuthorization::Basic { scheme, header, .. } => {
+            if scheme != "Basic" {
+                refuse("scheme", "a Basic pair under another scheme");
+            }
+            if !header.eq_ignore_ascii_case("authorization") {
+                refuse("header", "a Basic pair in another header");
+            }
+        }
+        _ => {}
+    }
+}
+
 fn authorization(a: &ApiAuthorization) -> String {
     let pairs = |list: &[(String, paragon_manifest::Template)]| {
         list.iter()
@@ -120,7 +159,9 @@ fn authorization(a: &ApiAuthorization) -> String {
                 ts::string(&variables(&token.to_string()))
             )
         }
-        ApiAuthorization::Basic { username, password } => format!(
+        ApiAuthorization::Basic {
+            username, password, ..
+        } => format!(
             "{{ type: 'basic', username: {}, password: {} }}",
             ts::string(&variables(&username.to_string())),
             ts::string(&variables(&password.to_string()))
@@ -141,6 +182,7 @@ pub(crate) fn config_ts(
     refusals: &mut Refusals,
 ) -> String {
     refuse_unsupported(m, refusals);
+    refuse_placements(m, refusals);
     let mut out =
         String::from("import { ICustomIntegrationConfig } from '@useparagon/core/integration';\n");
     for (var, module) in workflows {
