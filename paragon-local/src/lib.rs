@@ -153,6 +153,7 @@ mod session;
 mod settings;
 mod state;
 mod store;
+mod token_reading;
 mod tools;
 mod upstream;
 mod workflows;

@@ -1,0 +1,125 @@
+//! Reading a token exchange's renewal by refresh token (`refresh_token_path` and
+//! `[auth.refresh]`) from `integration.toml`, every problem at once.
+
+use crate::exchange::ExchangeRefresh;
+use crate::parse::{Declared, Reader, Table, json_pointer, refuse_end_user_host};
+use crate::template::{Reference, Template};
+
+const KEYS: &[&str] = &["url", "params", "headers"];
+
+/// The name `[auth.refresh]` templates use for the stored refresh token.
+const REFRESH_TOKEN: &str = "refresh_token";
+
+/// `refresh_token_path` and `[auth.refresh]`: both or neither. `None` when something is wrong.
+#[allow(clippy::type_complexity)]
+pub(crate) fn read(
+    r: &mut Reader<'_>,
+    auth: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<(Option<String>, Option<ExchangeRefresh>)> {
+    let path = match auth.get("refresh_token_path") {
+        None => None,
+        Some(_) => {
+            let (p, span) = r.opt_string(auth, "refresh_token_path")?;
+            Some(json_pointer(r, p, span, "auth.refresh_token_path")?)
+        }
+    };
+    let refresh = match auth.get("refresh") {
+        None => None,
+        Some(_) => Some(refresh(r, auth, declared)?),
+    };
+    match (&path, &refresh) {
+        (Some(_), None) => {
+            let span = auth.get("refresh_token_path").map(|v| v.span())?;
+            r.error(
+                span,
+                "auth.refresh_token_path",
+                "the refresh token is read but never sent: there is no `[auth.refresh]`",
+                "add [auth.refresh] with params = { refresh_token = \"{credential.refresh_token}\" }, or remove refresh_token_path",
+            );
+            None
+        }
+        (None, Some(_)) => {
+            let span = auth.get("refresh").map(|v| v.span())?;
+            r.error(
+                span,
+                "auth.refresh",
+                "`[auth.refresh]` needs a refresh token, but the exchange reads none",
+                "point at it in the exchange's answer, e.g. refresh_token_path = \"/refresh_token\"",
+            );
+            None
+        }
+        _ => Some((path, refresh)),
+    }
+}
+
+/// `[auth.refresh]`: `url`, `params`, `headers`, whose templates may use
+/// `{credential.refresh_token}` and must send it.
+fn refresh(
+    r: &mut Reader<'_>,
+    auth: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<ExchangeRefresh> {
+    let t = r.opt_table(auth, "refresh")?;
+    let before = r.count();
+    r.check_keys(&t, KEYS, &[], "to `[auth.refresh]`");
+    let mut known = declared.clone();
+    known.captures = vec![REFRESH_TOKEN.to_owned()];
+    let url = match t.get("url") {
+        None => None,
+        Some(_) => {
+            let (text, span) = r.opt_string(&t, "url")?;
+            Some(r.url_template(&text, &span, &t.field("url"), &known, true)?)
+        }
+    };
+    let params = map(r, &t, "params", &known, false).unwrap_or_default();
+    let headers = map(r, &t, "headers", &known, true);
+    if r.count() != before {
+        return None;
+    }
+    let sent = params
+        .iter()
+        .chain(headers.iter().flatten())
+        .map(|(_, v)| v)
+        .chain(url.iter())
+        .any(sends_refresh_token);
+    if !sent {
+        r.error(
+            t.span.clone(),
+            "auth.refresh",
+            "the refresh sends no refresh token",
+            "use {credential.refresh_token} in `params` or `headers`, e.g. params = { refresh_token = \"{credential.refresh_token}\" }",
+        );
+        return None;
+    }
+    let refresh = ExchangeRefresh {
+        url,
+        params,
+        headers,
+    };
+    let uses_env = refresh
+        .templates()
+        .any(|t| t.references().any(|r| matches!(r, Reference::Env(_))));
+    if uses_env {
+        refuse_end_user_host(r, &t, "url", refresh.url.as_ref(), declared);
+    }
+    (r.count() == before).then_some(refresh)
+}
+
+/// A table of templates, `None` when absent (or wrong: the problem is reported).
+fn map(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    known: &Declared,
+    header_names: bool,
+) -> Option<Vec<(String, Template)>> {
+    t.get(key)?;
+    let table = r.opt_table(t, key)?;
+    Some(r.template_map(&table, known, true, header_names))
+}
+
+fn sends_refresh_token(t: &Template) -> bool {
+    t.references()
+        .any(|r| matches!(r, Reference::Credential(name) if name == REFRESH_TOKEN))
+}
