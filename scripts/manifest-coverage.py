@@ -131,6 +131,13 @@ class Conversion:
         self.inputs: dict[str, dict] = {}  # catalogue name -> our input
         self.captures: list[str] = []
         self.capture_pointers: dict[str, str] = {}  # a nested value's name -> its JSON pointer
+        # A TWO_STEP answer's headers (`token_response_headers`) -> the credential value Nango
+        # stores them as: `set-cookie` as `_cookies` (`a=1; b=2`), others under their name.
+        self.header_captures: dict[str, str] = {}
+        if self.mode == "TWO_STEP":
+            for h in p.get("token_response_headers") or []:
+                h = str(h).lower()
+                self.header_captures[h] = "_cookies" if h == "set-cookie" else ident(h)
         self.callback_captures: list[str] = []
         self.config = p.get("connection_config") or {}
         self.credentials = p.get("credentials") or {}
@@ -177,6 +184,8 @@ class Conversion:
             return self.config_ref(expr[len("connectionConfig.") :], where, in_url)
         if expr == "apiKey":
             return "{input.%s}" % self.credential_input("apiKey", "API key", secret=True)
+        if expr.startswith("credentials.") and expr[len("credentials.") :] in self.header_captures.values():
+            return "{credential.%s}" % expr[len("credentials.") :]
         if expr.startswith("credentials."):
             name = expr[len("credentials.") :]
             if "." in name:
@@ -508,7 +517,6 @@ class Conversion:
         p = self.p
         for key, what in [
             ("authorization_url_fragment", "an authorization URL fragment"),
-            ("token_response_headers", "values read from the token response's headers"),
             ("installation", "an app installation step"),
         ]:
             if p.get(key):
@@ -728,6 +736,8 @@ class Conversion:
         elif p.get("token_expires_in_ms"):
             a["lifetime"] = max(1, int(p["token_expires_in_ms"]) // 1000)
         self.exchange_refresh(a, tr)
+        if self.header_captures:
+            a["capture_headers"] = {n: h for h, n in self.header_captures.items()}
         return a
 
     def exchange_refresh(self, a: dict, tr: dict) -> None:

@@ -2,15 +2,16 @@
 //! APIs that a manifest describes with `type = "token_exchange"`. The answer carries a
 //! single-use session refresh token too, which renews the session without the key: sent as
 //! `{"refresh_token": "…"}` to `POST /auth/session/refresh`, or as `Authorization: Bearer`
-//! to `POST /auth/session` itself (providers do both).
+//! to `POST /auth/session` itself (providers do both). Each answer sets two cookies
+//! (`tl_node`, `tl_account`) that a client sends back, as session-affinity cookies are.
 
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -45,20 +46,19 @@ fn record(state: &AppState, path: &str, headers: &HeaderMap, body: &Bytes, renew
     });
 }
 
-/// A refusal unless the body is declared as JSON.
-fn require_json(headers: &HeaderMap) -> Result<(), Response> {
+/// The refusal of a body not declared as JSON.
+fn not_json(headers: &HeaderMap) -> Option<Response> {
     let json_body = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if json_body {
-        return Ok(());
-    }
-    Err(refuse(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        "send a JSON body: {\"api_key\": \"<key>\"}",
-    ))
+    (!json_body).then(|| {
+        refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send a JSON body: {\"api_key\": \"<key>\"}",
+        )
+    })
 }
 
 /// The bearer token of the `Authorization` header, if any.
@@ -72,7 +72,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 async fn session(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let rotating = bearer(&headers).map(str::to_owned);
     record(&state, "/auth/session", &headers, &body, rotating.is_some());
-    if let Err(refused) = require_json(&headers) {
+    if let Some(refused) = not_json(&headers) {
         return refused;
     }
     if let Some(refresh_token) = rotating {
@@ -105,7 +105,7 @@ async fn session(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 /// `POST /auth/session/refresh` with `{"refresh_token": "…"}`.
 async fn refresh(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     record(&state, "/auth/session/refresh", &headers, &body, true);
-    if let Err(refused) = require_json(&headers) {
+    if let Some(refused) = not_json(&headers) {
         return refused;
     }
     let token = serde_json::from_slice::<Value>(&body)
@@ -154,8 +154,15 @@ fn issue(state: &AppState, principal: Principal) -> Response {
         );
     }
     let expires_in = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
+    // Session affinity, as SAP Business One's Service Layer sets it: clients send the cookies
+    // back with their API calls.
+    let cookies = AppendHeaders([
+        (SET_COOKIE, "tl_node=node-1; Path=/; HttpOnly".to_owned()),
+        (SET_COOKIE, format!("tl_account={account}; Path=/; Secure")),
+    ]);
     (
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        cookies,
         Json(json!({
             "session": {
                 "token": token,

@@ -7,6 +7,7 @@
 //! refuses is final, as in Nango, whose catalogue these manifests come from (the inputs are
 //! not exchanged again behind the provider's back).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -69,7 +70,11 @@ pub(crate) async fn exchange(
         .await
         .map_err(|e| TokenError::Unavailable(format!("{what} failed: {e}")))?;
     match answer.status {
-        s if s.is_success() => read_answer(te, &answer.body),
+        s if s.is_success() => {
+            let mut tokens = read_answer(te, &answer.body)?;
+            tokens.captured = header_values(te, &answer.headers)?;
+            Ok(tokens)
+        }
         // The provider refused these inputs or this refresh token: asking again will not help.
         s @ (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
             Err(TokenError::Rejected(format!("{what} answered {s}")))
@@ -94,6 +99,39 @@ fn render(
         }
     }
     Ok((te.request(&ctx)?, false))
+}
+
+/// The values `capture_headers` keeps from the answer's headers; a missing one refuses the
+/// answer, since the API's templates need it.
+fn header_values(
+    te: &TokenExchange,
+    headers: &http::HeaderMap,
+) -> Result<BTreeMap<String, String>, TokenError> {
+    let mut out = BTreeMap::new();
+    for (name, header) in te.header_captures() {
+        let texts = headers
+            .get_all(header.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let value = if header == "set-cookie" {
+            // Each cookie's `name=value`, without its attributes, as a `Cookie` header sends them.
+            let pairs: Vec<&str> = texts
+                .filter_map(|c| c.split(';').next())
+                .map(str::trim)
+                .filter(|pair| pair.find('=').is_some_and(|at| at > 0))
+                .collect();
+            pairs.join("; ")
+        } else {
+            texts.map(str::to_owned).next().unwrap_or_default()
+        };
+        if value.is_empty() {
+            return Err(TokenError::Unavailable(format!(
+                "the token exchange answer has no `{header}` header for `{{credential.{name}}}`"
+            )));
+        }
+        out.insert(name.clone(), value);
+    }
+    Ok(out)
 }
 
 /// The token and its expiry, read at the manifest's JSON pointers.

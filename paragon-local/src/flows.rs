@@ -324,6 +324,7 @@ pub(crate) async fn create_credential(
                 c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
                 c.secret.access_token = Some(tokens.access_token);
                 c.secret.refresh_token = tokens.refresh_token;
+                c.secret.captured = tokens.captured;
                 c.expires_at = tokens.expires_at;
                 c.refreshed_at = Some(now);
             }

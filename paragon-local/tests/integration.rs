@@ -13,6 +13,7 @@ mod cli;
 mod client_assertion;
 mod client_registration;
 mod e2e;
+mod exchange_headers;
 mod exchange_refresh;
 mod expiry_unit;
 mod grants;

@@ -59,6 +59,7 @@ pub struct TokenExchange {
     pub(crate) url_inputs: Vec<String>,
     pub(crate) refresh_token_path: Option<String>,
     pub(crate) refresh: Option<ExchangeRefresh>,
+    pub(crate) header_captures: Vec<(String, String)>,
 }
 
 /// `[auth.refresh]` of a token exchange: how a refresh token from the exchange's answer
@@ -129,6 +130,13 @@ impl TokenExchange {
     /// exchange gives one.
     pub fn refresh_token_path(&self) -> Option<&str> {
         self.refresh_token_path.as_deref()
+    }
+
+    /// Values kept from the answer's headers (`capture_headers`): each `{credential.<name>}`
+    /// with its lowercase header name. `set-cookie` keeps every cookie's `name=value`, joined
+    /// by `; ` as a `Cookie` header takes them; another header, its first value.
+    pub fn header_captures(&self) -> &[(String, String)] {
+        &self.header_captures
     }
 
     /// How a refresh token renews the token (`[auth.refresh]`), when the provider takes one.

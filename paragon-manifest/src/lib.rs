@@ -293,6 +293,10 @@
 //! # params = { refresh_token = "{credential.refresh_token}" }  # default: none
 //! # headers = { Authorization = "Bearer {credential.refresh_token}" }  # default: the
 //! #                                     # exchange's headers (and basic)
+//!
+//! # capture_headers = { cookies = "set-cookie" }  # the answer's headers → {credential.cookies}:
+//! #                                     # "set-cookie" keeps `a=1; b=2` (a Cookie header's
+//! #                                     # value), another header its first value
 //! ```
 //!
 //! A manifest with problems:

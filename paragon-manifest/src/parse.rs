@@ -77,6 +77,8 @@ pub(crate) struct Declared {
     pub(crate) captures: Vec<String>,
     /// The token response's captured values with the JSON pointers they are read at.
     capture_at: Vec<(String, String)>,
+    /// A token exchange's values read from its answer's headers, with the header names.
+    header_captures: Vec<(String, String)>,
     auth_type: Option<&'static str>,
     /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
     /// settings without a default, which may have no text.
@@ -605,6 +607,12 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .map(|(n, _)| n)
         .collect();
     captures.extend(callback_captures.iter().cloned());
+    let header_captures = auth_table
+        .as_ref()
+        .filter(|_| auth_type == Some("token_exchange"))
+        .map(|t| crate::read_exchange_refresh::header_captures(&mut r, t))
+        .unwrap_or_default();
+    captures.extend(header_captures.iter().map(|(n, _)| n.clone()));
     let mut declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
@@ -636,6 +644,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .collect(),
         captures,
         capture_at,
+        header_captures,
         auth_type,
         settings: settings.iter().map(|s| s.key().to_owned()).collect(),
         unusable_settings: settings
@@ -1182,6 +1191,7 @@ const TOKEN_EXCHANGE_KEYS: &[&str] = &[
     "after_connect",
     "refresh_token_path",
     "refresh",
+    "capture_headers",
 ];
 
 /// `type = "token_exchange"`: see [`TokenExchange`].
@@ -1258,6 +1268,7 @@ fn token_exchange(
         url_inputs: declared.url_inputs.clone(),
         refresh_token_path: renewal.clone()?.0,
         refresh: renewal?.1,
+        header_captures: declared.header_captures.clone(),
     })
 }
 

@@ -1,8 +1,11 @@
-//! Reading a token exchange's renewal by refresh token (`refresh_token_path` and
-//! `[auth.refresh]`) from `integration.toml`, every problem at once.
+//! Reading what a token exchange keeps besides its token, from `integration.toml`, every
+//! problem at once: its renewal by refresh token (`refresh_token_path` and `[auth.refresh]`)
+//! and values of its answer's headers (`capture_headers`).
 
 use crate::exchange::ExchangeRefresh;
-use crate::parse::{Declared, Reader, Table, json_pointer, refuse_end_user_host};
+use crate::parse::{
+    Declared, Reader, Table, is_header_name, is_identifier, json_pointer, refuse_end_user_host,
+};
 use crate::template::{Reference, Template};
 
 const KEYS: &[&str] = &["url", "params", "headers"];
@@ -122,4 +125,46 @@ fn map(
 fn sends_refresh_token(t: &Template) -> bool {
     t.references()
         .any(|r| matches!(r, Reference::Credential(name) if name == REFRESH_TOKEN))
+}
+
+/// `capture_headers = { cookies = "set-cookie" }`: values of the exchange answer's headers
+/// kept as `{credential.<name>}`, each name with its lowercase header name.
+pub(crate) fn header_captures(r: &mut Reader<'_>, auth: &Table<'_, '_>) -> Vec<(String, String)> {
+    if auth.get("capture_headers").is_none() {
+        return Vec::new();
+    }
+    let Some(table) = r.opt_table(auth, "capture_headers") else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (name, value) in table.map.iter() {
+        let field = table.field(name.get_ref());
+        let Some((header, span)) = r.string(value, &field) else {
+            continue;
+        };
+        let name = name.get_ref().to_string();
+        let problem = if !is_identifier(&name) {
+            Some((
+                format!("`{name}` is not a name templates can use"),
+                "use letters, digits and `_`, e.g. cookies = \"set-cookie\"".to_owned(),
+            ))
+        } else if ["access_token", REFRESH_TOKEN].contains(&name.as_str()) {
+            Some((
+                format!("`{name}` is the token itself; it cannot be read from a header"),
+                "capture the header under another name".to_owned(),
+            ))
+        } else if !is_header_name(&header) {
+            Some((
+                format!("`{header}` is not a valid HTTP header name"),
+                "name the answer's header, e.g. \"set-cookie\"".to_owned(),
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some((message, help)) => r.error(span, &field, message, help),
+            None => out.push((name, header.to_ascii_lowercase())),
+        }
+    }
+    out
 }

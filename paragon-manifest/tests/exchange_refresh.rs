@@ -224,3 +224,67 @@ fn the_refresh_renders_its_own_headers_or_the_exchanges() {
     let te = exchange_only.auth().token_exchange().unwrap();
     assert!(te.refresh_request(&ctx).unwrap().is_none());
 }
+
+/// `capture_headers` (`specs/tasklab-cookies`): names templates can use, valid header names,
+/// every problem at once; the names are `{credential.*}` values for `[api]`.
+#[test]
+fn header_captures_are_read_and_checked() {
+    let dir = spec_path("tasklab-cookies");
+    let m = Manifest::load(dir.parent().unwrap()).unwrap();
+    let te = m.auth().token_exchange().unwrap();
+    assert_eq!(
+        te.header_captures(),
+        [("cookies".to_string(), "set-cookie".to_string())]
+    );
+
+    let base = spec("tasklab-cookies");
+    let source = edit(
+        &base,
+        "capture_headers = { cookies = \"set-cookie\" }",
+        "capture_headers = { cookies = \"set cookie\", refresh_token = \"x-rt\", \"a-b\" = \"x-c\" }",
+    );
+    let d = Manifest::parse(&source, &dir).expect_err("refused");
+    let found: Vec<(&str, &str)> =
+        d.0.iter()
+            .map(|d| (d.field.as_str(), d.message.as_str()))
+            .collect();
+    for expected in [
+        (
+            "auth.capture_headers.cookies",
+            "`set cookie` is not a valid HTTP header name",
+        ),
+        (
+            "auth.capture_headers.refresh_token",
+            "`refresh_token` is the token itself; it cannot be read from a header",
+        ),
+        (
+            "auth.capture_headers.a-b",
+            "`a-b` is not a name templates can use",
+        ),
+    ] {
+        assert!(found.contains(&expected), "{expected:?} not in:\n{d}");
+    }
+    let header = d.0.iter().find(|d| d.field.ends_with(".cookies")).unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.starts_with("capture_headers"))
+        .unwrap()
+        + 1;
+    assert_eq!((header.line, header.column), (line, 31), "\n{header}");
+
+    // Without the capture, `{credential.cookies}` names nothing.
+    let source = edit(
+        &base,
+        "capture_headers = { cookies = \"set-cookie\" }\n",
+        "",
+    );
+    let d = single_error_in(&source, &dir);
+    assert_eq!(d.field, "api.headers.Cookie", "\n{d}");
+    assert!(d.message.contains("is not captured"), "\n{d}");
+}
+
+fn single_error_in(source: &str, path: &Path) -> Diagnostic {
+    let d = Manifest::parse(source, path).expect_err("refused");
+    assert_eq!(d.len(), 1, "expected one problem, got:\n{d}");
+    d.0.into_iter().next().unwrap()
+}

@@ -119,7 +119,11 @@ fn refuse_token_reading(m: &Manifest, refuse: &mut impl FnMut(&str, &str, &str))
             "the access token read at another place of the token response",
         );
     }
-    if m.auth().capture_at().iter().any(|(n, p)| *p != format!("/{n}")) {
+    if m.auth()
+        .capture_at()
+        .iter()
+        .any(|(n, p)| *p != format!("/{n}"))
+    {
         refuse(
             "auth",
             "capture",
@@ -129,7 +133,11 @@ fn refuse_token_reading(m: &Manifest, refuse: &mut impl FnMut(&str, &str, &str))
     if let Auth::ClientCredentials(c) = m.auth()
         && c.expires_in_unit() != ExpiresInUnit::Seconds
     {
-        refuse("auth", "expires_in_unit", "a token lifetime in milliseconds");
+        refuse(
+            "auth",
+            "expires_in_unit",
+            "a token lifetime in milliseconds",
+        );
     }
 }
 
