@@ -72,7 +72,17 @@ fn refresh(
         None => None,
         Some(_) => {
             let (text, span) = r.opt_string(&t, "url")?;
-            Some(r.url_template(&text, &span, &t.field("url"), &known, true)?)
+            let url = r.url_template(&text, &span, &t.field("url"), &known, true)?;
+            if sends_refresh_token(&url) {
+                r.error(
+                    span,
+                    "auth.refresh.url",
+                    "the refresh token would be in a URL, which logs and proxies keep",
+                    "send it in `params` or `headers`",
+                );
+                return None;
+            }
+            Some(url)
         }
     };
     let params = map(r, &t, "params", &known, false).unwrap_or_default();
@@ -84,7 +94,6 @@ fn refresh(
         .iter()
         .chain(headers.iter().flatten())
         .map(|(_, v)| v)
-        .chain(url.iter())
         .any(sends_refresh_token);
     if !sent {
         r.error(

@@ -105,6 +105,24 @@ fn a_refresh_token_that_is_never_sent_is_refused() {
     let d = single_error(&source);
     assert_eq!(d.field, "auth.refresh", "\n{d}");
     assert_eq!(d.message, "the refresh sends no refresh token", "\n{d}");
+
+    // Nor in the URL, where logs and proxies would keep it.
+    let source = edit(
+        &base,
+        "url = \"{env.TASKLAB_URL}/auth/session/refresh\"",
+        "url = \"{env.TASKLAB_URL}/auth/session/refresh?rt={credential.refresh_token}\"",
+    );
+    let d = single_error(&source);
+    assert_problem(
+        &source,
+        &d,
+        "\"{env.TASKLAB_URL}/auth/session/refresh?rt",
+        "auth.refresh.url",
+        [
+            "the refresh token would be in a URL, which logs and proxies keep",
+            "send it in `params` or `headers`",
+        ],
+    );
 }
 
 #[test]
