@@ -72,7 +72,7 @@ pub(crate) async fn exchange(
     match answer.status {
         s if s.is_success() => {
             let mut tokens = read_answer(te, &answer.body)?;
-            tokens.captured = header_values(te, &answer.headers)?;
+            tokens.captured = header_values(te, &answer.headers, secret)?;
             Ok(tokens)
         }
         // The provider refused these inputs or this refresh token: asking again will not help.
@@ -101,11 +101,13 @@ fn render(
     Ok((te.request(&ctx)?, false))
 }
 
-/// The values `capture_headers` keeps from the answer's headers; a missing one refuses the
-/// answer, since the API's templates need it.
+/// The values `capture_headers` keeps from the answer's headers. A header a renewal's answer
+/// leaves out keeps the value stored before (as Nango keeps the connection's); one the first
+/// answer leaves out refuses it, since the API's templates need it.
 fn header_values(
     te: &TokenExchange,
     headers: &http::HeaderMap,
+    stored: &Secret,
 ) -> Result<BTreeMap<String, String>, TokenError> {
     let mut out = BTreeMap::new();
     for (name, header) in te.header_captures() {
@@ -124,6 +126,9 @@ fn header_values(
         } else {
             texts.map(str::to_owned).next().unwrap_or_default()
         };
+        if value.is_empty() && stored.captured.contains_key(name) {
+            continue;
+        }
         if value.is_empty() {
             return Err(TokenError::Unavailable(format!(
                 "the token exchange answer has no `{header}` header for `{{credential.{name}}}`"

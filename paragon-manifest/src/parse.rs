@@ -1255,6 +1255,7 @@ fn token_exchange(
     if uses_env {
         refuse_end_user_host(r, t, "url", url.as_ref(), declared);
     }
+    let (refresh_token_path, refresh) = renewal?;
     Some(TokenExchange {
         url: url?,
         method: method?,
@@ -1266,8 +1267,8 @@ fn token_exchange(
         expiry: expiry?,
         provider_id: provider_id?,
         url_inputs: declared.url_inputs.clone(),
-        refresh_token_path: renewal.clone()?.0,
-        refresh: renewal?.1,
+        refresh_token_path,
+        refresh,
         header_captures: declared.header_captures.clone(),
     })
 }

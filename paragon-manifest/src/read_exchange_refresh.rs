@@ -13,13 +13,15 @@ const KEYS: &[&str] = &["url", "params", "headers"];
 /// The name `[auth.refresh]` templates use for the stored refresh token.
 const REFRESH_TOKEN: &str = "refresh_token";
 
+/// `refresh_token_path` and `[auth.refresh]`, when the manifest has them.
+pub(crate) type Renewal = (Option<String>, Option<ExchangeRefresh>);
+
 /// `refresh_token_path` and `[auth.refresh]`: both or neither. `None` when something is wrong.
-#[allow(clippy::type_complexity)]
 pub(crate) fn read(
     r: &mut Reader<'_>,
     auth: &Table<'_, '_>,
     declared: &Declared,
-) -> Option<(Option<String>, Option<ExchangeRefresh>)> {
+) -> Option<Renewal> {
     let path = match auth.get("refresh_token_path") {
         None => None,
         Some(_) => {
