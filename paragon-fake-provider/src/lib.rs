@@ -22,8 +22,9 @@
 //!   products and many SaaS APIs trade a key or a password for a short-lived session token
 //!   this way). The single-use session refresh token renews it without the key, sent as
 //!   `{"refresh_token": "…"}` to `POST /auth/session/refresh` or as `Authorization: Bearer`
-//!   to `POST /auth/session` (`Stats::token_requests.session_refresh`). The answers also set
-//!   the cookies `tl_node` and `tl_account`, which `/v1/echo` shows sent back.
+//!   to `POST /auth/session` (`Stats::token_requests.session_refresh`). The API-key login
+//!   also sets the cookies `tl_node` and `tl_account` (renewals set none), which
+//!   `/v1/echo` shows sent back.
 //! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
 //!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
 //!   received), `GET /bytes?size=N` (binary, byte `i` is `i % 256`) and

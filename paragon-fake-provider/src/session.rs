@@ -2,8 +2,9 @@
 //! APIs that a manifest describes with `type = "token_exchange"`. The answer carries a
 //! single-use session refresh token too, which renews the session without the key: sent as
 //! `{"refresh_token": "…"}` to `POST /auth/session/refresh`, or as `Authorization: Bearer`
-//! to `POST /auth/session` itself (providers do both). Each answer sets two cookies
-//! (`tl_node`, `tl_account`) that a client sends back, as session-affinity cookies are.
+//! to `POST /auth/session` itself (providers do both). The API-key login also sets two
+//! cookies (`tl_node`, `tl_account`) that a client sends back, as session-affinity cookies
+//! are; renewals set none.
 
 use std::time::Instant;
 
@@ -11,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
@@ -96,10 +97,20 @@ async fn session(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             "unknown API key",
         );
     };
-    issue(
-        &state,
-        Principal::api_key(index, state.config.scopes.clone()),
-    )
+    let principal = Principal::api_key(index, state.config.scopes.clone());
+    let account = principal.id.clone();
+    let mut answer = issue(&state, principal);
+    // Session affinity, as SAP Business One's Service Layer sets it at login: clients send
+    // the cookies back with their API calls; renewals set none.
+    for cookie in [
+        "tl_node=node-1; Path=/; HttpOnly".to_owned(),
+        format!("tl_account={account}; Path=/; Secure"),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            answer.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    answer
 }
 
 /// `POST /auth/session/refresh` with `{"refresh_token": "…"}`.
@@ -154,15 +165,8 @@ fn issue(state: &AppState, principal: Principal) -> Response {
         );
     }
     let expires_in = ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0);
-    // Session affinity, as SAP Business One's Service Layer sets it: clients send the cookies
-    // back with their API calls.
-    let cookies = AppendHeaders([
-        (SET_COOKIE, "tl_node=node-1; Path=/; HttpOnly".to_owned()),
-        (SET_COOKIE, format!("tl_account={account}; Path=/; Secure")),
-    ]);
     (
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        cookies,
         Json(json!({
             "session": {
                 "token": token,

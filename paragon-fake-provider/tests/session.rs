@@ -1,5 +1,5 @@
 //! `POST /auth/session`: the session's single-use refresh token (in a body at
-//! `/auth/session/refresh`, or as a bearer at `/auth/session`), and its cookies.
+//! `/auth/session/refresh`, or as a bearer at `/auth/session`), and the login's cookies.
 
 mod common;
 
@@ -45,6 +45,10 @@ async fn a_session_refresh_token_renews_once_either_way() {
     };
     let renewed = by_body(first.clone()).await.unwrap();
     assert_eq!(renewed.status(), StatusCode::OK);
+    assert!(
+        renewed.headers().get("set-cookie").is_none(),
+        "a renewal sets no cookie"
+    );
     let renewed: Value = renewed.json().await.unwrap();
     let second = renewed["session"]["refresh_token"]
         .as_str()

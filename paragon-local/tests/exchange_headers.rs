@@ -36,7 +36,7 @@ async fn the_exchanges_cookies_go_with_every_call() {
         "{echo}"
     );
 
-    // Exchanged again after a 401, the new answer's cookies replace the old ones.
+    // Exchanged again after a 401 (a new login), the answer's cookies are kept again.
     env.provider.revoke_access_tokens();
     let (status, echo) = env.proxy("alice", Method::GET, SLUG, "/echo").await;
     assert_eq!(status, 200, "{echo}");

@@ -71,6 +71,14 @@ async fn a_refused_token_is_renewed_with_the_refresh_token_not_the_key() {
         1,
         "only the refresh token: {body}"
     );
+
+    // The login's cookies outlive the renewal, whose answer set none.
+    let (status, echo) = env.proxy("alice", Method::GET, BODY, "/echo").await;
+    assert_eq!(status, 200, "{echo}");
+    assert_eq!(
+        echo["output"]["headers"]["cookie"], "tl_node=node-1; tl_account=key-1",
+        "{echo}"
+    );
 }
 
 /// Task Lab's refresh tokens are single-use: a second renewal works only with the one the
