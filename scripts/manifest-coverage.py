@@ -130,11 +130,21 @@ class Conversion:
         self.losses: list[str] = []
         self.inputs: dict[str, dict] = {}  # catalogue name -> our input
         self.captures: list[str] = []
+        self.capture_pointers: dict[str, str] = {}  # a nested value's name -> its JSON pointer
+        # A TWO_STEP answer's headers (`token_response_headers`) -> the credential value Nango
+        # stores them as: `set-cookie` as `_cookies` (`a=1; b=2`), others under their name.
+        self.header_captures: dict[str, str] = {}
+        if self.mode == "TWO_STEP":
+            for h in p.get("token_response_headers") or []:
+                h = str(h).lower()
+                self.header_captures[h] = "_cookies" if h == "set-cookie" else ident(h)
         self.callback_captures: list[str] = []
         self.config = p.get("connection_config") or {}
         self.credentials = p.get("credentials") or {}
         for name in p.get("token_response_metadata") or []:
             self.captures.append(ident(name))
+            if "." in name:  # Nango reads `a.b` inside `a`; `capture = { a_b = "/a/b" }`
+                self.capture_pointers[ident(name)] = pointer(name)
         for name in p.get("redirect_uri_metadata") or []:
             if ident(name) not in self.captures:
                 self.callback_captures.append(ident(name))
@@ -174,6 +184,8 @@ class Conversion:
             return self.config_ref(expr[len("connectionConfig.") :], where, in_url)
         if expr == "apiKey":
             return "{input.%s}" % self.credential_input("apiKey", "API key", secret=True)
+        if expr.startswith("credentials.") and expr[len("credentials.") :] in self.header_captures.values():
+            return "{credential.%s}" % expr[len("credentials.") :]
         if expr.startswith("credentials."):
             name = expr[len("credentials.") :]
             if "." in name:
@@ -193,6 +205,8 @@ class Conversion:
             raise NoManifest(f"a base64-encoded composite value in {where}")
         if expr.startswith("now") or expr == "random" or "(" in expr:
             raise NoManifest(f"a computed value (`${{{expr}}}`) in {where}")
+        if expr == "refresh_token" and where.startswith("auth.refresh."):
+            return "{credential.refresh_token}"  # the stored one, in a token exchange's refresh
         if expr.startswith("step") or expr in ("refresh_token",):
             raise NoManifest(f"a multi-step login (`${{{expr}}}`)")
         raise NoManifest(f"an unknown value `${{{expr}}}` in {where}")
@@ -503,19 +517,14 @@ class Conversion:
         p = self.p
         for key, what in [
             ("authorization_url_fragment", "an authorization URL fragment"),
-            ("refresh_token_headers", "extra headers on refresh"),
-            ("token_response_headers", "values read from the token response's headers"),
-            ("expires_in_unit", "`expires_in` in another unit than seconds"),
-            ("alternate_access_token_response_path", "the access token at another path of the token response"),
             ("installation", "an app installation step"),
         ]:
             if p.get(key):
                 self.lose(what)
+        if p.get("refresh_token_headers") and self.mode != "TWO_STEP":  # a token exchange's refresh has them
+            self.lose("extra headers on refresh")
         if self.mode in ("OAUTH2", "OAUTH2_CC", "MCP_OAUTH2") and p.get("token_expires_in_ms"):
             self.lose("a fixed OAuth token lifetime when the token response has none")
-        for key in p.get("token_response_metadata") or []:
-            if "." in key:
-                self.lose("a nested value captured from the token response")
         self.after_connect_configuration()
 
     def auth(self) -> dict:
@@ -582,11 +591,30 @@ class Conversion:
         code = p.get("authorization_code_param_in_callback")
         if code and code != "code":
             a["callback_code"] = code
-        if self.captures:
-            a["capture"] = self.captures
+        self.token_response_options(a)
         if self.callback_captures:
             a["callback_capture"] = self.callback_captures
         return a
+
+    def token_response_options(self, a: dict) -> None:
+        """Where the token response's values are: captures (nested ones at JSON pointers) and,
+        for OAuth, the token at `alternate_access_token_response_path` when the answer has none
+        at the top (Nango's `parseRawCredentials`)."""
+        p = self.p
+        if self.capture_pointers:
+            a["capture"] = {n: self.capture_pointers.get(n, "/" + n) for n in self.captures}
+        elif self.captures:
+            a["capture"] = self.captures
+        alternate = p.get("alternate_access_token_response_path")
+        if alternate and a["type"] == "oauth":
+            a["alternate_token_path"] = pointer(alternate)
+            if self.key == "slack":
+                # Nango's Slack-only code (createSlackToken, refreshSlackToken) also refreshes
+                # the user token of an install that has a bot token too, kept in the raw
+                # credentials; a manifest keeps and refreshes one token.
+                self.lose("a user token refreshed beside the bot token (Nango's Slack-only code)")
+        elif alternate:
+            self.lose("the access token at another path of the token response")
 
     def authorization_url_options(self, a: dict) -> None:
         """How the catalogue rewrites the authorization URL, where a manifest says the same."""
@@ -668,8 +696,11 @@ class Conversion:
         self.token_common(a, "client_credentials")
         if p.get("authorization_params"):
             self.lose("authorization parameters on a client-credentials token request")
-        if self.captures:
-            a["capture"] = self.captures
+        self.token_response_options(a)
+        if p.get("expires_in_unit") == "milliseconds":
+            a["expires_in_unit"] = "milliseconds"
+        elif p.get("expires_in_unit"):
+            self.lose("`expires_in` in another unit than seconds")
         return a
 
     def token_exchange(self) -> dict:
@@ -704,9 +735,32 @@ class Conversion:
             a["expires_in_path"] = pointer(exp)
         elif p.get("token_expires_in_ms"):
             a["lifetime"] = max(1, int(p["token_expires_in_ms"]) // 1000)
-        if p.get("refresh_token_params"):
-            self.lose("refreshing an exchanged token with a refresh token (exchanged again instead)")
+        self.exchange_refresh(a, tr)
+        if self.header_captures:
+            a["capture_headers"] = {n: h for h, n in self.header_captures.items()}
         return a
+
+    def exchange_refresh(self, a: dict, tr: dict) -> None:
+        """Nango renews a TWO_STEP token with its refresh token when the provider has
+        `refresh_token_params` or `refresh_token_headers` and the answer held one: POST to
+        `refresh_url` (else `token_url`) with those parameters only and those headers (else the
+        exchange's), in the same body format. `[auth.refresh]` says the same."""
+        p = self.p
+        if not (p.get("refresh_token_params") or p.get("refresh_token_headers")):
+            return  # a refresh token alone is never used: Nango exchanges again
+        if not tr.get("refresh_token"):
+            return  # no refresh token is ever stored, so Nango always exchanges again
+        a["refresh_token_path"] = pointer(tr["refresh_token"])
+        refresh: dict = {}
+        if p.get("refresh_url"):
+            refresh["url"] = self.url(p["refresh_url"], "auth.refresh.url")
+        if p.get("refresh_token_params"):
+            refresh["params"] = self.params(p["refresh_token_params"], "auth.refresh.params", None, protocol=False)
+        if p.get("refresh_token_headers"):
+            headers = {k.lower(): v for k, v in p["refresh_token_headers"].items()}
+            headers.pop("content-type", None)  # the encoding sets it
+            refresh["headers"] = {k: self.template(v, "auth.refresh.headers") for k, v in headers.items()}
+        a["refresh"] = refresh
 
     def basic_parts(self, header: str) -> dict | None:
         """`Scheme ${base64(a:b)}` (a Basic pair under any scheme name, or none) as a `basic`

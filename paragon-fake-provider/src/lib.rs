@@ -17,9 +17,14 @@
 //!   ([`FakeProviderBuilder::client_assertion_key`]) may authenticate by a signed JWT instead
 //!   of its secret (`private_key_jwt`, RFC 7523).
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
-//!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
-//!   access token for `/v1` with the access-token lifetime (self-hosted products and many
-//!   SaaS APIs trade a key or a password for a short-lived session token this way).
+//!   answered with `{"session": {"token": "…", "expires_in": N, "refresh_token": "…"}}`; the
+//!   token is a bearer access token for `/v1` with the access-token lifetime (self-hosted
+//!   products and many SaaS APIs trade a key or a password for a short-lived session token
+//!   this way). The single-use session refresh token renews it without the key, sent as
+//!   `{"refresh_token": "…"}` to `POST /auth/session/refresh` or as `Authorization: Bearer`
+//!   to `POST /auth/session` (`Stats::token_requests.session_refresh`). The API-key login
+//!   also sets the cookies `tl_node` and `tl_account` (renewals set none), which
+//!   `/v1/echo` shows sent back.
 //! - **A REST API** under `/v1`: `GET /me`, `GET|POST /tasks`,
 //!   `GET|PATCH|DELETE /tasks/{id}`, `ANY /echo[/…]` (returns the request as
 //!   received), `GET /bytes?size=N` (binary, byte `i` is `i % 256`) and
@@ -152,6 +157,8 @@ impl FakeProvider {
                 scopes: DEFAULT_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
                 access_token_ttl: Duration::from_secs(3600),
                 advertised_expires_in: None,
+                expires_in_ms: false,
+                user_tokens_nested: false,
                 code_ttl: Duration::from_secs(60),
                 rotate_refresh_tokens: true,
                 auto_approve: false,
@@ -320,6 +327,21 @@ impl FakeProviderBuilder {
         self
     }
 
+    /// Makes `POST /oauth/token` answers give `expires_in` in milliseconds, as Fiserv's do,
+    /// where RFC 6749 says seconds.
+    pub fn expires_in_milliseconds(mut self, ms: bool) -> Self {
+        self.config.expires_in_ms = ms;
+        self
+    }
+
+    /// Makes `POST /oauth/token` answer as Slack does for user tokens: `access_token`,
+    /// `token_type` (`user`), `expires_in`, `refresh_token` and `scope` under `authed_user`,
+    /// none at the top level, beside `"ok": true` and `"team": {"id": "team-<account>"}`.
+    pub fn nested_user_tokens(mut self, nested: bool) -> Self {
+        self.config.user_tokens_nested = nested;
+        self
+    }
+
     /// How long an authorization code may wait before its exchange (default 60 s).
     pub fn code_ttl(mut self, ttl: Duration) -> Self {
         self.config.code_ttl = ttl;
@@ -479,7 +501,9 @@ impl RunningProvider {
 
     /// Revokes every refresh token: the next refresh gets `invalid_grant`.
     pub fn revoke_refresh_tokens(&self) {
-        self.state.lock().refresh_tokens.clear();
+        let mut inner = self.state.lock();
+        inner.refresh_tokens.clear();
+        inner.session_refresh_tokens.clear();
     }
 
     /// Stops the server and waits for it to finish.

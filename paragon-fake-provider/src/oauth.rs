@@ -788,19 +788,24 @@ fn token_response(
             expires_at: Instant::now() + ttl,
         },
     );
+    let lifetime = if state.config.expires_in_ms {
+        u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX)
+    } else {
+        ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)
+    };
     let mut body = json!({
         "access_token": access_token,
         "token_type": "bearer",
-        "expires_in": state
-            .config
-            .advertised_expires_in
-            .unwrap_or(ttl.as_secs() + u64::from(ttl.subsec_nanos() > 0)),
+        "expires_in": state.config.advertised_expires_in.unwrap_or(lifetime),
         "scope": scope,
         "instance_url": state.base_url,
         "account": { "id": principal_id },
     });
     if let Some(refresh_token) = refresh_token {
         body["refresh_token"] = json!(refresh_token);
+    }
+    if state.config.user_tokens_nested {
+        body = nest_user_tokens(body);
     }
     (
         [
@@ -813,4 +818,26 @@ fn token_response(
         Json(body),
     )
         .into_response()
+}
+
+/// Slack's user-token answer: the token fields moved under `authed_user`, with the team.
+fn nest_user_tokens(mut body: serde_json::Value) -> serde_json::Value {
+    let mut user = serde_json::Map::new();
+    if let Some(top) = body.as_object_mut() {
+        for key in ["access_token", "expires_in", "refresh_token", "scope"] {
+            if let Some(v) = top.remove(key) {
+                user.insert(key.to_owned(), v);
+            }
+        }
+        top.remove("token_type");
+    }
+    user.insert("token_type".to_owned(), json!("user"));
+    let team = format!(
+        "team-{}",
+        body["account"]["id"].as_str().unwrap_or_default()
+    );
+    body["ok"] = json!(true);
+    body["authed_user"] = serde_json::Value::Object(user);
+    body["team"] = json!({ "id": team });
+    body
 }

@@ -40,6 +40,11 @@ pub(crate) struct Config {
     pub(crate) access_token_ttl: Duration,
     /// The `expires_in` token answers claim instead of the real lifetime.
     pub(crate) advertised_expires_in: Option<u64>,
+    /// Whether token answers give `expires_in` in milliseconds (Fiserv's), not seconds.
+    pub(crate) expires_in_ms: bool,
+    /// Whether token answers carry the tokens under `authed_user`, beside the account's
+    /// `team`, with no top-level `access_token` (Slack's user-token answers).
+    pub(crate) user_tokens_nested: bool,
     pub(crate) code_ttl: Duration,
     pub(crate) rotate_refresh_tokens: bool,
     pub(crate) auto_approve: bool,
@@ -81,6 +86,8 @@ pub(crate) struct Inner {
     pub(crate) codes: HashMap<String, CodeGrant>,
     pub(crate) access_tokens: HashMap<String, AccessGrant>,
     pub(crate) refresh_tokens: HashMap<String, RefreshGrant>,
+    /// Refresh tokens of `POST /auth/session`, by token: each is single-use.
+    pub(crate) session_refresh_tokens: HashMap<String, Principal>,
     /// Clients registered at `POST /oauth/register` (RFC 7591), by client id.
     pub(crate) registered: HashMap<String, RegisteredClient>,
     /// The `jti` of every client assertion accepted: each is single-use.
@@ -274,6 +281,9 @@ pub struct TokenRequests {
     pub other: u64,
     /// Requests to `POST /auth/session` (the token exchange), failed ones included.
     pub session: u64,
+    /// Session renewals with a session refresh token (`POST /auth/session` with a bearer
+    /// refresh token, or `POST /auth/session/refresh`), failed ones included.
+    pub session_refresh: u64,
 }
 
 /// A request as the provider received it.

@@ -2,12 +2,17 @@
 //! to the provider's exchange URL, and the token found at the manifest's JSON pointer in the
 //! answer becomes the credential's access token. The refresher calls this again when the
 //! token expires or the API refuses it, exactly where an OAuth credential would be refreshed.
+//! When the manifest reads a refresh token from the answer (`refresh_token_path`) and the
+//! credential holds one, `[auth.refresh]` is sent with it instead; a refresh the provider
+//! refuses is final, as in Nango, whose catalogue these manifests come from (the inputs are
+//! not exchanged again behind the provider's back).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, StatusCode, header};
-use paragon_manifest::{ExchangeMethod, Expiry, Secrets, TokenExchange};
+use paragon_manifest::{ExchangeMethod, ExchangeRequest, Expiry, Secrets, TokenExchange};
 use serde_json::Value;
 
 use crate::integration::Integration;
@@ -19,7 +24,7 @@ use crate::upstream::Upstream;
 /// Largest exchange answer read.
 const MAX_ANSWER: usize = 256 * 1024;
 
-/// Exchanges the credential's inputs for a token.
+/// Exchanges the credential's inputs for a token, or renews it with the stored refresh token.
 pub(crate) async fn exchange(
     http: &Upstream,
     secrets: &(dyn Secrets + Sync),
@@ -33,9 +38,13 @@ pub(crate) async fn exchange(
         )));
     };
     // The context borrows the secrets without `Send`: it ends before the request is awaited.
-    let rendered = te
-        .request(&integration.context(secrets, secret, None))
+    let (rendered, renewing) = render(te, secrets, integration, secret)
         .map_err(|e| TokenError::Unavailable(format!("{}: {e}", integration.slug)))?;
+    let (what, url) = if renewing {
+        ("the token refresh", te.refresh_url_template())
+    } else {
+        ("the token exchange", te.url_template())
+    };
     let mut builder = Request::builder()
         .method(match rendered.method {
             ExchangeMethod::Get => http::Method::GET,
@@ -57,19 +66,77 @@ pub(crate) async fn exchange(
         .body(body)
         .map_err(|e| TokenError::Unavailable(format!("the exchange request is invalid: {e}")))?;
     let answer = http
-        .send(request, MAX_ANSWER, reach_of(te.url_template()))
+        .send(request, MAX_ANSWER, reach_of(url))
         .await
-        .map_err(|e| TokenError::Unavailable(format!("the token exchange failed: {e}")))?;
+        .map_err(|e| TokenError::Unavailable(format!("{what} failed: {e}")))?;
     match answer.status {
-        s if s.is_success() => read_answer(te, &answer.body),
-        // The provider refused these inputs: exchanging them again will not help.
-        s @ (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => Err(
-            TokenError::Rejected(format!("the token exchange answered {s}")),
-        ),
-        s => Err(TokenError::Unavailable(format!(
-            "the token exchange answered {s}"
-        ))),
+        s if s.is_success() => {
+            let mut tokens = read_answer(te, &answer.body)?;
+            tokens.captured = header_values(te, &answer.headers, secret)?;
+            Ok(tokens)
+        }
+        // The provider refused these inputs or this refresh token: asking again will not help.
+        s @ (StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) => {
+            Err(TokenError::Rejected(format!("{what} answered {s}")))
+        }
+        s => Err(TokenError::Unavailable(format!("{what} answered {s}"))),
     }
+}
+
+/// The refresh request when the manifest has one and the credential holds a refresh token
+/// (`true`), else the exchange request.
+fn render(
+    te: &TokenExchange,
+    secrets: &(dyn Secrets + Sync),
+    integration: &Integration,
+    secret: &Secret,
+) -> Result<(ExchangeRequest, bool), paragon_manifest::RenderError> {
+    let mut ctx = integration.context(secrets, secret, None);
+    if let Some(refresh_token) = &secret.refresh_token {
+        ctx = ctx.credential("refresh_token", refresh_token.clone());
+        if let Some(request) = te.refresh_request(&ctx)? {
+            return Ok((request, true));
+        }
+    }
+    Ok((te.request(&ctx)?, false))
+}
+
+/// The values `capture_headers` keeps from the answer's headers. A header a renewal's answer
+/// leaves out keeps the value stored before (as Nango keeps the connection's); one the first
+/// answer leaves out refuses it, since the API's templates need it.
+fn header_values(
+    te: &TokenExchange,
+    headers: &http::HeaderMap,
+    stored: &Secret,
+) -> Result<BTreeMap<String, String>, TokenError> {
+    let mut out = BTreeMap::new();
+    for (name, header) in te.header_captures() {
+        let texts = headers
+            .get_all(header.as_str())
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        let value = if header == "set-cookie" {
+            // Each cookie's `name=value`, without its attributes, as a `Cookie` header sends them.
+            let pairs: Vec<&str> = texts
+                .filter_map(|c| c.split(';').next())
+                .map(str::trim)
+                .filter(|pair| pair.find('=').is_some_and(|at| at > 0))
+                .collect();
+            pairs.join("; ")
+        } else {
+            texts.map(str::to_owned).next().unwrap_or_default()
+        };
+        if value.is_empty() && stored.captured.contains_key(name) {
+            continue;
+        }
+        if value.is_empty() {
+            return Err(TokenError::Unavailable(format!(
+                "the token exchange answer has no `{header}` header for `{{credential.{name}}}`"
+            )));
+        }
+        out.insert(name.clone(), value);
+    }
+    Ok(out)
 }
 
 /// The token and its expiry, read at the manifest's JSON pointers.
@@ -87,9 +154,15 @@ fn read_answer(te: &TokenExchange, body: &[u8]) -> Result<Tokens, TokenError> {
                 te.token_path()
             ))
         })?;
+    let refresh_token = te
+        .refresh_token_path()
+        .and_then(|p| json.pointer(p))
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
     Ok(Tokens {
         access_token: token.to_owned(),
-        refresh_token: None,
+        refresh_token,
         expires_at: expires_at(te.expiry(), &json)?,
         captured: Default::default(),
         extra: json,

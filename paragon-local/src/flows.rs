@@ -293,7 +293,8 @@ pub(crate) async fn create_credential(
         let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
         let values = crate::refresh::GrantValues::render(&app.secrets, integration, cc, &c)?;
         let grant = values.grant(None, cc.scopes());
-        match request_token(&app.http, &endpoint, grant, cc.capture()).await {
+        let capture = integration.manifest.auth().capture_at();
+        match request_token(&app.http, &endpoint, grant, capture).await {
             Ok(tokens) => {
                 c.secret.access_token = Some(tokens.access_token);
                 c.secret.refresh_token = tokens.refresh_token;
@@ -322,6 +323,8 @@ pub(crate) async fn create_credential(
             Ok(tokens) => {
                 c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
                 c.secret.access_token = Some(tokens.access_token);
+                c.secret.refresh_token = tokens.refresh_token;
+                c.secret.captured = tokens.captured;
                 c.expires_at = tokens.expires_at;
                 c.refreshed_at = Some(now);
             }
@@ -447,6 +450,7 @@ pub(crate) async fn exchange_code(
                 .map_err(render)?,
             encoding: oauth.token_encoding(),
             extra_params: oauth.token_params(&ctx).map_err(render)?,
+            reading: crate::token_reading::TokenReading::of(integration.manifest.auth()),
         }
     };
     let grant = Grant::Code {
@@ -454,7 +458,8 @@ pub(crate) async fn exchange_code(
         pkce_verifier: pending.pkce_verifier.as_deref(),
         redirect_uri: &pending.redirect_uri,
     };
-    let tokens = request_token(&app.http, &endpoint, grant, oauth.capture())
+    let capture = integration.manifest.auth().capture_at();
+    let tokens = request_token(&app.http, &endpoint, grant, capture)
         .await
         .map_err(|e| match e {
             TokenError::Rejected(r) => {

@@ -155,6 +155,7 @@ mod session;
 mod settings;
 mod state;
 mod store;
+mod token_reading;
 mod tools;
 mod upstream;
 mod workflows;

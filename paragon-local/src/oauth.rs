@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use crate::client_assertion::{AssertionKey, JWT_BEARER};
 use crate::store::now_ms;
+use crate::token_reading::TokenReading;
 use crate::upstream::{Reach, Upstream};
 use bytes::Bytes;
 use http::StatusCode;
@@ -62,6 +63,8 @@ pub(crate) struct TokenEndpoint {
     /// Who chose the token URL's host (an end user's instance URL reaches public addresses
     /// only).
     pub reach: Reach,
+    /// How the answer is read (an `expires_in` in milliseconds).
+    pub reading: TokenReading,
 }
 
 impl fmt::Debug for TokenEndpoint {
@@ -147,7 +150,7 @@ pub(crate) async fn request_token(
     http: &Upstream,
     endpoint: &TokenEndpoint,
     grant: Grant<'_>,
-    capture: &[String],
+    capture: &[(String, String)],
 ) -> Result<Tokens, TokenError> {
     let mut client: OAuthClient = oauth2::Client::new(ClientId::new(endpoint.client_id.clone()))
         .set_auth_type(match endpoint.client_auth {
@@ -170,17 +173,19 @@ pub(crate) async fn request_token(
     let owned = http.clone();
     let reach = endpoint.reach;
     let encoding = endpoint.encoding;
+    let reading = endpoint.reading.clone();
     // The answer's status decides whether an OAuth error is final; `oauth2` does not keep it.
     let status = Arc::new(Mutex::new(None));
     let seen = status.clone();
     let call = move |request: oauth2::HttpRequest| {
         let http = owned.clone();
         let seen = seen.clone();
+        let reading = reading.clone();
         async move {
             let request = encode(request, encoding)?;
             let answer = send(&http, request, reach).await?;
             *seen.lock().unwrap_or_else(|e| e.into_inner()) = Some(answer.status());
-            Ok::<_, HttpError>(answer)
+            Ok::<_, HttpError>(answer.map(|body| reading.normalise(body)))
         }
     };
     let result = match grant {
@@ -235,23 +240,24 @@ pub(crate) async fn request_token(
     };
     let status = *status.lock().unwrap_or_else(|e| e.into_inner());
     let response = result.map_err(|e| classify(e, status))?;
+    let extra = Value::Object(response.extra_fields().fields.clone());
     let mut captured = BTreeMap::new();
-    for name in capture {
-        if let Some(v) = response.extra_fields().fields.get(name) {
-            let v = match v {
-                Value::String(s) => s.clone(),
-                Value::Null => continue,
-                other => other.to_string(),
-            };
-            captured.insert(name.clone(), v);
-        }
+    for (name, pointer) in capture {
+        let v = match extra.pointer(pointer) {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => continue,
+            Some(other) => other.to_string(),
+        };
+        captured.insert(name.clone(), v);
     }
     Ok(Tokens {
         access_token: response.access_token().secret().clone(),
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-        expires_at: response.expires_in().map(expiry),
+        expires_at: response
+            .expires_in()
+            .map(|d| endpoint.reading.expires_at(d)),
         captured,
-        extra: Value::Object(response.extra_fields().fields.clone()),
+        extra,
     })
 }
 

@@ -21,6 +21,7 @@ use crate::integration::Integration;
 use crate::oauth::{Grant, TokenEndpoint, TokenError, Tokens, request_token};
 use crate::secrets::SecretsLookup;
 use crate::store::{Credential, Status, Store, now_ms};
+use crate::token_reading::TokenReading;
 use crate::upstream::{Reach, Upstream};
 use axum::http::StatusCode;
 use paragon_manifest::TokenGrant;
@@ -159,6 +160,7 @@ pub(crate) fn renewal_endpoint(
                 .map_err(render)?,
             encoding: o.token_encoding(),
             extra_params: o.refresh_params(&ctx).map_err(render)?,
+            reading: TokenReading::of(integration.manifest.auth()),
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
             reach: reach_of(cc.token_url_template()),
@@ -173,6 +175,7 @@ pub(crate) fn renewal_endpoint(
                 .map_err(render)?,
             encoding: cc.token_encoding(),
             extra_params: cc.token_params(&ctx).map_err(render)?,
+            reading: TokenReading::of(integration.manifest.auth()),
         }),
         _ => Err(ApiError::internal(
             "this integration has no tokens to renew",
@@ -397,8 +400,11 @@ impl Refresher {
         if !matches!(answer, Err(TokenError::Unavailable(_))) {
             lock(&self.backoff).remove(&current.id);
         }
+        // An exchange's answer says whether there is a refresh token: one it leaves out is
+        // gone (the next renewal exchanges again), where OAuth keeps the old one.
+        let replace_refresh = matches!(integration.manifest.auth(), Auth::TokenExchange(_));
         match answer {
-            Ok(tokens) => self.store_tokens(&current, tokens).await,
+            Ok(tokens) => self.store_tokens(&current, tokens, replace_refresh).await,
             Err(TokenError::Rejected(reason)) => self.invalidate(&current, reason).await,
             Err(e @ TokenError::Unavailable(_)) => {
                 let wait = self.back_off(&current.id);
@@ -447,16 +453,21 @@ impl Refresher {
             (_, _, Some(rt)) => Grant::Refresh { refresh_token: rt },
             (_, _, None) => return Err(Ok(current.clone())),
         };
-        let capture = integration.manifest.auth().capture();
+        let capture = integration.manifest.auth().capture_at();
         Ok(request_token(&self.http, &endpoint, grant, capture).await)
     }
 
     /// Commits the new tokens (compare-and-swap on the version read under the lease).
-    async fn store_tokens(&self, current: &Credential, tokens: Tokens) -> (Outcome, bool) {
+    async fn store_tokens(
+        &self,
+        current: &Credential,
+        tokens: Tokens,
+        replace_refresh: bool,
+    ) -> (Outcome, bool) {
         let mut secret = current.secret.clone();
         secret.access_token = Some(tokens.access_token);
-        if let Some(rt) = tokens.refresh_token {
-            secret.refresh_token = Some(rt);
+        if tokens.refresh_token.is_some() || replace_refresh {
+            secret.refresh_token = tokens.refresh_token;
         }
         secret.captured.extend(tokens.captured);
         let swapped = self

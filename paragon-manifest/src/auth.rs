@@ -8,6 +8,7 @@ use crate::registration::{Registration, RegistrationRequest};
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
+use crate::token_response::ExpiresInUnit;
 
 /// How the end user connects their account (`[auth]`, chosen by `type`).
 #[derive(Clone, Debug)]
@@ -105,6 +106,28 @@ impl Auth {
             _ => &[],
         }
     }
+
+    /// Token-response values kept in the credential, each with the JSON pointer (RFC 6901)
+    /// it is read at: `/instance_url` for `capture = ["instance_url"]`, `/team/id` for
+    /// `capture = { team_id = "/team/id" }`.
+    pub fn capture_at(&self) -> &[(String, String)] {
+        match self {
+            Auth::OAuth(o) => &o.capture_at,
+            Auth::ClientCredentials(c) => &c.capture_at,
+            _ => &[],
+        }
+    }
+
+    /// `alternate_token_path` (OAuth): the JSON pointer the access token is read at when the
+    /// token response has no top-level `access_token` (Slack's user tokens, under
+    /// `/authed_user`). An object there gives `access_token`, `refresh_token`, `token_type`
+    /// and `expires_in`; a string is the token itself.
+    pub fn alternate_token_path(&self) -> Option<&str> {
+        match self {
+            Auth::OAuth(o) => o.alternate_token_path.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// Where the client id and secret go in token requests.
@@ -140,6 +163,9 @@ pub struct OAuth {
     pub(crate) refresh_params: Option<Vec<(String, Template)>>,
     pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
+    pub(crate) capture_at: Vec<(String, String)>,
+    /// `alternate_token_path`: where the token is when the answer has no `access_token`.
+    pub(crate) alternate_token_path: Option<String>,
     pub(crate) callback_capture: Vec<String>,
     pub(crate) callback_code: String,
     /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
@@ -184,8 +210,10 @@ pub struct ClientCredentials {
     pub(crate) token_encoding: Encoding,
     pub(crate) token_params: Vec<(String, Template)>,
     pub(crate) capture: Vec<String>,
+    pub(crate) capture_at: Vec<(String, String)>,
     pub(crate) client_assertion: Option<ClientAssertion>,
     pub(crate) url_inputs: Vec<String>,
+    pub(crate) expires_in_unit: ExpiresInUnit,
 }
 
 /// What the provider's authorization URL needs besides the manifest.
@@ -456,6 +484,11 @@ impl ClientCredentials {
     /// Token-response values kept in the credential.
     pub fn capture(&self) -> &[String] {
         &self.capture
+    }
+
+    /// The unit of the token response's `expires_in` (`expires_in_unit`, default seconds).
+    pub fn expires_in_unit(&self) -> ExpiresInUnit {
+        self.expires_in_unit
     }
 
     /// The key that signs the client's assertions, with `client_auth = "private_key_jwt"`.

@@ -56,6 +56,32 @@ pub struct TokenExchange {
     pub(crate) expiry: Expiry,
     pub(crate) provider_id: Option<String>,
     pub(crate) url_inputs: Vec<String>,
+    pub(crate) refresh_token_path: Option<String>,
+    pub(crate) refresh: Option<ExchangeRefresh>,
+    pub(crate) header_captures: Vec<(String, String)>,
+}
+
+/// `[auth.refresh]` of a token exchange: how a refresh token from the exchange's answer
+/// renews the access token, instead of exchanging the inputs again. Its templates may use
+/// `{credential.refresh_token}`.
+#[derive(Clone, Debug)]
+pub struct ExchangeRefresh {
+    /// `url`; `None`: the exchange's URL.
+    pub(crate) url: Option<Template>,
+    /// `params`, sent with the exchange's method and encoding; none when left out.
+    pub(crate) params: Vec<(String, Template)>,
+    /// `headers`; `None`: the exchange's headers (and its `basic` one).
+    pub(crate) headers: Option<Vec<(String, Template)>>,
+}
+
+impl ExchangeRefresh {
+    /// Every template of the refresh: its URL, parameters and headers.
+    pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
+        self.url
+            .iter()
+            .chain(self.params.iter().map(|(_, t)| t))
+            .chain(self.headers.iter().flatten().map(|(_, t)| t))
+    }
 }
 
 /// A rendered exchange request. Header values and the body are [`Secret`]s (they carry the
@@ -99,6 +125,72 @@ impl TokenExchange {
         &self.expiry
     }
 
+    /// The JSON pointer of the refresh token in the answer (`refresh_token_path`), when the
+    /// exchange gives one.
+    pub fn refresh_token_path(&self) -> Option<&str> {
+        self.refresh_token_path.as_deref()
+    }
+
+    /// Values kept from the answer's headers (`capture_headers`): each `{credential.<name>}`
+    /// with its lowercase header name. `set-cookie` keeps every cookie's `name=value`, joined
+    /// by `; ` as a `Cookie` header takes them; another header, its first value.
+    pub fn header_captures(&self) -> &[(String, String)] {
+        &self.header_captures
+    }
+
+    /// How a refresh token renews the token (`[auth.refresh]`), when the provider takes one.
+    pub fn refresh(&self) -> Option<&ExchangeRefresh> {
+        self.refresh.as_ref()
+    }
+
+    /// The URL template a refresh is sent to: `[auth.refresh]`'s `url`, else the exchange's.
+    pub fn refresh_url_template(&self) -> &Template {
+        self.refresh
+            .as_ref()
+            .and_then(|r| r.url.as_ref())
+            .unwrap_or(&self.url)
+    }
+
+    /// Renders the refresh request for `ctx`, which must hold the stored refresh token as the
+    /// credential value `refresh_token`. `None` when the manifest has no `[auth.refresh]`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use paragon_manifest::{Manifest, RenderContext};
+    ///
+    /// let m = Manifest::load(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs/tasklab-renew")).unwrap();
+    /// let secrets = HashMap::from([("TASKLAB_URL".to_string(), "http://127.0.0.1:4000".to_string())]);
+    /// let ctx = RenderContext::new()
+    ///     .with_secrets(&secrets)
+    ///     .input("api_key", "k1")
+    ///     .credential("refresh_token", "rt-1");
+    /// let te = m.auth().token_exchange().unwrap();
+    /// let request = te.refresh_request(&ctx).unwrap().unwrap();
+    /// assert_eq!(request.url.as_str(), "http://127.0.0.1:4000/auth/session/refresh");
+    /// assert_eq!(request.body.unwrap().1.expose(), r#"{"refresh_token":"rt-1"}"#);
+    /// assert!(request.headers.is_empty());
+    /// ```
+    pub fn refresh_request(
+        &self,
+        ctx: &RenderContext<'_>,
+    ) -> Result<Option<ExchangeRequest>, RenderError> {
+        let Some(refresh) = &self.refresh else {
+            return Ok(None);
+        };
+        let url = render_url(
+            self.refresh_url_template(),
+            ctx,
+            "auth.refresh.url",
+            &self.url_inputs,
+        )?;
+        let params = render_pairs(&refresh.params, ctx)?;
+        let headers = match &refresh.headers {
+            Some(own) => self.headers(own, None, ctx, "auth.refresh.headers")?,
+            None => self.headers(&self.headers, self.basic.as_ref(), ctx, "auth.headers")?,
+        };
+        Ok(Some(self.build(url, params, headers)))
+    }
+
     /// Renders the request for the inputs and secrets in `ctx`.
     ///
     /// ```
@@ -115,19 +207,41 @@ impl TokenExchange {
     /// assert_eq!(body.expose(), r#"{"api_key":"k\"1"}"#);
     /// ```
     pub fn request(&self, ctx: &RenderContext<'_>) -> Result<ExchangeRequest, RenderError> {
-        let mut url = render_url(&self.url, ctx, "auth.url", &self.url_inputs)?;
+        let url = render_url(&self.url, ctx, "auth.url", &self.url_inputs)?;
         let params = render_pairs(&self.params, ctx)?;
+        let headers = self.headers(&self.headers, self.basic.as_ref(), ctx, "auth.headers")?;
+        Ok(self.build(url, params, headers))
+    }
+
+    /// Renders `templates` (and an `Authorization: Basic` header from `basic`).
+    fn headers(
+        &self,
+        templates: &[(String, Template)],
+        basic: Option<&crate::api::ApiAuthorization>,
+        ctx: &RenderContext<'_>,
+        table: &str,
+    ) -> Result<Vec<(String, Secret)>, RenderError> {
         let mut headers = Vec::new();
-        for (name, t) in &self.headers {
-            let field = format!("auth.headers.{name}");
+        for (name, t) in templates {
+            let field = format!("{table}.{name}");
             let value = crate::api::header_value(t, ctx, &field)?;
             headers.push((name.clone(), Secret::new(value)));
         }
-        if let Some(basic) = &self.basic {
+        if let Some(basic) = basic {
             let mut rendered = crate::api::RenderedAuth::default();
             basic.render_into(ctx, &mut rendered)?;
             headers.extend(rendered.headers);
         }
+        Ok(headers)
+    }
+
+    /// The request with `params` placed as the method and encoding say.
+    fn build(
+        &self,
+        mut url: Url,
+        params: Vec<(String, String)>,
+        headers: Vec<(String, Secret)>,
+    ) -> ExchangeRequest {
         let in_query = self.method == ExchangeMethod::Get || self.encoding == Encoding::Query;
         let body = if in_query {
             if !params.is_empty() {
@@ -142,12 +256,12 @@ impl TokenExchange {
                 .finish();
             Some(("application/x-www-form-urlencoded", Secret::new(form)))
         };
-        Ok(ExchangeRequest {
+        ExchangeRequest {
             method: self.method,
             url,
             headers,
             body,
-        })
+        }
     }
 }
 

@@ -287,12 +287,18 @@
 //! client_secret = "{env.ERP_CLIENT_SECRET}"
 //! username = "{input.username}"
 //! password = "{input.password}"         # an input with kind = "password"
+//! # expires_in_unit = "milliseconds"    # the token response's expires_in: "seconds"
+//! #                                     # (default, RFC 6749) | "milliseconds" (Fiserv)
 //! ```
 //!
 //! Token exchange: the end user's inputs are sent to a URL whose JSON answer holds a token
 //! (session tokens traded for an API key or a password). The token is
 //! `{credential.access_token}`; the server exchanges again when it expires or the API answers
-//! 401. The request's values are templates over inputs and environment secrets.
+//! 401. The request's values are templates over inputs and environment secrets. When the
+//! answer also holds a refresh token (`refresh_token_path`), `[auth.refresh]` renews the token
+//! with it instead ([`ExchangeRefresh`]): its templates may use `{credential.refresh_token}`
+//! and must send it; a refresh the provider refuses is final (the user reconnects), and an
+//! answer without a refresh token makes the next renewal an exchange again.
 //!
 //! ```toml
 //! [auth]
@@ -311,6 +317,18 @@
 //!
 //! # [auth.headers]                      # extra headers on the exchange request
 //! # "X-Client-Id" = "{env.EXAMPLE_CLIENT_ID}"
+//!
+//! # refresh_token_path = "/session/refresh_token"  # JSON pointer to a refresh token
+//! # [auth.refresh]                      # sent instead of the exchange when there is one,
+//! #                                     # with the exchange's method and encoding
+//! # url = "{env.TASKLAB_URL}/auth/session/refresh"  # default: the exchange's url
+//! # params = { refresh_token = "{credential.refresh_token}" }  # default: none
+//! # headers = { Authorization = "Bearer {credential.refresh_token}" }  # default: the
+//! #                                     # exchange's headers (and basic)
+//!
+//! # capture_headers = { cookies = "set-cookie" }  # the answer's headers → {credential.cookies}:
+//! #                                     # "set-cookie" keeps `a=1; b=2` (a Cookie header's
+//! #                                     # value), another header its first value
 //! ```
 //!
 //! A manifest with problems:
@@ -338,6 +356,7 @@ mod input;
 mod manifest;
 mod parse;
 mod read_after_connect;
+mod read_exchange_refresh;
 mod read_placements;
 mod read_settings;
 mod registration;
@@ -345,6 +364,7 @@ mod render;
 mod secret;
 mod setting;
 mod template;
+mod token_response;
 mod tools;
 mod url_rule;
 #[cfg(feature = "workflows")]
@@ -357,7 +377,9 @@ pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, Tok
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
-pub use exchange::{Encoding, ExchangeMethod, ExchangeRequest, Expiry, TokenExchange};
+pub use exchange::{
+    Encoding, ExchangeMethod, ExchangeRefresh, ExchangeRequest, Expiry, TokenExchange,
+};
 pub use input::{InputError, InputField, InputKind};
 pub use manifest::{MANIFEST_FILE, Manifest, slug};
 pub use registration::{
@@ -367,5 +389,6 @@ pub use render::{ProcessEnv, RenderContext, RenderError, Secrets};
 pub use secret::Secret;
 pub use setting::{SettingError, SettingField, SettingKind, SettingValue};
 pub use template::{Part, Reference, Template, TemplateError};
+pub use token_response::ExpiresInUnit;
 pub use tools::{AllowedOperation, Tools};
 pub use url::Url;

@@ -19,6 +19,7 @@ use crate::registration::{
 };
 use crate::setting::SettingKind;
 use crate::template::{Part, Reference, Template};
+use crate::token_response::ExpiresInUnit;
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -74,6 +75,10 @@ pub(crate) struct Declared {
     /// Optional inputs without a default: they may have no value when a template is rendered.
     optional: Vec<String>,
     pub(crate) captures: Vec<String>,
+    /// The token response's captured values with the JSON pointers they are read at.
+    capture_at: Vec<(String, String)>,
+    /// A token exchange's values read from its answer's headers, with the header names.
+    header_captures: Vec<(String, String)>,
     auth_type: Option<&'static str>,
     /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
     /// settings without a default, which may have no text.
@@ -408,7 +413,7 @@ impl<'s> Reader<'s> {
     }
 
     /// A table of names to templates (parameters, headers).
-    fn template_map(
+    pub(crate) fn template_map(
         &mut self,
         table: &Table<'_, '_>,
         declared: &Declared,
@@ -587,17 +592,27 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         }
     };
     let auth_type = auth_table.as_ref().and_then(|t| auth_type(&mut r, t));
-    let mut captures = auth_table
+    let capture_at = auth_table
         .as_ref()
         .filter(|_| matches!(auth_type, Some("oauth" | "client_credentials")))
         .map(|t| capture(&mut r, t, "capture", &[]))
         .unwrap_or_default();
-    let callback_captures = auth_table
+    let mut captures: Vec<String> = capture_at.iter().map(|(n, _)| n.clone()).collect();
+    let callback_captures: Vec<String> = auth_table
         .as_ref()
         .filter(|_| auth_type == Some("oauth"))
         .map(|t| capture(&mut r, t, "callback_capture", &captures))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     captures.extend(callback_captures.iter().cloned());
+    let header_captures = auth_table
+        .as_ref()
+        .filter(|_| auth_type == Some("token_exchange"))
+        .map(|t| crate::read_exchange_refresh::header_captures(&mut r, t))
+        .unwrap_or_default();
+    captures.extend(header_captures.iter().map(|(n, _)| n.clone()));
     let mut declared = Declared {
         inputs: input_keys,
         url_inputs: inputs
@@ -628,6 +643,8 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
             .map(|i| i.key.clone())
             .collect(),
         captures,
+        capture_at,
+        header_captures,
         auth_type,
         settings: settings.iter().map(|s| s.key().to_owned()).collect(),
         unusable_settings: settings
@@ -1132,6 +1149,7 @@ const OAUTH_KEYS: &[&str] = &[
     "capture",
     "callback_capture",
     "callback_code",
+    "alternate_token_path",
     "registration_url",
     "client_name",
     "after_connect",
@@ -1154,6 +1172,7 @@ const CLIENT_CREDENTIALS_KEYS: &[&str] = &[
     "username",
     "password",
     "refresh_token",
+    "expires_in_unit",
 ];
 
 const TOKEN_EXCHANGE_KEYS: &[&str] = &[
@@ -1170,6 +1189,9 @@ const TOKEN_EXCHANGE_KEYS: &[&str] = &[
     "lifetime",
     "provider_id",
     "after_connect",
+    "refresh_token_path",
+    "refresh",
+    "capture_headers",
 ];
 
 /// `type = "token_exchange"`: see [`TokenExchange`].
@@ -1217,16 +1239,23 @@ fn token_exchange(
         .and_then(|(p, span)| json_pointer(r, p, span, "auth.token_path"));
     let expiry = expiry(r, t);
     let provider_id = provider_id(r, t);
+    let renewal = crate::read_exchange_refresh::read(r, t, declared);
     let uses_env = params
         .iter()
         .flatten()
         .chain(headers.iter().flatten())
         .map(|(_, t)| t)
         .chain(basic.iter().flatten().flat_map(ApiAuthorization::templates))
+        .chain(
+            renewal
+                .iter()
+                .flat_map(|(_, r)| r.iter().flat_map(|r| r.templates())),
+        )
         .any(|t| t.references().any(|r| matches!(r, Reference::Env(_))));
     if uses_env {
         refuse_end_user_host(r, t, "url", url.as_ref(), declared);
     }
+    let (refresh_token_path, refresh) = renewal?;
     Some(TokenExchange {
         url: url?,
         method: method?,
@@ -1238,6 +1267,9 @@ fn token_exchange(
         expiry: expiry?,
         provider_id: provider_id?,
         url_inputs: declared.url_inputs.clone(),
+        refresh_token_path,
+        refresh,
+        header_captures: declared.header_captures.clone(),
     })
 }
 
@@ -1468,11 +1500,18 @@ fn with_callback_capture(auth: Auth, callback: Vec<String>) -> Auth {
 }
 
 /// `capture` (token-response values) or `callback_capture` (callback query values); `taken`
-/// are names already captured otherwise.
-fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>, key: &str, taken: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// are names already captured otherwise. Each name comes with the JSON pointer it is read at:
+/// `capture = ["instance_url"]` reads `/instance_url`, `capture = { team_id = "/team/id" }`
+/// a nested value (the table form is for the token response only).
+fn capture(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    taken: &[String],
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
     let field = format!("auth.{key}");
-    for (name, span) in r.opt_string_array(t, key).unwrap_or_default() {
+    for (name, span, pointer) in capture_entries(r, t, key) {
         if taken.contains(&name) {
             r.error(
                 span,
@@ -1503,16 +1542,49 @@ fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>, key: &str, taken: &[String]) -
                 format!("`{name}` is the client registered at `registration_url`; it cannot be captured too"),
                 "capture the value under another name, or remove it",
             );
-        } else if out.contains(&name) {
+        } else if out.iter().any(|(n, _)| *n == name) {
             r.error(
                 span,
                 &field,
                 format!("`{name}` is captured twice"),
                 "remove one",
             );
-        } else {
-            out.push(name);
+        } else if let Some(pointer) = pointer {
+            out.push((name, pointer));
         }
+    }
+    out
+}
+
+/// The entries of `capture` / `callback_capture`: names with their span and pointer (`None`
+/// when the pointer is wrong, which is reported).
+fn capture_entries(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+) -> Vec<(String, Range<usize>, Option<String>)> {
+    let nested =
+        key == "capture" && matches!(t.get(key).map(|v| v.get_ref()), Some(DeValue::Table(_)));
+    if !nested {
+        let names = r.opt_string_array(t, key).unwrap_or_default();
+        return names
+            .into_iter()
+            .map(|(name, span)| {
+                let pointer = format!("/{name}");
+                (name, span, Some(pointer))
+            })
+            .collect();
+    }
+    let Some(table) = r.opt_table(t, key) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, value) in table.map.iter() {
+        let field = table.field(name.get_ref());
+        let pointer = r
+            .string(value, &field)
+            .and_then(|(p, span)| json_pointer(r, p, span, &field));
+        out.push((name.get_ref().to_string(), name.span(), pointer));
     }
     out
 }
@@ -1571,6 +1643,15 @@ fn auth(
             let token_encoding = token_encoding(r, t);
             let token_params = params(r, t, "token_params", declared);
             let grant = token_grant(r, t, declared, inputs);
+            let expires_in_unit = choice(
+                r,
+                t,
+                "expires_in_unit",
+                &[
+                    ("seconds", ExpiresInUnit::Seconds),
+                    ("milliseconds", ExpiresInUnit::Milliseconds),
+                ],
+            );
             // With a signed assertion, the key stands where the secret would.
             let secret_or_key = match &client_assertion {
                 Some(Some(a)) => Some(&a.key),
@@ -1591,8 +1672,10 @@ fn auth(
                 token_encoding: token_encoding?,
                 token_params: token_params?,
                 capture: declared.captures.clone(),
+                capture_at: declared.capture_at.clone(),
                 client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
+                expires_in_unit: expires_in_unit?,
             }))
         }
         _ => {
@@ -1640,6 +1723,14 @@ fn auth(
             let authorization_params = params(r, t, "authorization_params", declared);
             let authorization_param_names = param_names(r, t);
             let provider_id = provider_id(r, t);
+            let alternate_token_path = match t.get("alternate_token_path") {
+                None => Some(None),
+                Some(_) => r
+                    .opt_string(t, "alternate_token_path")
+                    .and_then(|(p, span)| {
+                        json_pointer(r, p, span, "auth.alternate_token_path").map(Some)
+                    }),
+            };
             let callback_code = callback_code(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
@@ -1675,6 +1766,8 @@ fn auth(
                 refresh_params: refresh_params?,
                 provider_id: provider_id?,
                 capture: declared.captures.clone(),
+                capture_at: declared.capture_at.clone(),
+                alternate_token_path: alternate_token_path?,
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
                 registration: registration?,
@@ -1786,7 +1879,7 @@ fn owner_client(id: Option<&Template>, secret: Option<&Template>) -> bool {
 /// setting) unless the manifest holds it to hosts it names (see `url_rule::open_host`): the
 /// owner's client secret (and the user's codes and refresh tokens) would go to whatever host
 /// the user names.
-fn refuse_end_user_host(
+pub(crate) fn refuse_end_user_host(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
     key: &str,

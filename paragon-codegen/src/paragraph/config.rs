@@ -3,7 +3,9 @@
 //! that Paragon's custom integration form has no field for is refused at its position.
 
 use super::{Refusals, ts};
-use paragon_manifest::{ApiAuthorization, Auth, ClientAuth, Encoding, Manifest, TokenGrant};
+use paragon_manifest::{
+    ApiAuthorization, Auth, ClientAuth, Encoding, ExpiresInUnit, Manifest, TokenGrant,
+};
 
 /// Manifest templates as the dashboard writes variables: `{input.api_key}` →
 /// `{{input.api_key}}`.
@@ -67,6 +69,7 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
             );
         }
     }
+    refuse_token_reading(m, &mut refuse);
     if m.auth().provider_id_path().is_some() {
         refuse(
             "auth",
@@ -142,6 +145,38 @@ fn refuse_placements(m: &Manifest, refusals: &mut Refusals) {
             }
         }
         _ => {}
+    }
+}
+
+/// How the token response is read, beyond Paragon's form: the token at another place, values
+/// inside its objects, a lifetime in milliseconds.
+fn refuse_token_reading(m: &Manifest, refuse: &mut impl FnMut(&str, &str, &str)) {
+    if m.auth().alternate_token_path().is_some() {
+        refuse(
+            "auth",
+            "alternate_token_path",
+            "the access token read at another place of the token response",
+        );
+    }
+    if m.auth()
+        .capture_at()
+        .iter()
+        .any(|(n, p)| *p != format!("/{n}"))
+    {
+        refuse(
+            "auth",
+            "capture",
+            "values captured inside the token response's objects",
+        );
+    }
+    if let Auth::ClientCredentials(c) = m.auth()
+        && c.expires_in_unit() != ExpiresInUnit::Seconds
+    {
+        refuse(
+            "auth",
+            "expires_in_unit",
+            "a token lifetime in milliseconds",
+        );
     }
 }
 
