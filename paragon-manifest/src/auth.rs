@@ -2,6 +2,7 @@
 
 use url::Url;
 
+use crate::alternatives::{Entry, render_params};
 use crate::client_assertion::ClientAssertion;
 use crate::exchange::{Encoding, TokenExchange};
 use crate::registration::{Registration, RegistrationRequest};
@@ -133,11 +134,11 @@ pub struct OAuth {
     pub(crate) pkce: bool,
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_encoding: Encoding,
-    pub(crate) authorization_params: Vec<(String, Template)>,
+    pub(crate) authorization_params: Vec<Entry>,
     /// Provider names for the authorization request's own parameters (`client_id` → `app_id`).
     pub(crate) authorization_param_names: Vec<(String, String)>,
-    pub(crate) token_params: Vec<(String, Template)>,
-    pub(crate) refresh_params: Option<Vec<(String, Template)>>,
+    pub(crate) token_params: Vec<Entry>,
+    pub(crate) refresh_params: Option<Vec<Entry>>,
     pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
     pub(crate) callback_capture: Vec<String>,
@@ -182,7 +183,7 @@ pub struct ClientCredentials {
     pub(crate) scope_separator: String,
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_encoding: Encoding,
-    pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) token_params: Vec<Entry>,
     pub(crate) capture: Vec<String>,
     pub(crate) client_assertion: Option<ClientAssertion>,
     pub(crate) url_inputs: Vec<String>,
@@ -319,20 +320,23 @@ impl OAuth {
         self.client_secret.render(ctx).map(Secret::new)
     }
 
-    /// The rendered extra parameters of the authorization request.
+    /// The rendered extra parameters of the authorization request: for each, the first
+    /// alternative whose references all have values; one that refers to an optional input
+    /// without a value (or whose alternatives all lack one) is left out.
     pub fn authorization_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.authorization_params, ctx)
+        render_params(&self.authorization_params, ctx)
     }
 
-    /// The rendered extra parameters of token requests.
+    /// The rendered extra parameters of token requests (alternatives and optional inputs as
+    /// in [`authorization_params`](Self::authorization_params)).
     pub fn token_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.token_params, ctx)
+        render_params(&self.token_params, ctx)
     }
 
     /// The rendered extra parameters of refresh requests: `refresh_params` when the manifest
@@ -342,7 +346,7 @@ impl OAuth {
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(
+        render_params(
             self.refresh_params.as_ref().unwrap_or(&self.token_params),
             ctx,
         )
@@ -366,7 +370,9 @@ impl OAuth {
     /// The full URL to send the end user's browser to: the authorization URL with
     /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
     /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters,
-    /// each protocol parameter under the provider's name for it.
+    /// each protocol parameter under the provider's name for it. When the authorization URL
+    /// has a fragment (a single-page app's route, `https://app.example/#/oauth/authorize`), the
+    /// query goes after the route, inside the fragment (`#/oauth/authorize?response_type=code&…`).
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -398,25 +404,36 @@ impl OAuth {
         let mut url = self.authorization_url(ctx)?;
         let client_id = self.client_id(ctx)?;
         let extra = self.authorization_params(ctx)?;
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        let name = |n| self.authorization_param_name(n);
+        q.append_pair(name("response_type"), "code")
+            .append_pair(name("client_id"), &client_id)
+            .append_pair(name("redirect_uri"), request.redirect_uri);
+        if !self.scopes.is_empty() {
+            q.append_pair(name("scope"), &self.scope());
+        }
+        q.append_pair(name("state"), request.state);
+        if self.pkce
+            && let Some(challenge) = request.code_challenge
         {
-            let mut q = url.query_pairs_mut();
-            let name = |n| self.authorization_param_name(n);
-            q.append_pair(name("response_type"), "code")
-                .append_pair(name("client_id"), &client_id)
-                .append_pair(name("redirect_uri"), request.redirect_uri);
-            if !self.scopes.is_empty() {
-                q.append_pair(name("scope"), &self.scope());
+            q.append_pair("code_challenge", challenge)
+                .append_pair("code_challenge_method", "S256");
+        }
+        q.extend_pairs(&extra);
+        let params = q.finish();
+        let query = match url.query() {
+            Some(fixed) if !fixed.is_empty() => format!("{fixed}&{params}"),
+            _ => params,
+        };
+        // A single-page app routes by the fragment (`https://app.example/#/oauth/authorize`):
+        // the query, which its page reads, follows the route there, as Nango builds it.
+        match url.fragment().map(str::to_owned) {
+            Some(route) => {
+                let separator = if route.contains('?') { '&' } else { '?' };
+                url.set_query(None);
+                url.set_fragment(Some(&format!("{route}{separator}{query}")));
             }
-            q.append_pair(name("state"), request.state);
-            if self.pkce
-                && let Some(challenge) = request.code_challenge
-            {
-                q.append_pair("code_challenge", challenge)
-                    .append_pair("code_challenge_method", "S256");
-            }
-            for (k, v) in &extra {
-                q.append_pair(k, v);
-            }
+            None => url.set_query(Some(&query)),
         }
         Ok(url)
     }
@@ -483,12 +500,14 @@ impl ClientCredentials {
         self.client_secret.render(ctx).map(Secret::new)
     }
 
-    /// The rendered extra parameters of the token request.
+    /// The rendered extra parameters of the token request: for each, the first alternative
+    /// whose references all have values; one that refers to an optional input without a value
+    /// is left out.
     pub fn token_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.token_params, ctx)
+        render_params(&self.token_params, ctx)
     }
 }
 
@@ -503,14 +522,4 @@ pub(crate) fn render_url(
         field: field.to_owned(),
         reason,
     })
-}
-
-pub(crate) fn render_pairs(
-    pairs: &[(String, Template)],
-    ctx: &RenderContext<'_>,
-) -> Result<Vec<(String, String)>, RenderError> {
-    pairs
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), t.render(ctx)?)))
-        .collect()
 }

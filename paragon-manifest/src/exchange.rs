@@ -4,7 +4,8 @@
 use base64::Engine as _;
 use url::Url;
 
-use crate::auth::{render_pairs, render_url};
+use crate::alternatives::{Entry, render_headers, render_params};
+use crate::auth::render_url;
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -50,8 +51,8 @@ pub struct TokenExchange {
     pub(crate) url: Template,
     pub(crate) method: ExchangeMethod,
     pub(crate) encoding: Encoding,
-    pub(crate) params: Vec<(String, Template)>,
-    pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) params: Vec<Entry>,
+    pub(crate) headers: Vec<Entry>,
     pub(crate) basic: Option<(Template, Template)>,
     pub(crate) token_path: String,
     pub(crate) expiry: Expiry,
@@ -117,13 +118,12 @@ impl TokenExchange {
     /// ```
     pub fn request(&self, ctx: &RenderContext<'_>) -> Result<ExchangeRequest, RenderError> {
         let mut url = render_url(&self.url, ctx, "auth.url", &self.url_inputs)?;
-        let params = render_pairs(&self.params, ctx)?;
-        let mut headers = Vec::new();
-        for (name, t) in &self.headers {
-            let field = format!("auth.headers.{name}");
-            let value = crate::api::header_value(t, ctx, &field)?;
-            headers.push((name.clone(), Secret::new(value)));
-        }
+        let params = render_params(&self.params, ctx)?;
+        let mut headers: Vec<(String, Secret)> =
+            render_headers(&self.headers, ctx, "auth.headers")?
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect();
         if let Some((user, pass)) = &self.basic {
             let pair = format!("{}:{}", user.render(ctx)?, pass.render(ctx)?);
             let encoded = base64::engine::general_purpose::STANDARD.encode(pair);

@@ -294,6 +294,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod after_connect;
+mod alternatives;
 mod api;
 mod auth;
 mod client_assertion;
@@ -306,6 +307,7 @@ mod input;
 mod manifest;
 mod parse;
 mod read_after_connect;
+mod read_entries;
 mod read_settings;
 mod registration;
 mod render;
