@@ -493,7 +493,10 @@ class Conversion:
         api = {k: v for k, v in m["api"].items() if k != "headers"}
         if isinstance(api["base_url"], list):
             api["base_url"] = api["base_url"][-1]  # before the last, a missing value falls through
-        text = json.dumps({"auth": m["auth"], "api": api})
+        # A request parameter or header whose optional input has no value is left out.
+        left_out = ("authorization_params", "token_params", "refresh_params", "params", "headers")
+        auth = {k: v for k, v in m["auth"].items() if k not in left_out}
+        text = json.dumps({"auth": auth, "api": api})
         for key, field in self.inputs.items():
             if not field.get("required", True) and "default" not in field and "{input.%s}" % key in text:
                 field.pop("required")
@@ -502,7 +505,6 @@ class Conversion:
     def ignored(self) -> None:
         p = self.p
         for key, what in [
-            ("authorization_url_fragment", "an authorization URL fragment"),
             ("refresh_token_headers", "extra headers on refresh"),
             ("token_response_headers", "values read from the token response's headers"),
             ("expires_in_unit", "`expires_in` in another unit than seconds"),
@@ -567,6 +569,8 @@ class Conversion:
         }
         if p.get("refresh_url"):
             a["refresh_url"] = self.url(p["refresh_url"], "auth.refresh_url")
+        if p.get("authorization_url_fragment"):
+            a["authorization_url"] = with_fragment(a["authorization_url"], p["authorization_url_fragment"])
         self.own_oauth_app(a)
         self.registration(a)
         self.token_common(a, "authorization_code")
@@ -691,7 +695,7 @@ class Conversion:
             else:
                 headers["authorization"] = auth_header
         if headers:
-            a["headers"] = {k: self.template(v, "auth.headers") for k, v in headers.items()}
+            a["headers"] = {k: self.param_value(str(v), "auth.headers") for k, v in headers.items()}
         tr = p.get("token_response") or {}
         if not tr.get("token"):
             raise NoManifest("no token path in the token exchange's answer")
@@ -725,7 +729,9 @@ class Conversion:
             v = json.dumps(v) if isinstance(v, bool) else str(v)  # YAML `true`, sent as `true`
             if protocol and k == "grant_type":
                 if where == "auth.authorization_params":
-                    self.lose("grant_type sent on the authorization URL")
+                    # The authorization request has no grant_type of its own (RFC 6749
+                    # §4.1.1): the manifest sends the provider's.
+                    out[k] = self.template(v, where)
                     continue
                 if grant and v == grant:
                     continue  # what the flow sends anyway
@@ -744,13 +750,16 @@ class Conversion:
                 # flow sends none, and a refresh never does, so the parameter is the only one.
                 self.lose("a scope parameter in token or authorization parameters")
                 continue
-            if "||" in v:
-                # Fallback alternatives exist only in [api.headers] and `base_url`: the last
-                # alternative (the catalogue's default) is kept, the override before it lost.
-                self.lose(f"fallback alternatives (`a || b`) in a parameter: one alternative kept")
-                v = v.split("||")[-1].strip()
-            out[k] = self.template(v, where)
+            out[k] = self.param_value(v, where)
         return out
+
+    def param_value(self, v: str, where: str):
+        """A parameter: a template, or `a || b` as alternatives (the first with values is
+        sent). One that refers to an optional input is left out without a value, as Nango's
+        unresolved value is never a usable one."""
+        if "||" not in v:
+            return self.template(v, where)
+        return self.alternatives(v, where, False)
 
     def api(self, proxy: dict) -> dict:
         base = str(proxy["base_url"]).rstrip("/") or "/"
@@ -846,6 +855,17 @@ class Conversion:
                 raise NoManifest("the credential in every request body")
             raise NoManifest("the catalogue does not say where the API key goes")
         return {"type": "bearer", "token": "{credential.access_token}"}
+
+
+def with_fragment(url: str, fragment: str) -> str:
+    """The authorization URL routed by `fragment`, as Nango builds it: `new URL(url)` (whose
+    text ends an empty path with `/`), `#`, the fragment; the query goes after it."""
+    if "#" in url:
+        raise NoManifest("an authorization URL with a fragment of its own and another")
+    rest = url.split("://", 1)[1] if "://" in url else url
+    if "/" not in rest:
+        url += "/"
+    return f"{url}#{fragment}"
 
 
 def ident(name: str) -> str:

@@ -15,7 +15,12 @@
 //!   bound to it.
 //!   Token answers carry `instance_url`, the provider's root URL. A client given a public key
 //!   ([`FakeProviderBuilder::client_assertion_key`]) may authenticate by a signed JWT instead
-//!   of its secret (`private_key_jwt`, RFC 7523).
+//!   of its secret (`private_key_jwt`, RFC 7523). A client-credentials request may name the
+//!   token's `audience` (this server's `/v1` URL) and `organization` (one of
+//!   [`ORGANIZATIONS`]); a value sent must be right, an empty one included.
+//! - **A single-page app's authorization screen** at `/app/`: it routes by the URL's fragment,
+//!   `/app/#/oauth/authorize?response_type=code&…` ([`AUTHORIZE_ROUTE`]), whose query its
+//!   script carries on to the consent page.
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N}}`; the token is a bearer
 //!   access token for `/v1` with the access-token lifetime (self-hosted products and many
@@ -87,7 +92,9 @@ mod oauth;
 mod registration;
 mod session;
 mod sites;
+mod spa;
 mod state;
+mod tenancy;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -101,7 +108,9 @@ use tokio::task::JoinHandle;
 
 pub use axum::http;
 pub use axum::http::StatusCode;
+pub use spa::AUTHORIZE_ROUTE;
 pub use state::{RecordedRequest, Stats, TokenRequests};
+pub use tenancy::ORGANIZATIONS;
 
 use state::{AppState, Config, Secret, Shared};
 
@@ -203,6 +212,7 @@ fn router(state: AppState) -> Router {
     oauth::router()
         .merge(session::router())
         .merge(sites::router())
+        .merge(spa::router())
         .nest("/v1", api)
         .nest("/sites/{site}/v1", site_api)
         .with_state(state)

@@ -363,12 +363,12 @@ fn escape(text: &str) -> String {
 // ---- token endpoint --------------------------------------------------------
 
 /// An RFC 6749 §5.2 error.
-struct OAuthError {
+pub(crate) struct OAuthError {
     error: &'static str,
     description: String,
 }
 
-fn oauth_error(error: &'static str, description: impl Into<String>) -> OAuthError {
+pub(crate) fn oauth_error(error: &'static str, description: impl Into<String>) -> OAuthError {
     OAuthError {
         error,
         description: description.into(),
@@ -763,6 +763,7 @@ fn client_credentials(
     state: &Shared,
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
+    crate::tenancy::check(state, params)?;
     let scopes = requested_scopes(params.get("scope"), &state.config.scopes)
         .map_err(|message| oauth_error("invalid_scope", message))?;
     let principal = Principal::client(&state.config.client_id, scopes);

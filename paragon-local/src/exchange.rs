@@ -19,12 +19,14 @@ use crate::upstream::Upstream;
 /// Largest exchange answer read.
 const MAX_ANSWER: usize = 256 * 1024;
 
-/// Exchanges the credential's inputs for a token.
+/// Exchanges the credential's inputs for a token; `meta`, the user's metadata, for the
+/// request's `{user.*}` values.
 pub(crate) async fn exchange(
     http: &Upstream,
     secrets: &(dyn Secrets + Sync),
     integration: &Integration,
     secret: &Secret,
+    meta: Option<&Value>,
 ) -> Result<Tokens, TokenError> {
     let Some(te) = integration.manifest.auth().token_exchange() else {
         return Err(TokenError::Unavailable(format!(
@@ -34,7 +36,7 @@ pub(crate) async fn exchange(
     };
     // The context borrows the secrets without `Send`: it ends before the request is awaited.
     let rendered = te
-        .request(&integration.context(secrets, secret, None))
+        .request(&integration.context(secrets, secret, meta))
         .map_err(|e| TokenError::Unavailable(format!("{}: {e}", integration.slug)))?;
     let mut builder = Request::builder()
         .method(match rendered.method {

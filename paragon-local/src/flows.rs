@@ -164,9 +164,11 @@ async fn start(
     )
     .await?;
     secret.captured = registered.clone();
+    // The authorization and token requests' parameters may use the user's metadata.
+    let meta = app.store.user_meta(&user.project_id, &user.user_id).await?;
     let url = oauth
         .authorize_url(
-            &integration.context(&app.secrets, &secret, None),
+            &integration.context(&app.secrets, &secret, Some(&meta)),
             &AuthorizeRequest {
                 redirect_uri: &redirect_uri,
                 state: state.secret(),
@@ -289,8 +291,10 @@ pub(crate) async fn create_credential(
         created_at: now,
         refreshed_at: None,
     };
+    let meta = app.store.user_meta(&user.project_id, &user.user_id).await?;
     if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
-        let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
+        let endpoint =
+            crate::refresh::renewal_endpoint(&app.secrets, integration, &c, Some(&meta))?;
         let values = crate::refresh::GrantValues::render(&app.secrets, integration, cc, &c)?;
         let grant = values.grant(None, cc.scopes());
         match request_token(&app.http, &endpoint, grant, cc.capture()).await {
@@ -318,7 +322,9 @@ pub(crate) async fn create_credential(
     }
     if let Auth::TokenExchange(_) = integration.manifest.auth() {
         // Exchanged now, so inputs the provider refuses are refused here, not at first use.
-        match crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret).await {
+        let exchanged =
+            crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret, Some(&meta));
+        match exchanged.await {
             Ok(tokens) => {
                 c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
                 c.secret.access_token = Some(tokens.access_token);
@@ -432,8 +438,12 @@ pub(crate) async fn exchange_code(
     };
     let render =
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
+    let meta = app
+        .store
+        .user_meta(&pending.project_id, &pending.user_id)
+        .await?;
     let endpoint = {
-        let ctx = integration.context(&app.secrets, &secret, None);
+        let ctx = integration.context(&app.secrets, &secret, Some(&meta));
         TokenEndpoint {
             reach: crate::refresh::reach_of(oauth.token_url_template()),
             url: oauth.token_url(&ctx).map_err(render)?,
