@@ -140,6 +140,7 @@ class Conversion:
                 self.callback_captures.append(ident(name))
         self.notes: list[str] = []
         self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
+        self.response_type: str | None = None  # the authorization request's, when not `code`
 
     def lose(self, what: str) -> None:
         if what not in self.losses:
@@ -582,6 +583,8 @@ class Conversion:
             rp = self.params(refresh, "auth.refresh_params", "refresh_token")
             if rp != a["token_params"]:
                 a["refresh_params"] = rp
+        if self.response_type:
+            a["response_type"] = self.response_type
         self.authorization_url_options(a)
         code = p.get("authorization_code_param_in_callback")
         if code and code != "code":
@@ -738,6 +741,11 @@ class Conversion:
                 raise NoManifest(f"the `{v}` grant")
             if protocol and k == "response_type":
                 if v == "code":
+                    continue
+                if where == "auth.authorization_params" and re.fullmatch(r"[A-Za-z0-9_-]+", v):
+                    if v in ("token", "id_token"):
+                        raise NoManifest(f"response_type `{v}` (tokens returned to the browser)")
+                    self.response_type = v  # the provider's name for the code: `response_type`
                     continue
                 raise NoManifest(f"response_type `{v}`")
             if protocol and k in ("client_id", "client_secret", "redirect_uri", "state"):

@@ -147,6 +147,7 @@ impl FakeProvider {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
                 client_id_param: "client_id".to_owned(),
                 code_param: "code".to_owned(),
+                response_type: "code".to_owned(),
                 callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
@@ -239,6 +240,13 @@ impl FakeProviderBuilder {
     /// refused there.
     pub fn client_id_param(mut self, name: impl Into<String>) -> Self {
         self.config.client_id_param = name.into();
+        self
+    }
+
+    /// The `response_type` the authorization request must carry (default `code`), for
+    /// providers that name the authorization code otherwise (Follow Up Boss: `auth_code`).
+    pub fn response_type(mut self, value: impl Into<String>) -> Self {
+        self.config.response_type = value.into();
         self
     }
 

@@ -81,8 +81,12 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         redirect(redirect_uri, &pairs, StatusCode::FOUND)
     };
 
-    if params.get("response_type").map(String::as_str) != Some("code") {
-        return back("unsupported_response_type", "response_type must be `code`");
+    let response_type = config.response_type.as_str();
+    if params.get("response_type").map(String::as_str) != Some(response_type) {
+        return back(
+            "unsupported_response_type",
+            &format!("response_type must be `{response_type}`"),
+        );
     }
     let scopes = match requested_scopes(params.get("scope"), &config.scopes) {
         Ok(scopes) => scopes,

@@ -28,6 +28,8 @@ pub(crate) struct Config {
     pub(crate) client_id_param: String,
     /// The callback's parameter holding the code (`code`).
     pub(crate) code_param: String,
+    /// The `response_type` the authorization request must carry (`code`).
+    pub(crate) response_type: String,
     /// A realm id added to the callback's query (`realm=…`), when set.
     pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,

@@ -196,3 +196,17 @@ async fn a_user_connects_through_a_single_page_apps_fragment_route() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["output"]["id"], "ada", "{me}");
 }
+
+#[tokio::test]
+async fn a_user_connects_to_a_provider_that_names_the_code_auth_code() {
+    let env = start_with(FakeProvider::builder().response_type("auth_code"), |b| {
+        b.specs(specs().join("tasklab-authcode"))
+    })
+    .await;
+    env.connect_oauth("erin", "custom.tasklabauthcode").await;
+    let (status, me) = env
+        .proxy("erin", Method::GET, "custom.tasklabauthcode", "/me")
+        .await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["output"]["id"], "ada", "{me}");
+}

@@ -143,6 +143,9 @@ pub struct OAuth {
     pub(crate) capture: Vec<String>,
     pub(crate) callback_capture: Vec<String>,
     pub(crate) callback_code: String,
+    /// The authorization request's `response_type` (`code` unless the provider names it
+    /// otherwise).
+    pub(crate) response_type: String,
     /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
     /// registered client in the credential.
     pub(crate) registration: Option<Registration>,
@@ -269,6 +272,12 @@ impl OAuth {
         self.client_assertion.as_ref()
     }
 
+    /// The authorization request's `response_type` (`response_type`, default `code`): some
+    /// providers name the authorization code otherwise (`auth_code`).
+    pub fn response_type(&self) -> &str {
+        &self.response_type
+    }
+
     /// Dynamic client registration (`registration_url`), when the client is registered at
     /// connect time rather than set by the owner.
     pub fn registration(&self) -> Option<&Registration> {
@@ -368,7 +377,7 @@ impl OAuth {
     }
 
     /// The full URL to send the end user's browser to: the authorization URL with
-    /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
+    /// `response_type=code` (or the manifest's `response_type`), `client_id`, `redirect_uri`, `scope` (when there are scopes),
     /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters,
     /// each protocol parameter under the provider's name for it. When the authorization URL
     /// has a fragment (a single-page app's route, `https://app.example/#/oauth/authorize`), the
@@ -406,7 +415,7 @@ impl OAuth {
         let extra = self.authorization_params(ctx)?;
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         let name = |n| self.authorization_param_name(n);
-        q.append_pair(name("response_type"), "code")
+        q.append_pair(name("response_type"), &self.response_type)
             .append_pair(name("client_id"), &client_id)
             .append_pair(name("redirect_uri"), request.redirect_uri);
         if !self.scopes.is_empty() {

@@ -53,6 +53,8 @@
 //! [auth]
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
+//! #   a single-page app's route in the fragment ("https://app.example/#/oauth/authorize"):
+//! #   the query goes after the route (`#/oauth/authorize?response_type=code&…`)
 //! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
 //! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal; inputs
 //!                                               # for the user's own (self-hosted) OAuth app
@@ -82,8 +84,11 @@
 //! # [[auth.after_connect]]: a GET with the new credential before it is stored (any type but
 //! #   "none"); url = "/me" (under api.base_url) or an absolute URL on the manifest's host,
 //! #   capture = { site = "/site" } → {credential.site}, provider_id = "/account/id"
-//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
-//! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates, or
+//! # alternatives as in [api.headers]), never the flow's own: response_type, client_id,
+//! # redirect_uri, state, grant_type (grant_type may go in authorization_params: the
+//! # authorization request has none of its own); one whose optional input has no value is
+//! # left out
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
 //! # [auth.authorization_param_names]: the provider's names for response_type, client_id,
 //! #   redirect_uri, scope and state on the authorization URL, e.g. client_id = "app_id"
@@ -97,8 +102,10 @@
 //!                                       # (`git.example.com:8443/base`) goes right after
 //!                                       # `https://` in URL templates; a subdomain is one
 //!                                       # DNS label (`acme`: letters, digits, `-`, `_`)
-//! required = true                       # default true; an optional input used in a
-//!                                       # template needs a (non-empty) default
+//! required = true                       # default true; an optional input without a
+//!                                       # default may have no value: a parameter or
+//!                                       # header using it is then left out; anywhere
+//!                                       # else (a URL, a credential) it needs a default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
 //! secret = false                        # default: true for kind = "password"
 //! help = "The part before .zendesk.com"
@@ -139,9 +146,9 @@
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
 //! # Alternatives: the first whose references all have values is sent; with none, the header
-//! # is left out (optional inputs without a default may be used only here).
+//! # is left out. A header whose optional input has no value is left out too.
 //! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
-//! "X-On-Behalf-Of" = ["{input.team}"]
+//! "X-On-Behalf-Of" = "{input.team}"
 //!
 //! [tools]                               # optional: the operations AI agents may call
 //! allow = ["listTickets", "createTicket"]   # spec operation ids; without it, only GETs
@@ -217,6 +224,30 @@
 //! [api]
 //! base_url = "https://{credential.dc}.api.mailchimp.com/3.0"
 //! ```
+//!
+//! Values that may be missing: a request parameter (`[auth.authorization_params]`,
+//! `[auth.token_params]`, `[auth.refresh_params]`, a token exchange's `[auth.params]`) or a
+//! header (`[api.headers]`, a token exchange's `[auth.headers]`) is a template or an array of
+//! alternatives, of which the first whose references all have values is sent. One that
+//! refers to an optional input without a default is left out of the request when the user
+//! gave no value (an empty one included), rather than sent empty; so are alternatives none
+//! of which has values. Where leaving a value out is impossible (a URL's host or path, a
+//! client id or secret, `api.authorization`, a grant's username or password) an optional
+//! input needs a default, and the validator says so. The user's metadata (`{user.*}`), which
+//! the developer sets per user, serves as an override before a fixed value:
+//!
+//! ```toml
+//! [auth.token_params]
+//! audience = ["{user.audience}", "https://api.example.com"]   # Auth0, Pax8
+//! organization = "{input.organization}"                       # optional: left out if empty
+//!
+//! [auth.authorization_params]
+//! grant_type = "authorization_code"     # Jira Data Center wants it on the authorization URL
+//! ```
+//!
+//! `grant_type` is refused in `token_params` and `refresh_params` (the flow sets it there) but
+//! allowed in `authorization_params`: RFC 6749 §4.1.1 gives the authorization request no
+//! `grant_type`, so a value there is only ever the provider's own.
 //!
 //! Client authentication by signed assertion (`private_key_jwt`, RFC 7523 §2.2): with
 //! `client_auth = "private_key_jwt"` no client secret exists (one is refused); every token
@@ -308,6 +339,7 @@ mod manifest;
 mod parse;
 mod read_after_connect;
 mod read_entries;
+mod read_response_type;
 mod read_settings;
 mod registration;
 mod render;

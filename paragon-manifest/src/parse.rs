@@ -1149,6 +1149,7 @@ const OAUTH_KEYS: &[&str] = &[
     "capture",
     "callback_capture",
     "callback_code",
+    "response_type",
     "registration_url",
     "client_name",
     "after_connect",
@@ -1651,6 +1652,7 @@ fn auth(
             let authorization_param_names = param_names(r, t);
             let provider_id = provider_id(r, t);
             let callback_code = callback_code(r, t);
+            let response_type = crate::read_response_type::read(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1687,6 +1689,7 @@ fn auth(
                 capture: declared.captures.clone(),
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
+                response_type: response_type?,
                 registration: registration?,
                 client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),

@@ -361,3 +361,65 @@ fn an_authorization_url_routed_by_its_fragment_carries_the_query_after_the_route
          &redirect_uri=https%3A%2F%2Flocal.example%2Foauth&state=s1&prompt=consent"
     );
 }
+
+#[test]
+fn response_type_names_the_code_otherwise_and_never_asks_for_tokens() {
+    let env = secrets();
+    let ctx = RenderContext::new().with_secrets(&env);
+    let m = parse(&edit(
+        OAUTH,
+        "[auth.authorization_params]",
+        "response_type = \"auth_code\"\n\n[auth.authorization_params]",
+    ))
+    .unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(oauth.response_type(), "auth_code");
+    let url = oauth
+        .authorize_url(
+            &ctx,
+            &AuthorizeRequest {
+                redirect_uri: "https://local.example/oauth",
+                state: "s1",
+                code_challenge: None,
+            },
+        )
+        .unwrap();
+    assert!(url.as_str().contains("?response_type=auth_code&client_id=demo"), "{url}");
+    assert_eq!(parse(OAUTH).unwrap().auth().oauth().unwrap().response_type(), "code");
+
+    let refused = |value: &str| {
+        single_error(&edit(
+            OAUTH,
+            "[auth.authorization_params]",
+            &format!("response_type = \"{value}\"\n\n[auth.authorization_params]"),
+        ))
+    };
+    let d = refused("token");
+    assert_at(
+        &d,
+        13,
+        17,
+        "auth.response_type",
+        "`response_type = \"token\"` returns tokens to the browser",
+    );
+    let d = refused("code id_token");
+    assert_at(
+        &d,
+        13,
+        17,
+        "auth.response_type",
+        "`code id_token` is not a response type the code flow can use",
+    );
+    // Only OAuth has an authorization request.
+    let cc = std::fs::read_to_string(
+        manifest_path().with_file_name("../tasklab-audience/integration.toml"),
+    )
+    .unwrap();
+    let d = single_error(&edit(
+        &cc,
+        "token_encoding = \"json\"",
+        "token_encoding = \"json\"\nresponse_type = \"code\"",
+    ));
+    assert_eq!(d.field, "auth.response_type", "{d}");
+    assert!(d.message.contains("does not apply"), "{d}");
+}

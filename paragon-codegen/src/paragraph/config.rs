@@ -56,6 +56,21 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
                 "renamed authorization URL parameters",
             );
         }
+        if o.authorization_url_template().as_str().contains('#') {
+            // Paragon would put its query before the `#`, where the app's page never looks.
+            refuse(
+                "auth",
+                "authorization_url",
+                "an authorization URL routed by its fragment (a single-page app)",
+            );
+        }
+        if o.response_type() != "code" {
+            refuse(
+                "auth",
+                "response_type",
+                "another authorization response type than `code`",
+            );
+        }
         if o.has_refresh_params() {
             refuse("auth", "refresh_params", "parameters sent on refresh only");
         }
