@@ -73,3 +73,11 @@ pub(crate) fn render_headers(
     }
     Ok(out)
 }
+
+/// Whether any entry falls back or may be left out (what a target without alternatives, such
+/// as Paragon's custom integration form, cannot express).
+pub(crate) fn any_conditional(entries: &[Entry]) -> bool {
+    entries
+        .iter()
+        .any(|e| e.optional || e.alternatives.len() > 1)
+}

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::alternatives::{Entry, render_params};
+use crate::alternatives::{Entry, any_conditional, render_params};
 use crate::client_assertion::ClientAssertion;
 use crate::exchange::{Encoding, TokenExchange};
 use crate::registration::{Registration, RegistrationRequest};
@@ -361,6 +361,21 @@ impl OAuth {
         )
     }
 
+    /// The tables of `authorization_params`, `token_params` and `refresh_params` that have a
+    /// parameter written as alternatives or left out without a value.
+    pub fn conditional_params(&self) -> Vec<&'static str> {
+        let tables = [
+            ("authorization_params", Some(&self.authorization_params)),
+            ("token_params", Some(&self.token_params)),
+            ("refresh_params", self.refresh_params.as_ref()),
+        ];
+        tables
+            .into_iter()
+            .filter(|(_, e)| e.is_some_and(|e| any_conditional(e)))
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     /// Whether the manifest sets `[auth.refresh_params]` (parameters sent on refresh instead
     /// of the token parameters).
     pub fn has_refresh_params(&self) -> bool {
@@ -487,6 +502,11 @@ impl ClientCredentials {
     /// The key that signs the client's assertions, with `client_auth = "private_key_jwt"`.
     pub fn client_assertion(&self) -> Option<&ClientAssertion> {
         self.client_assertion.as_ref()
+    }
+
+    /// Whether a token parameter is written as alternatives or left out without a value.
+    pub fn has_conditional_params(&self) -> bool {
+        any_conditional(&self.token_params)
     }
 
     /// The grant tokens are asked with (`grant`, default client credentials).

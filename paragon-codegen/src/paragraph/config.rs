@@ -64,6 +64,13 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
                 "an authorization URL routed by its fragment (a single-page app)",
             );
         }
+        for table in o.conditional_params() {
+            refuse(
+                "auth",
+                table,
+                "parameters with alternatives or left out without a value",
+            );
+        }
         if o.response_type() != "code" {
             refuse(
                 "auth",
@@ -94,6 +101,15 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
         Auth::ClientCredentials(c) => Some(c.client_auth()),
         _ => None,
     };
+    if let Auth::ClientCredentials(c) = m.auth()
+        && c.has_conditional_params()
+    {
+        refuse(
+            "auth",
+            "token_params",
+            "parameters with alternatives or left out without a value",
+        );
+    }
     if let Auth::ClientCredentials(c) = m.auth()
         && !matches!(c.grant(), TokenGrant::ClientCredentials)
     {
