@@ -141,6 +141,7 @@ class Conversion:
         self.notes: list[str] = []
         self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
         self.response_type: str | None = None  # the authorization request's, when not `code`
+        self.nonce_param: str | None = None  # the authorization parameter holding `${random}`
 
     def lose(self, what: str) -> None:
         if what not in self.losses:
@@ -585,6 +586,8 @@ class Conversion:
                 a["refresh_params"] = rp
         if self.response_type:
             a["response_type"] = self.response_type
+        if self.nonce_param:
+            a["authorization_nonce"] = self.nonce_param
         self.authorization_url_options(a)
         code = p.get("authorization_code_param_in_callback")
         if code and code != "code":
@@ -757,6 +760,9 @@ class Conversion:
                 # Sent beside the flow's own `scope` (from `scopes`): twice. Without scopes the
                 # flow sends none, and a refresh never does, so the parameter is the only one.
                 self.lose("a scope parameter in token or authorization parameters")
+                continue
+            if where == "auth.authorization_params" and v.strip() == "${random}":
+                self.nonce_param = k  # a fresh random value per authorization
                 continue
             out[k] = self.param_value(v, where)
         return out

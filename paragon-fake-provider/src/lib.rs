@@ -148,6 +148,7 @@ impl FakeProvider {
                 client_id_param: "client_id".to_owned(),
                 code_param: "code".to_owned(),
                 response_type: "code".to_owned(),
+                nonce_param: None,
                 callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
@@ -247,6 +248,13 @@ impl FakeProviderBuilder {
     /// providers that name the authorization code otherwise (Follow Up Boss: `auth_code`).
     pub fn response_type(mut self, value: impl Into<String>) -> Self {
         self.config.response_type = value.into();
+        self
+    }
+
+    /// Requires the authorization request's parameter `name` (Hubstaff's `nonce`) to carry a
+    /// fresh random value: at least 22 characters (128 bits in base64url), never seen before.
+    pub fn require_nonce(mut self, name: impl Into<String>) -> Self {
+        self.config.nonce_param = Some(name.into());
         self
     }
 

@@ -88,6 +88,9 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
             &format!("response_type must be `{response_type}`"),
         );
     }
+    if let Err(message) = check_nonce(&state, &params) {
+        return back("invalid_request", &message);
+    }
     let scopes = match requested_scopes(params.get("scope"), &config.scopes) {
         Ok(scopes) => scopes,
         Err(message) => return back("invalid_scope", &message),
@@ -143,6 +146,24 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         inner.pending.insert(request_id.clone(), pending.clone());
     }
     Html(consent_page(&pending, &request_id, username)).into_response()
+}
+
+/// The nonce a provider built with `require_nonce` asks for: long enough to be random, and
+/// single-use (a repeated one is a replayed request).
+fn check_nonce(state: &Shared, params: &HashMap<String, String>) -> Result<(), String> {
+    let Some(name) = &state.config.nonce_param else {
+        return Ok(());
+    };
+    let Some(nonce) = params.get(name) else {
+        return Err(format!("the authorization request has no `{name}`"));
+    };
+    if nonce.len() < 22 {
+        return Err(format!("`{name}` is too short to be random"));
+    }
+    if !state.lock().nonces.insert(nonce.clone()) {
+        return Err(format!("`{name}` was already used"));
+    }
+    Ok(())
 }
 
 /// The client an authorization request names: the configured one, or a registered one whose

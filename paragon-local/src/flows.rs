@@ -166,6 +166,8 @@ async fn start(
     secret.captured = registered.clone();
     // The authorization and token requests' parameters may use the user's metadata.
     let meta = app.store.user_meta(&user.project_id, &user.user_id).await?;
+    // A fresh 256-bit value per authorization, sent once and kept nowhere.
+    let nonce = oauth.nonce_param().map(|_| CsrfToken::new_random());
     let url = oauth
         .authorize_url(
             &integration.context(&app.secrets, &secret, Some(&meta)),
@@ -173,6 +175,7 @@ async fn start(
                 redirect_uri: &redirect_uri,
                 state: state.secret(),
                 code_challenge: challenge.as_ref().map(|c| c.as_str()),
+                nonce: nonce.as_ref().map(|n| n.secret().as_str()),
             },
         )
         .map_err(|e| ApiError::bad_request(format!("{}: {e}", integration.slug)))?;

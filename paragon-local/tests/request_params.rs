@@ -210,3 +210,36 @@ async fn a_user_connects_to_a_provider_that_names_the_code_auth_code() {
     assert_eq!(status, 200, "{me}");
     assert_eq!(me["output"]["id"], "ada", "{me}");
 }
+
+#[tokio::test]
+async fn each_authorization_carries_a_fresh_nonce() {
+    let env = start_with(FakeProvider::builder().require_nonce("nonce"), |b| {
+        b.specs(specs().join("tasklab-nonce"))
+    })
+    .await;
+    // Task Lab refuses a missing, short or repeated nonce: two connections pass.
+    env.connect_oauth("finn", "custom.tasklabnonce").await;
+    env.connect_oauth("gail", "custom.tasklabnonce").await;
+    let (status, me) = env
+        .proxy("gail", Method::GET, "custom.tasklabnonce", "/me")
+        .await;
+    assert_eq!(status, 200, "{me}");
+    let url = format!(
+        "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={}",
+        env.server.url(),
+        env.server.project_id(),
+        env.id("custom.tasklabnonce")
+    );
+    let nonce = |body: Value| {
+        let url = url::Url::parse(body["redirectUrl"].as_str().unwrap()).unwrap();
+        url.query_pairs()
+            .find(|(k, _)| k == "nonce")
+            .map(|(_, v)| v.into_owned())
+            .expect("a nonce")
+    };
+    let (_, first) = env.call("finn", Method::GET, &url, None, &[]).await;
+    let (_, second) = env.call("finn", Method::GET, &url, None, &[]).await;
+    let (first, second) = (nonce(first), nonce(second));
+    assert_ne!(first, second);
+    assert!(first.len() >= 22, "{first}");
+}

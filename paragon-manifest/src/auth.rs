@@ -146,6 +146,8 @@ pub struct OAuth {
     /// The authorization request's `response_type` (`code` unless the provider names it
     /// otherwise).
     pub(crate) response_type: String,
+    /// The authorization request's parameter for a fresh random value (`authorization_nonce`).
+    pub(crate) nonce_param: Option<String>,
     /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
     /// registered client in the credential.
     pub(crate) registration: Option<Registration>,
@@ -201,6 +203,9 @@ pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     /// The PKCE S256 code challenge; required when the manifest sets `pkce = true`.
     pub code_challenge: Option<&'a str>,
+    /// A fresh random value (at least 128 bits) for the manifest's `authorization_nonce`
+    /// parameter, generated for this authorization only; ignored without one.
+    pub nonce: Option<&'a str>,
 }
 
 impl OAuth {
@@ -276,6 +281,13 @@ impl OAuth {
     /// providers name the authorization code otherwise (`auth_code`).
     pub fn response_type(&self) -> &str {
         &self.response_type
+    }
+
+    /// The authorization request's parameter that carries a fresh random value each time
+    /// (`authorization_nonce`, e.g. `nonce`); the caller generates it
+    /// ([`AuthorizeRequest::nonce`]).
+    pub fn nonce_param(&self) -> Option<&str> {
+        self.nonce_param.as_deref()
     }
 
     /// Dynamic client registration (`registration_url`), when the client is registered at
@@ -412,6 +424,7 @@ impl OAuth {
     ///     redirect_uri: "http://127.0.0.1:5000/oauth",
     ///     state: "s1",
     ///     code_challenge: Some("abc"),
+    ///     nonce: None,
     /// }).unwrap();
     /// assert_eq!(
     ///     url.as_str(),
@@ -442,6 +455,9 @@ impl OAuth {
         {
             q.append_pair("code_challenge", challenge)
                 .append_pair("code_challenge_method", "S256");
+        }
+        if let (Some(name), Some(nonce)) = (&self.nonce_param, request.nonce) {
+            q.append_pair(name, nonce);
         }
         q.extend_pairs(&extra);
         let params = q.finish();

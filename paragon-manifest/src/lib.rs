@@ -76,6 +76,12 @@
 //! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
 //! #                                     # data centre) → {credential.realmId}
 //! # callback_code = "code"              # the redirect back's parameter holding the code
+//! # response_type = "code"              # the authorization request's response_type: the
+//! #                                     # provider's word for the code ("auth_code"); never
+//! #                                     # "token" / "id_token" (tokens in the browser)
+//! # authorization_nonce = "nonce"       # an authorization parameter the server fills with
+//! #                                     # a fresh random value (256 bits) each time, kept
+//! #                                     # nowhere (Hubstaff's `nonce`)
 //! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
 //! #                                     # response: Paragon's providerId (token_exchange too)
 //! # registration_url = "https://mcp.example/register"  # RFC 7591: register a client when a
@@ -339,6 +345,7 @@ mod manifest;
 mod parse;
 mod read_after_connect;
 mod read_entries;
+mod read_nonce;
 mod read_response_type;
 mod read_settings;
 mod registration;

@@ -1150,6 +1150,7 @@ const OAUTH_KEYS: &[&str] = &[
     "callback_capture",
     "callback_code",
     "response_type",
+    "authorization_nonce",
     "registration_url",
     "client_name",
     "after_connect",
@@ -1653,6 +1654,7 @@ fn auth(
             let provider_id = provider_id(r, t);
             let callback_code = callback_code(r, t);
             let response_type = crate::read_response_type::read(r, t);
+            let nonce_param = crate::read_nonce::read(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1690,6 +1692,7 @@ fn auth(
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
                 response_type: response_type?,
+                nonce_param: nonce_param?,
                 registration: registration?,
                 client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),

@@ -121,6 +121,7 @@ fn a_parameter_whose_optional_input_has_no_value_is_left_out() {
                 redirect_uri: "https://local.example/oauth",
                 state: "s1",
                 code_challenge: None,
+                nonce: None,
             },
         )
         .unwrap();
@@ -337,6 +338,7 @@ fn an_authorization_url_routed_by_its_fragment_carries_the_query_after_the_route
         redirect_uri: "https://local.example/oauth",
         state: "s1",
         code_challenge: None,
+        nonce: None,
     };
     let at = |url: &str| {
         let m = parse(&edit(OAUTH, "https://acme.example/oauth/authorize", url)).unwrap();
@@ -381,11 +383,24 @@ fn response_type_names_the_code_otherwise_and_never_asks_for_tokens() {
                 redirect_uri: "https://local.example/oauth",
                 state: "s1",
                 code_challenge: None,
+                nonce: None,
             },
         )
         .unwrap();
-    assert!(url.as_str().contains("?response_type=auth_code&client_id=demo"), "{url}");
-    assert_eq!(parse(OAUTH).unwrap().auth().oauth().unwrap().response_type(), "code");
+    assert!(
+        url.as_str()
+            .contains("?response_type=auth_code&client_id=demo"),
+        "{url}"
+    );
+    assert_eq!(
+        parse(OAUTH)
+            .unwrap()
+            .auth()
+            .oauth()
+            .unwrap()
+            .response_type(),
+        "code"
+    );
 
     let refused = |value: &str| {
         single_error(&edit(
@@ -422,4 +437,70 @@ fn response_type_names_the_code_otherwise_and_never_asks_for_tokens() {
     ));
     assert_eq!(d.field, "auth.response_type", "{d}");
     assert!(d.message.contains("does not apply"), "{d}");
+}
+
+#[test]
+fn an_authorization_nonce_carries_the_callers_fresh_value() {
+    let env = secrets();
+    let ctx = RenderContext::new().with_secrets(&env);
+    let m = parse(&edit(
+        OAUTH,
+        "[auth.authorization_params]",
+        "authorization_nonce = \"nonce\"\n\n[auth.authorization_params]",
+    ))
+    .unwrap();
+    let oauth = m.auth().oauth().unwrap();
+    assert_eq!(oauth.nonce_param(), Some("nonce"));
+    let url = oauth
+        .authorize_url(
+            &ctx,
+            &AuthorizeRequest {
+                redirect_uri: "https://local.example/oauth",
+                state: "s1",
+                code_challenge: None,
+                nonce: Some("n0nce-n0nce-n0nce-n0nce"),
+            },
+        )
+        .unwrap();
+    assert!(
+        url.as_str()
+            .ends_with("&state=s1&nonce=n0nce-n0nce-n0nce-n0nce&prompt=consent"),
+        "{url}"
+    );
+    assert_eq!(
+        parse(OAUTH).unwrap().auth().oauth().unwrap().nonce_param(),
+        None
+    );
+
+    let refused = |value: &str| {
+        single_error(&edit(
+            OAUTH,
+            "[auth.authorization_params]",
+            &format!("authorization_nonce = \"{value}\"\n\n[auth.authorization_params]"),
+        ))
+    };
+    let d = refused("state");
+    assert_at(
+        &d,
+        13,
+        23,
+        "auth.authorization_nonce",
+        "`state` is a parameter the flow sets itself",
+    );
+    let d = refused("prompt");
+    assert_at(
+        &d,
+        13,
+        23,
+        "auth.authorization_nonce",
+        "`prompt` is also set in `auth.authorization_params`",
+    );
+    let d = refused("a b");
+    assert_at(
+        &d,
+        13,
+        23,
+        "auth.authorization_nonce",
+        "`a b` is not a parameter name",
+    );
 }

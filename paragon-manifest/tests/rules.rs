@@ -1532,6 +1532,7 @@ fn authorization_parameters_under_the_providers_names() {
                 redirect_uri: "https://app.example/oauth",
                 state: "s1",
                 code_challenge: None,
+                nonce: None,
             },
         )
         .unwrap();

@@ -71,6 +71,13 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
                 "parameters with alternatives or left out without a value",
             );
         }
+        if o.nonce_param().is_some() {
+            refuse(
+                "auth",
+                "authorization_nonce",
+                "a fresh random value on the authorization URL",
+            );
+        }
         if o.response_type() != "code" {
             refuse(
                 "auth",
