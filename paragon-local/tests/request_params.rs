@@ -243,3 +243,56 @@ async fn each_authorization_carries_a_fresh_nonce() {
     assert_ne!(first, second);
     assert!(first.len() >= 22, "{first}");
 }
+
+/// Task Lab's OAuth with the account chosen by `login_hint`: the user's metadata, else `ada`.
+const LOGIN_HINT: &str = r##"name = "Task Lab Hinted"
+description = "Task Lab whose authorization request hints the account."
+icon = "icon.svg"
+color = "#334155"
+
+[auth]
+type = "oauth"
+authorization_url = "{env.TASKLAB_URL}/oauth/authorize"
+token_url = "{env.TASKLAB_URL}/oauth/token"
+client_id = "{env.TASKLAB_CLIENT_ID}"
+client_secret = "{env.TASKLAB_CLIENT_SECRET}"
+scopes = ["tasks:read"]
+pkce = true
+
+[auth.authorization_params]
+login_hint = ["{user.account}", "ada"]
+
+[api]
+base_url = "{env.TASKLAB_URL}/v1"
+test_endpoint = "/me"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##;
+
+#[tokio::test]
+async fn the_authorization_request_reads_the_users_metadata() {
+    let env = start_with(FakeProvider::builder(), |b| {
+        b.manifest(manifest(LOGIN_HINT))
+    })
+    .await;
+    let (status, body) = env
+        .call(
+            "hana",
+            Method::PATCH,
+            &env.project("/sdk/me"),
+            Some(json!({ "meta": { "account": "grace" } })),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    env.connect_oauth("hana", "custom.tasklabhinted").await;
+    env.connect_oauth("ivan", "custom.tasklabhinted").await;
+    // Task Lab approves as the hinted account: the metadata's, else the fallback.
+    let (_, me) = env
+        .proxy("hana", Method::GET, "custom.tasklabhinted", "/me")
+        .await;
+    assert_eq!(me["output"]["id"], "grace", "{me}");
+    let (_, me) = env
+        .proxy("ivan", Method::GET, "custom.tasklabhinted", "/me")
+        .await;
+    assert_eq!(me["output"]["id"], "ada", "{me}");
+}
