@@ -150,6 +150,8 @@ class Conversion:
                 self.callback_captures.append(ident(name))
         self.notes: list[str] = []
         self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
+        self.response_type: str | None = None  # the authorization request's, when not `code`
+        self.nonce_param: str | None = None  # the authorization parameter holding `${random}`
 
     def lose(self, what: str) -> None:
         if what not in self.losses:
@@ -507,7 +509,10 @@ class Conversion:
         api = {k: v for k, v in m["api"].items() if k != "headers"}
         if isinstance(api["base_url"], list):
             api["base_url"] = api["base_url"][-1]  # before the last, a missing value falls through
-        text = json.dumps({"auth": m["auth"], "api": api})
+        # A request parameter or header whose optional input has no value is left out.
+        left_out = ("authorization_params", "token_params", "refresh_params", "params", "headers")
+        auth = {k: v for k, v in m["auth"].items() if k not in left_out}
+        text = json.dumps({"auth": auth, "api": api})
         for key, field in self.inputs.items():
             if not field.get("required", True) and "default" not in field and "{input.%s}" % key in text:
                 field.pop("required")
@@ -516,7 +521,6 @@ class Conversion:
     def ignored(self) -> None:
         p = self.p
         for key, what in [
-            ("authorization_url_fragment", "an authorization URL fragment"),
             ("installation", "an app installation step"),
         ]:
             if p.get(key):
@@ -576,6 +580,8 @@ class Conversion:
         }
         if p.get("refresh_url"):
             a["refresh_url"] = self.url(p["refresh_url"], "auth.refresh_url")
+        if p.get("authorization_url_fragment"):
+            a["authorization_url"] = with_fragment(a["authorization_url"], p["authorization_url_fragment"])
         self.own_oauth_app(a)
         self.registration(a)
         self.token_common(a, "authorization_code")
@@ -587,6 +593,10 @@ class Conversion:
             rp = self.params(refresh, "auth.refresh_params", "refresh_token")
             if rp != a["token_params"]:
                 a["refresh_params"] = rp
+        if self.response_type:
+            a["response_type"] = self.response_type
+        if self.nonce_param:
+            a["authorization_nonce"] = self.nonce_param
         self.authorization_url_options(a)
         code = p.get("authorization_code_param_in_callback")
         if code and code != "code":
@@ -722,7 +732,7 @@ class Conversion:
             else:
                 headers["authorization"] = auth_header
         if headers:
-            a["headers"] = {k: self.template(v, "auth.headers") for k, v in headers.items()}
+            a["headers"] = {k: self.param_value(str(v), "auth.headers") for k, v in headers.items()}
         tr = p.get("token_response") or {}
         if not tr.get("token"):
             raise NoManifest("no token path in the token exchange's answer")
@@ -795,13 +805,20 @@ class Conversion:
             v = json.dumps(v) if isinstance(v, bool) else str(v)  # YAML `true`, sent as `true`
             if protocol and k == "grant_type":
                 if where == "auth.authorization_params":
-                    self.lose("grant_type sent on the authorization URL")
+                    # The authorization request has no grant_type of its own (RFC 6749
+                    # §4.1.1): the manifest sends the provider's.
+                    out[k] = self.template(v, where)
                     continue
                 if grant and v == grant:
                     continue  # what the flow sends anyway
                 raise NoManifest(f"the `{v}` grant")
             if protocol and k == "response_type":
                 if v == "code":
+                    continue
+                if where == "auth.authorization_params" and re.fullmatch(r"[A-Za-z0-9_-]+", v):
+                    if v in ("token", "id_token"):
+                        raise NoManifest(f"response_type `{v}` (tokens returned to the browser)")
+                    self.response_type = v  # the provider's name for the code: `response_type`
                     continue
                 raise NoManifest(f"response_type `{v}`")
             if protocol and k in ("client_id", "client_secret", "redirect_uri", "state"):
@@ -814,13 +831,19 @@ class Conversion:
                 # flow sends none, and a refresh never does, so the parameter is the only one.
                 self.lose("a scope parameter in token or authorization parameters")
                 continue
-            if "||" in v:
-                # Fallback alternatives exist only in [api.headers] and `base_url`: the last
-                # alternative (the catalogue's default) is kept, the override before it lost.
-                self.lose(f"fallback alternatives (`a || b`) in a parameter: one alternative kept")
-                v = v.split("||")[-1].strip()
-            out[k] = self.template(v, where)
+            if where == "auth.authorization_params" and v.strip() == "${random}":
+                self.nonce_param = k  # a fresh random value per authorization
+                continue
+            out[k] = self.param_value(v, where)
         return out
+
+    def param_value(self, v: str, where: str):
+        """A parameter: a template, or `a || b` as alternatives (the first with values is
+        sent). One that refers to an optional input is left out without a value, as Nango's
+        unresolved value is never a usable one."""
+        if "||" not in v:
+            return self.template(v, where)
+        return self.alternatives(v, where, False)
 
     def api(self, proxy: dict) -> dict:
         base = str(proxy["base_url"]).rstrip("/") or "/"
@@ -932,6 +955,17 @@ class Conversion:
             else:
                 raise NoManifest(f"a {type(v).__name__} member `{k}` in {where}")
         return out
+
+
+def with_fragment(url: str, fragment: str) -> str:
+    """The authorization URL routed by `fragment`, as Nango builds it: `new URL(url)` (whose
+    text ends an empty path with `/`), `#`, the fragment; the query goes after it."""
+    if "#" in url:
+        raise NoManifest("an authorization URL with a fragment of its own and another")
+    rest = url.split("://", 1)[1] if "://" in url else url
+    if "/" not in rest:
+        url += "/"
+    return f"{url}#{fragment}"
 
 
 def ident(name: str) -> str:

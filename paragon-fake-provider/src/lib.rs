@@ -15,7 +15,12 @@
 //!   bound to it.
 //!   Token answers carry `instance_url`, the provider's root URL. A client given a public key
 //!   ([`FakeProviderBuilder::client_assertion_key`]) may authenticate by a signed JWT instead
-//!   of its secret (`private_key_jwt`, RFC 7523).
+//!   of its secret (`private_key_jwt`, RFC 7523). A client-credentials request may name the
+//!   token's `audience` (this server's `/v1` URL) and `organization` (one of
+//!   [`ORGANIZATIONS`]); a value sent must be right, an empty one included.
+//! - **A single-page app's authorization screen** at `/app/`: it routes by the URL's fragment,
+//!   `/app/#/oauth/authorize?response_type=code&…` ([`AUTHORIZE_ROUTE`]), whose query its
+//!   script carries on to the consent page.
 //! - **Token exchange** at `POST /auth/session`: a JSON body `{"api_key": "<key>"}` is
 //!   answered with `{"session": {"token": "…", "expires_in": N, "refresh_token": "…"}}`; the
 //!   token is a bearer access token for `/v1` with the access-token lifetime (self-hosted
@@ -98,7 +103,9 @@ mod registration;
 mod rpc;
 mod session;
 mod sites;
+mod spa;
 mod state;
+mod tenancy;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -112,7 +119,9 @@ use tokio::task::JoinHandle;
 
 pub use axum::http;
 pub use axum::http::StatusCode;
+pub use spa::AUTHORIZE_ROUTE;
 pub use state::{RecordedRequest, Stats, TokenRequests};
+pub use tenancy::ORGANIZATIONS;
 
 use state::{AppState, Config, Secret, Shared};
 
@@ -149,6 +158,8 @@ impl FakeProvider {
                 client_id: DEFAULT_CLIENT_ID.to_owned(),
                 client_id_param: "client_id".to_owned(),
                 code_param: "code".to_owned(),
+                response_type: "code".to_owned(),
+                nonce_param: None,
                 callback_realm: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
@@ -217,6 +228,7 @@ fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(sites::router())
         .merge(rpc::router())
+        .merge(spa::router())
         .nest("/v1", api)
         .nest("/sites/{site}/v1", site_api)
         .with_state(state)
@@ -243,6 +255,20 @@ impl FakeProviderBuilder {
     /// refused there.
     pub fn client_id_param(mut self, name: impl Into<String>) -> Self {
         self.config.client_id_param = name.into();
+        self
+    }
+
+    /// The `response_type` the authorization request must carry (default `code`), for
+    /// providers that name the authorization code otherwise (Follow Up Boss: `auth_code`).
+    pub fn response_type(mut self, value: impl Into<String>) -> Self {
+        self.config.response_type = value.into();
+        self
+    }
+
+    /// Requires the authorization request's parameter `name` (Hubstaff's `nonce`) to carry a
+    /// fresh random value: at least 22 characters (128 bits in base64url), never seen before.
+    pub fn require_nonce(mut self, name: impl Into<String>) -> Self {
+        self.config.nonce_param = Some(name.into());
         self
     }
 

@@ -81,8 +81,15 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         redirect(redirect_uri, &pairs, StatusCode::FOUND)
     };
 
-    if params.get("response_type").map(String::as_str) != Some("code") {
-        return back("unsupported_response_type", "response_type must be `code`");
+    let response_type = config.response_type.as_str();
+    if params.get("response_type").map(String::as_str) != Some(response_type) {
+        return back(
+            "unsupported_response_type",
+            &format!("response_type must be `{response_type}`"),
+        );
+    }
+    if let Err(message) = check_nonce(&state, &params) {
+        return back("invalid_request", &message);
     }
     let scopes = match requested_scopes(params.get("scope"), &config.scopes) {
         Ok(scopes) => scopes,
@@ -139,6 +146,24 @@ async fn authorize_page(State(state): State<AppState>, RawQuery(query): RawQuery
         inner.pending.insert(request_id.clone(), pending.clone());
     }
     Html(consent_page(&pending, &request_id, username)).into_response()
+}
+
+/// The nonce a provider built with `require_nonce` asks for: long enough to be random, and
+/// single-use (a repeated one is a replayed request).
+fn check_nonce(state: &Shared, params: &HashMap<String, String>) -> Result<(), String> {
+    let Some(name) = &state.config.nonce_param else {
+        return Ok(());
+    };
+    let Some(nonce) = params.get(name) else {
+        return Err(format!("the authorization request has no `{name}`"));
+    };
+    if nonce.len() < 22 {
+        return Err(format!("`{name}` is too short to be random"));
+    }
+    if !state.lock().nonces.insert(nonce.clone()) {
+        return Err(format!("`{name}` was already used"));
+    }
+    Ok(())
 }
 
 /// The client an authorization request names: the configured one, or a registered one whose
@@ -363,12 +388,12 @@ fn escape(text: &str) -> String {
 // ---- token endpoint --------------------------------------------------------
 
 /// An RFC 6749 §5.2 error.
-struct OAuthError {
+pub(crate) struct OAuthError {
     error: &'static str,
     description: String,
 }
 
-fn oauth_error(error: &'static str, description: impl Into<String>) -> OAuthError {
+pub(crate) fn oauth_error(error: &'static str, description: impl Into<String>) -> OAuthError {
     OAuthError {
         error,
         description: description.into(),
@@ -763,6 +788,7 @@ fn client_credentials(
     state: &Shared,
     params: &HashMap<String, String>,
 ) -> Result<Response, OAuthError> {
+    crate::tenancy::check(state, params)?;
     let scopes = requested_scopes(params.get("scope"), &state.config.scopes)
         .map_err(|message| oauth_error("invalid_scope", message))?;
     let principal = Principal::client(&state.config.client_id, scopes);

@@ -28,6 +28,10 @@ pub(crate) struct Config {
     pub(crate) client_id_param: String,
     /// The callback's parameter holding the code (`code`).
     pub(crate) code_param: String,
+    /// The `response_type` the authorization request must carry (`code`).
+    pub(crate) response_type: String,
+    /// An authorization request parameter that must carry a fresh random value, when set.
+    pub(crate) nonce_param: Option<String>,
     /// A realm id added to the callback's query (`realm=…`), when set.
     pub(crate) callback_realm: Option<String>,
     pub(crate) client_secret: Secret,
@@ -92,6 +96,8 @@ pub(crate) struct Inner {
     pub(crate) registered: HashMap<String, RegisteredClient>,
     /// The `jti` of every client assertion accepted: each is single-use.
     pub(crate) assertion_ids: std::collections::HashSet<String>,
+    /// Every authorization request nonce seen: each is single-use.
+    pub(crate) nonces: std::collections::HashSet<String>,
     /// Tasks by principal id, then by task number (so listing is in creation order).
     pub(crate) tasks: HashMap<String, BTreeMap<u64, Task>>,
     pub(crate) next_task: u64,

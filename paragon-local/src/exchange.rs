@@ -24,12 +24,14 @@ use crate::upstream::Upstream;
 /// Largest exchange answer read.
 const MAX_ANSWER: usize = 256 * 1024;
 
-/// Exchanges the credential's inputs for a token, or renews it with the stored refresh token.
+/// Exchanges the credential's inputs for a token, or renews it with the stored refresh token;
+/// `meta`, the user's metadata, for the request's `{user.*}` values.
 pub(crate) async fn exchange(
     http: &Upstream,
     secrets: &(dyn Secrets + Sync),
     integration: &Integration,
     secret: &Secret,
+    meta: Option<&Value>,
 ) -> Result<Tokens, TokenError> {
     let Some(te) = integration.manifest.auth().token_exchange() else {
         return Err(TokenError::Unavailable(format!(
@@ -38,7 +40,7 @@ pub(crate) async fn exchange(
         )));
     };
     // The context borrows the secrets without `Send`: it ends before the request is awaited.
-    let (rendered, renewing) = render(te, secrets, integration, secret)
+    let (rendered, renewing) = render(te, secrets, integration, secret, meta)
         .map_err(|e| TokenError::Unavailable(format!("{}: {e}", integration.slug)))?;
     let (what, url) = if renewing {
         ("the token refresh", te.refresh_url_template())
@@ -90,8 +92,9 @@ fn render(
     secrets: &(dyn Secrets + Sync),
     integration: &Integration,
     secret: &Secret,
+    meta: Option<&Value>,
 ) -> Result<(ExchangeRequest, bool), paragon_manifest::RenderError> {
-    let mut ctx = integration.context(secrets, secret, None);
+    let mut ctx = integration.context(secrets, secret, meta);
     if let Some(refresh_token) = &secret.refresh_token {
         ctx = ctx.credential("refresh_token", refresh_token.clone());
         if let Some(request) = te.refresh_request(&ctx)? {

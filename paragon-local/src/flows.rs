@@ -164,13 +164,18 @@ async fn start(
     )
     .await?;
     secret.captured = registered.clone();
+    // The authorization and token requests' parameters may use the user's metadata.
+    let meta = app.store.user_meta(&user.project_id, &user.user_id).await?;
+    // A fresh 256-bit value per authorization, sent once and kept nowhere.
+    let nonce = oauth.nonce_param().map(|_| CsrfToken::new_random());
     let url = oauth
         .authorize_url(
-            &integration.context(&app.secrets, &secret, None),
+            &integration.context(&app.secrets, &secret, Some(&meta)),
             &AuthorizeRequest {
                 redirect_uri: &redirect_uri,
                 state: state.secret(),
                 code_challenge: challenge.as_ref().map(|c| c.as_str()),
+                nonce: nonce.as_ref().map(|n| n.secret().as_str()),
             },
         )
         .map_err(|e| ApiError::bad_request(format!("{}: {e}", integration.slug)))?;
@@ -289,8 +294,10 @@ pub(crate) async fn create_credential(
         created_at: now,
         refreshed_at: None,
     };
+    let meta = app.store.user_meta(&user.project_id, &user.user_id).await?;
     if let Auth::ClientCredentials(cc) = integration.manifest.auth() {
-        let endpoint = crate::refresh::renewal_endpoint(&app.secrets, integration, &c)?;
+        let endpoint =
+            crate::refresh::renewal_endpoint(&app.secrets, integration, &c, Some(&meta))?;
         let values = crate::refresh::GrantValues::render(&app.secrets, integration, cc, &c)?;
         let grant = values.grant(None, cc.scopes());
         let capture = integration.manifest.auth().capture_at();
@@ -319,7 +326,9 @@ pub(crate) async fn create_credential(
     }
     if let Auth::TokenExchange(_) = integration.manifest.auth() {
         // Exchanged now, so inputs the provider refuses are refused here, not at first use.
-        match crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret).await {
+        let exchanged =
+            crate::exchange::exchange(&app.http, &app.secrets, integration, &c.secret, Some(&meta));
+        match exchanged.await {
             Ok(tokens) => {
                 c.provider_id = tokens.provider_id(integration.manifest.auth().provider_id_path());
                 c.secret.access_token = Some(tokens.access_token);
@@ -435,8 +444,12 @@ pub(crate) async fn exchange_code(
     };
     let render =
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
+    let meta = app
+        .store
+        .user_meta(&pending.project_id, &pending.user_id)
+        .await?;
     let endpoint = {
-        let ctx = integration.context(&app.secrets, &secret, None);
+        let ctx = integration.context(&app.secrets, &secret, Some(&meta));
         TokenEndpoint {
             reach: crate::refresh::reach_of(oauth.token_url_template()),
             url: oauth.token_url(&ctx).map_err(render)?,

@@ -138,12 +138,15 @@ impl Integration {
     }
 }
 
-/// The user's input values, with the manifest's defaults for the ones left out.
+/// The user's input values, with the manifest's defaults for the ones left out. An optional
+/// input left empty has no value at all, so the templates that use it fall back or are left
+/// out rather than sending an empty value.
 pub(crate) fn input_values(
     manifest: &Manifest,
     inputs: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
     let mut out = inputs.clone();
+    out.retain(|_, v| !v.is_empty());
     for field in manifest.inputs() {
         if let Some(default) = field.default_value()
             && out.get(field.key()).is_none_or(|v| v.is_empty())

@@ -137,13 +137,15 @@ pub(crate) fn reach_of(template: &paragon_manifest::Template) -> Reach {
     }
 }
 
-/// The token endpoint for renewing `c`'s access token.
+/// The token endpoint for renewing `c`'s access token; `meta`, the user's metadata, for the
+/// parameters' `{user.*}` values.
 pub(crate) fn renewal_endpoint(
     secrets: &dyn Secrets,
     integration: &Integration,
     c: &Credential,
+    meta: Option<&serde_json::Value>,
 ) -> Result<TokenEndpoint, ApiError> {
-    let ctx = integration.credential_context(secrets, c, None);
+    let ctx = integration.credential_context(secrets, c, meta);
     let render =
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
     match integration.manifest.auth() {
@@ -430,6 +432,11 @@ impl Refresher {
         integration: &Integration,
         current: &Credential,
     ) -> Result<Result<Tokens, TokenError>, Outcome> {
+        let meta = self
+            .store
+            .user_meta(&current.project_id, &current.user_id)
+            .await
+            .map_err(|e| Err(e.into()))?;
         if let Auth::TokenExchange(_) = integration.manifest.auth() {
             let secrets: &(dyn Secrets + Sync) = &self.secrets;
             return Ok(crate::exchange::exchange(
@@ -437,10 +444,12 @@ impl Refresher {
                 secrets,
                 integration,
                 &current.secret,
+                Some(&meta),
             )
             .await);
         }
-        let endpoint = renewal_endpoint(&self.secrets, integration, current).map_err(Err)?;
+        let endpoint =
+            renewal_endpoint(&self.secrets, integration, current, Some(&meta)).map_err(Err)?;
         let values = match integration.manifest.auth() {
             Auth::ClientCredentials(cc) => {
                 Some(GrantValues::render(&self.secrets, integration, cc, current).map_err(Err)?)

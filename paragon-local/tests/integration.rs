@@ -28,6 +28,7 @@ mod portal_configure;
 mod portal_frame;
 mod proxy_guard;
 mod refresh;
+mod request_params;
 mod sdk;
 mod sdk_hardening;
 mod ssrf;

@@ -33,6 +33,7 @@ fn exercise(source: &str, file: &std::path::Path) {
                     redirect_uri: "http://127.0.0.1:2/oauth",
                     state: "s",
                     code_challenge: Some("c"),
+                    nonce: None,
                 };
                 let _ = oauth.authorize_url(&ctx, &request);
                 let _ = oauth.refresh_url(&ctx);

@@ -385,18 +385,9 @@ fn first_with_values(
     ctx: &RenderContext<'_>,
     field: &str,
 ) -> Result<Option<String>, RenderError> {
-    let mut missing = None;
-    for t in &header.alternatives {
-        match header_value(t, ctx, field) {
-            Ok(v) => return Ok(Some(v)),
-            Err(e @ RenderError::Missing(_)) => missing = Some(e),
-            Err(e) => return Err(e),
-        }
-    }
-    match missing {
-        Some(e) if !header.optional => Err(e),
-        _ => Ok(None),
-    }
+    crate::alternatives::first_with_values(&header.alternatives, header.optional, |t| {
+        header_value(t, ctx, field)
+    })
 }
 
 pub(crate) fn header_value(

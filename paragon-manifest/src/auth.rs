@@ -2,6 +2,7 @@
 
 use url::Url;
 
+use crate::alternatives::{Entry, any_conditional, render_params};
 use crate::client_assertion::ClientAssertion;
 use crate::exchange::{Encoding, TokenExchange};
 use crate::registration::{Registration, RegistrationRequest};
@@ -156,11 +157,11 @@ pub struct OAuth {
     pub(crate) pkce: bool,
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_encoding: Encoding,
-    pub(crate) authorization_params: Vec<(String, Template)>,
+    pub(crate) authorization_params: Vec<Entry>,
     /// Provider names for the authorization request's own parameters (`client_id` → `app_id`).
     pub(crate) authorization_param_names: Vec<(String, String)>,
-    pub(crate) token_params: Vec<(String, Template)>,
-    pub(crate) refresh_params: Option<Vec<(String, Template)>>,
+    pub(crate) token_params: Vec<Entry>,
+    pub(crate) refresh_params: Option<Vec<Entry>>,
     pub(crate) provider_id: Option<String>,
     pub(crate) capture: Vec<String>,
     pub(crate) capture_at: Vec<(String, String)>,
@@ -168,6 +169,11 @@ pub struct OAuth {
     pub(crate) alternate_token_path: Option<String>,
     pub(crate) callback_capture: Vec<String>,
     pub(crate) callback_code: String,
+    /// The authorization request's `response_type` (`code` unless the provider names it
+    /// otherwise).
+    pub(crate) response_type: String,
+    /// The authorization request's parameter for a fresh random value (`authorization_nonce`).
+    pub(crate) nonce_param: Option<String>,
     /// Dynamic client registration; when set, `client_id` / `client_secret` refer to the
     /// registered client in the credential.
     pub(crate) registration: Option<Registration>,
@@ -208,7 +214,7 @@ pub struct ClientCredentials {
     pub(crate) scope_separator: String,
     pub(crate) client_auth: ClientAuth,
     pub(crate) token_encoding: Encoding,
-    pub(crate) token_params: Vec<(String, Template)>,
+    pub(crate) token_params: Vec<Entry>,
     pub(crate) capture: Vec<String>,
     pub(crate) capture_at: Vec<(String, String)>,
     pub(crate) client_assertion: Option<ClientAssertion>,
@@ -225,6 +231,9 @@ pub struct AuthorizeRequest<'a> {
     pub state: &'a str,
     /// The PKCE S256 code challenge; required when the manifest sets `pkce = true`.
     pub code_challenge: Option<&'a str>,
+    /// A fresh random value (at least 128 bits) for the manifest's `authorization_nonce`
+    /// parameter, generated for this authorization only; ignored without one.
+    pub nonce: Option<&'a str>,
 }
 
 impl OAuth {
@@ -296,6 +305,19 @@ impl OAuth {
         self.client_assertion.as_ref()
     }
 
+    /// The authorization request's `response_type` (`response_type`, default `code`): some
+    /// providers name the authorization code otherwise (`auth_code`).
+    pub fn response_type(&self) -> &str {
+        &self.response_type
+    }
+
+    /// The authorization request's parameter that carries a fresh random value each time
+    /// (`authorization_nonce`, e.g. `nonce`); the caller generates it
+    /// ([`AuthorizeRequest::nonce`]).
+    pub fn nonce_param(&self) -> Option<&str> {
+        self.nonce_param.as_deref()
+    }
+
     /// Dynamic client registration (`registration_url`), when the client is registered at
     /// connect time rather than set by the owner.
     pub fn registration(&self) -> Option<&Registration> {
@@ -347,20 +369,23 @@ impl OAuth {
         self.client_secret.render(ctx).map(Secret::new)
     }
 
-    /// The rendered extra parameters of the authorization request.
+    /// The rendered extra parameters of the authorization request: for each, the first
+    /// alternative whose references all have values; one that refers to an optional input
+    /// without a value (or whose alternatives all lack one) is left out.
     pub fn authorization_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.authorization_params, ctx)
+        render_params(&self.authorization_params, ctx)
     }
 
-    /// The rendered extra parameters of token requests.
+    /// The rendered extra parameters of token requests (alternatives and optional inputs as
+    /// in [`authorization_params`](Self::authorization_params)).
     pub fn token_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.token_params, ctx)
+        render_params(&self.token_params, ctx)
     }
 
     /// The rendered extra parameters of refresh requests: `refresh_params` when the manifest
@@ -370,10 +395,25 @@ impl OAuth {
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(
+        render_params(
             self.refresh_params.as_ref().unwrap_or(&self.token_params),
             ctx,
         )
+    }
+
+    /// The tables of `authorization_params`, `token_params` and `refresh_params` that have a
+    /// parameter written as alternatives or left out without a value.
+    pub fn conditional_params(&self) -> Vec<&'static str> {
+        let tables = [
+            ("authorization_params", Some(&self.authorization_params)),
+            ("token_params", Some(&self.token_params)),
+            ("refresh_params", self.refresh_params.as_ref()),
+        ];
+        tables
+            .into_iter()
+            .filter(|(_, e)| e.is_some_and(|e| any_conditional(e)))
+            .map(|(name, _)| name)
+            .collect()
     }
 
     /// Whether the manifest sets `[auth.refresh_params]` (parameters sent on refresh instead
@@ -392,9 +432,11 @@ impl OAuth {
     }
 
     /// The full URL to send the end user's browser to: the authorization URL with
-    /// `response_type=code`, `client_id`, `redirect_uri`, `scope` (when there are scopes),
+    /// `response_type=code` (or the manifest's `response_type`), `client_id`, `redirect_uri`, `scope` (when there are scopes),
     /// `state`, the PKCE challenge (`code_challenge_method=S256`) and the extra parameters,
-    /// each protocol parameter under the provider's name for it.
+    /// each protocol parameter under the provider's name for it. When the authorization URL
+    /// has a fragment (a single-page app's route, `https://app.example/#/oauth/authorize`), the
+    /// query goes after the route, inside the fragment (`#/oauth/authorize?response_type=code&…`).
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -410,6 +452,7 @@ impl OAuth {
     ///     redirect_uri: "http://127.0.0.1:5000/oauth",
     ///     state: "s1",
     ///     code_challenge: Some("abc"),
+    ///     nonce: None,
     /// }).unwrap();
     /// assert_eq!(
     ///     url.as_str(),
@@ -426,25 +469,39 @@ impl OAuth {
         let mut url = self.authorization_url(ctx)?;
         let client_id = self.client_id(ctx)?;
         let extra = self.authorization_params(ctx)?;
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        let name = |n| self.authorization_param_name(n);
+        q.append_pair(name("response_type"), &self.response_type)
+            .append_pair(name("client_id"), &client_id)
+            .append_pair(name("redirect_uri"), request.redirect_uri);
+        if !self.scopes.is_empty() {
+            q.append_pair(name("scope"), &self.scope());
+        }
+        q.append_pair(name("state"), request.state);
+        if self.pkce
+            && let Some(challenge) = request.code_challenge
         {
-            let mut q = url.query_pairs_mut();
-            let name = |n| self.authorization_param_name(n);
-            q.append_pair(name("response_type"), "code")
-                .append_pair(name("client_id"), &client_id)
-                .append_pair(name("redirect_uri"), request.redirect_uri);
-            if !self.scopes.is_empty() {
-                q.append_pair(name("scope"), &self.scope());
+            q.append_pair("code_challenge", challenge)
+                .append_pair("code_challenge_method", "S256");
+        }
+        if let (Some(name), Some(nonce)) = (&self.nonce_param, request.nonce) {
+            q.append_pair(name, nonce);
+        }
+        q.extend_pairs(&extra);
+        let params = q.finish();
+        let query = match url.query() {
+            Some(fixed) if !fixed.is_empty() => format!("{fixed}&{params}"),
+            _ => params,
+        };
+        // A single-page app routes by the fragment (`https://app.example/#/oauth/authorize`):
+        // the query, which its page reads, follows the route there, as Nango builds it.
+        match url.fragment().map(str::to_owned) {
+            Some(route) => {
+                let separator = if route.contains('?') { '&' } else { '?' };
+                url.set_query(None);
+                url.set_fragment(Some(&format!("{route}{separator}{query}")));
             }
-            q.append_pair(name("state"), request.state);
-            if self.pkce
-                && let Some(challenge) = request.code_challenge
-            {
-                q.append_pair("code_challenge", challenge)
-                    .append_pair("code_challenge_method", "S256");
-            }
-            for (k, v) in &extra {
-                q.append_pair(k, v);
-            }
+            None => url.set_query(Some(&query)),
         }
         Ok(url)
     }
@@ -496,6 +553,11 @@ impl ClientCredentials {
         self.client_assertion.as_ref()
     }
 
+    /// Whether a token parameter is written as alternatives or left out without a value.
+    pub fn has_conditional_params(&self) -> bool {
+        any_conditional(&self.token_params)
+    }
+
     /// The grant tokens are asked with (`grant`, default client credentials).
     pub fn grant(&self) -> &TokenGrant {
         &self.grant
@@ -516,12 +578,14 @@ impl ClientCredentials {
         self.client_secret.render(ctx).map(Secret::new)
     }
 
-    /// The rendered extra parameters of the token request.
+    /// The rendered extra parameters of the token request: for each, the first alternative
+    /// whose references all have values; one that refers to an optional input without a value
+    /// is left out.
     pub fn token_params(
         &self,
         ctx: &RenderContext<'_>,
     ) -> Result<Vec<(String, String)>, RenderError> {
-        render_pairs(&self.token_params, ctx)
+        render_params(&self.token_params, ctx)
     }
 }
 
@@ -536,14 +600,4 @@ pub(crate) fn render_url(
         field: field.to_owned(),
         reason,
     })
-}
-
-pub(crate) fn render_pairs(
-    pairs: &[(String, Template)],
-    ctx: &RenderContext<'_>,
-) -> Result<Vec<(String, String)>, RenderError> {
-    pairs
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), t.render(ctx)?)))
-        .collect()
 }

@@ -3,7 +3,8 @@
 
 use url::Url;
 
-use crate::auth::{render_pairs, render_url};
+use crate::alternatives::{Entry, render_headers, render_params};
+use crate::auth::render_url;
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
 use crate::template::Template;
@@ -49,8 +50,8 @@ pub struct TokenExchange {
     pub(crate) url: Template,
     pub(crate) method: ExchangeMethod,
     pub(crate) encoding: Encoding,
-    pub(crate) params: Vec<(String, Template)>,
-    pub(crate) headers: Vec<(String, Template)>,
+    pub(crate) params: Vec<Entry>,
+    pub(crate) headers: Vec<Entry>,
     pub(crate) basic: Option<crate::api::ApiAuthorization>,
     pub(crate) token_path: String,
     pub(crate) expiry: Expiry,
@@ -183,10 +184,21 @@ impl TokenExchange {
             "auth.refresh.url",
             &self.url_inputs,
         )?;
-        let params = render_pairs(&refresh.params, ctx)?;
+        let params = refresh
+            .params
+            .iter()
+            .map(|(name, t)| Ok((name.clone(), t.render(ctx)?)))
+            .collect::<Result<Vec<_>, RenderError>>()?;
         let headers = match &refresh.headers {
-            Some(own) => self.headers(own, None, ctx, "auth.refresh.headers")?,
-            None => self.headers(&self.headers, self.basic.as_ref(), ctx, "auth.headers")?,
+            Some(own) => own
+                .iter()
+                .map(|(name, t)| {
+                    let field = format!("auth.refresh.headers.{name}");
+                    let value = crate::api::header_value(t, ctx, &field)?;
+                    Ok((name.clone(), Secret::new(value)))
+                })
+                .collect::<Result<Vec<_>, RenderError>>()?,
+            None => self.exchange_headers(ctx)?,
         };
         Ok(Some(self.build(url, params, headers)))
     }
@@ -208,26 +220,23 @@ impl TokenExchange {
     /// ```
     pub fn request(&self, ctx: &RenderContext<'_>) -> Result<ExchangeRequest, RenderError> {
         let url = render_url(&self.url, ctx, "auth.url", &self.url_inputs)?;
-        let params = render_pairs(&self.params, ctx)?;
-        let headers = self.headers(&self.headers, self.basic.as_ref(), ctx, "auth.headers")?;
+        let params = render_params(&self.params, ctx)?;
+        let headers = self.exchange_headers(ctx)?;
         Ok(self.build(url, params, headers))
     }
 
-    /// Renders `templates` (and an `Authorization: Basic` header from `basic`).
-    fn headers(
+    /// The exchange's headers (one whose optional value is empty left out) and the header
+    /// made from `basic`.
+    fn exchange_headers(
         &self,
-        templates: &[(String, Template)],
-        basic: Option<&crate::api::ApiAuthorization>,
         ctx: &RenderContext<'_>,
-        table: &str,
     ) -> Result<Vec<(String, Secret)>, RenderError> {
-        let mut headers = Vec::new();
-        for (name, t) in templates {
-            let field = format!("{table}.{name}");
-            let value = crate::api::header_value(t, ctx, &field)?;
-            headers.push((name.clone(), Secret::new(value)));
-        }
-        if let Some(basic) = basic {
+        let mut headers: Vec<(String, Secret)> =
+            render_headers(&self.headers, ctx, "auth.headers")?
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect();
+        if let Some(basic) = &self.basic {
             let mut rendered = crate::api::RenderedAuth::default();
             basic.render_into(ctx, &mut rendered)?;
             headers.extend(rendered.headers);

@@ -54,6 +54,8 @@
 //! [auth]
 //! type = "oauth"
 //! authorization_url = "https://{input.subdomain}.zendesk.com/oauth/authorizations/new"
+//! #   a single-page app's route in the fragment ("https://app.example/#/oauth/authorize"):
+//! #   the query goes after the route (`#/oauth/authorize?response_type=code&…`)
 //! token_url = "https://{input.subdomain}.zendesk.com/oauth/tokens"
 //! client_id = "{env.ZENDESK_CLIENT_ID}"         # a reference, never a literal; inputs
 //!                                               # for the user's own (self-hosted) OAuth app
@@ -75,6 +77,12 @@
 //! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
 //! #                                     # data centre) → {credential.realmId}
 //! # callback_code = "code"              # the redirect back's parameter holding the code
+//! # response_type = "code"              # the authorization request's response_type: the
+//! #                                     # provider's word for the code ("auth_code"); never
+//! #                                     # "token" / "id_token" (tokens in the browser)
+//! # authorization_nonce = "nonce"       # an authorization parameter the server fills with
+//! #                                     # a fresh random value (256 bits) each time, kept
+//! #                                     # nowhere (Hubstaff's `nonce`)
 //! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
 //! #                                     # response: Paragon's providerId (token_exchange too)
 //! # registration_url = "https://mcp.example/register"  # RFC 7591: register a client when a
@@ -83,8 +91,11 @@
 //! # [[auth.after_connect]]: a GET with the new credential before it is stored (any type but
 //! #   "none"); url = "/me" (under api.base_url) or an absolute URL on the manifest's host,
 //! #   capture = { site = "/site" } → {credential.site}, provider_id = "/account/id"
-//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates), never
-//! # the flow's own: response_type, client_id, redirect_uri, state, grant_type
+//! # [auth.authorization_params] / [auth.token_params]: extra parameters (templates, or
+//! # alternatives as in [api.headers]), never the flow's own: response_type, client_id,
+//! # redirect_uri, state, grant_type (grant_type may go in authorization_params: the
+//! # authorization request has none of its own); one whose optional input has no value is
+//! # left out
 //! # [auth.refresh_params]: sent on refresh instead of token_params (default: token_params)
 //! # [auth.authorization_param_names]: the provider's names for response_type, client_id,
 //! #   redirect_uri, scope and state on the authorization URL, e.g. client_id = "app_id"
@@ -98,8 +109,10 @@
 //!                                       # (`git.example.com:8443/base`) goes right after
 //!                                       # `https://` in URL templates; a subdomain is one
 //!                                       # DNS label (`acme`: letters, digits, `-`, `_`)
-//! required = true                       # default true; an optional input used in a
-//!                                       # template needs a (non-empty) default
+//! required = true                       # default true; an optional input without a
+//!                                       # default may have no value: a parameter or
+//!                                       # header using it is then left out; anywhere
+//!                                       # else (a URL, a credential) it needs a default
 //! pattern = "[a-z0-9][a-z0-9-]*"        # must match the whole value
 //! secret = false                        # default: true for kind = "password"
 //! help = "The part before .zendesk.com"
@@ -145,9 +158,9 @@
 //! [api.headers]                         # sent with every request (templates)
 //! "X-Api-Version" = "2024-01-01"
 //! # Alternatives: the first whose references all have values is sent; with none, the header
-//! # is left out (optional inputs without a default may be used only here).
+//! # is left out. A header whose optional input has no value is left out too.
 //! "X-Zendesk-Version" = ["{input.api_version}", "2024-01-01"]
-//! "X-On-Behalf-Of" = ["{input.team}"]
+//! "X-On-Behalf-Of" = "{input.team}"
 //!
 //! [tools]                               # optional: the operations AI agents may call
 //! allow = ["listTickets", "createTicket"]   # spec operation ids; without it, only GETs
@@ -249,6 +262,30 @@
 //! base_url = "https://{credential.dc}.api.mailchimp.com/3.0"
 //! ```
 //!
+//! Values that may be missing: a request parameter (`[auth.authorization_params]`,
+//! `[auth.token_params]`, `[auth.refresh_params]`, a token exchange's `[auth.params]`) or a
+//! header (`[api.headers]`, a token exchange's `[auth.headers]`) is a template or an array of
+//! alternatives, of which the first whose references all have values is sent. One that
+//! refers to an optional input without a default is left out of the request when the user
+//! gave no value (an empty one included), rather than sent empty; so are alternatives none
+//! of which has values. Where leaving a value out is impossible (a URL's host or path, a
+//! client id or secret, `api.authorization`, a grant's username or password) an optional
+//! input needs a default, and the validator says so. The user's metadata (`{user.*}`), which
+//! the developer sets per user, serves as an override before a fixed value:
+//!
+//! ```toml
+//! [auth.token_params]
+//! audience = ["{user.audience}", "https://api.example.com"]   # Auth0, Pax8
+//! organization = "{input.organization}"                       # optional: left out if empty
+//!
+//! [auth.authorization_params]
+//! grant_type = "authorization_code"     # Jira Data Center wants it on the authorization URL
+//! ```
+//!
+//! `grant_type` is refused in `token_params` and `refresh_params` (the flow sets it there) but
+//! allowed in `authorization_params`: RFC 6749 §4.1.1 gives the authorization request no
+//! `grant_type`, so a value there is only ever the provider's own.
+//!
 //! Client authentication by signed assertion (`private_key_jwt`, RFC 7523 §2.2): with
 //! `client_auth = "private_key_jwt"` no client secret exists (one is refused); every token
 //! request (code exchange, refresh, client credentials) sends `client_id`,
@@ -344,6 +381,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod after_connect;
+mod alternatives;
 mod api;
 mod auth;
 mod client_assertion;
@@ -356,8 +394,11 @@ mod input;
 mod manifest;
 mod parse;
 mod read_after_connect;
+mod read_entries;
 mod read_exchange_refresh;
+mod read_nonce;
 mod read_placements;
+mod read_response_type;
 mod read_settings;
 mod registration;
 mod render;

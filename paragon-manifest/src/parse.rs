@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use crate::alternatives::Entry;
 use crate::api::{Api, ApiAuthorization, DefaultHeader};
 use crate::auth::{Auth, ClientAuth, ClientCredentials, OAuth, TokenGrant};
 use crate::client_assertion::ClientAssertion;
@@ -84,6 +85,22 @@ pub(crate) struct Declared {
     /// settings without a default, which may have no text.
     settings: Vec<String>,
     unusable_settings: Vec<(String, &'static str)>,
+}
+
+impl Declared {
+    /// The same rules where a missing value falls back or leaves the value out: optional
+    /// inputs without a default are allowed.
+    pub(crate) fn relaxed(&self) -> Declared {
+        Declared {
+            optional: Vec::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Whether `key` is an optional input without a default (it may have no value).
+    pub(crate) fn is_optional(&self, key: &str) -> bool {
+        self.optional.iter().any(|k| k == key)
+    }
 }
 
 pub(crate) struct Reader<'s> {
@@ -1150,6 +1167,8 @@ const OAUTH_KEYS: &[&str] = &[
     "callback_capture",
     "callback_code",
     "alternate_token_path",
+    "response_type",
+    "authorization_nonce",
     "registration_url",
     "client_name",
     "after_connect",
@@ -1224,7 +1243,7 @@ fn token_exchange(
         Some(_) => {
             let before = r.count();
             let map = r.opt_table(t, "headers");
-            map.map(|h| r.template_map(&h, declared, false, true))
+            map.map(|h| crate::read_entries::entries(r, &h, declared, true, false))
                 .filter(|_| r.count() == before)
         }
         None => Some(Vec::new()),
@@ -1244,7 +1263,7 @@ fn token_exchange(
         .iter()
         .flatten()
         .chain(headers.iter().flatten())
-        .map(|(_, t)| t)
+        .flat_map(|e| &e.alternatives)
         .chain(basic.iter().flatten().flat_map(ApiAuthorization::templates))
         .chain(
             renewal
@@ -1732,6 +1751,8 @@ fn auth(
                     }),
             };
             let callback_code = callback_code(r, t);
+            let response_type = crate::read_response_type::read(r, t);
+            let nonce_param = crate::read_nonce::read(r, t);
             let token_params = params(r, t, "token_params", declared);
             let refresh_params = match t.get("refresh_params") {
                 Some(_) => params(r, t, "refresh_params", declared).map(Some),
@@ -1770,6 +1791,8 @@ fn auth(
                 alternate_token_path: alternate_token_path?,
                 callback_capture: Vec::new(),
                 callback_code: callback_code?,
+                response_type: response_type?,
+                nonce_param: nonce_param?,
                 registration: registration?,
                 client_assertion: client_assertion?,
                 url_inputs: declared.url_inputs.clone(),
@@ -2262,7 +2285,7 @@ fn params(
     t: &Table<'_, '_>,
     key: &str,
     declared: &Declared,
-) -> Option<Vec<(String, Template)>> {
+) -> Option<Vec<Entry>> {
     if t.get(key).is_none() {
         return Some(Vec::new());
     }
@@ -2270,8 +2293,13 @@ fn params(
     let before = r.count();
     for (name, _) in table.map.iter() {
         let name: &str = name.get_ref();
-        // A token exchange's parameters are all its own.
-        if key != "params" && PROTOCOL_PARAMS.contains(&name) {
+        // A token exchange's parameters are all its own. `grant_type` is a parameter of the
+        // token request only (RFC 6749 §4.1.3): the authorization request has none of its own
+        // (§4.1.1), so a provider that wants one there (Jira Data Center) gets it.
+        let own = key != "params"
+            && PROTOCOL_PARAMS.contains(&name)
+            && !(key == "authorization_params" && name == "grant_type");
+        if own {
             let span = table
                 .map
                 .get_key_value(name)
@@ -2284,7 +2312,7 @@ fn params(
             );
         }
     }
-    let out = r.template_map(&table, declared, false, false);
+    let out = crate::read_entries::entries(r, &table, declared, false, false);
     (r.count() == before).then_some(out)
 }
 
@@ -2448,88 +2476,21 @@ fn base_url(
     Some((first, alternatives))
 }
 
-/// `[api.headers]`: each value a template, or an array of alternatives. Inside alternatives an
-/// optional input without a default is fine: without a value, the next alternative is used, or
-/// the header is left out.
+/// `[api.headers]`: each value a template, or an array of alternatives ([`Entry`]): without a
+/// value for an optional input, the next alternative is used, or the header is left out.
 fn default_headers(
     r: &mut Reader<'_>,
     table: &Table<'_, '_>,
     declared: &Declared,
 ) -> Vec<DefaultHeader> {
-    let relaxed = Declared {
-        optional: Vec::new(),
-        ..declared.clone()
-    };
-    // Plain values are checked like any template map; arrays below.
-    let mut plain_map = DeTable::new();
-    for (key, value) in table.map.iter() {
-        if !matches!(value.get_ref(), DeValue::Array(_)) {
-            plain_map.insert(key.clone(), value.clone());
-        }
-    }
-    let plain_table = Table {
-        map: &plain_map,
-        span: table.span.clone(),
-        path: table.path.clone(),
-    };
-    let mut plain = r.template_map(&plain_table, declared, true, true);
-    let mut out = Vec::new();
-    for (key, value) in table.map.iter() {
-        let name: &str = key.get_ref();
-        let field = table.field(name);
-        let DeValue::Array(items) = value.get_ref() else {
-            if let Some(i) = plain.iter().position(|(n, _)| n == name) {
-                let (name, t) = plain.swap_remove(i);
-                out.push(DefaultHeader {
-                    name,
-                    alternatives: vec![t],
-                    optional: false,
-                });
-            }
-            continue;
-        };
-        if !is_header_name(name) {
-            r.error(
-                key.span(),
-                &field,
-                format!("`{name}` is not a valid HTTP header name"),
-                "use letters, digits and `-`, e.g. \"X-Api-Key\"",
-            );
-            continue;
-        }
-        if items.is_empty() {
-            r.error(
-                value.span(),
-                &field,
-                format!("`{field}` has no alternatives"),
-                "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
-            );
-            continue;
-        }
-        let mut alternatives = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let item_field = format!("{field}[{i}]");
-            let Some((text, span)) = r.string(item, &item_field) else {
-                continue;
-            };
-            if text.chars().any(|c| c.is_control() && c != '\t') {
-                r.error(
-                    span,
-                    &item_field,
-                    "header values cannot contain line breaks or control characters",
-                    "remove them",
-                );
-                continue;
-            }
-            alternatives.extend(r.template(&text, &span, &item_field, &relaxed, true));
-        }
-        out.push(DefaultHeader {
-            name: name.to_owned(),
-            alternatives,
-            optional: true,
-        });
-    }
-    out
+    crate::read_entries::entries(r, table, declared, true, true)
+        .into_iter()
+        .map(|e| DefaultHeader {
+            name: e.name,
+            alternatives: e.alternatives,
+            optional: e.optional,
+        })
+        .collect()
 }
 
 /// `allowed_hosts`: further hosts a full-URL request may carry the credential to (GitHub's

@@ -103,6 +103,7 @@ async fn oauth_authorization_code_with_pkce() {
                 redirect_uri,
                 state: "state-1",
                 code_challenge: Some(&challenge),
+                nonce: None,
             },
         )
         .unwrap();

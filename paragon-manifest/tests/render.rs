@@ -287,6 +287,7 @@ fn oauth_urls_and_parameters() {
                 redirect_uri: "https://passport.useparagon.com/oauth",
                 state: "st",
                 code_challenge: Some("ignored-without-pkce"),
+                nonce: None,
             },
         )
         .unwrap();

@@ -1453,13 +1453,19 @@ fn header_alternatives_fall_back_and_leave_out() {
         "`api.headers.X-Tasklab-Team` has no alternatives",
         "e.g. [\"{input.version}\", \"2024-01-01\"]: the first with values is sent",
     );
-    // Outside alternatives, an optional input without a default is still refused.
-    let d = single_error(&edit(&base, "[\"{input.team}\"]", "\"{input.team}\""));
-    assert_says(
-        &d,
-        "`{input.team}` may have no value: the input is optional and has no default",
-        "give the input a `default`, or make it required (remove `required = false`)",
+    // Written plainly, a header whose optional input has no value is left out too.
+    let plain = parse(&edit(&base, "[\"{input.team}\"]", "\"{input.team}\"")).unwrap();
+    let team = plain
+        .api()
+        .headers()
+        .iter()
+        .find(|h| h.name() == "X-Tasklab-Team");
+    assert_eq!(team.map(|h| h.optional()), Some(true));
+    assert_eq!(
+        plain.default_headers(&none).unwrap(),
+        [("X-Tasklab-Version".to_string(), "2024-01-01".to_string())]
     );
+    assert_eq!(plain.default_headers(&both).unwrap().len(), 2);
 }
 
 #[test]
@@ -1526,6 +1532,7 @@ fn authorization_parameters_under_the_providers_names() {
                 redirect_uri: "https://app.example/oauth",
                 state: "s1",
                 code_challenge: None,
+                nonce: None,
             },
         )
         .unwrap();

@@ -58,6 +58,35 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
                 "renamed authorization URL parameters",
             );
         }
+        if o.authorization_url_template().as_str().contains('#') {
+            // Paragon would put its query before the `#`, where the app's page never looks.
+            refuse(
+                "auth",
+                "authorization_url",
+                "an authorization URL routed by its fragment (a single-page app)",
+            );
+        }
+        for table in o.conditional_params() {
+            refuse(
+                "auth",
+                table,
+                "parameters with alternatives or left out without a value",
+            );
+        }
+        if o.nonce_param().is_some() {
+            refuse(
+                "auth",
+                "authorization_nonce",
+                "a fresh random value on the authorization URL",
+            );
+        }
+        if o.response_type() != "code" {
+            refuse(
+                "auth",
+                "response_type",
+                "another authorization response type than `code`",
+            );
+        }
         if o.has_refresh_params() {
             refuse("auth", "refresh_params", "parameters sent on refresh only");
         }
@@ -82,6 +111,15 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
         Auth::ClientCredentials(c) => Some(c.client_auth()),
         _ => None,
     };
+    if let Auth::ClientCredentials(c) = m.auth()
+        && c.has_conditional_params()
+    {
+        refuse(
+            "auth",
+            "token_params",
+            "parameters with alternatives or left out without a value",
+        );
+    }
     if let Auth::ClientCredentials(c) = m.auth()
         && !matches!(c.grant(), TokenGrant::ClientCredentials)
     {
