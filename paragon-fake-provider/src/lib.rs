@@ -139,6 +139,7 @@ impl FakeProvider {
                 client_id_param: "client_id".to_owned(),
                 code_param: "code".to_owned(),
                 callback_realm: None,
+                callback_token_server: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
@@ -243,6 +244,19 @@ impl FakeProviderBuilder {
     /// which company or data centre the user chose (a value later requests need).
     pub fn callback_realm(mut self, realm: impl Into<String>) -> Self {
         self.config.callback_realm = Some(realm.into());
+        self
+    }
+
+    /// Adds `<param>=<server>` to the callback's query: the accounts server of the user's data
+    /// centre, where the code is to be exchanged, as providers with data centres send it
+    /// (Zoho's `accounts-server`). The server is this provider's own URL, or `server` when
+    /// given (to check that a client refuses a server it does not know).
+    pub fn callback_token_server(
+        mut self,
+        param: impl Into<String>,
+        server: Option<String>,
+    ) -> Self {
+        self.config.callback_token_server = Some((param.into(), server));
         self
     }
 

@@ -425,9 +425,16 @@ pub(crate) async fn exchange_code(
             "the integration no longer uses OAuth",
         ));
     };
+    // The callback's values are known now (the token URL may name one); the registered
+    // client last, so a callback value cannot replace it.
     let secret = Secret {
         inputs: pending.inputs.clone(),
-        captured: pending.registered.clone(),
+        captured: pending
+            .callback
+            .clone()
+            .into_iter()
+            .chain(pending.registered.clone())
+            .collect(),
         ..Secret::default()
     };
     let render =
@@ -435,7 +442,9 @@ pub(crate) async fn exchange_code(
     let endpoint = {
         let ctx = integration.context(&app.secrets, &secret, None);
         TokenEndpoint {
-            reach: crate::refresh::reach_of(oauth.token_url_template()),
+            reach: crate::refresh::reach_by(
+                oauth.host_chosen_by_user(oauth.token_url_chosen(&ctx)),
+            ),
             url: oauth.token_url(&ctx).map_err(render)?,
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),

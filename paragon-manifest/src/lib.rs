@@ -296,6 +296,7 @@
 mod after_connect;
 mod api;
 mod auth;
+mod callback_value;
 mod client_assertion;
 mod diagnostic;
 mod discover;
@@ -313,6 +314,7 @@ mod secret;
 mod setting;
 mod template;
 mod tools;
+mod url_alternatives;
 mod url_rule;
 #[cfg(feature = "workflows")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -321,6 +323,7 @@ pub mod workflow;
 pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
+pub use callback_value::CallbackValue;
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};
