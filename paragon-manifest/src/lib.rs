@@ -72,7 +72,14 @@
 //! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
 //! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
-//! #                                     # data centre) → {credential.realmId}
+//! #                                     # data centre) → {credential.realmId}; or a table:
+//! #   { name = "accounts_server", param = "accounts-server", one_of = ["https://accounts.example.com",
+//! #   "https://accounts.example.eu"] }: the query's parameter, and the values allowed (literal
+//! #   or {env.*}); the browser can change the query, so only a held value makes a host, and
+//! #   a redirect with another value fails. token_url may use callback values.
+//! # authorization_url, token_url, refresh_url: also alternatives, the first whose references
+//! #   all have values is used, e.g. token_url = ["https://accounts.example.{input.region}/token",
+//! #   "{credential.accounts_server}/token"]; each alternative under the host rules
 //! # callback_code = "code"              # the redirect back's parameter holding the code
 //! # provider_id = "/user/id"            # JSON pointer to the account's id in the token
 //! #                                     # response: Paragon's providerId (token_exchange too)
