@@ -502,21 +502,21 @@ pub(crate) async fn exchange_code(
     };
     crate::after_connect::read(app, &integration, &mut c).await?;
     if let Some(id) = &pending.reconnect {
-        return renew_in_place(app, pending, id, &c.secret, c.expires_at).await;
+        return renew_in_place(app, pending, id, &c).await;
     }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
 }
 
-/// A reconnect's new tokens written into the credential it re-authorizes: same id, config
-/// (settings) and workflow states, status VALID again. No new-credential trigger runs.
+/// A reconnect's new tokens (`renewed`: its secret, expiry and the account id the provider
+/// now reports) written into the credential it re-authorizes: same id, config (settings) and
+/// workflow states, status VALID again. No new-credential trigger runs.
 async fn renew_in_place(
     app: &AppState,
     pending: &PendingOAuth,
     id: &str,
-    secret: &Secret,
-    expires_at: Option<i64>,
+    renewed: &Credential,
 ) -> Result<Credential, ApiError> {
     let gone = || ApiError::not_found(format!("credential {id:?} to reconnect no longer exists"));
     let c = app
@@ -527,7 +527,13 @@ async fn renew_in_place(
         .ok_or_else(gone)?;
     if !app
         .store
-        .swap_secret(&c, c.version, secret, expires_at)
+        .swap_secret_reconnected(
+            &c,
+            c.version,
+            &renewed.secret,
+            renewed.expires_at,
+            renewed.provider_id.as_deref(),
+        )
         .await?
     {
         return Err(ApiError::new(
