@@ -151,6 +151,7 @@ class Conversion:
             self.captures.append(ident(name))
         self.callback_params: dict[str, str] = {}  # capture name -> the callback's parameter
         self.callback_one_of: dict[str, list[str]] = {}  # capture name -> values allowed
+        self.callback_subdomains: set[str] = set()  # capture names held to one DNS label
         for name in p.get("redirect_uri_metadata") or []:
             if ident(name) not in self.captures:
                 self.callback_captures.append(ident(name))
@@ -378,7 +379,7 @@ class Conversion:
         out = []
         for name in self.callback_captures:
             param = self.callback_params.get(name, name)
-            if param == name and name not in self.callback_one_of:
+            if param == name and name not in self.callback_one_of and name not in self.callback_subdomains:
                 out.append(name)
                 continue
             entry = {"name": name}
@@ -386,6 +387,8 @@ class Conversion:
                 entry["param"] = param
             if name in self.callback_one_of:
                 entry["one_of"] = self.callback_one_of[name]
+            elif name in self.callback_subdomains:
+                entry["kind"] = "subdomain"
             out.append(entry)
         return out
 
@@ -581,6 +584,7 @@ class Conversion:
         if self.after_connect:
             auth["after_connect"] = list(self.after_connect.values())
         self.subdomain_inputs(m)
+        self.callback_subdomain_hosts(m)
         self.require_used_optionals(m)
         return m
 
@@ -741,6 +745,24 @@ class Conversion:
                     continue
                 if "." not in field_.get("pattern", ""):
                     field_["kind"] = "subdomain"
+
+    def callback_subdomain_hosts(self, m: dict) -> None:
+        """A callback value right before a fixed domain in an OAuth URL's host (Lightspeed's
+        `https://${connectionConfig.domain_prefix}.retail.lightspeed.app/api/1.0/token`): held to
+        one DNS label (`kind = "subdomain"`), checked when the callback arrives, so it cannot
+        name another host; the validator refuses an unheld one."""
+        auth = m["auth"]
+        if not auth.get("callback_capture"):
+            return
+        for field in ("token_url", "refresh_url"):
+            urls = auth.get(field)
+            for url in urls if isinstance(urls, list) else [urls] if urls else []:
+                for mt in re.finditer(r"\{credential\.([A-Za-z0-9_]+)\}\.", url):
+                    name = mt.group(1)
+                    in_host = "://" in url[: mt.start()] and not re.search(r"[/?#]", url[: mt.start()].split("://", 1)[1])
+                    if in_host and name in self.callback_captures and name not in self.callback_one_of:
+                        self.callback_subdomains.add(name)
+        auth["callback_capture"] = self.callback_capture_entries()
 
     def dynamic_registration(self) -> bool:
         """An `MCP_OAUTH2` provider whose client is registered per connection (RFC 7591)."""

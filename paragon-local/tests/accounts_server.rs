@@ -87,3 +87,41 @@ async fn an_unlisted_accounts_server_fails_the_connection_and_gets_nothing() {
     assert_eq!(asked(&env.provider), 0);
     assert_eq!(credentials(&env, "alice").await, serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn a_callback_subdomain_must_be_one_dns_label() {
+    for (realm, connects) in [("eu-2", true), ("evil.example", false)] {
+        let provider = FakeProvider::builder()
+            .code_param("auth_code")
+            .callback_realm(realm);
+        // Task Lab Realms holds the realm to one DNS label (`kind = "subdomain"`).
+        let env = start_with(provider, |b| b.specs(specs().join("tasklab-realm"))).await;
+        let url = format!(
+            "{}/v2/projects/{}/sdk/actions/build-oauth?action=custom&integrationId={}",
+            env.server.url(),
+            env.server.project_id(),
+            env.id("custom.tasklabrealms")
+        );
+        let (_, body) = env.call("alice", Method::GET, &url, None, &[]).await;
+        let res = env
+            .http
+            .get(body["redirectUrl"].as_str().expect("redirectUrl"))
+            .send()
+            .await
+            .expect("authorize");
+        let (status, page) = env.confirm_in_browser(res, "allow").await;
+        let stored = credentials(&env, "alice").await;
+        if connects {
+            assert!(page.contains("Connected"), "{page}");
+            assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
+        } else {
+            assert_eq!(status, 400, "{page}");
+            assert!(
+                page.contains("`realm` the integration does not allow"),
+                "{page}"
+            );
+            assert_eq!(stored, serde_json::json!([]));
+            assert_eq!(env.provider.stats().token_requests.authorization_code, 0);
+        }
+    }
+}

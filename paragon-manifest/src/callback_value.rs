@@ -11,15 +11,18 @@ use crate::render::{RenderContext, RenderError};
 use crate::template::{Reference, Template};
 
 /// One `callback_capture` entry: `"realmId"`, or `{ name = "accounts_server", param =
-/// "accounts-server", one_of = ["https://accounts.zoho.com", "https://accounts.zoho.eu"] }`.
+/// "accounts-server", one_of = ["https://accounts.zoho.com", "https://accounts.zoho.eu"] }`,
+/// or `{ name = "domain_prefix", kind = "subdomain" }`.
 ///
 /// The callback's query reaches the server through the end user's browser, which can change
-/// it: a value there is the end user's choice. Only a value held to `one_of` may form a host.
+/// it: a value there is the end user's choice. Only a held value may form a host: one of
+/// `one_of`, or one DNS label (`kind = "subdomain"`) before the provider's fixed domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallbackValue {
     pub(crate) name: String,
     pub(crate) param: String,
     pub(crate) one_of: Vec<Template>,
+    pub(crate) subdomain: bool,
 }
 
 impl CallbackValue {
@@ -38,8 +41,14 @@ impl CallbackValue {
         &self.one_of
     }
 
-    /// Whether `value` may be kept: any when `one_of` is empty, else exactly one of its
-    /// entries rendered with `ctx` (whose secrets fill `{env.*}`).
+    /// Whether the value must be one DNS label (`kind = "subdomain"`: letters, digits, `-`,
+    /// `_`), so it can stand before a fixed domain in a host.
+    pub fn is_subdomain(&self) -> bool {
+        self.subdomain
+    }
+
+    /// Whether `value` may be kept: one DNS label with `kind = "subdomain"`, and, when `one_of`
+    /// lists values, exactly one of them rendered with `ctx` (whose secrets fill `{env.*}`).
     ///
     /// ```
     /// use paragon_manifest::{Manifest, RenderContext};
@@ -57,6 +66,9 @@ impl CallbackValue {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn allows(&self, value: &str, ctx: &RenderContext<'_>) -> Result<bool, RenderError> {
+        if self.subdomain && !crate::input::is_dns_label(value) {
+            return Ok(false);
+        }
         if self.one_of.is_empty() {
             return Ok(true);
         }
@@ -69,7 +81,7 @@ impl CallbackValue {
     }
 }
 
-const KEYS: &[&str] = &["name", "param", "one_of"];
+const KEYS: &[&str] = &["name", "param", "one_of", "kind"];
 
 /// `auth.callback_capture`; `check_name` reports a name that cannot be captured (taken,
 /// not an identifier…) and says whether it can.
@@ -86,7 +98,7 @@ pub(crate) fn read(
         r.wrong_type(
             v,
             &field,
-            "an array of names or { name, param, one_of } tables",
+            "an array of names or { name, param, one_of, kind } tables",
         );
         return Vec::new();
     };
@@ -98,6 +110,7 @@ pub(crate) fn read(
                 name: s.to_string(),
                 param: s.to_string(),
                 one_of: Vec::new(),
+                subdomain: false,
             })
             .map(|c| (c, item.span())),
             DeValue::Table(map) => entry(
@@ -109,7 +122,7 @@ pub(crate) fn read(
                 },
             ),
             _ => {
-                r.wrong_type(item, &at, "a name or a { name, param, one_of } table");
+                r.wrong_type(item, &at, "a name or a { name, param, one_of, kind } table");
                 None
             }
         };
@@ -124,7 +137,7 @@ pub(crate) fn read(
     out
 }
 
-/// One `{ name, param, one_of }` table, with the span of its name.
+/// One `{ name, param, one_of, kind }` table, with the span of its name.
 fn entry(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<(CallbackValue, Range<usize>)> {
     r.check_keys(t, KEYS, &[], "");
     let before = r.count();
@@ -142,17 +155,29 @@ fn entry(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<(CallbackValue, Range<
         other => other.map(|(p, _)| p),
     };
     let one_of = one_of(r, t);
+    let subdomain = match r.opt_string(t, "kind") {
+        Some((k, _)) if k == "subdomain" => true,
+        Some((k, span)) => {
+            r.error(
+                span,
+                &t.field("kind"),
+                format!("unknown callback value kind `{k}`"),
+                "the one kind is \"subdomain\" (one DNS label, checked when the callback arrives); remove kind for any text",
+            );
+            false
+        }
+        None => false,
+    };
     let (name, span) = name?;
     (r.count() == before).then(|| {
         let param = param.unwrap_or_else(|| name.clone());
-        (
-            CallbackValue {
-                name,
-                param,
-                one_of,
-            },
-            span,
-        )
+        let value = CallbackValue {
+            name,
+            param,
+            one_of,
+            subdomain,
+        };
+        (value, span)
     })
 }
 

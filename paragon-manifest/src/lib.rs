@@ -75,8 +75,10 @@
 //! #                                     # data centre) → {credential.realmId}; or a table:
 //! #   { name = "accounts_server", param = "accounts-server", one_of = ["https://accounts.example.com",
 //! #   "https://accounts.example.eu"] }: the query's parameter, and the values allowed (literal
-//! #   or {env.*}); the browser can change the query, so only a held value makes a host, and
-//! #   a redirect with another value fails. token_url may use callback values.
+//! #   or {env.*}); or { name = "domain_prefix", kind = "subdomain" }: one DNS label, which may
+//! #   stand before a fixed domain (https://{credential.domain_prefix}.example.com). The browser
+//! #   can change the query, so only a held value makes a host, and a redirect with another
+//! #   value fails. token_url may use callback values.
 //! # authorization_url, token_url, refresh_url: also alternatives, the first whose references
 //! #   all have values is used, e.g. token_url = ["https://accounts.example.{input.region}/token",
 //! #   "{credential.accounts_server}/token"]; each alternative under the host rules

@@ -1861,7 +1861,7 @@ fn callback_host(
         let Some(value) = declared.callback.iter().find(|c| &c.name == name) else {
             continue;
         };
-        if value.one_of.is_empty() {
+        if value.one_of.is_empty() && !value.subdomain {
             return Err((
                 reference.clone(),
                 format!(
@@ -1871,9 +1871,27 @@ fn callback_host(
                 ),
                 format!(
                     "hold it to the hosts you name: callback_capture = [{{ name = \"{name}\", \
-                     one_of = [\"https://accounts.example.com\", \"https://accounts.example.eu\"] }}]"
+                     one_of = [\"https://accounts.example.com\", \"https://accounts.example.eu\"] }}], \
+                     or, before your provider's domain (\"https://{reference}.example.com/…\"), \
+                     {{ name = \"{name}\", kind = \"subdomain\" }}"
                 ),
             ));
+        }
+        if value.one_of.is_empty() {
+            if let Err(why) = subdomain_host(template, reference, declared) {
+                return Err((
+                    reference.clone(),
+                    format!(
+                        "the host of `{key}` comes from `{reference}`, a value of the OAuth \
+                         callback's query ({why}): the app's client secret would be sent to any \
+                         host a user names"
+                    ),
+                    "a subdomain value must be followed by your provider's fixed domain: \
+                     \"https://{credential.x}.example.com/…\", or hold it to one_of"
+                        .into(),
+                ));
+            }
+            continue;
         }
         for allowed in &value.one_of {
             let with = substitute(template, reference, allowed);
@@ -1917,6 +1935,30 @@ fn refuse_end_user_host(
     };
     let field = t.field(key);
     open_end_user_host(r, key, template, &Written { text, span, field }, declared);
+}
+
+/// The host rule for a callback value of one DNS label (`kind = "subdomain"`): the rule of a
+/// `subdomain` input, which it is checked like when the callback arrives.
+fn subdomain_host(
+    template: &Template,
+    reference: &Reference,
+    declared: &Declared,
+) -> Result<(), String> {
+    // Named so no input can be: `open_host` then sees it as one more subdomain input.
+    let stand_in = Reference::Input(format!("callback value {}", reference.name()));
+    let with = substitute(
+        template,
+        reference,
+        &Template::from_parts(stand_in.to_string(), vec![Part::Ref(stand_in.clone())]),
+    );
+    let mut subdomains = declared.subdomain_inputs.clone();
+    subdomains.push(stand_in.name().to_owned());
+    let inputs = crate::url_rule::HostInputs {
+        url: &declared.url_inputs,
+        subdomain: &subdomains,
+        selects: &declared.selects,
+    };
+    crate::url_rule::open_host(&with, &inputs).map_err(|o| o.why)
 }
 
 /// `template` with `reference` replaced by `value`'s parts.

@@ -345,7 +345,7 @@ fn malformed_callback_values_are_refused_at_their_position() {
         d,
         27,
         "auth.callback_capture[0]",
-        "expected a name or a { name, param, one_of } table",
+        "expected a name or a { name, param, one_of, kind } table",
     );
 }
 
@@ -374,5 +374,64 @@ fn the_token_url_may_use_callback_values_only() {
         16,
         "auth.authorization_url[1]",
         "there is no credential yet",
+    );
+}
+
+/// Lightspeed's shape: the store's subdomain comes back on the redirect.
+const STORE: &str = r##"name = "Store"
+description = "A store API on the store's own subdomain."
+icon = "icon.svg"
+color = "#112233"
+
+[auth]
+type = "oauth"
+authorization_url = "https://secure.store.example/connect"
+token_url = "https://{credential.prefix}.store.example/api/token"
+client_id = "{env.CLIENT_ID}"
+client_secret = "{env.CLIENT_SECRET}"
+callback_capture = [{ name = "prefix", param = "domain_prefix", kind = "subdomain" }]
+
+[api]
+base_url = "https://{credential.prefix}.store.example"
+test_endpoint = "/me"
+authorization = { type = "bearer", token = "{credential.access_token}" }
+"##;
+
+#[test]
+fn a_callback_subdomain_may_stand_before_a_fixed_domain() {
+    let m = parse(STORE).unwrap_or_else(|d| panic!("{d}"));
+    let oauth = m.auth().oauth().unwrap();
+    let value = &oauth.callback_capture()[0];
+    assert!(value.is_subdomain());
+    let ctx = RenderContext::new();
+    assert!(value.allows("shop-1", &ctx).unwrap());
+    for bad in ["evil.example", "a/b", "", "x:1", "a b"] {
+        assert!(!value.allows(bad, &ctx).unwrap(), "{bad:?}");
+    }
+    // Still the user's host: the local server keeps it off private addresses.
+    let with = RenderContext::new().credential("prefix", "shop-1");
+    assert_eq!(
+        oauth.token_url(&with).unwrap().as_str(),
+        "https://shop-1.store.example/api/token"
+    );
+    assert!(oauth.host_chosen_by_user(oauth.token_url_chosen(&with)));
+
+    let d = single_error(&edit(
+        STORE,
+        "\"https://{credential.prefix}.store.example/api/token\"",
+        "\"https://{credential.prefix}/api/token\"",
+    ));
+    assert_at(&d, 9, "auth.token_url", "no fixed domain follows it");
+    let all = parse(&edit(STORE, "kind = \"subdomain\"", "kind = \"label\"")).expect_err("refused");
+    let d = all
+        .0
+        .iter()
+        .find(|d| d.line == 12)
+        .expect("the kind's problem");
+    assert_at(
+        d,
+        12,
+        "auth.callback_capture[0].kind",
+        "unknown callback value kind `label`",
     );
 }
