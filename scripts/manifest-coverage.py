@@ -125,6 +125,9 @@ OWN_OAUTH_APP = {
     # cannot serve another customer's instance.
     "servicenow": "an OAuth API endpoint registered in the Application Registry of the user's ServiceNow instance",
 }
+# A connection value taken from the user's input itself, where the callback's would not exist
+# yet (the converter's own marker inside a catalogue template).
+INPUT_ITSELF = "input itself:"
 # `[auth]` URLs that may be written as alternatives (`token_url = [a, b]`, the first with values).
 AUTH_URL_ALTERNATIVES = ("auth.authorization_url", "auth.token_url", "auth.refresh_url")
 REGISTRATION_SENT = {"grant_types": {"authorization_code", "refresh_token"}, "response_types": {"code"}}
@@ -188,6 +191,8 @@ class Conversion:
     def reference(self, expr: str, where: str, in_url: bool) -> str:
         """One `${...}`; `in_url`: it stands right after `https://` (a host input may)."""
         expr = expr.strip()
+        if expr.startswith(INPUT_ITSELF):
+            return "{input.%s}" % self.config_input(expr[len(INPUT_ITSELF) :], in_url)
         if expr.startswith("connectionConfig."):
             return self.config_ref(expr[len("connectionConfig.") :], where, in_url)
         if expr == "apiKey":
@@ -287,6 +292,7 @@ class Conversion:
         """A URL; `a || b` alternatives in `base_url` and the `[auth]` URLs."""
         if not str(text).strip():
             raise NoManifest(f"no URL for {where} in the catalogue")
+        text = self.callback_or_input(str(text), where)
         alts = str(text).split("||")
         if len(alts) == 1:
             return self.template(text.strip(), where, in_url=True)
@@ -317,6 +323,27 @@ class Conversion:
             if "{credential." not in tpl or where == "api.base_url":
                 return tpl
         raise NoManifest(f"no usable alternative in {where}")
+
+    def callback_or_input(self, text: str, where: str) -> str:
+        """A connection value the user enters that the OAuth callback may also carry (Wildix's
+        `subdomain`): Nango's connection config takes the callback's value over the input's
+        once the callback arrives. The authorization URL comes before it, so it takes the
+        input; a later URL is `callback || input`, the first with a value being used."""
+        both = [
+            n
+            for n in re.findall(r"\$\{connectionConfig\.([A-Za-z0-9_-]+)\}", text)
+            if ident(n) in self.callback_captures and n in self.config and not self.config[n].get("automated")
+        ]
+        if not both or "||" in text:
+            return text
+        as_input = text
+        for n in both:
+            as_input = as_input.replace("${connectionConfig.%s}" % n, "${%s%s}" % (INPUT_ITSELF, n))
+        if where == "auth.authorization_url":
+            return as_input
+        if where in AUTH_URL_ALTERNATIVES or where == "api.base_url":
+            return f"{text} || {as_input}"
+        return text
 
     def always_valued(self, tpl: str) -> bool:
         """Whether every reference of `tpl` always has a value: the owner's secrets and
@@ -879,6 +906,7 @@ class Conversion:
 
     def api(self, proxy: dict) -> dict:
         base = str(proxy["base_url"]).rstrip("/") or "/"
+        base = self.callback_or_input(base, "api.base_url")
         api: dict = {"base_url": self.base_url_alternatives(base) or self.url(base, "api.base_url")}
         ver = proxy.get("verification") or {}
         endpoints = ver.get("endpoints") or ([ver["endpoint"]] if ver.get("endpoint") else [])
