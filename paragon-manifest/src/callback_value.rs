@@ -130,9 +130,23 @@ pub(crate) fn read(
             continue;
         };
         let taken: Vec<String> = out.iter().map(|c| c.name.clone()).collect();
-        if check_name(r, &value.name, name_span, &taken) {
-            out.push(value);
+        if !check_name(r, &value.name, name_span.clone(), &taken) {
+            continue;
         }
+        if let Some(first) = out.iter().find(|c| c.param == value.param) {
+            // One query parameter, one value: a second entry would silently get nothing.
+            r.error(
+                name_span,
+                &at,
+                format!(
+                    "the callback's `{}` is already kept as `{}`",
+                    value.param, first.name
+                ),
+                "keep each query parameter once",
+            );
+            continue;
+        }
+        out.push(value);
     }
     out
 }

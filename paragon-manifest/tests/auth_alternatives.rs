@@ -335,6 +335,18 @@ fn malformed_callback_values_are_refused_at_their_position() {
         .find(|d| d.line == 27)
         .expect("the list's problem");
     assert_at(d, 27, "auth.callback_capture[0].one_of", "lists no value");
+    let twice = edit(
+        &source,
+        HELD,
+        &format!("{HELD}, {{ name = \"server\", param = \"accounts-server\" }}"),
+    );
+    let d = single_error(&twice);
+    assert_at(
+        &d,
+        30,
+        "auth.callback_capture[1]",
+        "the callback's `accounts-server` is already kept as `accounts_server`",
+    );
     let all = parse(&edit(&source, HELD, "42")).expect_err("refused");
     let d = all
         .0
