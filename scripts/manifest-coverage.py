@@ -95,6 +95,15 @@ NOT_A_GET = {
     "basecampPostConnection": (["accounts", "accountId"], "it sets `accountId` only when there is exactly one account"),
     "jobberPostConnection": (["accountId"], "a GraphQL POST"),
 }
+# Post-connection scripts that fill a connection value the end user left empty, and what is lost
+# when a manifest then asks the user for it. zohoPostConnection sets `extension` from the token
+# response's `api_domain` (`https://www.zohoapis.eu` → `eu`): where the catalogue's URLs fall
+# back to `api_domain` and the callback's `accounts-server` (the same data centre) the script
+# changes nothing, so only a URL that needs `extension` itself (Zoho Mail's base URL) loses.
+SCRIPT_FILLS = {
+    ("zohoPostConnection", "extension"): "the data centre's domain extension, which a "
+    "post-connection script reads from the token response's api_domain, asked of the user",
+}
 DCR = "dynamic client registration (RFC 7591) without a registration URL in the catalogue"
 # The client metadata `paragon-local` registers with (RFC 7591 §2): what the catalogue's
 # `registration_params` may ask for without a loss.
@@ -112,7 +121,15 @@ OWN_OAUTH_APP = {
     "looker-oauth": "an OAuth client app registered in the user's Looker instance",
     "workday-oauth": "an API client registered in the user's Workday tenant",
     "infor": "an ION API client of the user's Infor tenant",
+    # ServiceNow's OAuth clients live in each instance's Application Registry: one client
+    # cannot serve another customer's instance.
+    "servicenow": "an OAuth API endpoint registered in the Application Registry of the user's ServiceNow instance",
 }
+# A connection value taken from the user's input itself, where the callback's would not exist
+# yet (the converter's own marker inside a catalogue template).
+INPUT_ITSELF = "input itself:"
+# `[auth]` URLs that may be written as alternatives (`token_url = [a, b]`, the first with values).
+AUTH_URL_ALTERNATIVES = ("auth.authorization_url", "auth.token_url", "auth.refresh_url")
 REGISTRATION_SENT = {"grant_types": {"authorization_code", "refresh_token"}, "response_types": {"code"}}
 
 
@@ -145,9 +162,13 @@ class Conversion:
             self.captures.append(ident(name))
             if "." in name:  # Nango reads `a.b` inside `a`; `capture = { a_b = "/a/b" }`
                 self.capture_pointers[ident(name)] = pointer(name)
+        self.callback_params: dict[str, str] = {}  # capture name -> the callback's parameter
+        self.callback_one_of: dict[str, list[str]] = {}  # capture name -> values allowed
+        self.callback_subdomains: set[str] = set()  # capture names held to one DNS label
         for name in p.get("redirect_uri_metadata") or []:
             if ident(name) not in self.captures:
                 self.callback_captures.append(ident(name))
+                self.callback_params[ident(name)] = str(name)
         self.notes: list[str] = []
         self.after_connect: dict[str, dict] = {}  # [[auth.after_connect]] entries by URL
         self.response_type: str | None = None  # the authorization request's, when not `code`
@@ -182,6 +203,8 @@ class Conversion:
     def reference(self, expr: str, where: str, in_url: bool) -> str:
         """One `${...}`; `in_url`: it stands right after `https://` (a host input may)."""
         expr = expr.strip()
+        if expr.startswith(INPUT_ITSELF):
+            return "{input.%s}" % self.config_input(expr[len(INPUT_ITSELF) :], in_url)
         if expr.startswith("connectionConfig."):
             return self.config_ref(expr[len("connectionConfig.") :], where, in_url)
         if expr == "apiKey":
@@ -266,10 +289,14 @@ class Conversion:
         alts = [a.strip() for a in str(text).split("||")]
         if len(alts) == 1:
             return None
-        try:
-            out = [self.template(a, "api.base_url", in_url=True) for a in alts]
-        except NoManifest:
-            return None
+        out = []
+        for a in alts:
+            try:
+                out.append(self.template(a, "api.base_url", in_url=True))
+            except NoManifest:
+                return None
+            if self.always_valued(out[-1]):
+                break  # the alternatives after it are never used
         # A hidden empty value (`https://${connectionConfig.x}.example.com` with x = "") makes
         # an alternative no URL at all: it never serves, so it is left out.
         out = [a for a in out if not re.search(r"://(\.|/|$)", a)]
@@ -277,13 +304,18 @@ class Conversion:
             return None
         return out if len(out) > 1 else out[0]
 
-    def url(self, text: str, where: str) -> str:
-        """A URL; `a || b` alternatives are only possible in [api.headers] and `base_url`."""
+    def url(self, text: str, where: str) -> str | list[str]:
+        """A URL; `a || b` alternatives in `base_url` and the `[auth]` URLs."""
         if not str(text).strip():
             raise NoManifest(f"no URL for {where} in the catalogue")
+        text = self.callback_or_input(str(text), where)
         alts = str(text).split("||")
         if len(alts) == 1:
             return self.template(text.strip(), where, in_url=True)
+        if where in AUTH_URL_ALTERNATIVES:
+            out = self.auth_url_alternatives([a.strip() for a in alts], where)
+            if out is not None:
+                return out
         # `https://{input.host}/x || https://fixed/x`: the same URL with a default for the input.
         first, rest = alts[0].strip(), [a.strip() for a in alts[1:]]
         m = re.fullmatch(r"(.*)\$\{connectionConfig\.([A-Za-z0-9_-]+)\}(.*)", first)
@@ -307,6 +339,101 @@ class Conversion:
             if "{credential." not in tpl or where == "api.base_url":
                 return tpl
         raise NoManifest(f"no usable alternative in {where}")
+
+    def callback_or_input(self, text: str, where: str) -> str:
+        """A connection value the user enters that the OAuth callback may also carry (Wildix's
+        `subdomain`): Nango's connection config takes the callback's value over the input's
+        once the callback arrives. The authorization URL comes before it, so it takes the
+        input; a later URL is `callback || input`, the first with a value being used."""
+        both = [
+            n
+            for n in re.findall(r"\$\{connectionConfig\.([A-Za-z0-9_-]+)\}", text)
+            if ident(n) in self.callback_captures and n in self.config and not self.config[n].get("automated")
+        ]
+        if not both or "||" in text:
+            return text
+        as_input = text
+        for n in both:
+            as_input = as_input.replace("${connectionConfig.%s}" % n, "${%s%s}" % (INPUT_ITSELF, n))
+        if where == "auth.authorization_url":
+            return as_input
+        if where in AUTH_URL_ALTERNATIVES or where == "api.base_url":
+            return f"{text} || {as_input}"
+        return text
+
+    def always_valued(self, tpl: str) -> bool:
+        """Whether every reference of `tpl` always has a value: the owner's secrets and
+        required inputs or inputs with a default."""
+        for ns, name in re.findall(r"(?<!\{)\{(\w+)\.([A-Za-z0-9_]+)\}", tpl):
+            field = self.inputs.get(name) if ns == "input" else None
+            if ns == "env" or (ns == "credential" and name == "access_token"):
+                continue
+            if field is None or (not field.get("required", True) and "default" not in field):
+                return False
+        return True
+
+    def auth_url_alternatives(self, alts: list[str], where: str) -> list[str] | str | None:
+        """`a || b` in an `[auth]` URL as `[a, b]` (the first whose references all have values
+        is used). Alternatives after one that always has values are never used and are left
+        out (ServiceNow's hidden `subdomain` after its required `hostname`); `None` when the
+        last would need an optional value."""
+        out = []
+        for alt in alts:
+            try:
+                tpl = self.template(alt, where, in_url=True)
+            except NoManifest:
+                return None
+            if re.search(r"://(\.|/|$)", tpl):
+                continue  # a hidden empty value makes no URL: it never serves
+            out.append(tpl)
+            if self.always_valued(tpl):
+                break
+        if not out or self.optional_ref(out[-1]):
+            return None
+        self.hold_callback_hosts(out)
+        return out if len(out) > 1 else out[0]
+
+    def hold_callback_hosts(self, alts: list[str]) -> None:
+        """A callback value forming an alternative's origin (Zoho's
+        `${connectionConfig.accounts-server}/oauth/v2/token`) is the end user's browser's to
+        change, so the validator wants it held to a list. The list is the catalogue's own: the
+        origins another alternative names through a select (`https://accounts.zoho.{ext}` for
+        each of the extension's options)."""
+        for tpl in alts:
+            m = re.fullmatch(r"\{credential\.([A-Za-z0-9_]+)\}(.*)", tpl)
+            if not m or m.group(1) not in self.callback_captures:
+                continue
+            name, path = m.groups()
+            for other in alts:
+                origin = other[: len(other) - len(path)] if path and other.endswith(path) else None
+                keys = re.findall(r"\{input\.([A-Za-z0-9_]+)\}", origin or "")
+                field = self.inputs.get(keys[0]) if len(keys) == 1 and "{" not in origin.replace("{input.%s}" % keys[0], "") else None
+                if field and field.get("kind") == "select":
+                    self.callback_one_of[name] = [origin.replace("{input.%s}" % keys[0], o) for o in field["options"]]
+                    self.notes.append(
+                        f"`{name}` from the OAuth callback is held to the hosts the catalogue's "
+                        f"`{keys[0]}` options name ({len(field['options'])})"
+                    )
+                    break
+
+    def callback_capture_entries(self) -> list:
+        """`callback_capture`: a name, or a table when the parameter is named otherwise or the
+        value is held to a list."""
+        out = []
+        for name in self.callback_captures:
+            param = self.callback_params.get(name, name)
+            if param == name and name not in self.callback_one_of and name not in self.callback_subdomains:
+                out.append(name)
+                continue
+            entry = {"name": name}
+            if param != name:
+                entry["param"] = param
+            if name in self.callback_one_of:
+                entry["one_of"] = self.callback_one_of[name]
+            elif name in self.callback_subdomains:
+                entry["kind"] = "subdomain"
+            out.append(entry)
+        return out
 
     # --- values read after connecting (post-connection scripts) -----------------------------
 
@@ -500,6 +627,7 @@ class Conversion:
         if self.after_connect:
             auth["after_connect"] = list(self.after_connect.values())
         self.subdomain_inputs(m)
+        self.callback_subdomain_hosts(m)
         self.require_used_optionals(m)
         return m
 
@@ -509,14 +637,17 @@ class Conversion:
         api = {k: v for k, v in m["api"].items() if k != "headers"}
         if isinstance(api["base_url"], list):
             api["base_url"] = api["base_url"][-1]  # before the last, a missing value falls through
-        # A request parameter or header whose optional input has no value is left out.
+        # A request parameter or header whose optional input has no value is left out; of
+        # the [auth] URLs' alternatives, the last is the one that must have values.
         left_out = ("authorization_params", "token_params", "refresh_params", "params", "headers")
-        auth = {k: v for k, v in m["auth"].items() if k not in left_out}
+        auth = {k: v[-1] if k in ("authorization_url", "token_url", "refresh_url") and isinstance(v, list) else v
+                for k, v in m["auth"].items() if k not in left_out}
         text = json.dumps({"auth": auth, "api": api})
         for key, field in self.inputs.items():
             if not field.get("required", True) and "default" not in field and "{input.%s}" % key in text:
                 field.pop("required")
-                self.lose("an optional input used in a template made required")
+                self.lose(SCRIPT_FILLS.get((self.p.get("post_connection_script"), key))
+                          or "an optional input used in a template made required")
 
     def ignored(self) -> None:
         p = self.p
@@ -603,7 +734,7 @@ class Conversion:
             a["callback_code"] = code
         self.token_response_options(a)
         if self.callback_captures:
-            a["callback_capture"] = self.callback_captures
+            a["callback_capture"] = self.callback_capture_entries()
         return a
 
     def token_response_options(self, a: dict) -> None:
@@ -664,10 +795,13 @@ class Conversion:
         """An input inside a name of an OAuth URL's host (`https://{x}-api.example.com`): one
         DNS label, which the validator requires there (`kind = "subdomain"`)."""
         auth = m["auth"]
-        for field in ("authorization_url", "token_url", "refresh_url", "registration_url", "url"):
-            url = auth.get(field)
-            if not isinstance(url, str):
-                continue
+        urls = [
+            url
+            for field in ("authorization_url", "token_url", "refresh_url", "registration_url", "url")
+            for url in (auth.get(field) if isinstance(auth.get(field), list) else [auth.get(field)])
+            if isinstance(url, str)
+        ]
+        for url in urls:
             for mt in re.finditer(r"\{input\.([A-Za-z0-9_]+)\}", url):
                 before, after = url[: mt.start()], url[mt.end() :]
                 in_host = "://" in before and not re.search(r"[/?#]", before.split("://", 1)[1])
@@ -676,6 +810,24 @@ class Conversion:
                     continue
                 if "." not in field_.get("pattern", ""):
                     field_["kind"] = "subdomain"
+
+    def callback_subdomain_hosts(self, m: dict) -> None:
+        """A callback value right before a fixed domain in an OAuth URL's host (Lightspeed's
+        `https://${connectionConfig.domain_prefix}.retail.lightspeed.app/api/1.0/token`): held to
+        one DNS label (`kind = "subdomain"`), checked when the callback arrives, so it cannot
+        name another host; the validator refuses an unheld one."""
+        auth = m["auth"]
+        if not auth.get("callback_capture"):
+            return
+        for field in ("token_url", "refresh_url"):
+            urls = auth.get(field)
+            for url in urls if isinstance(urls, list) else [urls] if urls else []:
+                for mt in re.finditer(r"\{credential\.([A-Za-z0-9_]+)\}\.", url):
+                    name = mt.group(1)
+                    in_host = "://" in url[: mt.start()] and not re.search(r"[/?#]", url[: mt.start()].split("://", 1)[1])
+                    if in_host and name in self.callback_captures and name not in self.callback_one_of:
+                        self.callback_subdomains.add(name)
+        auth["callback_capture"] = self.callback_capture_entries()
 
     def dynamic_registration(self) -> bool:
         """An `MCP_OAUTH2` provider whose client is registered per connection (RFC 7591)."""
@@ -847,6 +999,7 @@ class Conversion:
 
     def api(self, proxy: dict) -> dict:
         base = str(proxy["base_url"]).rstrip("/") or "/"
+        base = self.callback_or_input(base, "api.base_url")
         api: dict = {"base_url": self.base_url_alternatives(base) or self.url(base, "api.base_url")}
         ver = proxy.get("verification") or {}
         endpoints = ver.get("endpoints") or ([ver["endpoint"]] if ver.get("endpoint") else [])

@@ -161,6 +161,7 @@ impl FakeProvider {
                 response_type: "code".to_owned(),
                 nonce_param: None,
                 callback_realm: None,
+                callback_token_server: None,
                 client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
                 client_assertion_key: None,
                 api_keys: vec![Secret(DEFAULT_API_KEY.to_owned())],
@@ -283,6 +284,19 @@ impl FakeProviderBuilder {
     /// which company or data centre the user chose (a value later requests need).
     pub fn callback_realm(mut self, realm: impl Into<String>) -> Self {
         self.config.callback_realm = Some(realm.into());
+        self
+    }
+
+    /// Adds `<param>=<server>` to the callback's query: the accounts server of the user's data
+    /// centre, where the code is to be exchanged, as providers with data centres send it
+    /// (Zoho's `accounts-server`). The server is this provider's own URL, or `server` when
+    /// given (to check that a client refuses a server it does not know).
+    pub fn callback_token_server(
+        mut self,
+        param: impl Into<String>,
+        server: Option<String>,
+    ) -> Self {
+        self.config.callback_token_server = Some((param.into(), server));
         self
     }
 

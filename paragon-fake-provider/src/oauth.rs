@@ -313,6 +313,9 @@ fn approve(
     if let Some(realm) = &state.config.callback_realm {
         pairs.push(("realm", realm));
     }
+    if let Some((param, server)) = &state.config.callback_token_server {
+        pairs.push((param, server.as_deref().unwrap_or(&state.base_url)));
+    }
     if let Some(s) = &pending.state {
         pairs.push(("state", s));
     }

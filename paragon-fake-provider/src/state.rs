@@ -34,6 +34,9 @@ pub(crate) struct Config {
     pub(crate) nonce_param: Option<String>,
     /// A realm id added to the callback's query (`realm=…`), when set.
     pub(crate) callback_realm: Option<String>,
+    /// The callback's parameter naming the server to ask tokens from, and that server (this
+    /// provider's own URL when `None`), when set.
+    pub(crate) callback_token_server: Option<(String, Option<String>)>,
     pub(crate) client_secret: Secret,
     /// The public key (PEM) that verifies the client's signed assertions (`private_key_jwt`).
     pub(crate) client_assertion_key: Option<String>,

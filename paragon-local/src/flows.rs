@@ -437,9 +437,16 @@ pub(crate) async fn exchange_code(
             "the integration no longer uses OAuth",
         ));
     };
+    // The callback's values are known now (the token URL may name one); the registered
+    // client last, so a callback value cannot replace it.
     let secret = Secret {
         inputs: pending.inputs.clone(),
-        captured: pending.registered.clone(),
+        captured: pending
+            .callback
+            .clone()
+            .into_iter()
+            .chain(pending.registered.clone())
+            .collect(),
         ..Secret::default()
     };
     let render =
@@ -451,7 +458,9 @@ pub(crate) async fn exchange_code(
     let endpoint = {
         let ctx = integration.context(&app.secrets, &secret, Some(&meta));
         TokenEndpoint {
-            reach: crate::refresh::reach_of(oauth.token_url_template()),
+            reach: crate::refresh::reach_by(
+                oauth.host_chosen_by_user(oauth.token_url_chosen(&ctx)),
+            ),
             url: oauth.token_url(&ctx).map_err(render)?,
             client_id: oauth.client_id(&ctx).map_err(render)?,
             client_secret: oauth.client_secret(&ctx).map_err(render)?.into_exposed(),
@@ -511,21 +520,21 @@ pub(crate) async fn exchange_code(
     };
     crate::after_connect::read(app, &integration, &mut c).await?;
     if let Some(id) = &pending.reconnect {
-        return renew_in_place(app, pending, id, &c.secret, c.expires_at).await;
+        return renew_in_place(app, pending, id, &c).await;
     }
     app.store.insert_credential(&c).await?;
     crate::workflows::triggers::credential_created(app, &c).await;
     Ok(c)
 }
 
-/// A reconnect's new tokens written into the credential it re-authorizes: same id, config
-/// (settings) and workflow states, status VALID again. No new-credential trigger runs.
+/// A reconnect's new tokens (`renewed`: its secret, expiry and the account id the provider
+/// now reports) written into the credential it re-authorizes: same id, config (settings) and
+/// workflow states, status VALID again. No new-credential trigger runs.
 async fn renew_in_place(
     app: &AppState,
     pending: &PendingOAuth,
     id: &str,
-    secret: &Secret,
-    expires_at: Option<i64>,
+    renewed: &Credential,
 ) -> Result<Credential, ApiError> {
     let gone = || ApiError::not_found(format!("credential {id:?} to reconnect no longer exists"));
     let c = app
@@ -536,7 +545,13 @@ async fn renew_in_place(
         .ok_or_else(gone)?;
     if !app
         .store
-        .swap_secret(&c, c.version, secret, expires_at)
+        .swap_secret_reconnected(
+            &c,
+            c.version,
+            &renewed.secret,
+            renewed.expires_at,
+            renewed.provider_id.as_deref(),
+        )
         .await?
     {
         return Err(ApiError::new(

@@ -261,22 +261,46 @@ pub(crate) async fn request_token(
     })
 }
 
-/// From the provider's redirect back (the callback's raw query): the code, under the
-/// manifest's `callback_code` name, and the values its `callback_capture` keeps.
+/// What the provider's redirect back (the callback's raw query) carries: the code, under the
+/// manifest's `callback_code` name, and the values its `callback_capture` keeps, by name.
+pub(crate) struct CallbackQuery {
+    pub code: Option<String>,
+    pub kept: BTreeMap<String, String>,
+    /// The query parameter of a value outside its `one_of`: the connection must fail, and
+    /// nothing is stored or requested with it.
+    pub refused: Option<String>,
+}
+
+/// Reads the callback's query; `ctx` renders the `{env.*}` of the values allowed.
 pub(crate) fn from_callback(
     oauth: &paragon_manifest::OAuth,
     raw_query: Option<&str>,
-) -> (Option<String>, BTreeMap<String, String>) {
-    let mut code = None;
-    let mut kept = BTreeMap::new();
+    ctx: &paragon_manifest::RenderContext<'_>,
+) -> CallbackQuery {
+    let mut out = CallbackQuery {
+        code: None,
+        kept: BTreeMap::new(),
+        refused: None,
+    };
     for (k, v) in url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes()) {
         if k == oauth.callback_code() {
-            code = Some(v.into_owned());
-        } else if oauth.callback_capture().iter().any(|c| *c == k) && !v.is_empty() {
-            kept.insert(k.into_owned(), v.into_owned());
+            out.code = Some(v.into_owned());
+            continue;
+        }
+        let Some(value) = oauth.callback_capture().iter().find(|c| c.param() == k) else {
+            continue;
+        };
+        if v.is_empty() {
+            continue;
+        }
+        // A listed value that cannot be rendered (a missing secret) allows nothing.
+        if value.allows(&v, ctx).unwrap_or(false) {
+            out.kept.insert(value.name().to_owned(), v.into_owned());
+        } else {
+            out.refused.get_or_insert_with(|| k.into_owned());
         }
     }
-    (code, kept)
+    out
 }
 
 /// The longest access-token lifetime believed: a provider's `expires_in` beyond a year (or one

@@ -130,7 +130,13 @@ fn can_refresh(integration: &Integration, c: &Credential) -> bool {
 /// Whose addresses a URL template may reach: any when the manifest fixes its host, public
 /// ones when an input, user metadata or a captured value forms it.
 pub(crate) fn reach_of(template: &paragon_manifest::Template) -> Reach {
-    if template.host_from_values() {
+    reach_by(template.host_from_values())
+}
+
+/// Whose addresses a URL may reach when its host is `user_chosen` (public ones only) or the
+/// manifest owner's (any: a literal, `{env.*}`, a callback value held to `one_of`).
+pub(crate) fn reach_by(user_chosen: bool) -> Reach {
+    if user_chosen {
         Reach::Public
     } else {
         Reach::Owner
@@ -150,7 +156,7 @@ pub(crate) fn renewal_endpoint(
         |e: paragon_manifest::RenderError| ApiError::internal(format!("{}: {e}", integration.slug));
     match integration.manifest.auth() {
         Auth::OAuth(o) => Ok(TokenEndpoint {
-            reach: reach_of(o.refresh_url_template().unwrap_or(o.token_url_template())),
+            reach: reach_by(o.host_chosen_by_user(o.refresh_url_chosen(&ctx))),
             url: o.refresh_url(&ctx).map_err(render)?,
             client_id: o.client_id(&ctx).map_err(render)?,
             client_secret: o.client_secret(&ctx).map_err(render)?.into_exposed(),
@@ -165,7 +171,7 @@ pub(crate) fn renewal_endpoint(
             reading: TokenReading::of(integration.manifest.auth()),
         }),
         Auth::ClientCredentials(cc) => Ok(TokenEndpoint {
-            reach: reach_of(cc.token_url_template()),
+            reach: reach_of(cc.token_url_chosen(&ctx)),
             url: cc.token_url(&ctx).map_err(render)?,
             client_id: cc.client_id(&ctx).map_err(render)?,
             client_secret: cc.client_secret(&ctx).map_err(render)?.into_exposed(),

@@ -5,6 +5,7 @@
 
 mod common;
 
+mod accounts_server;
 mod after_connect;
 mod authorization_names;
 mod browser_sdk;

@@ -492,6 +492,89 @@ async fn an_invalid_account_is_reconnected_in_place() {
     assert_eq!(status, 200, "{body}");
 }
 
+/// The `providerId` of the user's credential `id`, as `GET /sdk/credentials` lists it.
+async fn provider_id(env: &Env, user: &str, id: &str) -> Value {
+    let (status, list) = env
+        .call(
+            user,
+            Method::GET,
+            &env.project("/sdk/credentials"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .and_then(|l| l.iter().find(|c| c["id"] == id))
+        .map(|c| c["providerId"].clone())
+        .unwrap_or_else(|| panic!("no credential {id}: {list}"))
+}
+
+#[tokio::test]
+async fn a_reconnect_as_another_account_reports_that_account() {
+    let slug = "custom.tasklabsites";
+    let env = start_with(paragon_fake_provider::FakeProvider::builder(), |b| {
+        b.specs(specs().join("tasklab-sites"))
+    })
+    .await;
+    let id = env.connect_oauth("jo", slug).await;
+    let (_, me) = env.proxy("jo", Method::GET, slug, "/me").await;
+    let first = me["output"]["id"].as_str().expect("account id").to_owned();
+    assert_eq!(provider_id(&env, "jo", &id).await, first.as_str());
+
+    env.provider.revoke_access_tokens();
+    env.provider.revoke_refresh_tokens();
+    let (status, body) = env.proxy("jo", Method::GET, slug, "/me").await;
+    assert_eq!(status, 401, "{body}");
+
+    // Reconnected in the portal, signed in at the provider as another account.
+    let browser = Browser::open(&env, slug, "jo").await;
+    let page_url = env.url(&format!("/connect/{slug}"));
+    let (_, page) = browser.get(&page_url).await;
+    let token = csrf(&page);
+    let res = browser
+        .http
+        .post(format!("{page_url}/reconnect"))
+        .header(header::COOKIE, &browser.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("csrf={token}&credential={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let authorize = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let flow = res.headers()[header::SET_COOKIE].to_str().unwrap();
+    let flow = flow.split(';').next().unwrap().to_string();
+    let res = browser
+        .http
+        .get(format!("{authorize}&login_hint=grace"))
+        .send()
+        .await
+        .unwrap();
+    let callback = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let res = browser
+        .http
+        .get(&callback)
+        .header(header::COOKIE, &flow)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    let (status, me) = env.proxy("jo", Method::GET, slug, "/me").await;
+    assert_eq!(status, 200, "{me}");
+    let second = me["output"]["id"].as_str().expect("account id").to_owned();
+    assert_ne!(second, first);
+    // The same credential now reports the account it holds.
+    assert_eq!(provider_id(&env, "jo", &id).await, second.as_str());
+}
+
 /// Answers with the user's integration settings: `{settings.*}` of the manifest, read by a
 /// workflow.
 const SETTINGS_ECHO: &str = r#"

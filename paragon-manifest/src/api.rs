@@ -257,9 +257,7 @@ impl Api {
     /// The base URL alternative a request with `ctx` uses: the first whose references all have
     /// values (the last one otherwise, whose missing value is then the error).
     pub(crate) fn base_url_for(&self, ctx: &RenderContext<'_>) -> &Template {
-        self.base_url_alternatives()
-            .find(|t| t.references().all(|r| ctx.lookup(r).is_ok()))
-            .unwrap_or(self.base_url_fallbacks.last().unwrap_or(&self.base_url))
+        crate::url_alternatives::choose(self.base_url_alternatives(), ctx).unwrap_or(&self.base_url)
     }
 
     /// The test endpoint: a path relative to the base URL answered by `GET`.

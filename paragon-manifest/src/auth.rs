@@ -3,13 +3,15 @@
 use url::Url;
 
 use crate::alternatives::{Entry, any_conditional, render_params};
+use crate::callback_value::CallbackValue;
 use crate::client_assertion::ClientAssertion;
 use crate::exchange::{Encoding, TokenExchange};
 use crate::registration::{Registration, RegistrationRequest};
 use crate::render::{RenderContext, RenderError};
 use crate::secret::Secret;
-use crate::template::Template;
+use crate::template::{Reference, Template};
 use crate::token_response::ExpiresInUnit;
+use crate::url_alternatives::UrlAlternatives;
 
 /// How the end user connects their account (`[auth]`, chosen by `type`).
 #[derive(Clone, Debug)]
@@ -147,9 +149,9 @@ pub enum ClientAuth {
 /// OAuth 2.0 authorization code setup.
 #[derive(Clone, Debug)]
 pub struct OAuth {
-    pub(crate) authorization_url: Template,
-    pub(crate) token_url: Template,
-    pub(crate) refresh_url: Option<Template>,
+    pub(crate) authorization_url: UrlAlternatives,
+    pub(crate) token_url: UrlAlternatives,
+    pub(crate) refresh_url: Option<UrlAlternatives>,
     pub(crate) client_id: Template,
     pub(crate) client_secret: Template,
     pub(crate) scopes: Vec<String>,
@@ -167,7 +169,7 @@ pub struct OAuth {
     pub(crate) capture_at: Vec<(String, String)>,
     /// `alternate_token_path`: where the token is when the answer has no `access_token`.
     pub(crate) alternate_token_path: Option<String>,
-    pub(crate) callback_capture: Vec<String>,
+    pub(crate) callback_capture: Vec<CallbackValue>,
     pub(crate) callback_code: String,
     /// The authorization request's `response_type` (`code` unless the provider names it
     /// otherwise).
@@ -207,7 +209,7 @@ pub enum TokenGrant {
 #[derive(Clone, Debug)]
 pub struct ClientCredentials {
     pub(crate) grant: TokenGrant,
-    pub(crate) token_url: Template,
+    pub(crate) token_url: UrlAlternatives,
     pub(crate) client_id: Template,
     pub(crate) client_secret: Template,
     pub(crate) scopes: Vec<String>,
@@ -237,19 +239,70 @@ pub struct AuthorizeRequest<'a> {
 }
 
 impl OAuth {
-    /// The authorization URL template.
+    /// The authorization URL template (the first alternative when written as an array).
     pub fn authorization_url_template(&self) -> &Template {
-        &self.authorization_url
+        self.authorization_url.first()
     }
 
-    /// The token URL template.
+    /// The token URL template (the first alternative when written as an array).
     pub fn token_url_template(&self) -> &Template {
-        &self.token_url
+        self.token_url.first()
     }
 
-    /// The refresh URL template, when it differs from the token URL.
+    /// The refresh URL template, when it differs from the token URL (the first alternative
+    /// when written as an array).
     pub fn refresh_url_template(&self) -> Option<&Template> {
-        self.refresh_url.as_ref()
+        self.refresh_url.as_ref().map(UrlAlternatives::first)
+    }
+
+    /// Every alternative of the authorization URL, in order: the first whose references all
+    /// have values is used. One unless `authorization_url` is written as an array.
+    pub fn authorization_url_alternatives(&self) -> &[Template] {
+        self.authorization_url.all()
+    }
+
+    /// Every alternative of the token URL, in order (see
+    /// [`authorization_url_alternatives`](Self::authorization_url_alternatives)).
+    pub fn token_url_alternatives(&self) -> &[Template] {
+        self.token_url.all()
+    }
+
+    /// Every alternative of `refresh_url`, when set.
+    pub fn refresh_url_alternatives(&self) -> Option<&[Template]> {
+        self.refresh_url.as_ref().map(UrlAlternatives::all)
+    }
+
+    /// The template a refresh with `ctx` uses: the chosen `refresh_url` alternative, else the
+    /// chosen token URL alternative.
+    pub fn refresh_url_chosen(&self, ctx: &RenderContext<'_>) -> &Template {
+        self.refresh_url
+            .as_ref()
+            .unwrap_or(&self.token_url)
+            .chosen(ctx)
+    }
+
+    /// The token URL template a code exchange with `ctx` uses.
+    pub fn token_url_chosen(&self, ctx: &RenderContext<'_>) -> &Template {
+        self.token_url.chosen(ctx)
+    }
+
+    /// Whether the host of `template` (one of this setup's URLs) may be one the end user
+    /// chose: an input, user metadata, a captured value, or a callback value not held to
+    /// `one_of`. Literal hosts, `{env.*}` and callback values held to the owner's list are
+    /// the owner's. The local server keeps requests to a user's host off private addresses.
+    pub fn host_chosen_by_user(&self, template: &Template) -> bool {
+        let held: Vec<String> = self
+            .callback_capture
+            .iter()
+            .filter(|c| !c.one_of.is_empty())
+            .map(|c| c.name.clone())
+            .collect();
+        crate::url_rule::host_references(template)
+            .into_iter()
+            .any(|r| {
+                !matches!(r, Reference::Env(_))
+                    && !matches!(r, Reference::Credential(n) if held.contains(n))
+            })
     }
 
     /// The scopes, in order.
@@ -288,9 +341,10 @@ impl OAuth {
         &self.capture
     }
 
-    /// Parameters of the provider's redirect back (the callback's query) kept in the
-    /// credential, e.g. a realm or data-centre id (`callback_capture = ["realmId"]`).
-    pub fn callback_capture(&self) -> &[String] {
+    /// Values of the provider's redirect back (the callback's query) kept in the credential,
+    /// e.g. a realm or data-centre id (`callback_capture = ["realmId"]`), each with its query
+    /// parameter and the values it is held to.
+    pub fn callback_capture(&self) -> &[CallbackValue] {
         &self.callback_capture
     }
 
@@ -339,22 +393,23 @@ impl OAuth {
     /// The rendered authorization URL (without the request's parameters).
     pub fn authorization_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
         render_url(
-            &self.authorization_url,
+            self.authorization_url.chosen(ctx),
             ctx,
             "auth.authorization_url",
             &self.url_inputs,
         )
     }
 
-    /// The rendered token URL.
+    /// The rendered token URL (the first alternative whose references all have values).
     pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
+        let t = self.token_url.chosen(ctx);
+        render_url(t, ctx, "auth.token_url", &self.url_inputs)
     }
 
     /// The rendered refresh URL: `refresh_url`, or the token URL when not set.
     pub fn refresh_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
         match &self.refresh_url {
-            Some(t) => render_url(t, ctx, "auth.refresh_url", &self.url_inputs),
+            Some(t) => render_url(t.chosen(ctx), ctx, "auth.refresh_url", &self.url_inputs),
             None => self.token_url(ctx),
         }
     }
@@ -508,9 +563,20 @@ impl OAuth {
 }
 
 impl ClientCredentials {
-    /// The token URL template.
+    /// The token URL template (the first alternative when written as an array).
     pub fn token_url_template(&self) -> &Template {
-        &self.token_url
+        self.token_url.first()
+    }
+
+    /// Every alternative of the token URL, in order: the first whose references all have
+    /// values is used.
+    pub fn token_url_alternatives(&self) -> &[Template] {
+        self.token_url.all()
+    }
+
+    /// The token URL template a request with `ctx` uses.
+    pub fn token_url_chosen(&self, ctx: &RenderContext<'_>) -> &Template {
+        self.token_url.chosen(ctx)
     }
 
     /// The scopes, in order.
@@ -563,9 +629,10 @@ impl ClientCredentials {
         &self.grant
     }
 
-    /// The rendered token URL.
+    /// The rendered token URL (the first alternative whose references all have values).
     pub fn token_url(&self, ctx: &RenderContext<'_>) -> Result<Url, RenderError> {
-        render_url(&self.token_url, ctx, "auth.token_url", &self.url_inputs)
+        let t = self.token_url.chosen(ctx);
+        render_url(t, ctx, "auth.token_url", &self.url_inputs)
     }
 
     /// The rendered client id (usually the end user's input).

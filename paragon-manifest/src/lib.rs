@@ -75,7 +75,16 @@
 //! #                                     # captured values (refreshing has a credential)
 //! # capture = ["instance_url"]          # token-response values → {credential.instance_url}
 //! # callback_capture = ["realmId"]      # values of the redirect back's query (a realm, a
-//! #                                     # data centre) → {credential.realmId}
+//! #                                     # data centre) → {credential.realmId}; or a table:
+//! #   { name = "accounts_server", param = "accounts-server", one_of = ["https://accounts.example.com",
+//! #   "https://accounts.example.eu"] }: the query's parameter, and the values allowed (literal
+//! #   or {env.*}); or { name = "domain_prefix", kind = "subdomain" }: one DNS label, which may
+//! #   stand before a fixed domain (https://{credential.domain_prefix}.example.com). The browser
+//! #   can change the query, so only a held value makes a host, and a redirect with another
+//! #   value fails. token_url may use callback values.
+//! # authorization_url, token_url, refresh_url: also alternatives, the first whose references
+//! #   all have values is used, e.g. token_url = ["https://accounts.example.{input.region}/token",
+//! #   "{credential.accounts_server}/token"]; each alternative under the host rules
 //! # callback_code = "code"              # the redirect back's parameter holding the code
 //! # response_type = "code"              # the authorization request's response_type: the
 //! #                                     # provider's word for the code ("auth_code"); never
@@ -384,6 +393,7 @@ mod after_connect;
 mod alternatives;
 mod api;
 mod auth;
+mod callback_value;
 mod client_assertion;
 mod diagnostic;
 mod discover;
@@ -407,6 +417,7 @@ mod setting;
 mod template;
 mod token_response;
 mod tools;
+mod url_alternatives;
 mod url_rule;
 #[cfg(feature = "workflows")]
 #[cfg_attr(docsrs, doc(cfg(feature = "workflows")))]
@@ -415,6 +426,7 @@ pub mod workflow;
 pub use after_connect::AfterConnect;
 pub use api::{Api, ApiAuthorization, BodyTemplate, BodyValue, DefaultHeader, RenderedAuth};
 pub use auth::{Auth, AuthorizeRequest, ClientAuth, ClientCredentials, OAuth, TokenGrant};
+pub use callback_value::CallbackValue;
 pub use client_assertion::{ASSERTION_ALGORITHMS, ClientAssertion};
 pub use diagnostic::{Diagnostic, Diagnostics, Snippet};
 pub use discover::{discover, validate_paths};

@@ -21,6 +21,7 @@ use crate::registration::{
 use crate::setting::SettingKind;
 use crate::template::{Part, Reference, Template};
 use crate::token_response::ExpiresInUnit;
+use crate::url_alternatives::{UrlAlternatives, Written};
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
@@ -80,6 +81,8 @@ pub(crate) struct Declared {
     capture_at: Vec<(String, String)>,
     /// A token exchange's values read from its answer's headers, with the header names.
     header_captures: Vec<(String, String)>,
+    /// `callback_capture` entries: known at the code exchange, and the end user's to change.
+    callback: Vec<crate::callback_value::CallbackValue>,
     auth_type: Option<&'static str>,
     /// `[[settings]]` keys, and those templates cannot use: field mappings and optional
     /// settings without a default, which may have no text.
@@ -344,6 +347,15 @@ impl<'s> Reader<'s> {
         }
     }
 
+    /// Records the `{env.*}` names of `template` (the secrets the manifest needs).
+    pub(crate) fn note_env_names(&mut self, template: &Template) {
+        for reference in template.references() {
+            if let Reference::Env(name) = reference {
+                self.env_names.insert(name.clone());
+            }
+        }
+    }
+
     /// Parses a template and checks its references against what is declared.
     pub(crate) fn template(
         &mut self,
@@ -375,7 +387,7 @@ impl<'s> Reader<'s> {
         ok.then_some(template)
     }
 
-    fn reference_span(
+    pub(crate) fn reference_span(
         &self,
         text: &str,
         span: &Range<usize>,
@@ -615,15 +627,16 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         .map(|t| capture(&mut r, t, "capture", &[]))
         .unwrap_or_default();
     let mut captures: Vec<String> = capture_at.iter().map(|(n, _)| n.clone()).collect();
-    let callback_captures: Vec<String> = auth_table
+    let callback_captures = auth_table
         .as_ref()
         .filter(|_| auth_type == Some("oauth"))
-        .map(|t| capture(&mut r, t, "callback_capture", &captures))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    captures.extend(callback_captures.iter().cloned());
+        .map(|t| {
+            crate::callback_value::read(&mut r, t, |r, name, span, earlier| {
+                capture_name_ok(r, t, "callback_capture", name, span, &captures, earlier)
+            })
+        })
+        .unwrap_or_default();
+    captures.extend(callback_captures.iter().map(|c| c.name.clone()));
     let header_captures = auth_table
         .as_ref()
         .filter(|_| auth_type == Some("token_exchange"))
@@ -662,6 +675,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
         captures,
         capture_at,
         header_captures,
+        callback: callback_captures.clone(),
         auth_type,
         settings: settings.iter().map(|s| s.key().to_owned()).collect(),
         unusable_settings: settings
@@ -1507,10 +1521,10 @@ fn auth_type(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Option<&'static str> {
 
 /// The OAuth setup's `capture` holds token-response values only; callback values are kept
 /// apart (both are `{credential.<name>}` in templates).
-fn with_callback_capture(auth: Auth, callback: Vec<String>) -> Auth {
+fn with_callback_capture(auth: Auth, callback: Vec<crate::callback_value::CallbackValue>) -> Auth {
     match auth {
         Auth::OAuth(mut o) => {
-            o.capture.retain(|c| !callback.contains(c));
+            o.capture.retain(|c| !callback.iter().any(|v| &v.name == c));
             o.callback_capture = callback;
             Auth::OAuth(o)
         }
@@ -1529,46 +1543,11 @@ fn capture(
     taken: &[String],
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let field = format!("auth.{key}");
     for (name, span, pointer) in capture_entries(r, t, key) {
-        if taken.contains(&name) {
-            r.error(
-                span,
-                &field,
-                format!("`{name}` is also in `auth.capture`"),
-                "capture each value from one place",
-            );
-        } else if !is_identifier(&name) {
-            r.error(
-                span,
-                &field,
-                format!("`{name}` is not a name templates can use"),
-                "use letters, digits and `_`, e.g. \"instance_url\"",
-            );
-        } else if name == "access_token" {
-            r.error(
-                span,
-                &field,
-                "`access_token` is always kept; it need not be captured",
-                "remove it",
-            );
-        } else if t.get("registration_url").is_some()
-            && [REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET].contains(&name.as_str())
+        let earlier: Vec<String> = out.iter().map(|(n, _)| n.clone()).collect();
+        if capture_name_ok(r, t, key, &name, span, taken, &earlier)
+            && let Some(pointer) = pointer
         {
-            r.error(
-                span,
-                &field,
-                format!("`{name}` is the client registered at `registration_url`; it cannot be captured too"),
-                "capture the value under another name, or remove it",
-            );
-        } else if out.iter().any(|(n, _)| *n == name) {
-            r.error(
-                span,
-                &field,
-                format!("`{name}` is captured twice"),
-                "remove one",
-            );
-        } else if let Some(pointer) = pointer {
             out.push((name, pointer));
         }
     }
@@ -1606,6 +1585,63 @@ fn capture_entries(
         out.push((name.get_ref().to_string(), name.span(), pointer));
     }
     out
+}
+
+/// Whether `name` may be captured under `auth.<key>`: reported when not. `taken` are names
+/// captured elsewhere, `earlier` those before it in the same list.
+fn capture_name_ok(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    name: &str,
+    span: Range<usize>,
+    taken: &[String],
+    earlier: &[String],
+) -> bool {
+    let field = format!("auth.{key}");
+    let problem = if taken.iter().any(|n| n == name) {
+        Some((
+            format!("`{name}` is also in `auth.capture`"),
+            "capture each value from one place".to_owned(),
+        ))
+    } else if !is_identifier(name) {
+        Some((
+            format!("`{name}` is not a name templates can use"),
+            if key == "callback_capture" {
+                "use letters, digits and `_`; the query parameter may be named otherwise: { name = \"accounts_server\", param = \"accounts-server\" }".to_owned()
+            } else {
+                "use letters, digits and `_`, e.g. \"instance_url\"".to_owned()
+            },
+        ))
+    } else if name == "access_token" {
+        Some((
+            "`access_token` is always kept; it need not be captured".to_owned(),
+            "remove it".to_owned(),
+        ))
+    } else if t.get("registration_url").is_some()
+        && [REGISTERED_CLIENT_ID, REGISTERED_CLIENT_SECRET].contains(&name)
+    {
+        Some((
+            format!(
+                "`{name}` is the client registered at `registration_url`; it cannot be captured too"
+            ),
+            "capture the value under another name, or remove it".to_owned(),
+        ))
+    } else if earlier.iter().any(|n| n == name) {
+        Some((
+            format!("`{name}` is captured twice"),
+            "remove one".to_owned(),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        Some((message, help)) => {
+            r.error(span, &field, message, help);
+            false
+        }
+        None => true,
+    }
 }
 
 fn auth(
@@ -1648,7 +1684,7 @@ fn auth(
         "token_exchange" => token_exchange(r, t, declared).map(Auth::TokenExchange),
         "client_credentials" => {
             r.check_keys(t, CLIENT_CREDENTIALS_KEYS, OAUTH_KEYS, &note);
-            let token_url = url_field(r, t, "token_url", declared, true, false);
+            let token_url = url_choice(r, t, "token_url", declared, false);
             let client_id = client_value(r, t, "client_id", ty, declared, inputs);
             let client_auth = client_auth(r, t);
             let client_assertion = client_assertion(r, t, ty, client_auth, declared, inputs);
@@ -1678,11 +1714,11 @@ fn auth(
             };
             let owner_client = owner_client(client_id.as_ref(), secret_or_key);
             if owner_client {
-                refuse_end_user_host(r, t, "token_url", token_url.as_ref(), declared);
+                refuse_end_user_hosts(r, "token_url", token_url.as_ref(), declared);
             }
             Some(Auth::ClientCredentials(ClientCredentials {
                 grant: grant?,
-                token_url: token_url?,
+                token_url: token_url?.0,
                 client_id: client_id?,
                 client_secret: client_secret?,
                 scopes: scopes?,
@@ -1699,11 +1735,11 @@ fn auth(
         }
         _ => {
             r.check_keys(t, OAUTH_KEYS, &[], "");
-            let authorization_url = url_field(r, t, "authorization_url", declared, true, false);
-            let token_url = url_field(r, t, "token_url", declared, true, false);
+            let authorization_url = url_choice(r, t, "authorization_url", declared, false);
+            let token_url = token_url_after_callback(r, t, declared);
             let refresh_url = match t.get("refresh_url") {
                 // Refreshing happens with a credential, so its captured values may be used.
-                Some(_) => Some(url_field(r, t, "refresh_url", declared, false, true)?),
+                Some(_) => Some(url_choice(r, t, "refresh_url", declared, true)?),
                 None => None,
             };
             let registration = registration(r, t, declared);
@@ -1767,13 +1803,13 @@ fn auth(
                     ("token_url", token_url.as_ref()),
                     ("refresh_url", refresh_url.as_ref()),
                 ] {
-                    refuse_end_user_host(r, t, key, url, declared);
+                    refuse_end_user_hosts(r, key, url, declared);
                 }
             }
             Some(Auth::OAuth(OAuth {
-                authorization_url: authorization_url?,
-                token_url: token_url?,
-                refresh_url,
+                authorization_url: authorization_url?.0,
+                token_url: token_url?.0,
+                refresh_url: refresh_url.map(|(u, _)| u),
                 client_id: client_id?,
                 client_secret: client_secret?,
                 scopes: scopes?,
@@ -1898,10 +1934,107 @@ fn owner_client(id: Option<&Template>, secret: Option<&Template>) -> bool {
     !(from_input(id) && from_input(secret))
 }
 
-/// Refuses an `[auth]` URL whose host an end user chooses (an input, user metadata or a
-/// setting) unless the manifest holds it to hosts it names (see `url_rule::open_host`): the
-/// owner's client secret (and the user's codes and refresh tokens) would go to whatever host
-/// the user names.
+/// Refuses an `[auth]` URL any of whose alternatives takes its host from an end user (an
+/// input, user metadata, a setting, or a value of the OAuth callback's query) unless the
+/// manifest holds it to hosts it names (see `url_rule::open_host`, and a callback value's
+/// `one_of`): the owner's client secret (and the user's codes and refresh tokens) would go to
+/// whatever host the user names.
+fn refuse_end_user_hosts(
+    r: &mut Reader<'_>,
+    key: &str,
+    url: Option<&(UrlAlternatives, Vec<Written>)>,
+    declared: &Declared,
+) {
+    let Some((alternatives, written)) = url else {
+        return;
+    };
+    for (template, w) in alternatives.all().iter().zip(written) {
+        if let Err((reference, message, help)) = callback_host(key, template, declared) {
+            let at = r.reference_span(&w.text, &w.span, &reference);
+            r.error(at, &w.field, message, help);
+            continue;
+        }
+        open_end_user_host(r, key, template, w, declared);
+    }
+}
+
+/// A callback value in the host of `template` (the `[auth]` URL `key`) that is refused: the
+/// reference, the message and the fix. It must be held to `one_of`, and each allowed value
+/// must make a valid URL on a host the manifest names.
+fn callback_host(
+    key: &str,
+    template: &Template,
+    declared: &Declared,
+) -> Result<(), (Reference, String, String)> {
+    for reference in crate::url_rule::host_references(template) {
+        let Reference::Credential(name) = reference else {
+            continue;
+        };
+        let Some(value) = declared.callback.iter().find(|c| &c.name == name) else {
+            continue;
+        };
+        if value.one_of.is_empty() && !value.subdomain {
+            return Err((
+                reference.clone(),
+                format!(
+                    "the host of `{key}` comes from `{reference}`, a value of the OAuth \
+                     callback's query, which the end user's browser carries and can change: the \
+                     app's client secret would be sent to any host a user names"
+                ),
+                format!(
+                    "hold it to the hosts you name: callback_capture = [{{ name = \"{name}\", \
+                     one_of = [\"https://accounts.example.com\", \"https://accounts.example.eu\"] }}], \
+                     or, before your provider's domain (\"https://{reference}.example.com/…\"), \
+                     {{ name = \"{name}\", kind = \"subdomain\" }}"
+                ),
+            ));
+        }
+        if value.one_of.is_empty() {
+            if let Err(why) = subdomain_host(template, reference, declared) {
+                return Err((
+                    reference.clone(),
+                    format!(
+                        "the host of `{key}` comes from `{reference}`, a value of the OAuth \
+                         callback's query ({why}): the app's client secret would be sent to any \
+                         host a user names"
+                    ),
+                    "a subdomain value must be followed by your provider's fixed domain: \
+                     \"https://{credential.x}.example.com/…\", or hold it to one_of"
+                        .into(),
+                ));
+            }
+            continue;
+        }
+        for allowed in &value.one_of {
+            let with = substitute(template, reference, allowed);
+            let inputs = crate::url_rule::HostInputs {
+                url: &declared.url_inputs,
+                subdomain: &declared.subdomain_inputs,
+                selects: &declared.selects,
+            };
+            let open = crate::url_rule::open_host(&with, &inputs)
+                .err()
+                .map(|o| o.why);
+            if let Some(reason) = crate::url_rule::check_template(&with).err().or(open) {
+                return Err((
+                    reference.clone(),
+                    format!(
+                        "`{reference}` in the host of `{key}`: its allowed value `{}` makes no \
+                         valid URL ({reason})",
+                        allowed.as_str()
+                    ),
+                    "write each value of `one_of` as the part of the URL it stands for, e.g. \
+                     \"https://accounts.example.eu\""
+                        .into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// [`refuse_end_user_hosts`] for a URL written as one template (a token exchange's `url`, its
+/// refresh's).
 pub(crate) fn refuse_end_user_host(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
@@ -1910,6 +2043,60 @@ pub(crate) fn refuse_end_user_host(
     declared: &Declared,
 ) {
     let Some(template) = template else { return };
+    let Some((text, span)) = r.opt_string(t, key) else {
+        return;
+    };
+    let field = t.field(key);
+    open_end_user_host(r, key, template, &Written { text, span, field }, declared);
+}
+
+/// The host rule for a callback value of one DNS label (`kind = "subdomain"`): the rule of a
+/// `subdomain` input, which it is checked like when the callback arrives.
+fn subdomain_host(
+    template: &Template,
+    reference: &Reference,
+    declared: &Declared,
+) -> Result<(), String> {
+    // Named so no input can be: `open_host` then sees it as one more subdomain input.
+    let stand_in = Reference::Input(format!("callback value {}", reference.name()));
+    let with = substitute(
+        template,
+        reference,
+        &Template::from_parts(stand_in.to_string(), vec![Part::Ref(stand_in.clone())]),
+    );
+    let mut subdomains = declared.subdomain_inputs.clone();
+    subdomains.push(stand_in.name().to_owned());
+    let inputs = crate::url_rule::HostInputs {
+        url: &declared.url_inputs,
+        subdomain: &subdomains,
+        selects: &declared.selects,
+    };
+    crate::url_rule::open_host(&with, &inputs).map_err(|o| o.why)
+}
+
+/// `template` with `reference` replaced by `value`'s parts.
+fn substitute(template: &Template, reference: &Reference, value: &Template) -> Template {
+    let mut parts = Vec::new();
+    for part in template.parts() {
+        match part {
+            Part::Ref(r) if r == reference => parts.extend(value.parts().iter().cloned()),
+            other => parts.push(other.clone()),
+        }
+    }
+    let source = template
+        .as_str()
+        .replace(&reference.to_string(), value.as_str());
+    Template::from_parts(source, parts)
+}
+
+/// Refuses one alternative whose host an end user's value can make any host.
+fn open_end_user_host(
+    r: &mut Reader<'_>,
+    key: &str,
+    template: &Template,
+    w: &Written,
+    declared: &Declared,
+) {
     let inputs = crate::url_rule::HostInputs {
         url: &declared.url_inputs,
         subdomain: &declared.subdomain_inputs,
@@ -1918,18 +2105,15 @@ pub(crate) fn refuse_end_user_host(
     let Err(open) = crate::url_rule::open_host(template, &inputs) else {
         return;
     };
-    let Some((text, span)) = r.opt_string(t, key) else {
-        return;
-    };
     let value = format!(
         "{{{}.{}}}",
         open.reference.namespace(),
         open.reference.name()
     );
-    let at = r.reference_span(&text, &span, open.reference);
+    let at = r.reference_span(&w.text, &w.span, open.reference);
     r.error(
         at,
-        &t.field(key),
+        &w.field,
         format!(
             "the host of `{key}` comes from the end user's `{value}` ({}): the app's client \
              secret would be sent to any host a user names",
@@ -1944,6 +2128,59 @@ pub(crate) fn refuse_end_user_host(
              inputs too"
         ),
     );
+}
+
+/// An `[auth]` URL that may be written as alternatives (`authorization_url`, `token_url`,
+/// `refresh_url`); `credential_allowed`: it is used with a credential (refresh).
+fn url_choice(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    key: &str,
+    declared: &Declared,
+    credential_allowed: bool,
+) -> Option<(UrlAlternatives, Vec<Written>)> {
+    let example = format!(
+        "e.g. {key} = \"https://example.com/oauth/{}\"",
+        if key == "authorization_url" {
+            "authorize"
+        } else {
+            "token"
+        }
+    );
+    crate::url_alternatives::read(r, t, key, declared, credential_allowed, &example)
+}
+
+/// OAuth's `token_url`: at the code exchange there is no credential yet, but the callback's
+/// values (`callback_capture`) are known, so those, and only those, may be used.
+fn token_url_after_callback(
+    r: &mut Reader<'_>,
+    t: &Table<'_, '_>,
+    declared: &Declared,
+) -> Option<(UrlAlternatives, Vec<Written>)> {
+    if declared.callback.is_empty() {
+        return url_choice(r, t, "token_url", declared, false);
+    }
+    let (alternatives, written) = url_choice(r, t, "token_url", declared, true)?;
+    let before = r.count();
+    for (template, w) in alternatives.all().iter().zip(&written) {
+        for reference in template.references() {
+            let from_callback = matches!(reference, Reference::Credential(n)
+                if declared.callback.iter().any(|c| &c.name == n));
+            if from_callback
+                || !matches!(reference, Reference::Credential(_) | Reference::Setting(_))
+            {
+                continue;
+            }
+            let at = r.reference_span(&w.text, &w.span, reference);
+            r.error(
+                at,
+                &w.field,
+                format!("`{reference}` cannot be used here: at the code exchange there is no credential yet, only the callback's values (`callback_capture`)"),
+                "use inputs, environment secrets, user metadata or a callback value; a refresh may use it in `refresh_url`",
+            );
+        }
+    }
+    (r.count() == before).then_some((alternatives, written))
 }
 
 /// A required URL field of `[auth]` (`required == false`: present but optional).

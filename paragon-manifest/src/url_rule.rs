@@ -108,6 +108,24 @@ pub(crate) fn host_from_values(template: &Template) -> bool {
     false
 }
 
+/// The references of `template` that form part of its URL's host (or the whole origin).
+pub(crate) fn host_references(template: &Template) -> Vec<&Reference> {
+    let mut prefix = String::new();
+    let mut out = Vec::new();
+    for part in template.parts() {
+        match part {
+            Part::Literal(text) => prefix.push_str(text),
+            Part::Ref(r) => {
+                if lands_in_host(&prefix) {
+                    out.push(r);
+                }
+                prefix.push('x');
+            }
+        }
+    }
+    out
+}
+
 /// The inputs whose kind matters to the host rule of [`open_host`].
 pub(crate) struct HostInputs<'d> {
     /// `url` and `host` inputs: inserted unescaped, they may end the host early.

@@ -1619,7 +1619,8 @@ fn callback_code_and_capture() {
     let m = parse(&source).unwrap();
     let oauth = m.auth().oauth().unwrap();
     assert_eq!(oauth.callback_code(), "auth_code");
-    assert_eq!(oauth.callback_capture(), ["realmId"]);
+    let kept: Vec<&str> = oauth.callback_capture().iter().map(|c| c.name()).collect();
+    assert_eq!(kept, ["realmId"]);
     assert!(oauth.capture().is_empty());
     assert_eq!(
         parse(OAUTH)

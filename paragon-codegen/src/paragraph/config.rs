@@ -142,6 +142,9 @@ fn refuse_unsupported(m: &Manifest, refusals: &mut Refusals) {
     if m.api().base_url_alternatives().count() > 1 {
         refuse("api", "base_url", "fallback alternatives for the base URL");
     }
+    for key in alternative_auth_urls(m) {
+        refuse("auth", key, "fallback alternatives for an OAuth URL");
+    }
     if !m.api().headers().is_empty() {
         refuse("api", "headers", "default headers on every request");
     }
@@ -216,6 +219,30 @@ fn refuse_token_reading(m: &Manifest, refuse: &mut impl FnMut(&str, &str, &str))
             "a token lifetime in milliseconds",
         );
     }
+}
+
+/// The `[auth]` URLs written as alternatives (`token_url = [a, b]`).
+fn alternative_auth_urls(m: &Manifest) -> Vec<&'static str> {
+    let counts = match m.auth() {
+        Auth::OAuth(o) => vec![
+            (
+                "authorization_url",
+                o.authorization_url_alternatives().len(),
+            ),
+            ("token_url", o.token_url_alternatives().len()),
+            (
+                "refresh_url",
+                o.refresh_url_alternatives().map_or(1, <[_]>::len),
+            ),
+        ],
+        Auth::ClientCredentials(c) => vec![("token_url", c.token_url_alternatives().len())],
+        _ => Vec::new(),
+    };
+    counts
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(k, _)| k)
+        .collect()
 }
 
 fn authorization(a: &ApiAuthorization) -> String {

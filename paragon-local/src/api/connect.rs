@@ -123,11 +123,14 @@ pub(crate) async fn callback(
         .integrations
         .get(&pending.integration)
         .and_then(|i| i.manifest.auth().oauth().cloned());
+    let mut refused = None;
     let code = match &oauth {
         Some(o) => {
-            let (code, kept) = crate::oauth::from_callback(o, raw.as_deref());
-            pending.callback = kept;
-            code
+            let ctx = paragon_manifest::RenderContext::new().with_secrets(&app.secrets);
+            let query = crate::oauth::from_callback(o, raw.as_deref(), &ctx);
+            pending.callback = query.kept;
+            refused = query.refused;
+            query.code
         }
         None => q.code.clone(),
     };
@@ -147,6 +150,13 @@ pub(crate) async fn callback(
     let Some(code) = code.as_deref().filter(|c| !c.is_empty()) else {
         return fail("The provider sent no authorization code.".into());
     };
+    if let Some(param) = refused {
+        // The browser carries the redirect and can change it: a value the manifest does not
+        // list (a host, say) must not reach a token request.
+        return fail(format!(
+            "The redirect back carried a `{param}` the integration does not allow; nothing was stored."
+        ));
+    }
     if !bound_to_this_browser(&app, &headers, state)
         && !crate::popup::bound(&app, &headers, &pending)
     {

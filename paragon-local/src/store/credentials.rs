@@ -113,23 +113,58 @@ impl Store {
         secret: &Secret,
         expires_at: Option<i64>,
     ) -> Result<bool, StoreError> {
+        self.swap(c, expected_version, secret, expires_at, None)
+            .await
+    }
+
+    /// [`swap_secret`](Self::swap_secret) for a reconnect: the account may be another one at
+    /// the provider, so its id (`providerId`) is replaced too, in the same write.
+    pub(crate) async fn swap_secret_reconnected(
+        &self,
+        c: &Credential,
+        expected_version: i64,
+        secret: &Secret,
+        expires_at: Option<i64>,
+        provider_id: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        self.swap(c, expected_version, secret, expires_at, Some(provider_id))
+            .await
+    }
+
+    /// The write of both swaps; `provider_id`: `Some` replaces the stored id.
+    async fn swap(
+        &self,
+        c: &Credential,
+        expected_version: i64,
+        secret: &Secret,
+        expires_at: Option<i64>,
+        provider_id: Option<Option<&str>>,
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
-        let done = sqlx::query(
+        let sql = if provider_id.is_some() {
             "UPDATE credentials SET secret = $1, key_id = $2, expires_at = $3, aad_version = $9, \
              version = version + 1, status = 'VALID', status_reason = NULL, refreshed_at = $4, \
-             lease_until = 0 WHERE id = $5 AND project_id = $6 AND user_id = $7 AND version = $8",
-        )
-        .bind(self.seal_secret(c, secret))
-        .bind(self.cipher.key_id())
-        .bind(expires_at)
-        .bind(now)
-        .bind(&c.id)
-        .bind(&c.project_id)
-        .bind(&c.user_id)
-        .bind(expected_version)
-        .bind(AAD_BOUND)
-        .execute(&self.pool)
-        .await?;
+             lease_until = 0, provider_id = $10 WHERE id = $5 AND project_id = $6 \
+             AND user_id = $7 AND version = $8"
+        } else {
+            "UPDATE credentials SET secret = $1, key_id = $2, expires_at = $3, aad_version = $9, \
+             version = version + 1, status = 'VALID', status_reason = NULL, refreshed_at = $4, \
+             lease_until = 0 WHERE id = $5 AND project_id = $6 AND user_id = $7 AND version = $8"
+        };
+        let mut query = sqlx::query(sql)
+            .bind(self.seal_secret(c, secret))
+            .bind(self.cipher.key_id())
+            .bind(expires_at)
+            .bind(now)
+            .bind(&c.id)
+            .bind(&c.project_id)
+            .bind(&c.user_id)
+            .bind(expected_version)
+            .bind(AAD_BOUND);
+        if let Some(id) = provider_id {
+            query = query.bind(id.map(str::to_owned));
+        }
+        let done = query.execute(&self.pool).await?;
         self.changed(&c.project_id, &c.user_id).await;
         Ok(done.rows_affected() == 1)
     }

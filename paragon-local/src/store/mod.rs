@@ -468,6 +468,28 @@ mod tests {
             .unwrap();
         assert_eq!(got.secret.refresh_token.as_deref(), Some("rt-2"));
         assert_eq!(got.version, 2);
+        // A reconnect replaces the account id with the secret; a refresh keeps it.
+        let reconnected = store
+            .swap_secret_reconnected(&got, 2, &s2, None, Some("acct-2"))
+            .await
+            .unwrap();
+        assert!(reconnected);
+        let got = store
+            .get_credential(&project, "alice", &c.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.provider_id.as_deref(), Some("acct-2"));
+        assert!(store.swap_secret(&got, 3, &s2, None).await.unwrap());
+        let got = store
+            .get_credential(&project, "alice", &c.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (got.provider_id.as_deref(), got.version),
+            (Some("acct-2"), 4)
+        );
         store.close().await;
         let wrong = Store::open(
             location,
