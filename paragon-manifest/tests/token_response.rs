@@ -143,9 +143,8 @@ fn pointers_and_capture_tables_are_checked() {
         assert!(found.contains(&e), "{e:?} not in:\n{d}");
     }
     assert!(
-        found
-            .iter()
-            .any(|(f, m, _)| *f == "auth.callback_capture" && m.contains("an array of strings")),
+        found.iter().any(|(f, m, _)| *f == "auth.callback_capture"
+            && m.contains("an array of names or { name, param, one_of, kind } tables")),
         "{d}"
     );
     let line = |needle: &str| source.lines().position(|l| l.contains(needle)).unwrap() + 1;
