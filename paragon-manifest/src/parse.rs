@@ -624,7 +624,7 @@ pub(crate) fn parse(source: &str, file: PathBuf) -> Result<Manifest, Diagnostics
     let capture_at = auth_table
         .as_ref()
         .filter(|_| matches!(auth_type, Some("oauth" | "client_credentials")))
-        .map(|t| capture(&mut r, t, "capture", &[]))
+        .map(|t| capture(&mut r, t))
         .unwrap_or_default();
     let mut captures: Vec<String> = capture_at.iter().map(|(n, _)| n.clone()).collect();
     let callback_captures = auth_table
@@ -1532,37 +1532,30 @@ fn with_callback_capture(auth: Auth, callback: Vec<crate::callback_value::Callba
     }
 }
 
-/// `capture` (token-response values) or `callback_capture` (callback query values); `taken`
-/// are names already captured otherwise. Each name comes with the JSON pointer it is read at:
-/// `capture = ["instance_url"]` reads `/instance_url`, `capture = { team_id = "/team/id" }`
-/// a nested value (the table form is for the token response only).
-fn capture(
-    r: &mut Reader<'_>,
-    t: &Table<'_, '_>,
-    key: &str,
-    taken: &[String],
-) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (name, span, pointer) in capture_entries(r, t, key) {
-        let earlier: Vec<String> = out.iter().map(|(n, _)| n.clone()).collect();
-        if capture_name_ok(r, t, key, &name, span, taken, &earlier)
+/// `capture`: token-response values kept in the credential, each with the JSON pointer it is
+/// read at: `capture = ["instance_url"]` reads `/instance_url`, `capture = { team_id =
+/// "/team/id" }` a nested value. (`callback_capture` has its own reader, `callback_value`.)
+fn capture(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Vec<(String, String)> {
+    let (mut names, mut out) = (Vec::new(), Vec::new());
+    for (name, span, pointer) in capture_entries(r, t) {
+        if capture_name_ok(r, t, "capture", &name, span, &[], &names)
             && let Some(pointer) = pointer
         {
+            names.push(name.clone());
             out.push((name, pointer));
         }
     }
     out
 }
 
-/// The entries of `capture` / `callback_capture`: names with their span and pointer (`None`
-/// when the pointer is wrong, which is reported).
+/// The entries of `capture`: names with their span and pointer (`None` when the pointer is
+/// wrong, which is reported).
 fn capture_entries(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
-    key: &str,
 ) -> Vec<(String, Range<usize>, Option<String>)> {
-    let nested =
-        key == "capture" && matches!(t.get(key).map(|v| v.get_ref()), Some(DeValue::Table(_)));
+    let key = "capture";
+    let nested = matches!(t.get(key).map(|v| v.get_ref()), Some(DeValue::Table(_)));
     if !nested {
         let names = r.opt_string_array(t, key).unwrap_or_default();
         return names
