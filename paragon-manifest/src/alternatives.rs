@@ -18,6 +18,17 @@ pub(crate) struct Entry {
     pub(crate) optional: bool,
 }
 
+impl Entry {
+    /// A value always sent: one template, an error when it has no value.
+    pub(crate) fn required(name: String, template: Template) -> Self {
+        Self {
+            name,
+            alternatives: vec![template],
+            optional: false,
+        }
+    }
+}
+
 /// The first of `alternatives` that `render` renders with every reference set; `None` when
 /// none has values and the entry is `optional`, else the last missing value as the error.
 /// Errors other than a missing value (a control character in a header) are returned as is.

@@ -70,9 +70,9 @@ pub struct ExchangeRefresh {
     /// `url`; `None`: the exchange's URL.
     pub(crate) url: Option<Template>,
     /// `params`, sent with the exchange's method and encoding; none when left out.
-    pub(crate) params: Vec<(String, Template)>,
+    pub(crate) params: Vec<Entry>,
     /// `headers`; `None`: the exchange's headers (and its `basic` one).
-    pub(crate) headers: Option<Vec<(String, Template)>>,
+    pub(crate) headers: Option<Vec<Entry>>,
 }
 
 impl ExchangeRefresh {
@@ -80,8 +80,8 @@ impl ExchangeRefresh {
     pub(crate) fn templates(&self) -> impl Iterator<Item = &Template> {
         self.url
             .iter()
-            .chain(self.params.iter().map(|(_, t)| t))
-            .chain(self.headers.iter().flatten().map(|(_, t)| t))
+            .chain(self.params.iter().flat_map(|e| &e.alternatives))
+            .chain(self.headers.iter().flatten().flat_map(|e| &e.alternatives))
     }
 }
 
@@ -184,20 +184,12 @@ impl TokenExchange {
             "auth.refresh.url",
             &self.url_inputs,
         )?;
-        let params = refresh
-            .params
-            .iter()
-            .map(|(name, t)| Ok((name.clone(), t.render(ctx)?)))
-            .collect::<Result<Vec<_>, RenderError>>()?;
+        let params = render_params(&refresh.params, ctx)?;
         let headers = match &refresh.headers {
-            Some(own) => own
-                .iter()
-                .map(|(name, t)| {
-                    let field = format!("auth.refresh.headers.{name}");
-                    let value = crate::api::header_value(t, ctx, &field)?;
-                    Ok((name.clone(), Secret::new(value)))
-                })
-                .collect::<Result<Vec<_>, RenderError>>()?,
+            Some(own) => render_headers(own, ctx, "auth.refresh.headers")?
+                .into_iter()
+                .map(|(name, value)| (name, Secret::new(value)))
+                .collect(),
             None => self.exchange_headers(ctx)?,
         };
         Ok(Some(self.build(url, params, headers)))

@@ -2,6 +2,7 @@
 //! problem at once: its renewal by refresh token (`refresh_token_path` and `[auth.refresh]`)
 //! and values of its answer's headers (`capture_headers`).
 
+use crate::alternatives::Entry;
 use crate::exchange::ExchangeRefresh;
 use crate::parse::{
     Declared, Reader, Table, is_header_name, is_identifier, json_pointer, refuse_end_user_host,
@@ -95,7 +96,7 @@ fn refresh(
     let sent = params
         .iter()
         .chain(headers.iter().flatten())
-        .map(|(_, v)| v)
+        .flat_map(|e| &e.alternatives)
         .any(sends_refresh_token);
     if !sent {
         r.error(
@@ -120,17 +121,24 @@ fn refresh(
     (r.count() == before).then_some(refresh)
 }
 
-/// A table of templates, `None` when absent (or wrong: the problem is reported).
+/// A table of templates, each always sent; `None` when absent (or wrong: the problem is
+/// reported).
 fn map(
     r: &mut Reader<'_>,
     t: &Table<'_, '_>,
     key: &str,
     known: &Declared,
     header_names: bool,
-) -> Option<Vec<(String, Template)>> {
+) -> Option<Vec<Entry>> {
     t.get(key)?;
     let table = r.opt_table(t, key)?;
-    Some(r.template_map(&table, known, true, header_names))
+    let pairs = r.template_map(&table, known, true, header_names);
+    Some(
+        pairs
+            .into_iter()
+            .map(|(n, t)| Entry::required(n, t))
+            .collect(),
+    )
 }
 
 fn sends_refresh_token(t: &Template) -> bool {
