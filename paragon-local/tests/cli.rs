@@ -124,48 +124,32 @@ fn missing_encryption_key_outside_dev_mode_fails_clearly() {
 
 /// Starts `paragon-local serve --dev` in `dir`; returns the child and its URL.
 fn serve_dev(dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = bin()
-        .args([
-            "serve",
-            "--dev",
-            "--listen",
-            "127.0.0.1:0",
-            "--specs",
-            &specs(),
-        ])
-        .env("TASKLAB_URL", "http://127.0.0.1:9")
-        .current_dir(dir)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines.next().expect("server output").unwrap();
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (child, url, _) = serve_specs(dir, std::path::Path::new(&specs()));
     (child, url)
+}
+
+/// The project id and a token for `kim`, minted with the key development mode wrote in `dir`.
+fn dev_token(dir: &std::path::Path) -> (String, String) {
+    let dev = dir.join(".paragon-local-dev");
+    let project = std::fs::read_to_string(dev.join("project-id")).unwrap();
+    let project = project.trim().to_owned();
+    let pem = std::fs::read_to_string(dev.join("signing-key.pem")).unwrap();
+    let token = paragon_local::ProjectKey::from_private_pem(&pem)
+        .unwrap()
+        .mint(&project, "kim", Duration::from_secs(600))
+        .unwrap();
+    (project, token)
 }
 
 #[tokio::test]
 async fn a_killed_process_loses_no_committed_credential() {
     let dir = tempfile::tempdir().unwrap();
     let (mut child, url) = serve_dev(dir.path());
-    let dev = dir.path().join(".paragon-local-dev");
-    let project = std::fs::read_to_string(dev.join("project-id")).unwrap();
-    let pem = std::fs::read_to_string(dev.join("signing-key.pem")).unwrap();
-    let token = paragon_local::ProjectKey::from_private_pem(&pem)
-        .unwrap()
-        .mint(project.trim(), "kim", Duration::from_secs(600))
-        .unwrap();
+    let (project, token) = dev_token(dir.path());
     let http = reqwest::Client::new();
-    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project);
     let integration =
-        common::listed_integration_id(&http, &url, project.trim(), &token, "custom.tasklabkeys")
-            .await;
+        common::listed_integration_id(&http, &url, &project, &token, "custom.tasklabkeys").await;
     let mut ids = Vec::new();
     for i in 0..5 {
         let res = http
@@ -249,18 +233,11 @@ async fn a_rename_that_strands_credentials_is_named_at_start() {
     let manifest = std::fs::read_to_string(keys.join("integration.toml")).unwrap();
     let (mut child, url, seen) = serve_specs(dir.path(), &specs);
     assert!(!seen.contains("no loaded manifest"), "{seen}");
-    let dev = dir.path().join(".paragon-local-dev");
-    let project = std::fs::read_to_string(dev.join("project-id")).unwrap();
-    let pem = std::fs::read_to_string(dev.join("signing-key.pem")).unwrap();
-    let token = paragon_local::ProjectKey::from_private_pem(&pem)
-        .unwrap()
-        .mint(project.trim(), "kim", Duration::from_secs(600))
-        .unwrap();
+    let (project, token) = dev_token(dir.path());
     let http = reqwest::Client::new();
-    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project.trim());
+    let credentials = |url: &str| format!("{url}/projects/{}/sdk/credentials", project);
     let integration =
-        common::listed_integration_id(&http, &url, project.trim(), &token, "custom.tasklabkeys")
-            .await;
+        common::listed_integration_id(&http, &url, &project, &token, "custom.tasklabkeys").await;
     let res = http
         .post(credentials(&url))
         .bearer_auth(&token)
